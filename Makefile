@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench load translations migrate demo clean fuzz
+
+$(STAMP): pyproject.toml setup.py
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## Serve the demo centre on http://127.0.0.1:5000 (SQLite, outbox SMS).
+run: $(STAMP)
+	$(BIN)/rekruttering db upgrade
+	$(BIN)/rekruttering demo --if-empty
+	$(BIN)/rekruttering serve --host 127.0.0.1 --port 5000
+
+## The whole suite (on PostgreSQL too when REKRUTTERING_TEST_DATABASE_URL is set).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## Benchmarks print a table; not part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+translations: $(STAMP)
+	$(BIN)/python -m tools.i18n compile
+	$(BIN)/python -m tools.i18n missing
+
+migrate: $(STAMP)
+	$(BIN)/rekruttering db upgrade
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,29 @@
+"""The list of scheduled jobs. A feature adds its job here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+from flask import Flask
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job with a fixed id; ``trigger`` builds APScheduler trigger kwargs from settings."""
+
+    id: str
+    func: Callable[[Flask], Any]
+    trigger: Callable[[Any], dict[str, Any]]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def add_to(self, scheduler: BaseScheduler, app: Flask) -> None:
+        settings = app.extensions["rekruttering.settings"]
+        scheduler.add_job(
+            self.func, id=self.id, args=[app], replace_existing=True, **self.trigger(settings)
+        )
+
+
+JOBS: list[Job] = []

@@ -1,0 +1,23 @@
+"""Build the scheduler with every job of ``jobs.registry``."""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from jobs.registry import JOBS
+from rekruttering.domain.clock import OSLO
+
+
+def build_scheduler(app: Flask, blocking: bool = False) -> BaseScheduler:
+    """A scheduler in Europe/Oslo with the app's jobs, not yet started."""
+    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_class(
+        timezone=OSLO,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    for job in JOBS:
+        job.add_to(scheduler, app)
+    return scheduler

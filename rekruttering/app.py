@@ -1,0 +1,129 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from rekruttering import access, i18n, navigation, security, templating, tenancy
+from rekruttering.config import ConfigError, Settings, load_settings
+from rekruttering.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+from rekruttering.features import FEATURES
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def templates_dir() -> Path:
+    """``templates/`` beside the package in a checkout, or as installed from the wheel."""
+    checkout = PACKAGE_DIR.parent / "templates"
+    if checkout.is_dir():
+        return checkout
+    import rekruttering_templates  # shipped by the wheel (see setup.py)
+
+    return Path(next(iter(rekruttering_templates.__path__)))
+
+
+def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
+    """Build the app. ``settings`` default to the config file (or demo mode)."""
+    settings = settings or load_settings()
+    app = Flask(
+        "rekruttering",
+        template_folder=str(templates_dir()),
+        static_folder=str(PACKAGE_DIR / "static"),
+        root_path=str(PACKAGE_DIR),
+    )
+    app.extensions["rekruttering.settings"] = settings
+    _configure(app, settings)
+    app.config.update(flask_config)
+    app.extensions["rekruttering.explicit_config"] = frozenset(flask_config)
+    logging.basicConfig(level=settings["app.log_level"])
+    app.logger.setLevel(settings["app.log_level"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    navigation.init_app(app)
+    security.init_app(app)
+    tenancy.init_app(app)
+
+    for name in FEATURES:
+        importlib.import_module(name).init_app(app)
+
+    access.init_app(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    instance = Path(app.instance_path)
+    database_url = settings["app.database_url"]
+    secret_key = settings["app.secret_key"]
+    if settings.demo:
+        instance.mkdir(parents=True, exist_ok=True)
+        database_url = database_url or f"sqlite:///{instance / 'rekruttering.db'}"
+        secret_key = secret_key or _demo_secret_key(instance)
+    else:
+        if not secret_key:
+            raise ConfigError(
+                "app.secret_key: required outside demo mode "
+                "(set it in the config file or $REKRUTTERING_SECRET_KEY)"
+            )
+        if not database_url:
+            raise ConfigError("app.database_url: required outside demo mode")
+    if settings["sms.gateway"] == "twilio":
+        for key in ("twilio.account_sid", "twilio.auth_token"):
+            if not settings[key]:
+                raise ConfigError(f'{key}: required when sms.gateway is "twilio"')
+        if not (settings["twilio.from_number"] or settings["twilio.messaging_service_sid"]):
+            raise ConfigError(
+                "twilio.from_number: set it or twilio.messaging_service_sid "
+                'when sms.gateway is "twilio"'
+            )
+
+    app.config.update(
+        SECRET_KEY=secret_key,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url),
+        MAX_CONTENT_LENGTH=settings["app.max_upload_mb"] * 1024 * 1024,
+        BOOTSTRAP_SERVE_LOCAL=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        DEMO=settings.demo,
+    )
+
+
+def _engine_options(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("postgresql"):
+        return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+    return {}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite does not enforce foreign keys unless asked; WAL lets the scheduler
+    # thread read while a request writes.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _demo_secret_key(instance: Path) -> str:
+    """A random key kept in instance/, so demo logins survive a restart."""
+    path = instance / "demo_secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

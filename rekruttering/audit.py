@@ -1,0 +1,41 @@
+"""The audit log: who viewed or changed whose data, logins and failed logins.
+
+Entries carry ids and short descriptions only: never a phone number or message body.
+The entry joins the caller's transaction, so it is stored exactly when the change is.
+"""
+
+from __future__ import annotations
+
+from flask import g, has_request_context, request
+from flask_login import current_user
+
+from rekruttering.extensions import db
+from rekruttering.models import AuditEvent
+
+
+def record(
+    action: str,
+    *,
+    person_id: int | None = None,
+    user_id: int | None = None,
+    centre_id: int | None = None,
+    detail: str = "",
+    ip: str | None = None,
+) -> AuditEvent:
+    """Add an audit entry to the current transaction (the caller commits)."""
+    if has_request_context():
+        if user_id is None and current_user and current_user.is_authenticated:
+            user_id = current_user.id
+        if centre_id is None and g.get("centre") is not None:
+            centre_id = g.centre.id
+        ip = ip or request.remote_addr
+    event = AuditEvent(
+        action=action,
+        person_id=person_id,
+        user_id=user_id,
+        centre_id=centre_id,
+        detail=detail[:300],
+        ip=ip,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,91 @@
+"""Login and logout."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response
+
+from rekruttering import audit
+from rekruttering.access import ANY_USER, PUBLIC, allow
+from rekruttering.auth.forms import LoginForm
+from rekruttering.auth.service import LoginPolicy, authenticate
+from rekruttering.demo.accounts import DEMO_LOGINS
+from rekruttering.domain.clock import utcnow
+from rekruttering.errors import ServiceError
+from rekruttering.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_rate_limit() -> str:
+    return current_app.extensions["rekruttering.settings"]["security.login_rate_limit"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: an open redirect would help phishing."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return url_for("main.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def login() -> str | Response:
+    form = LoginForm()
+    if form.validate_on_submit():
+        settings = current_app.extensions["rekruttering.settings"]
+        policy = LoginPolicy(
+            attempts=settings["security.login_attempts"],
+            lockout=timedelta(minutes=settings["security.lockout_minutes"]),
+        )
+        try:
+            user = authenticate(form.email.data, form.password.data, policy, request.remote_addr)
+        except ServiceError as exc:
+            flash(exc.message, "danger")
+        else:
+            lang = session.get("lang")
+            session.clear()  # a new session at login: no fixation
+            if lang:
+                session["lang"] = lang
+            session.permanent = True
+            session["login_at"] = utcnow().isoformat()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    demo = bool(current_app.config.get("DEMO"))
+    return render_template(
+        "auth/login.html", form=form, demo=demo, demo_logins=DEMO_LOGINS if demo else ()
+    )
+
+
+@bp.route("/logout", methods=["POST"])
+@allow(ANY_USER)
+def logout() -> Response:
+    audit.record("logout")
+    db.session.commit()
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,93 @@
+"""Use cases of accounts: authenticate, create a user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from rekruttering import audit
+from rekruttering.domain.clock import utcnow
+from rekruttering.errors import Conflict, ServiceError
+from rekruttering.extensions import db
+from rekruttering.models import Centre, Membership, User, UserRole
+
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    attempts: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+def authenticate(email: str, password: str, policy: LoginPolicy, ip: str | None = None) -> User:
+    """Return the user for a correct email and password, or raise ServiceError.
+
+    After ``policy.attempts`` failures the account is locked for ``policy.lockout``.
+    The lock always expires, so nobody outside can lock staff out for good; the rate
+    limit per address (Flask-Limiter) slows guessing meanwhile.
+    """
+    now = utcnow()
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    refused = ServiceError(_("Wrong email or password."))
+    if user is None or not user.is_active_account:
+        audit.record("login_failed", detail="unknown or inactive account", ip=ip)
+        db.session.commit()
+        raise refused
+    if user.locked_until and user.locked_until > now:
+        audit.record("login_locked", user_id=user.id, ip=ip)
+        db.session.commit()
+        raise ServiceError(
+            _("Too many failed attempts. Try again in a few minutes."),
+        )
+    if not user.check_password(password):
+        user.failed_logins += 1
+        if user.failed_logins >= policy.attempts:
+            user.locked_until = now + policy.lockout
+            user.failed_logins = 0
+        audit.record("login_failed", user_id=user.id, ip=ip)
+        db.session.commit()
+        raise refused
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record("login", user_id=user.id, ip=ip)
+    db.session.commit()
+    return user
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            field="password",
+        )
+
+
+def create_user(
+    email: str,
+    name: str,
+    password: str | None,
+    memberships: dict[int, UserRole],
+    partner_id: int | None = None,
+    locale: str | None = None,
+) -> User:
+    """Create a login with a role in each given centre (centre id -> role)."""
+    email = email.strip().lower()
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise Conflict(_("A user with this email already exists."), field="email")
+    user = User(email=email, name=name.strip(), partner_id=partner_id, locale=locale)
+    if password is not None:
+        check_password_strength(password)
+        user.set_password(password)
+    db.session.add(user)
+    for centre_id, role in memberships.items():
+        if db.session.get(Centre, centre_id) is None:
+            raise ServiceError(_("No such centre."))
+        user.memberships.append(Membership(centre_id=centre_id, role=role))
+    db.session.flush()
+    audit.record("user_created", user_id=user.id, detail=f"roles={len(memberships)}")
+    return user

@@ -1,0 +1,93 @@
+"""The ``rekruttering`` command: Flask's CLI plus serve, worker and demo."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+
+from rekruttering.config import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def _create_app() -> object:
+    from rekruttering.app import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.echo(f"Configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def cli() -> None:
+    """rekruttering: recruitment funnel and outreach tracker."""
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="Web only (run `rekruttering worker` apart).")
+@with_appcontext
+def serve(host: str, port: int, no_scheduler: bool) -> None:
+    """Serve the web app and, for a small centre, the scheduler in one process."""
+    from werkzeug.serving import run_simple
+
+    from jobs.scheduler import build_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = None
+    if not no_scheduler:
+        scheduler = build_scheduler(app)
+        scheduler.start()
+    if app.config.get("DEMO"):
+        from rekruttering.demo.accounts import DEMO_LOGINS
+
+        click.echo("Demo mode: SQLite in instance/, SMS go to the outbox (nothing is sent).")
+        for email, password, role in DEMO_LOGINS:
+            click.echo(f"  demo login ({role}): {email} / {password}")
+    click.echo(f"Serving on http://{host}:{port}")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@cli.command("worker")
+@with_appcontext
+def worker() -> None:
+    """Run the scheduler alone (as many as you like, against PostgreSQL)."""
+    from jobs.scheduler import build_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = build_scheduler(app, blocking=True)
+    click.echo("Worker started; Ctrl-C stops it.")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+
+
+@cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has a centre.")
+@click.option("--seed", default=2026, show_default=True, type=int)
+@with_appcontext
+def demo(if_empty: bool, seed: int) -> None:
+    """Load the demo centre (nine activities, channels, partners, a few hundred people)."""
+    from rekruttering.demo import load_demo
+
+    loaded = load_demo(seed=seed, if_empty=if_empty)
+    click.echo("Demo data loaded." if loaded else "The database has data already; left as is.")
+
+
+def main() -> None:
+    cli(obj=ScriptInfo(create_app=_create_app))
+
+
+if __name__ == "__main__":
+    main()

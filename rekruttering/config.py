@@ -1,0 +1,231 @@
+"""Settings: a TOML file, checked key by key, with environment overrides for secrets.
+
+Every key is declared once in ``SCHEMA`` (with its type and default) and documented in
+``config.example.toml``; a test keeps the two in step. An unknown key or a bad value
+stops start-up with one line that names the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A setting is unknown or has a bad value. The message names the key."""
+
+
+def _parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _int_parser(minimum: int | None = None, maximum: int | None = None) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise ValueError("expected a whole number")
+        if isinstance(value, str):
+            if not re.fullmatch(r"\s*-?\d+\s*", value):
+                raise ValueError("expected a whole number")
+            value = int(value)
+        if not isinstance(value, int):
+            raise ValueError("expected a whole number")
+        if minimum is not None and value < minimum:
+            raise ValueError(f"expected a whole number of at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise ValueError(f"expected a whole number of at most {maximum}")
+        return value
+
+    return parse
+
+
+def _parse_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
+
+
+def _parse_time(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+        if match and int(match[1]) < 24 and int(match[2]) < 60:
+            return time(int(match[1]), int(match[2]))
+    raise ValueError('expected a time of day as "HH:MM"')
+
+
+def _choice_parser(*choices: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in choices:
+            raise ValueError("expected one of " + ", ".join(f'"{c}"' for c in choices))
+        return value
+
+    return parse
+
+
+def _parse_database_url(value: Any) -> str:
+    text = _parse_str(value)
+    if text and not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", text):
+        raise ValueError('expected a URL starting with "sqlite://" or "postgresql+psycopg://"')
+    return text
+
+
+def _parse_url(value: Any) -> str:
+    text = _parse_str(value)
+    if text and not re.match(r"^https?://[^\s/]+", text):
+        raise ValueError('expected an http(s) URL such as "https://centre.example.org"')
+    return text.rstrip("/")
+
+
+def _parse_languages(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError('expected a list of language codes such as ["nb", "en"]')
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: where it lives, how it is parsed, its default, its environment name."""
+
+    section: str
+    name: str
+    parse: Callable[[Any], Any]
+    default: Any
+    env: str | None = None
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.section}.{self.name}"
+
+
+SCHEMA: tuple[Key, ...] = (
+    Key("app", "demo", _parse_bool, False),
+    Key("app", "secret_key", _parse_str, "", env="REKRUTTERING_SECRET_KEY"),
+    Key("app", "database_url", _parse_database_url, "", env="REKRUTTERING_DATABASE_URL"),
+    Key("app", "public_base_url", _parse_url, "", env="REKRUTTERING_PUBLIC_BASE_URL"),
+    Key("app", "default_locale", _choice_parser("nb", "en"), "nb"),
+    Key("app", "trusted_proxies", _int_parser(0, 5), 0),
+    Key("app", "log_level", _choice_parser("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+    Key("app", "page_size", _int_parser(5, 500), 50),
+    Key("app", "max_upload_mb", _int_parser(1, 200), 20),
+    Key("security", "session_idle_minutes", _int_parser(5, 24 * 60), 60),
+    Key("security", "session_absolute_hours", _int_parser(1, 24 * 14), 12),
+    Key("security", "login_attempts", _int_parser(3, 100), 5),
+    Key("security", "lockout_minutes", _int_parser(1, 24 * 60), 15),
+    Key("security", "login_rate_limit", _parse_str, "20 per minute"),
+    Key("funnel", "regular_attendances", _int_parser(1, 100), 3),
+    Key("funnel", "regular_weeks", _int_parser(1, 104), 8),
+    Key("funnel", "heard_not_asked_days", _int_parser(1, 365), 14),
+    Key("funnel", "sessions_ahead_weeks", _int_parser(1, 52), 8),
+    Key("sms", "gateway", _choice_parser("outbox", "twilio"), "outbox"),
+    Key("sms", "quiet_hours_start", _parse_time, time(21, 0)),
+    Key("sms", "quiet_hours_end", _parse_time, time(8, 0)),
+    Key("sms", "dispatch_interval_seconds", _int_parser(1, 3600), 5),
+    Key("sms", "dispatch_batch_size", _int_parser(1, 10000), 100),
+    Key("sms", "max_attempts", _int_parser(1, 20), 5),
+    Key("sms", "retry_base_seconds", _int_parser(1, 3600), 60),
+    Key("sms", "claim_timeout_minutes", _int_parser(1, 24 * 60), 10),
+    Key("twilio", "account_sid", _parse_str, "", env="TWILIO_ACCOUNT_SID"),
+    Key("twilio", "auth_token", _parse_str, "", env="TWILIO_AUTH_TOKEN"),
+    Key("twilio", "from_number", _parse_str, "", env="TWILIO_FROM_NUMBER"),
+    Key("twilio", "messaging_service_sid", _parse_str, "", env="TWILIO_MESSAGING_SERVICE_SID"),
+    Key("retention", "months", _int_parser(1, 240), 24),
+    Key("retention", "run_at", _parse_time, time(1, 30)),
+)
+
+KEYS: dict[str, Key] = {key.dotted: key for key in SCHEMA}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Checked settings. Read them as ``settings["sms.gateway"]``."""
+
+    values: Mapping[str, Any]
+    source: str | None = None
+    problems: tuple[str, ...] = field(default=())
+
+    def __getitem__(self, dotted: str) -> Any:
+        return self.values[dotted]
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.values["app.demo"])
+
+
+def parse_settings(
+    data: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    source: str | None = None,
+) -> Settings:
+    """Check a TOML document's contents (and environment overrides) against SCHEMA."""
+    values: dict[str, Any] = {key.dotted: key.default for key in SCHEMA}
+    where = f" in {source}" if source else ""
+    for section, table in data.items():
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{section}: unknown setting{where} (settings live in sections)")
+        for name, raw in table.items():
+            dotted = f"{section}.{name}"
+            key = KEYS.get(dotted)
+            if key is None:
+                raise ConfigError(f"{dotted}: unknown setting{where}; see config.example.toml")
+            values[dotted] = _parse_value(key, raw, where)
+    for key in SCHEMA:
+        if key.env and environ and environ.get(key.env):
+            values[key.dotted] = _parse_value(key, environ[key.env], f" (from ${key.env})")
+    return Settings(values=values, source=source)
+
+
+def _parse_value(key: Key, raw: Any, where: str) -> Any:
+    try:
+        return key.parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{key.dotted}: {exc}{where}, got {raw!r}") from None
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read settings from ``path``, else $REKRUTTERING_CONFIG, else ./config.toml.
+
+    With no file at all the app runs in demo mode (SQLite in instance/, outbox SMS).
+    ``overrides`` (dotted keys) are for tests and the CLI; they are checked like the file.
+    """
+    environ = os.environ if environ is None else environ
+    chosen = path or environ.get("REKRUTTERING_CONFIG")
+    data: dict[str, Any] = {}
+    source: str | None = None
+    if chosen:
+        file = Path(chosen)
+        if not file.is_file():
+            raise ConfigError(f"REKRUTTERING_CONFIG: no such file {str(file)!r}")
+        source = str(file)
+    elif Path("config.toml").is_file():
+        file = Path("config.toml")
+        source = "config.toml"
+    if source:
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    else:
+        data = {"app": {"demo": True}}
+    for dotted, value in (overrides or {}).items():
+        section, _, name = dotted.partition(".")
+        data.setdefault(section, {})[name] = value
+    return parse_settings(data, environ, source)

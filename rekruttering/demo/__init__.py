@@ -1,0 +1,47 @@
+"""The demo installation: Borgen nærmiljøsentral and a second, small centre.
+
+``load_demo`` runs each step of ``DEMO_STEPS`` in order inside one transaction; a
+feature adds its step (people and their funnel histories, reminders, referrals …) by
+appending to the list. Data is generated with Faker (nb_NO and the languages of the
+centre's participants): no real person is in it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from rekruttering.demo import accounts, centres
+from rekruttering.extensions import db
+from rekruttering.models import Centre
+
+
+@dataclass
+class DemoContext:
+    """What the steps share: the random source and the objects made so far."""
+
+    rng: random.Random
+    objects: dict[str, object] = field(default_factory=dict)
+
+
+DemoStep = Callable[[DemoContext], None]
+
+DEMO_STEPS: list[DemoStep] = [centres.load, accounts.load]
+
+
+def load_demo(seed: int = 2026, if_empty: bool = False) -> bool:
+    """Load the demo data. Returns False (and does nothing) if asked to and not empty."""
+    if if_empty and db.session.scalar(select(Centre.id).limit(1)) is not None:
+        return False
+    context = DemoContext(rng=random.Random(seed))
+    try:
+        for step in DEMO_STEPS:
+            step(context)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return True

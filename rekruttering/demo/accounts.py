@@ -1,0 +1,59 @@
+"""Demo logins, printed by ``make run``. They exist only in demo data."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rekruttering.auth.service import create_user
+from rekruttering.models import Centre, Partner, UserRole
+
+if TYPE_CHECKING:
+    from rekruttering.demo import DemoContext
+
+DEMO_PASSWORD = "demo-borgen-2026"  # noqa: S105 - demo data only
+
+#: (email, password, role) as printed at start.
+DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
+    ("leder@borgen.demo", DEMO_PASSWORD, "admin"),
+    ("miljo@borgen.demo", DEMO_PASSWORD, "staff"),
+    ("nav@partner.demo", DEMO_PASSWORD, "partner"),
+    ("kommune@asker.demo", DEMO_PASSWORD, "municipality"),
+)
+
+
+def load(context: DemoContext) -> None:
+    borgen: Centre = context.objects["centre:borgen"]  # type: ignore[assignment]
+    heggedal: Centre = context.objects["centre:heggedal"]  # type: ignore[assignment]
+    nav: Partner = context.objects["partner:nav"]  # type: ignore[assignment]
+    users = {
+        "admin": create_user(
+            "leder@borgen.demo",
+            "Kari Nordmann (daglig leder)",
+            DEMO_PASSWORD,
+            {borgen.id: UserRole.ADMIN, heggedal.id: UserRole.STAFF},
+        ),
+        "staff": create_user(
+            "miljo@borgen.demo", "Ola Hansen", DEMO_PASSWORD, {borgen.id: UserRole.STAFF}
+        ),
+        "staff2": create_user(
+            "miljo2@borgen.demo", "Amina Rahimi", DEMO_PASSWORD, {borgen.id: UserRole.STAFF}
+        ),
+        "heggedal": create_user(
+            "ansatt@heggedal.demo", "Per Berg", DEMO_PASSWORD, {heggedal.id: UserRole.ADMIN}
+        ),
+        "partner": create_user(
+            "nav@partner.demo",
+            "Siri Veileder (NAV Asker)",
+            DEMO_PASSWORD,
+            {borgen.id: UserRole.PARTNER, heggedal.id: UserRole.PARTNER},
+            partner_id=nav.id,
+        ),
+        "municipality": create_user(
+            "kommune@asker.demo",
+            "Asker kommune, oppvekst",
+            DEMO_PASSWORD,
+            {borgen.id: UserRole.MUNICIPALITY, heggedal.id: UserRole.MUNICIPALITY},
+        ),
+    }
+    for key, user in users.items():
+        context.objects[f"user:{key}"] = user

@@ -1,0 +1,224 @@
+"""The demo centres: activities of the evaluation report, channels, partners."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import TYPE_CHECKING
+
+from rekruttering.domain.clock import oslo_today
+from rekruttering.domain.target_groups import TargetGroup
+from rekruttering.extensions import db
+from rekruttering.models import (
+    Activity,
+    Centre,
+    Channel,
+    ChannelKind,
+    MessageTemplate,
+    Partner,
+    PartnerCentre,
+    PartnerKind,
+    WeeklySlot,
+)
+
+if TYPE_CHECKING:
+    from rekruttering.demo import DemoContext
+
+MON, TUE, WED, THU, FRI = range(5)
+
+#: slug, name, target group, [(weekday, start, end, place)], extra attributes
+ACTIVITIES: tuple[tuple[str, str, TargetGroup, list[tuple[int, str, str, str]], dict], ...] = (
+    (
+        "mat-og-prat",
+        "Mat og prat",
+        TargetGroup.IMMIGRANT,
+        [(TUE, "11:00", "13:30", "Kjøkkenet")],
+        {},
+    ),
+    (
+        "datahjelp",
+        "Datahjelp for ukrainske seniorer",
+        TargetGroup.IMMIGRANT,
+        [(WED, "10:00", "12:00", "Datarommet")],
+        {},
+    ),
+    (
+        "sprakkafe",
+        "Språkkafe",
+        TargetGroup.IMMIGRANT,
+        [(THU, "11:00", "13:00", "Kafeen")],
+        {"wished_volunteer_ratio": 0.5},
+    ),
+    (
+        "foreldreprat",
+        "Foreldreprat",
+        TargetGroup.CHILDREN_YOUTH,
+        [(MON, "17:30", "19:00", "Møterommet")],
+        {},
+    ),
+    (
+        "kreativt-verksted",
+        "Kreativt verksted",
+        TargetGroup.OTHERS,
+        [(WED, "18:00", "21:00", "Verkstedet")],
+        {"wished_volunteer_ratio": 0.25},
+    ),
+    (
+        "ferieaktiviteter",
+        "Ferieaktiviteter",
+        TargetGroup.CHILDREN_YOUTH,
+        [(MON, "10:00", "14:00", "Hele huset"), (WED, "10:00", "14:00", "Hele huset")],
+        {"signup_required": True, "capacity": 20},
+    ),
+    (
+        "mat-og-lek",
+        "Mat og lek",
+        TargetGroup.CHILDREN_YOUTH,
+        [(FRI, "12:30", "14:30", "Kjøkkenet")],
+        {},
+    ),
+    (
+        "jentegruppe",
+        "Jentegruppe",
+        TargetGroup.CHILDREN_YOUTH,
+        [(TUE, "14:30", "16:00", "Ungdomsrommet")],
+        {},
+    ),
+    (
+        "kime",
+        "KIME",
+        TargetGroup.IMMIGRANT,
+        [(MON, "09:00", "14:00", "Kafeen"), (WED, "09:00", "14:00", "Kafeen")],
+        {},
+    ),
+)
+
+#: key, name, kind, partner key
+CHANNELS: tuple[tuple[str, str, ChannelKind, str | None], ...] = (
+    ("word_of_mouth", "Muntlig fra deltakere og naboer", ChannelKind.WORD_OF_MOUTH, None),
+    ("brochure", "Brosjyre", ChannelKind.PRINT, None),
+    ("poster", "Plakat", ChannelKind.PRINT, None),
+    ("facebook", "Facebook", ChannelKind.SOCIAL_MEDIA, None),
+    ("kindergarten", "Besøk i barnehagen", ChannelKind.PARTNER, "kindergarten"),
+    ("school", "Hagaløkka skole", ChannelKind.PARTNER, "school"),
+    ("nav", "NAV", ChannelKind.PARTNER, "nav"),
+    ("refugee", "Flyktningetjenesten", ChannelKind.PARTNER, "refugee"),
+    ("inclusion", "Avdeling for inkludering og mangfold", ChannelKind.PARTNER, "inclusion"),
+    ("drop_in", "Treffetid på innbyggertorget", ChannelKind.OUTREACH, None),
+    ("internal", "Annen aktivitet på sentralen", ChannelKind.INTERNAL, None),
+    ("bleiker", "Bleiker VGS", ChannelKind.PARTNER, "bleiker"),
+)
+
+PARTNERS: tuple[tuple[str, str, PartnerKind], ...] = (
+    ("kindergarten", "Borgen barnehage", PartnerKind.KINDERGARTEN),
+    ("school", "Hagaløkka skole", PartnerKind.SCHOOL),
+    ("nav", "NAV Asker", PartnerKind.NAV),
+    ("refugee", "Flyktningetjenesten i Asker", PartnerKind.REFUGEE_SERVICE),
+    ("inclusion", "Asker kommune, inkludering og mangfold", PartnerKind.MUNICIPAL),
+    ("bleiker", "Bleiker videregående skole", PartnerKind.SCHOOL),
+)
+
+REMINDER_TEMPLATES: dict[str, str] = {
+    "nb": "Hei {first_name}! Velkommen til {activity} {day} kl. {time}, {place}. Hilsen {staff_name}, Borgen nærmiljøsentral",
+    "en": "Hi {first_name}! Welcome to {activity} {day} at {time}, {place}. Best wishes, {staff_name}, Borgen community centre",
+    "uk": "Вітаю, {first_name}! Запрошуємо на {activity} {day} о {time}, {place}. {staff_name}, Borgen",
+    "ar": "مرحبا {first_name}! أهلا بك في {activity} {day} الساعة {time}، {place}. {staff_name}، Borgen",
+    "so": "Salaan {first_name}! Ku soo dhawoow {activity} {day} saacadda {time}, {place}. {staff_name}, Borgen",
+}
+
+
+def _hm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _season(today: date) -> tuple[date, date]:
+    start_year = today.year if today.month >= 8 else today.year - 1
+    return date(start_year - 1, 8, 15), date(start_year + 1, 6, 20)
+
+
+def load(context: DemoContext) -> None:
+    today = oslo_today()
+    borgen = Centre(name="Borgen nærmiljøsentral", slug="borgen", municipality="Asker")
+    heggedal = Centre(name="Heggedal nærmiljøsentral", slug="heggedal", municipality="Asker")
+    db.session.add_all([borgen, heggedal])
+    db.session.flush()
+    context.objects["centre:borgen"] = borgen
+    context.objects["centre:heggedal"] = heggedal
+
+    for key, name, kind in PARTNERS:
+        partner = Partner(name=name, kind=kind)
+        db.session.add(partner)
+        db.session.flush()
+        context.objects[f"partner:{key}"] = partner
+        db.session.add(PartnerCentre(partner_id=partner.id, centre_id=borgen.id))
+        if key in ("nav", "refugee"):
+            db.session.add(PartnerCentre(partner_id=partner.id, centre_id=heggedal.id))
+
+    for centre in (borgen, heggedal):
+        for key, name, kind, partner_key in CHANNELS:
+            if centre is heggedal and key in ("school", "bleiker", "kindergarten", "inclusion"):
+                continue
+            partner = context.objects.get(f"partner:{partner_key}") if partner_key else None
+            channel = Channel(
+                centre_id=centre.id,
+                name=name,
+                kind=kind,
+                partner_id=partner.id if partner else None,  # type: ignore[attr-defined]
+            )
+            db.session.add(channel)
+            db.session.flush()
+            context.objects[f"channel:{centre.slug}:{key}"] = channel
+        for language, body in REMINDER_TEMPLATES.items():
+            db.session.add(
+                MessageTemplate(centre_id=centre.id, kind="reminder", language=language, body=body)
+            )
+
+    season_start, season_end = _season(today)
+    for slug, name, group, slots, extra in ACTIVITIES:
+        activity = Activity(
+            centre_id=borgen.id,
+            name=name,
+            slug=slug,
+            target_group=group.value,
+            season_start=season_start,
+            season_end=season_end,
+            **extra,
+        )
+        for weekday, start, end, place in slots:
+            activity.schedules.append(
+                WeeklySlot(
+                    centre_id=borgen.id,
+                    weekday=weekday,
+                    start_time=_hm(start),
+                    end_time=_hm(end),
+                    place=place,
+                )
+            )
+        db.session.add(activity)
+        db.session.flush()
+        context.objects[f"activity:borgen:{slug}"] = activity
+
+    for slug, name, group, weekday, start, end in (
+        ("sprakkafe", "Språkkafe Heggedal", TargetGroup.IMMIGRANT, TUE, "17:00", "19:00"),
+        ("strikkekafe", "Strikkekafe", TargetGroup.OTHERS, THU, "12:00", "14:00"),
+    ):
+        activity = Activity(
+            centre_id=heggedal.id,
+            name=name,
+            slug=slug,
+            target_group=group.value,
+            season_start=season_start,
+            season_end=season_end,
+        )
+        activity.schedules.append(
+            WeeklySlot(
+                centre_id=heggedal.id,
+                weekday=weekday,
+                start_time=_hm(start),
+                end_time=_hm(end),
+                place="Grendehuset",
+            )
+        )
+        db.session.add(activity)
+        db.session.flush()
+        context.objects[f"activity:heggedal:{slug}"] = activity

@@ -1,0 +1,65 @@
+"""Phone numbers: parse what people type, store E.164, show it readably."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "NO"
+
+
+class InvalidPhoneNumber(ValueError):
+    """The text cannot be a real phone number."""
+
+
+def normalise_phone(text: str, region: str = DEFAULT_REGION) -> str:
+    """Return ``text`` as an E.164 number (``+4791234567``) or raise InvalidPhoneNumber.
+
+    Accepts the forms people write: ``912 34 567``, ``+47 912 34 567``, ``0047…``,
+    ``(+46) 70-123 45 67``.
+    """
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise InvalidPhoneNumber("empty")
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    try:
+        parsed = phonenumbers.parse(cleaned, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(str(exc)) from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumber("not a valid number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def try_normalise_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
+    """Like normalise_phone, but None for text that is not a phone number."""
+    try:
+        return normalise_phone(text, region)
+    except InvalidPhoneNumber:
+        return None
+
+
+def is_mobile(e164: str) -> bool:
+    """True when the number can receive SMS as far as the numbering plan tells."""
+    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    return kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+def format_phone(e164: str | None) -> str:
+    """A readable form: national format for Norwegian numbers, international otherwise."""
+    if not e164:
+        return ""
+    parsed = phonenumbers.parse(e164)
+    if phonenumbers.region_code_for_number(parsed) == DEFAULT_REGION:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def mask_phone(e164: str | None) -> str:
+    """A form safe for logs: the last two digits only."""
+    if not e164:
+        return "-"
+    return "…" + e164[-2:]

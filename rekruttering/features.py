@@ -1,0 +1,7 @@
+"""The app's features. Each module exposes ``init_app(app)``, which registers its
+blueprint, CLI commands and translations; add a line here to switch one on."""
+
+FEATURES: tuple[str, ...] = (
+    "rekruttering.auth",
+    "rekruttering.main",
+)

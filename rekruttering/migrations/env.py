@@ -1,0 +1,42 @@
+"""Alembic environment, run through Flask-Migrate (``rekruttering db upgrade``)."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+db = current_app.extensions["migrate"].db
+target_metadata = db.metadata
+
+
+def _options() -> dict:
+    return {
+        "target_metadata": target_metadata,
+        "render_as_batch": True,  # SQLite cannot ALTER most things: copy-and-move
+        "compare_type": True,
+        "user_module_prefix": "rekruttering.models.types.",
+    }
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=str(db.engine.url), literal_binds=True, **_options())
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    with db.engine.connect() as connection:
+        context.configure(connection=connection, **_options())
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,74 @@
+"""The data model, one module per area. Importing this package registers every table."""
+
+from rekruttering.models.accounts import Invitation, Membership, User, UserRole
+from rekruttering.models.activities import (
+    Activity,
+    CancelledDate,
+    Session,
+    SessionSignup,
+    WeeklySlot,
+)
+from rekruttering.models.centre import Centre, CentreOwned
+from rekruttering.models.messaging import (
+    Direction,
+    Message,
+    MessageTemplate,
+    OptOut,
+    Reminder,
+    ReminderState,
+)
+from rekruttering.models.outreach import (
+    Attendance,
+    Channel,
+    ChannelKind,
+    Contact,
+    Enrolment,
+    Notification,
+    Partner,
+    PartnerCentre,
+    PartnerKind,
+    Referral,
+    ReferralStatus,
+    Source,
+)
+from rekruttering.models.people import LinkKind, Person, PersonLink
+from rekruttering.models.privacy import AuditEvent, Consent, ConsentMethod, ConsentPurpose
+
+__all__ = [
+    "Activity",
+    "Attendance",
+    "AuditEvent",
+    "CancelledDate",
+    "Centre",
+    "CentreOwned",
+    "Channel",
+    "ChannelKind",
+    "Consent",
+    "ConsentMethod",
+    "ConsentPurpose",
+    "Contact",
+    "Direction",
+    "Enrolment",
+    "Invitation",
+    "LinkKind",
+    "Membership",
+    "Message",
+    "MessageTemplate",
+    "Notification",
+    "OptOut",
+    "Partner",
+    "PartnerCentre",
+    "PartnerKind",
+    "Person",
+    "PersonLink",
+    "Referral",
+    "ReferralStatus",
+    "Reminder",
+    "ReminderState",
+    "Session",
+    "SessionSignup",
+    "Source",
+    "User",
+    "UserRole",
+    "WeeklySlot",
+]

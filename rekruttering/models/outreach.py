@@ -1,0 +1,263 @@
+"""Outreach: channels, partners, contacts, enrolments in the funnel and attendance."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from rekruttering.domain.clock import utcnow
+from rekruttering.domain.funnel import Outcome, Role, Stage
+from rekruttering.extensions import db
+from rekruttering.models.centre import CentreOwned
+from rekruttering.models.types import UTCDateTime, enum_column
+
+
+class ChannelKind(StrEnum):
+    WORD_OF_MOUTH = "word_of_mouth"
+    PRINT = "print"  # brochures, posters
+    SOCIAL_MEDIA = "social_media"
+    PARTNER = "partner"  # kindergarten, school, NAV, refugee service
+    OUTREACH = "outreach"  # staff visits, drop-in hours
+    INTERNAL = "internal"  # another activity at the centre
+    OTHER = "other"
+
+
+class Channel(CentreOwned, db.Model):
+    """A way people hear of the centre; conversion is reported per channel."""
+
+    __tablename__ = "channel"
+    __table_args__ = (sa.UniqueConstraint("centre_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[ChannelKind] = mapped_column(enum_column(ChannelKind), default=ChannelKind.OTHER)
+    partner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="SET NULL"), index=True
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+
+    partner = relationship("Partner")
+
+
+class PartnerKind(StrEnum):
+    KINDERGARTEN = "kindergarten"
+    SCHOOL = "school"
+    NAV = "nav"
+    REFUGEE_SERVICE = "refugee_service"
+    MUNICIPAL = "municipal"
+    OTHER = "other"
+
+
+class Partner(db.Model):
+    """An organisation that refers people. Installation-wide: NAV may work with many centres."""
+
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    kind: Mapped[PartnerKind] = mapped_column(enum_column(PartnerKind), default=PartnerKind.OTHER)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PartnerCentre(db.Model):
+    """Which centres a partner works with."""
+
+    __tablename__ = "partner_centre"
+    __table_args__ = (sa.UniqueConstraint("partner_id", "centre_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partner.id", ondelete="CASCADE"))
+    centre_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("centre.id", ondelete="CASCADE"), index=True
+    )
+
+    partner = relationship("Partner")
+    centre = relationship("Centre")
+
+
+class Source(CentreOwned, db.Model):
+    """A poster, brochure or place with a QR code leading to the public interest form."""
+
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)  # in the short URL
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channel.id", ondelete="RESTRICT"))
+    activity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("activity.id", ondelete="SET NULL")
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    channel = relationship("Channel")
+    activity = relationship("Activity")
+
+
+class Contact(CentreOwned, db.Model):
+    """One logged outreach touch: who, when, by whom, through which channel, what happened."""
+
+    __tablename__ = "contact"
+    __table_args__ = (
+        sa.Index("ix_contact_person_time", "person_id", "occurred_at"),
+        sa.Index("ix_contact_centre_time", "centre_id", "occurred_at"),
+        sa.Index("ix_contact_centre_followup", "centre_id", "follow_up_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
+    activity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("activity.id", ondelete="SET NULL"), index=True
+    )
+    channel_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("channel.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.PARTICIPANT)
+    outcome: Mapped[Outcome] = mapped_column(enum_column(Outcome))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    #: Word of mouth: the person who brought them.
+    recruited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL")
+    )
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id", ondelete="SET NULL"))
+    referral_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("referral.id", ondelete="SET NULL")
+    )
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    follow_up_on: Mapped[date | None] = mapped_column()
+    follow_up_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Idempotency key from the form, so a double-submitted form logs one contact.
+    form_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    person = relationship("Person", foreign_keys=[person_id])
+    activity = relationship("Activity")
+    channel = relationship("Channel")
+    by_user = relationship("User")
+    recruited_by = relationship("Person", foreign_keys=[recruited_by_id])
+
+
+class Enrolment(CentreOwned, db.Model):
+    """A person x activity x role, with the moment each funnel stage was reached."""
+
+    __tablename__ = "enrolment"
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "activity_id", "role"),
+        sa.Index("ix_enrolment_centre_stage", "centre_id", "stage"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("activity.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.PARTICIPANT)
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage), default=Stage.HEARD)
+    heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    showed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    regular_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Kept as facts, never as deletions: the latest "said no" / "not now".
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    not_now_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Attribution: the channel through which they first heard, and of the personal ask.
+    first_channel_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("channel.id", ondelete="SET NULL"), index=True
+    )
+    ask_channel_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("channel.id", ondelete="SET NULL"), index=True
+    )
+    partner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="SET NULL"), index=True
+    )
+    attendance_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person = relationship("Person", back_populates="enrolments")
+    activity = relationship("Activity")
+    first_channel = relationship("Channel", foreign_keys=[first_channel_id])
+    ask_channel = relationship("Channel", foreign_keys=[ask_channel_id])
+
+
+class Attendance(CentreOwned, db.Model):
+    """A person checked in at a session."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "person_id"),
+        sa.Index("ix_attendance_person_time", "person_id", "checked_in_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("session.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.PARTICIPANT)
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    walk_in: Mapped[bool] = mapped_column(default=False)
+
+    session = relationship("Session")
+    person = relationship("Person")
+
+
+class ReferralStatus(StrEnum):
+    """What a partner sees of a person it referred, in plain words."""
+
+    RECEIVED = "received"
+    CONTACTED = "contacted"
+    CAME = "came"
+    NOT_REACHED = "not_reached"
+    DECLINED = "declined"
+
+
+class Referral(CentreOwned, db.Model):
+    """A partner referred a person (with the person's consent)."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    activity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("activity.id", ondelete="SET NULL")
+    )
+    by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[ReferralStatus] = mapped_column(
+        enum_column(ReferralStatus), default=ReferralStatus.RECEIVED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    partner = relationship("Partner")
+    person = relationship("Person")
+    activity = relationship("Activity")
+
+
+class Notification(CentreOwned, db.Model):
+    """An in-app notice for the centre's staff (new referral, new sign-up, reply)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (sa.Index("ix_notification_centre_unread", "centre_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    person = relationship("Person")

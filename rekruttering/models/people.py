@@ -1,0 +1,95 @@
+"""People in the funnel, and the links between them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from rekruttering.domain.clock import utcnow
+from rekruttering.extensions import db
+from rekruttering.models.centre import CentreOwned
+from rekruttering.models.types import UTCDateTime, enum_column
+
+
+class Person(CentreOwned, db.Model):
+    """A prospective or actual participant or volunteer of one centre.
+
+    Deliberately no field for ethnicity, religion, health or country of origin: the
+    centre keeps only what outreach needs. ``language`` is kept because messages are
+    written in it.
+    """
+
+    __tablename__ = "person"
+    __table_args__ = (
+        # One person per phone number in a centre; anonymised people have no phone.
+        sa.UniqueConstraint("centre_id", "phone"),
+        sa.Index("ix_person_centre_name", "centre_id", "last_name", "first_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(sa.String(80))
+    last_name: Mapped[str] = mapped_column(sa.String(80), default="")
+    phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
+    language: Mapped[str] = mapped_column(sa.String(10), default="nb")  # BCP 47 / ISO 639
+    target_group: Mapped[str | None] = mapped_column(sa.String(40))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Who brought this person (word of mouth): the centre's best recruiters.
+    recruited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
+    #: Set when a permanent provider error says the phone cannot receive SMS.
+    phone_not_textable_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Last contact, attendance or message: what retention measures from.
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When merged into another person, that person's id (this row keeps no history).
+    merged_into_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="SET NULL")
+    )
+
+    recruited_by: Mapped[Person | None] = relationship(
+        remote_side=[id], foreign_keys=[recruited_by_id]
+    )
+    enrolments = relationship("Enrolment", back_populates="person")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id}>"
+
+
+class LinkKind(StrEnum):
+    PARENT_OF = "parent_of"  # person -> other: person is a parent of other
+    FAMILY = "family"  # other family ties (siblings, spouses)
+
+
+class PersonLink(CentreOwned, db.Model):
+    """A family tie: a child at Mat og lek is often how a parent finds Foreldreprat."""
+
+    __tablename__ = "person_link"
+    __table_args__ = (sa.UniqueConstraint("person_id", "other_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    other_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[LinkKind] = mapped_column(enum_column(LinkKind))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person = relationship("Person", foreign_keys=[person_id])
+    other = relationship("Person", foreign_keys=[other_id])

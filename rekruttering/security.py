@@ -1,0 +1,77 @@
+"""Security headers, cookie flags, session timeouts and proxy trust."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app, session
+from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers import Response
+
+from rekruttering.domain.clock import utcnow
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions["rekruttering.settings"]
+    hops = settings["app.trusted_proxies"]
+    if hops:
+        # Only when configured: otherwise anyone could claim any client address.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
+    defaults = {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not settings.demo,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": not settings.demo,
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings["security.session_idle_minutes"]),
+        "SESSION_REFRESH_EACH_REQUEST": True,
+    }
+    for key, value in defaults.items():
+        # Flask's own defaults are weaker; a value the caller gave create_app wins.
+        if key not in app.extensions["rekruttering.explicit_config"]:
+            app.config[key] = value
+    app.before_request(_enforce_absolute_timeout)
+    app.after_request(_security_headers)
+
+
+def _enforce_absolute_timeout() -> None:
+    if not current_user.is_authenticated:
+        return
+    limit = timedelta(
+        hours=current_app.extensions["rekruttering.settings"]["security.session_absolute_hours"]
+    )
+    started = session.get("login_at")
+    try:
+        started_at = datetime.fromisoformat(started) if started else None
+    except ValueError:
+        started_at = None
+    if started_at is None or utcnow() - started_at > limit:
+        logout_user()
+        session.clear()
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if not current_app.config.get("DEMO"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response

@@ -1,0 +1,42 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime
+
+from rekruttering.domain.phone import format_phone
+
+
+def oslo_datetime(value: datetime | None, style: str = "short") -> str:
+    """A UTC datetime shown in Europe/Oslo (Flask-Babel converts to its default zone)."""
+    if value is None:
+        return ""
+    return format_datetime(value, style)
+
+
+def local_date(value: date | datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, style)
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query arguments changed (for pagination and filters)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        args.pop(key, None)
+    return url_for(request.endpoint or "main.home", **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["oslo"] = oslo_datetime
+    app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

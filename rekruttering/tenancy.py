@@ -1,0 +1,104 @@
+"""Which centre a request works in, and the one place every query is scoped by it.
+
+The current centre is resolved once per request from the user's memberships (and the
+centre switch in the header). Views load objects through ``get_or_404`` and list them
+through ``scoped``; services take a ``centre_id`` and load through ``fetch``. An object
+of another centre is simply not found.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import Flask, abort, g, session
+from flask_login import current_user
+from sqlalchemy import Select, select
+
+from rekruttering.errors import NotFound
+from rekruttering.extensions import db
+from rekruttering.models import Centre, Membership, UserRole
+
+T = TypeVar("T")
+
+SESSION_KEY = "centre_id"
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(resolve_centre)
+
+    @app.context_processor
+    def centre_context() -> dict[str, Any]:
+        return {
+            "current_centre": g.get("centre"),
+            "current_role": g.get("role"),
+            "user_centres": g.get("memberships", []),
+        }
+
+
+def resolve_centre() -> None:
+    """Set g.centre, g.role and g.memberships for the logged-in user."""
+    g.centre = None
+    g.role = None
+    g.memberships = []
+    if not current_user.is_authenticated:
+        return
+    memberships = db.session.scalars(
+        select(Membership)
+        .where(Membership.user_id == current_user.id)
+        .join(Centre)
+        .order_by(Centre.name)
+    ).all()
+    g.memberships = memberships
+    if not memberships:
+        return
+    chosen = next((m for m in memberships if m.centre_id == session.get(SESSION_KEY)), None)
+    chosen = chosen or memberships[0]
+    g.centre = chosen.centre
+    g.role = chosen.role
+
+
+def switch_centre(centre_id: int) -> bool:
+    """Make ``centre_id`` the current centre if the user belongs to it."""
+    if any(m.centre_id == centre_id for m in g.get("memberships", [])):
+        session[SESSION_KEY] = centre_id
+        return True
+    return False
+
+
+def current_centre_id() -> int:
+    centre = g.get("centre")
+    if centre is None:
+        abort(403)
+    return centre.id
+
+
+def current_role() -> UserRole | None:
+    return g.get("role")
+
+
+def scoped(model: type[T], centre_id: int | None = None) -> Select[tuple[T]]:
+    """``select(model)`` limited to the current (or given) centre."""
+    cid = current_centre_id() if centre_id is None else centre_id
+    return select(model).where(model.centre_id == cid)  # type: ignore[attr-defined]
+
+
+def fetch(model: type[T], ident: Any, centre_id: int) -> T:
+    """Load one object of ``centre_id`` by primary key, or raise NotFound."""
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        raise NotFound("not found") from None
+    obj = db.session.scalar(
+        select(model).where(model.id == ident, model.centre_id == centre_id)  # type: ignore[attr-defined]
+    )
+    if obj is None:
+        raise NotFound("not found")
+    return obj
+
+
+def get_or_404(model: type[T], ident: Any) -> T:
+    """Load one object of the current centre, or answer 404."""
+    try:
+        return fetch(model, ident, current_centre_id())
+    except NotFound:
+        abort(404)

@@ -1,0 +1,124 @@
+"""Small factories for test data. Names come from Faker no_NO (bokmål): never real people."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import time
+from typing import Any
+
+from faker import Faker
+
+from rekruttering.domain.funnel import Role
+from rekruttering.extensions import db
+from rekruttering.models import (
+    Activity,
+    Centre,
+    Channel,
+    ChannelKind,
+    Membership,
+    Partner,
+    PartnerCentre,
+    Person,
+    User,
+    UserRole,
+    WeeklySlot,
+)
+
+PASSWORD = "correct-horse-battery"
+fake = Faker("no_NO")  # Faker names Norwegian bokmål no_NO
+Faker.seed(1234)
+_counter = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_counter)
+
+
+def centre(name: str | None = None, **kw: Any) -> Centre:
+    n = _n()
+    obj = Centre(name=name or f"Senter {n}", slug=kw.pop("slug", f"senter-{n}"), **kw)
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def user(
+    centre: Centre | None = None,
+    role: UserRole | str = UserRole.STAFF,
+    partner: Partner | None = None,
+    centres: list[Centre] | None = None,
+    **kw: Any,
+) -> User:
+    n = _n()
+    obj = User(
+        email=kw.pop("email", f"user{n}@example.test"),
+        name=kw.pop("name", fake.name()),
+        partner_id=partner.id if partner else None,
+        **kw,
+    )
+    obj.set_password(PASSWORD)
+    for c in centres or ([centre] if centre else []):
+        obj.memberships.append(Membership(centre_id=c.id, role=UserRole(role)))
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def partner(centres: list[Centre] | None = None, **kw: Any) -> Partner:
+    obj = Partner(name=kw.pop("name", f"{fake.company()} {_n()}"), **kw)
+    db.session.add(obj)
+    db.session.flush()
+    for c in centres or []:
+        db.session.add(PartnerCentre(partner_id=obj.id, centre_id=c.id))
+    db.session.commit()
+    return obj
+
+
+def channel(centre: Centre, name: str | None = None, **kw: Any) -> Channel:
+    obj = Channel(
+        centre_id=centre.id,
+        name=name or f"Kanal {_n()}",
+        kind=kw.pop("kind", ChannelKind.OTHER),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def activity(
+    centre: Centre,
+    name: str | None = None,
+    weekday: int | None = 3,
+    start: time = time(11, 0),
+    end: time = time(13, 0),
+    **kw: Any,
+) -> Activity:
+    n = _n()
+    obj = Activity(centre_id=centre.id, name=name or f"Aktivitet {n}", slug=f"akt-{n}", **kw)
+    if weekday is not None:
+        obj.schedules.append(
+            WeeklySlot(
+                centre_id=centre.id, weekday=weekday, start_time=start, end_time=end, place="Kafeen"
+            )
+        )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def person(centre: Centre, phone: str | None = None, **kw: Any) -> Person:
+    obj = Person(
+        centre_id=centre.id,
+        first_name=kw.pop("first_name", fake.first_name()),
+        last_name=kw.pop("last_name", fake.last_name()),
+        phone=phone if phone is not None else f"+479{_n():07d}",
+        language=kw.pop("language", "nb"),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+ROLE_PARTICIPANT = Role.PARTICIPANT

@@ -1,0 +1,77 @@
+"""Every route in the URL map has the access rule it declares, for every role.
+
+New routes are covered automatically: the test walks ``app.url_map``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from rekruttering.access import ANY_USER, PUBLIC, audience_of
+from rekruttering.models import UserRole
+
+SKIP_METHODS = {"HEAD", "OPTIONS"}
+
+
+def _url(rule: Rule) -> str:
+    values: dict[str, Any] = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        values[name] = 1 if type(converter).__name__ in ("IntegerConverter",) else "x"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _routes(app: Flask) -> list[tuple[Rule, str]]:
+    return [
+        (rule, method)
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.endswith("static")
+        for method in sorted((rule.methods or set()) - SKIP_METHODS)
+    ]
+
+
+def test_every_view_declares_its_audience(app: Flask) -> None:
+    """No endpoint is without an @allow declaration (create_app refuses such an app)."""
+    for rule in app.url_map.iter_rules():
+        assert audience_of(app, rule.endpoint), rule.endpoint
+
+
+def test_logged_out_visitor_is_sent_to_login(app: Flask) -> None:
+    """Every non-public route redirects an anonymous visitor to the login page."""
+    client = app.test_client()
+    checked = 0
+    for rule, method in _routes(app):
+        if PUBLIC in audience_of(app, rule.endpoint):
+            continue
+        response = client.open(_url(rule), method=method)
+        assert response.status_code == 302, (rule.rule, method, response.status_code)
+        assert "/login" in response.headers["Location"], rule.rule
+        checked += 1
+    assert checked >= 2
+
+
+@pytest.mark.parametrize("role", [UserRole.PARTNER, UserRole.MUNICIPALITY, UserRole.STAFF])
+def test_roles_get_403_outside_their_audience(app: Flask, make: Any, role: UserRole) -> None:
+    """A partner on a staff page (and any role outside a route's audience) gets 403."""
+    centre = make.centre()
+    partner = make.partner(centres=[centre]) if role == UserRole.PARTNER else None
+    user = make.user(centre, role=role, partner=partner)
+    client = app.test_client()
+    response = client.post("/login", data={"email": user.email, "password": make.PASSWORD})
+    assert response.status_code == 302
+    refused = 0
+    for rule, method in _routes(app):
+        audience = audience_of(app, rule.endpoint)
+        if PUBLIC in audience or ANY_USER in audience or str(role) in audience:
+            continue
+        if rule.endpoint == "auth.logout":
+            continue
+        response = client.open(_url(rule), method=method)
+        assert response.status_code == 403, (rule.rule, method, response.status_code)
+        refused += 1
+    if role == UserRole.PARTNER:
+        assert refused >= 0

@@ -1,0 +1,76 @@
+"""Centres are separate: staff of one centre get 404 for every object of another.
+
+The test walks the URL map: every route with an ``<int:…_id>`` argument is requested
+with the id of an object that belongs to another centre. A route whose argument has no
+factory below fails the test, so new routes must be added here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from rekruttering.access import PUBLIC, audience_of
+from rekruttering.models import UserRole
+
+# argument name -> factory(make, other_centre) returning an object of the other centre
+PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
+    "person_id": lambda make, c: make.person(c),
+    "activity_id": lambda make, c: make.activity(c),
+    "channel_id": lambda make, c: make.channel(c),
+}
+
+
+def test_staff_get_404_for_every_object_of_another_centre(app: Flask, make: Any) -> None:
+    """Each id-taking route answers 404 for an object of another centre, GET and POST."""
+    mine, other = make.centre(), make.centre()
+    admin = make.user(mine, role=UserRole.ADMIN)
+    client = app.test_client()
+    client.post("/login", data={"email": admin.email, "password": make.PASSWORD})
+    objects: dict[str, Any] = {}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        int_args = [
+            a for a in rule.arguments if type(rule._converters[a]).__name__ == "IntegerConverter"
+        ]
+        if not int_args or PUBLIC in audience_of(app, rule.endpoint):
+            continue
+        values = {}
+        for name in rule.arguments:
+            if name in int_args:
+                assert name in PARAM_FACTORIES, f"add a factory for <{name}> ({rule.rule})"
+                if name not in objects:
+                    objects[name] = PARAM_FACTORIES[name](make, other)
+                values[name] = objects[name].id
+            else:
+                values[name] = "x"
+        url = rule.build(values, append_unknown=False)[1]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code == 404, (rule.rule, method, response.status_code)
+            checked += 1
+
+
+def test_single_centre_shows_no_centre_switch(client: Any, make: Any, login: Any) -> None:
+    """A single-centre installation shows no trace of several centres in the UI."""
+    centre = make.centre()
+    login(make.user(centre))
+    html = client.get("/?stay=1").get_data(as_text=True)
+    assert 'name="centre_id"' not in html
+
+
+def test_user_with_two_centres_can_switch(app: Flask, make: Any) -> None:
+    """A user of two centres sees a switch and can change the current centre."""
+    a, b = make.centre("Alfa senter"), make.centre("Beta senter")
+    user = make.user(centres=[a, b])
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": make.PASSWORD})
+    html = client.get("/?stay=1").get_data(as_text=True)
+    assert 'name="centre_id"' in html
+    assert client.post("/centre", data={"centre_id": b.id}).status_code == 302
+    html = client.get("/?stay=1").get_data(as_text=True)
+    assert 'class="navbar-brand" href="/">Beta senter</a>' in html
+    other = make.centre("Gamma senter")
+    assert client.post("/centre", data={"centre_id": other.id}).status_code == 404
