@@ -1,0 +1,1 @@
+"""Moving a person through the funnel of one activity (the shared building block)."""

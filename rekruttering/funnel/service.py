@@ -1,0 +1,128 @@
+"""Enrolments: one person x activity x role, and the moments each stage was reached.
+
+Building blocks used by the use cases (log a contact, check in, refer, sign up,
+import). They never commit; see ``rekruttering.transaction``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from rekruttering.domain.funnel import (
+    OUTCOME_STAGE,
+    Outcome,
+    RegularRule,
+    Role,
+    Stage,
+    advance,
+    stages_passed,
+)
+from rekruttering.extensions import db
+from rekruttering.models import Attendance, Enrolment, Person, Session
+
+STAGE_COLUMN: dict[Stage, str] = {
+    Stage.HEARD: "heard_at",
+    Stage.ASKED: "asked_at",
+    Stage.SHOWED_UP: "showed_up_at",
+    Stage.REGULAR: "regular_at",
+}
+
+
+def enrol(
+    centre_id: int, person_id: int, activity_id: int, role: Role = Role.PARTICIPANT
+) -> Enrolment:
+    """The enrolment of a person in an activity and role, created at 'heard' if new."""
+    enrolment = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.person_id == person_id,
+            Enrolment.activity_id == activity_id,
+            Enrolment.role == role,
+        )
+    )
+    if enrolment is None:
+        enrolment = Enrolment(
+            centre_id=centre_id,
+            person_id=person_id,
+            activity_id=activity_id,
+            role=role,
+            stage=Stage.HEARD,
+            attendance_count=0,
+        )
+        db.session.add(enrolment)
+    return enrolment
+
+
+def reach_stage(
+    enrolment: Enrolment,
+    stage: Stage,
+    at: datetime,
+    channel_id: int | None = None,
+    partner_id: int | None = None,
+) -> None:
+    """Record that ``stage`` was reached at ``at``; earlier stages are implied.
+
+    The stage never moves backwards; a stage's time is the first time it was reached
+    (an earlier event logged late moves it earlier). Attribution: the first channel
+    through which the person heard, and the channel of the personal ask.
+    """
+    for passed in stages_passed(stage):
+        column = STAGE_COLUMN[passed]
+        current = getattr(enrolment, column)
+        if current is None or at < current:
+            setattr(enrolment, column, at)
+    enrolment.stage = advance(enrolment.stage, stage) or stage
+    if channel_id is not None:
+        if enrolment.first_channel_id is None:
+            enrolment.first_channel_id = channel_id
+        if stage == Stage.ASKED and enrolment.ask_channel_id is None:
+            enrolment.ask_channel_id = channel_id
+    if partner_id is not None and enrolment.partner_id is None:
+        enrolment.partner_id = partner_id
+
+
+def apply_outcome(
+    enrolment: Enrolment,
+    outcome: Outcome,
+    at: datetime,
+    channel_id: int | None = None,
+    partner_id: int | None = None,
+) -> None:
+    """Apply what happened at a contact. 'Said no' / 'not now' are kept as facts."""
+    stage = OUTCOME_STAGE[outcome]
+    if stage is not None:
+        reach_stage(enrolment, stage, at, channel_id, partner_id)
+        return
+    # Declining still means the person heard of it (through this channel).
+    reach_stage(enrolment, Stage.HEARD, at, channel_id, partner_id)
+    if outcome == Outcome.DECLINED:
+        enrolment.declined_at = at
+    else:
+        enrolment.not_now_at = at
+
+
+def record_attendance(enrolment: Enrolment, at: datetime, rule: RegularRule) -> None:
+    """A check-in: 'showed up' at the first, 'regular' once the rule is met."""
+    reach_stage(enrolment, Stage.SHOWED_UP, at)
+    db.session.flush()
+    times = db.session.scalars(
+        select(Attendance.checked_in_at)
+        .join(Session, Session.id == Attendance.session_id)
+        .where(
+            Attendance.person_id == enrolment.person_id,
+            Session.activity_id == enrolment.activity_id,
+            Attendance.role == enrolment.role,
+        )
+    ).all()
+    enrolment.attendance_count = len(times)
+    if enrolment.regular_at is None:
+        regular_at = rule.became_regular_at(times)
+        if regular_at is not None:
+            reach_stage(enrolment, Stage.REGULAR, regular_at)
+
+
+def touch(person: Person, at: datetime) -> None:
+    """Note activity on a person (retention counts from the last contact/attendance)."""
+    if person.last_activity_at is None or at > person.last_activity_at:
+        person.last_activity_at = at

@@ -1,0 +1,1 @@
+"""Outreach: logging contacts, the follow-up queue."""

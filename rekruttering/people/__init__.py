@@ -1,0 +1,1 @@
+"""People: the register of prospective and actual participants and volunteers."""
