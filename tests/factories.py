@@ -8,7 +8,7 @@ from typing import Any
 
 from faker import Faker
 
-from rekruttering.domain.funnel import Role
+
 from rekruttering.extensions import db
 from rekruttering.models import (
     Activity,
@@ -121,4 +121,35 @@ def person(centre: Centre, phone: str | None = None, **kw: Any) -> Person:
     return obj
 
 
-ROLE_PARTICIPANT = Role.PARTICIPANT
+def session(activity: Activity, starts_at: Any, minutes: int = 120, **kw: Any) -> Any:
+    """A session of ``activity`` starting at the aware datetime ``starts_at``."""
+    from datetime import timedelta
+
+    from rekruttering.models import Session
+
+    obj = Session(
+        centre_id=activity.centre_id,
+        activity_id=activity.id,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        place=kw.pop("place", "Kafeen"),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def sms_consent(person: Person) -> Any:
+    """Give ``person`` SMS consent (in person)."""
+    from rekruttering.models import Consent, ConsentMethod, ConsentPurpose
+
+    obj = Consent(
+        centre_id=person.centre_id,
+        person_id=person.id,
+        purpose=ConsentPurpose.SMS,
+        method=ConsentMethod.IN_PERSON,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj

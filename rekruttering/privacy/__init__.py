@@ -1,0 +1,1 @@
+"""Privacy: consent, retention, access and erasure, the audit log."""
