@@ -8,7 +8,6 @@ from typing import Any
 
 from faker import Faker
 
-
 from rekruttering.extensions import db
 from rekruttering.models import (
     Activity,
