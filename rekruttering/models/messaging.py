@@ -51,6 +51,9 @@ class Reminder(CentreOwned, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    #: The person's latest answer to "are you coming?" (JA/NEI/YES/NO reply): "yes"/"no".
+    rsvp: Mapped[str | None] = mapped_column(sa.String(3))
+    rsvp_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,1 @@
+"""Personal SMS reminders: schedule, preview, dispatch and follow up."""
