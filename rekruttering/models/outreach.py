@@ -236,6 +236,11 @@ class Referral(CentreOwned, db.Model):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The name as the partner typed it: all a partner ever sees of the person (the
+    #: phone may match a person already known to the centre under another name).
+    name_given: Mapped[str] = mapped_column(sa.String(160), default="")
+    #: Only the staff's mark ("received" = no mark, or "not_reached"). The status a
+    #: partner sees is derived from the funnel in SQL: rekruttering.partners.status.
     status: Mapped[ReferralStatus] = mapped_column(
         enum_column(ReferralStatus), default=ReferralStatus.RECEIVED
     )
