@@ -145,6 +145,10 @@ SCHEMA: tuple[Key, ...] = (
     Key("twilio", "messaging_service_sid", _parse_str, "", env="TWILIO_MESSAGING_SERVICE_SID"),
     Key("retention", "months", _int_parser(1, 240), 24),
     Key("retention", "run_at", _parse_time, time(1, 30)),
+    Key("partners", "invitation_days", _int_parser(1, 90), 7),
+    Key("signup", "min_fill_seconds", _int_parser(0, 600), 3),
+    Key("signup", "max_form_age_hours", _int_parser(1, 24 * 30), 24),
+    Key("signup", "rate_limit", _parse_str, "5 per minute; 30 per hour"),
 )
 
 KEYS: dict[str, Key] = {key.dotted: key for key in SCHEMA}
