@@ -32,10 +32,17 @@ from rekruttering.models.outreach import (
     Source,
 )
 from rekruttering.models.people import LinkKind, Person, PersonLink
-from rekruttering.models.privacy import AuditEvent, Consent, ConsentMethod, ConsentPurpose
+from rekruttering.models.privacy import (
+    ApiToken,
+    AuditEvent,
+    Consent,
+    ConsentMethod,
+    ConsentPurpose,
+)
 
 __all__ = [
     "Activity",
+    "ApiToken",
     "Attendance",
     "AuditEvent",
     "CancelledDate",

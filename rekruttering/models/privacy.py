@@ -1,4 +1,4 @@
-"""Consent records and the audit log."""
+"""Consent records, the audit log, and the API tokens integrations log in with."""
 
 from __future__ import annotations
 
@@ -61,5 +61,29 @@ class AuditEvent(db.Model):
     detail: Mapped[str] = mapped_column(sa.String(300), default="")
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user = relationship("User")
+
+
+class ApiToken(CentreOwned, db.Model):
+    """A personal token for the JSON API: one user, one centre, revocable.
+
+    Only a SHA-256 hash of the token is stored (the token itself is shown once, when it
+    is made); ``prefix`` is its first characters, so a person can tell tokens apart.
+    """
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(80))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user = relationship("User")
