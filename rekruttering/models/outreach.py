@@ -202,6 +202,8 @@ class Attendance(CentreOwned, db.Model):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     walk_in: Mapped[bool] = mapped_column(default=False)
+    #: Idempotency key of the walk-in form: submitting it twice adds one person.
+    form_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     session = relationship("Session")
     person = relationship("Person")
