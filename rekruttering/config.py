@@ -139,6 +139,8 @@ SCHEMA: tuple[Key, ...] = (
     Key("sms", "max_attempts", _int_parser(1, 20), 5),
     Key("sms", "retry_base_seconds", _int_parser(1, 3600), 60),
     Key("sms", "claim_timeout_minutes", _int_parser(1, 24 * 60), 10),
+    Key("sms", "segment_price_ore", _int_parser(0, 10000), 80),
+    Key("sms", "max_segments", _int_parser(1, 10), 3),
     Key("twilio", "account_sid", _parse_str, "", env="TWILIO_ACCOUNT_SID"),
     Key("twilio", "auth_token", _parse_str, "", env="TWILIO_AUTH_TOKEN"),
     Key("twilio", "from_number", _parse_str, "", env="TWILIO_FROM_NUMBER"),
