@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome, Role, Stage
@@ -247,6 +247,9 @@ class Referral(CentreOwned, db.Model):
         enum_column(ReferralStatus), default=ReferralStatus.RECEIVED
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Not a column: filled when a query asks for it with
+    #: ``with_expression(Referral.effective_status, status_expression())``.
+    effective_status: Mapped[str | None] = query_expression()
 
     partner = relationship("Partner")
     person = relationship("Person")
