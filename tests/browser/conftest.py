@@ -1,0 +1,287 @@
+"""Browser tests: the real app on 127.0.0.1, driven by Debian's Chromium via Playwright.
+
+One live server per database backend (SQLite file; PostgreSQL too when
+$REKRUTTERING_TEST_DATABASE_URL is set, in a database of its own), seeded with the
+demo data, with CSRF protection ON: the browser fills in and posts the real forms.
+Every document the browser loads is checked for accessibility basics by
+``a11y.js`` (labels, one h1, charts with text, images with alt, CSP violations);
+a test fails when any page it saw had a problem or the server raised.
+
+Screenshots go to a temporary folder, or to docs/screenshots/ when
+$REKRUTTERING_SCREENSHOTS=1 (see docs/screenshots/README.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, got_request_exception
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from rekruttering import create_app
+from rekruttering.extensions import db
+from tests.conftest import PG_URL, make_settings
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 820, "height": 1180}
+PHONE = {"width": 390, "height": 844}
+
+A11Y_SCRIPT = Path(__file__).with_name("a11y.js")
+REPO = Path(__file__).resolve().parents[2]
+DOCS_SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+def demo_login(role: str) -> tuple[str, str]:
+    """(email, password) of the demo login with ``role`` (admin, staff, partner, municipality)."""
+    # Imported late: importing rekruttering.demo before the app's features is circular.
+    from rekruttering.demo.accounts import DEMO_LOGINS
+
+    return next((email, password) for email, password, r in DEMO_LOGINS if r == role)
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_url() -> str:
+    """A database of the browser suite's own, created if missing."""
+    url = make_url(PG_URL)
+    name = f"{url.database or 'rekruttering_test'}_browser_{_worker()}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            found = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            )
+            if not found:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.exit(
+            f"REKRUTTERING_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}", 3
+        )
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@dataclass
+class LiveServer:
+    """The app served on 127.0.0.1 in a background thread."""
+
+    app: Flask
+    url: str
+    backend: str
+    errors: list[BaseException] = field(default_factory=list)
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+    def has(self, endpoint: str) -> bool:
+        """Whether a feature's endpoint is installed (features land one by one)."""
+        return endpoint in self.app.view_functions
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` in an app context of the served app (set-up and checks)."""
+        with self.app.app_context():
+            try:
+                return fn()
+            finally:
+                db.session.remove()
+
+
+def _build_schema(app: Flask) -> None:
+    from rekruttering.demo import load_demo
+
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        load_demo()
+        db.session.remove()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    if request.param == "postgresql":
+        url = _postgres_url()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'live.db'}"
+    app = create_app(
+        make_settings(url),
+        SESSION_COOKIE_SECURE=False,  # plain http on loopback
+        REMEMBER_COOKIE_SECURE=False,
+        RATELIMIT_ENABLED=False,  # many logins from one address in a few seconds
+    )
+    _build_schema(app)
+    server = LiveServer(app=app, url="", backend=request.param)
+
+    def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
+        server.errors.append(exception)
+
+    got_request_exception.connect(record, app, weak=False)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    server.url = f"http://127.0.0.1:{http.server_port}"
+    thread = threading.Thread(target=http.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        http.shutdown()
+        thread.join(timeout=10)
+        got_request_exception.disconnect(record, app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (never download a browser)")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class PageWatch:
+    """What went wrong on the pages of one test: accessibility problems, errors."""
+
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    def add(self, path: str, found: list[str]) -> None:
+        self.checked.append(path)
+        for problem in found:
+            line = f"{path}: {problem}"
+            if line not in self.problems:
+                self.problems.append(line)
+
+
+@pytest.fixture
+def open_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., Any]]:
+    """``open_page(viewport=DESKTOP)``: a fresh browser context (no cookies) and its page."""
+    contexts: list[Any] = []
+    watch = PageWatch()
+    errors_before = len(live_server.errors)
+
+    def open_(viewport: dict[str, int] | None = None, **options: Any) -> Any:
+        context = browser.new_context(
+            viewport=viewport or DESKTOP,
+            base_url=live_server.url,
+            locale="nb-NO",
+            timezone_id="Europe/Oslo",
+            **options,
+        )
+        context.set_default_timeout(15_000)
+        context.expose_binding(
+            "__a11yReport", lambda source, path, found: watch.add(path, list(found))
+        )
+        context.add_init_script(path=str(A11Y_SCRIPT))
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # data-confirm asks first
+
+        def on_response(response: Any) -> None:
+            if response.request.is_navigation_request() and response.status >= 500:
+                watch.problems.append(f"{response.url}: HTTP {response.status}")
+
+        page.on("response", on_response)
+        contexts.append(context)
+        return page
+
+    yield open_
+    for context in contexts:
+        for page in context.pages:
+            if page.url.startswith(live_server.url):
+                try:
+                    found = page.evaluate("window.__a11yCheck ? window.__a11yCheck() : null")
+                except playwright_api.Error:  # a download or a closed page: nothing to check
+                    found = []
+                if found is None:
+                    found = ["the accessibility checker did not run on this page"]
+                watch.add(page.url.removeprefix(live_server.url), found)
+        context.close()
+    server_errors = live_server.errors[errors_before:]
+    assert not server_errors, f"the server raised: {server_errors!r}"
+    assert not watch.problems, "accessibility / page problems:\n" + "\n".join(watch.problems)
+
+
+@pytest.fixture
+def page(open_page: Callable[..., Any]) -> Any:
+    """A desktop-sized page (1280x800)."""
+    return open_page(DESKTOP)
+
+
+def login(page: Any, role: str = "staff") -> None:
+    """Log in through the real form (CSRF on) as a demo user of ``role``."""
+    email, password = demo_login(role)
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("main form [type=submit]")
+    assert "/login" not in page.url, f"login as {role} failed"
+
+
+def screenshot_dir(tmp_root: Path) -> Path:
+    if os.environ.get("REKRUTTERING_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SCREENSHOTS
+    return tmp_root
+
+
+@pytest.fixture
+def shoot(tmp_path: Path, live_server: LiveServer) -> Callable[..., list[Path]]:
+    """``shoot(page, "name")``: desktop (1280x800) and phone (390x844) screenshots.
+
+    Only the first backend writes to docs/screenshots/, so PostgreSQL runs do not
+    overwrite them with the same pictures.
+    """
+    target = screenshot_dir(tmp_path) if live_server.backend == "sqlite" else tmp_path
+
+    def take(page: Any, name: str, sizes: tuple[str, ...] = ("desktop", "phone")) -> list[Path]:
+        if not re.fullmatch(r"[a-z0-9-]+", name):
+            raise ValueError(f"screenshot name {name!r}: lowercase letters, digits, dashes")
+        original = page.viewport_size
+        taken = []
+        for size in sizes:
+            page.set_viewport_size(DESKTOP if size == "desktop" else PHONE)
+            path = target / f"{name}-{size}.png"
+            page.screenshot(path=str(path), full_page=False, animations="disabled")
+            taken.append(path)
+        page.set_viewport_size(original)
+        return taken
+
+    return take
