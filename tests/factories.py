@@ -152,3 +152,53 @@ def sms_consent(person: Person) -> Any:
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def enrolment(person: Person, activity: Activity, **kw: Any) -> Any:
+    """An enrolment with the given stage times (aware datetimes) and attribution.
+
+    ``stage`` defaults to the furthest stage that has a time.
+    """
+    from rekruttering.domain.funnel import Role, Stage
+    from rekruttering.models import Enrolment
+
+    stage = kw.pop("stage", None)
+    if stage is None:
+        stage = Stage.HEARD
+        for name, value in (
+            ("asked_at", Stage.ASKED),
+            ("showed_up_at", Stage.SHOWED_UP),
+            ("regular_at", Stage.REGULAR),
+        ):
+            if kw.get(name) is not None:
+                stage = value
+    obj = Enrolment(
+        centre_id=person.centre_id,
+        person_id=person.id,
+        activity_id=activity.id,
+        role=kw.pop("role", Role.PARTICIPANT),
+        stage=stage,
+        attendance_count=kw.pop("attendance_count", 0),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def attendance(session: Any, person: Person, **kw: Any) -> Any:
+    """``person`` checked in at ``session`` (as participant unless ``role`` is given)."""
+    from rekruttering.domain.funnel import Role
+    from rekruttering.models import Attendance
+
+    obj = Attendance(
+        centre_id=session.centre_id,
+        session_id=session.id,
+        person_id=person.id,
+        role=kw.pop("role", Role.PARTICIPANT),
+        checked_in_at=kw.pop("checked_in_at", session.starts_at),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
