@@ -9,6 +9,8 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
+from jobs import dispatch
+
 
 @dataclass(frozen=True)
 class Job:
@@ -26,4 +28,6 @@ class Job:
         )
 
 
-JOBS: list[Job] = []
+JOBS: list[Job] = [
+    Job(dispatch.JOB_ID, dispatch.dispatch_reminders, dispatch.trigger),
+]

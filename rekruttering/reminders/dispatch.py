@@ -1,0 +1,260 @@
+"""Send due reminders. The database is the truth; the scheduler only ticks.
+
+One tick (``dispatch_due``):
+
+1. Reminders claimed longer ago than ``sms.claim_timeout_minutes`` without an answer
+   (a worker died between claim and answer) become ``uncertain``: never resent
+   silently, a person decides.
+2. Due ``pending`` reminders are claimed atomically: one UPDATE moves them to
+   ``sending`` with our claim id, choosing them with ``FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL so concurrent workers take different rows, and re-checking
+   ``state = 'pending'`` in the UPDATE itself (so on SQLite, or if two choices overlap,
+   a row can still be claimed only once). The claim is committed before anything is
+   sent.
+3. Each claimed reminder is checked again at the moment of sending (consent, opt-out,
+   not textable, session cancelled or started, quiet hours), its Message row is
+   written and committed, then the gateway is called, and the answer recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from rekruttering.domain.clock import utcnow
+from rekruttering.domain.phone import mask_phone
+from rekruttering.domain.sms_segments import count_segments
+from rekruttering.extensions import db
+from rekruttering.models import Direction, Message, Reminder, ReminderState, Session
+from rekruttering.reminders.eligibility import why_not_textable
+from rekruttering.reminders.outcomes import quiet_hours, record_accepted, record_failure
+from rekruttering.sms import message_status
+from rekruttering.sms.gateway import Gateway, OutgoingSms, SmsFailure, build_gateway
+from rekruttering.sms.provider_errors import NO_ANSWER_REASON, Failure, FailureKind, _l
+from rekruttering.transaction import transaction
+
+log = logging.getLogger(__name__)
+
+CLAIM_TIMED_OUT = _l("The worker stopped before the SMS provider answered: check and decide")
+SESSION_CANCELLED = _l("The session was cancelled")
+SESSION_STARTED = _l("The session had already started")
+
+
+@dataclass
+class DispatchReport:
+    """What one tick did (for logs and tests)."""
+
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    deferred: int = 0
+    timed_out: int = 0
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+
+def new_claimer_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def expire_stale_claims(now: datetime, timeout: timedelta) -> int:
+    """Reminders stuck in ``sending`` past the timeout become ``uncertain``."""
+    with transaction():
+        result = db.session.execute(
+            sa.update(Reminder)
+            .where(Reminder.state == ReminderState.SENDING, Reminder.claimed_at < now - timeout)
+            .values(state=ReminderState.UNCERTAIN, last_error=CLAIM_TIMED_OUT, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    if result.rowcount:
+        log.warning("%d reminders timed out while sending: now uncertain", result.rowcount)
+    return result.rowcount
+
+
+def claim_due(now: datetime, limit: int, claimer: str) -> list[int]:
+    """Atomically move up to ``limit`` due pending reminders to ``sending``; their ids."""
+    choose = (
+        sa.select(Reminder.id)
+        .where(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now)
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(limit)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        choose = choose.with_for_update(skip_locked=True)
+    with transaction():
+        ids = db.session.scalars(
+            sa.update(Reminder)
+            .where(
+                Reminder.id.in_(choose.scalar_subquery()), Reminder.state == ReminderState.PENDING
+            )
+            .values(
+                state=ReminderState.SENDING,
+                claimed_at=now,
+                claimed_by=claimer,
+                attempts=Reminder.attempts + 1,
+                updated_at=now,
+            )
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+    return sorted(ids)
+
+
+def _locked(model: type[Any], ident: int) -> Any:
+    """Load a row for update (a row lock on PostgreSQL; SQLite locks the database)."""
+    return db.session.scalar(
+        sa.select(model)
+        .where(model.id == ident)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _prepare(
+    reminder_id: int, claimer: str, now: datetime, settings: Any, gateway: Gateway
+) -> tuple[str, OutgoingSms | None]:
+    """Check the reminder at the moment of sending and write its Message row.
+
+    Returns ("send", sms) or (outcome, None) when it is not to be sent now.
+    """
+    with transaction():
+        reminder: Reminder | None = _locked(Reminder, reminder_id)
+        if reminder is None or reminder.state != ReminderState.SENDING:
+            return "gone", None
+        if reminder.claimed_by != claimer:
+            return "gone", None
+        session: Session | None = reminder.session
+        reason = None
+        if session is not None and session.cancelled:
+            reason = SESSION_CANCELLED
+        elif session is not None and session.starts_at <= now:
+            reason = SESSION_STARTED
+        else:
+            reason = why_not_textable(reminder.person)
+        if reason is not None:
+            reminder.state = ReminderState.CANCELLED
+            reminder.last_error = reason
+            reminder.claimed_at = reminder.claimed_by = None
+            return "skipped", None
+        quiet = quiet_hours(settings)
+        if quiet.contains(now):
+            # Due before quiet hours but picked up late (a worker was down): wait.
+            reminder.state = ReminderState.PENDING
+            reminder.due_at = quiet.next_allowed(now)
+            reminder.attempts -= 1
+            reminder.claimed_at = reminder.claimed_by = None
+            return "deferred", None
+        person = reminder.person
+        message = Message(
+            centre_id=reminder.centre_id,
+            person_id=person.id,
+            direction=Direction.OUTBOUND,
+            to_number=person.phone or "",
+            body=reminder.body,
+            gateway=gateway.name,
+            status=message_status.PENDING,
+            segments=max(count_segments(reminder.body).segments, 1),
+            created_at=now,
+        )
+        db.session.add(message)
+        db.session.flush()
+        reminder.message_id = message.id
+        sms = OutgoingSms(to=message.to_number, body=message.body, message_id=message.id)
+    return "send", sms
+
+
+def _record(reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Any) -> str:
+    with transaction():
+        reminder: Reminder = _locked(Reminder, reminder_id)
+        message: Message = _locked(Message, message_id)
+        if isinstance(outcome, Failure):
+            if reminder.message_id == message.id and reminder.state == ReminderState.SENDING:
+                record_failure(reminder, message, outcome, now, settings)
+            else:
+                message.error_code = outcome.code
+            return str(reminder.state)
+        if outcome.provider_sid and not message.provider_sid:
+            message.provider_sid = outcome.provider_sid
+        if outcome.from_number:
+            message.from_number = outcome.from_number[:40]
+        record_accepted(reminder, message, outcome.status)
+        log.info(
+            "reminder %s sent to %s via %s",
+            reminder.id,
+            mask_phone(message.to_number),
+            message.gateway,
+        )
+        return str(reminder.state)
+
+
+def send_claimed(
+    reminder_id: int, claimer: str, now: datetime, settings: Any, gateway: Gateway
+) -> str:
+    """Send one claimed reminder; returns what became of it."""
+    step, sms = _prepare(reminder_id, claimer, now, settings, gateway)
+    if sms is None:
+        return step
+    try:
+        outcome: Any = gateway.send(sms)
+    except SmsFailure as exc:
+        outcome = exc.failure
+    except Exception:  # noqa: BLE001 - the message may have left: never resend blindly
+        log.exception("gateway %s raised while sending reminder %s", gateway.name, reminder_id)
+        outcome = Failure(FailureKind.UNCERTAIN, NO_ANSWER_REASON)
+    return _record(reminder_id, sms.message_id, outcome, now, settings)
+
+
+def dispatch_due(
+    now: datetime | None = None,
+    gateway: Gateway | None = None,
+    claimer: str | None = None,
+    limit: int | None = None,
+) -> DispatchReport:
+    """One tick: expire stale claims, claim due reminders, send them. Needs an app context."""
+    settings = current_app.extensions["rekruttering.settings"]
+    now = now or utcnow()
+    gateway = gateway or build_gateway(settings)
+    claimer = claimer or new_claimer_id()
+    report = DispatchReport()
+    report.timed_out = expire_stale_claims(
+        now, timedelta(minutes=settings["sms.claim_timeout_minutes"])
+    )
+    ids = claim_due(now, limit or settings["sms.dispatch_batch_size"], claimer)
+    report.claimed = len(ids)
+    for reminder_id in ids:
+        try:
+            result = send_claimed(reminder_id, claimer, now, settings, gateway)
+        except Exception:  # noqa: BLE001 - one bad row must not stop the batch
+            db.session.rollback()
+            log.exception(
+                "reminder %s: dispatch failed; it will time out to uncertain", reminder_id
+            )
+            result = "error"
+        report.outcomes[reminder_id] = result
+        if result in (ReminderState.SENT, ReminderState.DELIVERED):
+            report.sent += 1
+        elif result == "skipped":
+            report.skipped += 1
+        elif result == "deferred":
+            report.deferred += 1
+        elif result in (ReminderState.FAILED, ReminderState.UNCERTAIN, "error"):
+            report.failed += 1
+    if report.claimed or report.timed_out:
+        log.info(
+            "dispatch: %d claimed, %d sent, %d skipped, %d deferred, %d failed, %d timed out",
+            report.claimed,
+            report.sent,
+            report.skipped,
+            report.deferred,
+            report.failed,
+            report.timed_out,
+        )
+    return report
