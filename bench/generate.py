@@ -1,0 +1,740 @@
+"""Synthetic installations: a municipality's (or a country's) centres in one database.
+
+``generate_installation(people, centres, largest_share, seed)`` fills an empty schema
+(made with ``db.create_all()`` or the migrations) with centres, staff, partners,
+activities with a year of weekly sessions, and people with about ten contacts and
+twenty attendances each. The largest centre holds ``largest_share`` of the people.
+Rows go in with bulk inserts: PostgreSQL COPY through psycopg, SQLite ``executemany``
+on the raw connection, so 100,000 people (about three million rows) take a few
+minutes at most. Columns a model gains later are filled from their defaults (or NULL),
+so the generator keeps working as the schema grows.
+
+The same seed on the same day gives the same installation. Times are relative to
+today (Oslo), so the follow-up queue and today's check-in have something in them.
+
+    python -m bench.generate --people 10000 --url sqlite:///instance/bench-10k.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time as clock_time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from rekruttering.domain.clock import oslo_to_utc, oslo_today, start_of_oslo_day
+
+PASSWORD = "bench-password-2026"  # noqa: S105 - synthetic data only
+MUNICIPALITY_EMAIL = "kommune@bench.test"
+PARTNER_EMAIL = "partner@bench.test"
+
+#: How many centres, and the largest one's share, per benchmark size (the issue's sizes).
+SIZES: dict[int, tuple[int, float]] = {
+    1_000: (5, 0.2),
+    10_000: (20, 0.2),
+    100_000: (50, 0.2),
+}
+
+CHANNELS = (
+    ("Muntlig fra deltakere og naboer", "word_of_mouth"),
+    ("Brosjyre", "print"),
+    ("Plakat", "print"),
+    ("Facebook", "social_media"),
+    ("Besøk i barnehagen", "partner"),
+    ("Skolen", "partner"),
+    ("NAV", "partner"),
+    ("Flyktningetjenesten", "partner"),
+    ("Treffetid på innbyggertorget", "outreach"),
+    ("Annen aktivitet på sentralen", "internal"),
+)
+ACTIVITY_NAMES = (
+    "Mat og prat",
+    "Datahjelp",
+    "Språkkafe",
+    "Foreldreprat",
+    "Kreativt verksted",
+    "Ferieaktiviteter",
+    "Mat og lek",
+    "Jentegruppe",
+    "KIME",
+    "Lunsjklubb",
+    "Friluftstrim",
+    "Strikkekafe",
+)
+TARGET_GROUPS = ("immigrant", "children_youth", "volunteers_seniors", "others")
+LANGUAGES = ("nb",) * 10 + ("uk",) * 3 + ("ar",) * 3 + ("so",) * 2 + ("en", "pl", "ti")
+PARTNERS = (
+    ("NAV", "nav"),
+    ("Flyktningetjenesten", "refugee_service"),
+    ("Barnehagen", "kindergarten"),
+    ("Barneskolen", "school"),
+    ("Avdeling for inkludering og mangfold", "municipal"),
+)
+WEEKS_BACK = 52
+WEEKS_AHEAD = 8
+BLOCK = 2_000  # people generated and written per block (bounds the generator's memory)
+
+
+@dataclass
+class Installation:
+    """What was generated: sizes, row counts and who to log in as."""
+
+    people: int
+    centres: int
+    largest_centre_id: int
+    staff_email: str
+    admin_email: str
+    municipality_email: str
+    partner_email: str
+    password: str
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+
+def centre_sizes(people: int, centres: int, largest_share: float) -> list[int]:
+    """People per centre: the first holds ``largest_share``, the rest share the others."""
+    if centres < 1 or people < centres:
+        raise ValueError("need at least one person per centre")
+    if centres == 1:
+        return [people]
+    largest = max(1, round(people * largest_share))
+    rest, others = people - largest, centres - 1
+    return [largest] + [rest // others + (1 if i < rest % others else 0) for i in range(others)]
+
+
+class BulkWriter:
+    """Buffered bulk inserts into one table; missing columns get their defaults."""
+
+    def __init__(self, conn: sa.Connection, table: sa.Table, columns: Sequence[str]) -> None:
+        self.conn = conn
+        self.table = table
+        self.dialect = conn.dialect.name
+        self.columns = list(columns)
+        self.extra: list[tuple[str, Any]] = []
+        for column in table.columns:
+            if column.name in self.columns:
+                continue
+            value = _default_for(column)
+            if value is _SKIP:
+                continue
+            self.extra.append((column.name, value))
+        self.names = self.columns + [name for name, _ in self.extra]
+        self.tail = tuple(value for _, value in self.extra)
+        self.rows: list[tuple[Any, ...]] = []
+        self.count = 0
+        if self.dialect == "sqlite":
+            self.processors = [
+                table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+                for name in self.names
+            ]
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        self.rows.append(row + self.tail)
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        raw = self.conn.connection.dbapi_connection
+        quoted = ", ".join(f'"{name}"' for name in self.names)
+        if self.dialect == "postgresql":
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f'COPY "{self.table.name}" ({quoted}) FROM STDIN') as copy,
+            ):
+                for row in self.rows:
+                    copy.write_row(row)
+        else:
+            procs = self.processors
+            converted = [
+                tuple(
+                    p(v) if p is not None and v is not None else v
+                    for p, v in zip(procs, row, strict=True)
+                )
+                for row in self.rows
+            ]
+            marks = ", ".join("?" for _ in self.names)
+            cursor = raw.cursor()
+            cursor.executemany(
+                f'INSERT INTO "{self.table.name}" ({quoted}) VALUES ({marks})', converted
+            )
+            cursor.close()
+        self.count += len(self.rows)
+        self.rows = []
+
+
+_SKIP = object()
+
+
+def _default_for(column: sa.Column[Any]) -> Any:
+    """The value for a column the generator does not set: its default, or NULL."""
+    default = column.default
+    if default is not None and getattr(default, "is_scalar", False):
+        return default.arg
+    if default is not None and getattr(default, "is_callable", False):
+        return default.arg(None)
+    if column.server_default is not None or column.primary_key:
+        return _SKIP
+    if column.nullable:
+        return None
+    raise ValueError(
+        f"bench.generate: {column.table.name}.{column.name} is required and has no default; "
+        "add it to the generator"
+    )
+
+
+def _next_id(conn: sa.Connection, table: sa.Table) -> int:
+    return int(conn.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) or 0) + 1
+
+
+def _name_pools(seed: int) -> tuple[list[str], list[str]]:
+    from faker import Faker
+
+    fake = Faker("no_NO")  # Faker's name for Norwegian bokmål: generated names only
+    fake.seed_instance(seed)
+    first = sorted({fake.first_name() for _ in range(600)})
+    last = sorted({fake.last_name() for _ in range(600)})
+    return first, last
+
+
+def generate_installation(
+    people: int = 1_000,
+    centres: int = 5,
+    largest_share: float = 0.2,
+    seed: int = 2026,
+    *,
+    engine: sa.Engine | None = None,
+    contacts_per_person: int = 10,
+    attendances_per_person: int = 20,
+    today: date | None = None,
+) -> Installation:
+    """Fill the (empty) schema behind ``engine`` (default: the app's ``db.engine``)."""
+    if engine is None:
+        from rekruttering.extensions import db
+
+        engine = db.engine
+    from rekruttering.extensions import db
+
+    tables = db.metadata.tables
+    started = clock_time.perf_counter()
+    rng = random.Random(seed)
+    today = today or oslo_today()
+    # Midnight (Oslo) starting today: the same seed on the same day, the same rows.
+    now = start_of_oslo_day(today)
+    first_names, last_names = _name_pools(seed)
+    sizes = centre_sizes(people, centres, largest_share)
+    password_hash = generate_password_hash(PASSWORD)
+
+    with engine.connect() as conn:
+        ids = {name: _next_id(conn, tables[name]) for name in _ID_TABLES if name in tables}
+
+        def take(name: str) -> int:
+            value = ids[name]
+            ids[name] += 1
+            return value
+
+        def writer(name: str, columns: Sequence[str]) -> BulkWriter:
+            return BulkWriter(conn, tables[name], columns)
+
+        w = {
+            "centre": writer("centre", ("id", "name", "slug", "municipality", "created_at")),
+            "partner": writer("partner", ("id", "name", "kind", "created_at")),
+            "partner_centre": writer("partner_centre", ("id", "partner_id", "centre_id")),
+            "user_account": writer(
+                "user_account",
+                ("id", "email", "name", "password_hash", "is_active_account", "partner_id"),
+            ),
+            "membership": writer("membership", ("id", "user_id", "centre_id", "role")),
+            "channel": writer(
+                "channel", ("id", "centre_id", "name", "kind", "partner_id", "active")
+            ),
+            "activity": writer(
+                "activity",
+                (
+                    "id",
+                    "centre_id",
+                    "name",
+                    "slug",
+                    "target_group",
+                    "season_start",
+                    "season_end",
+                    "active",
+                ),
+            ),
+            "weekly_slot": writer(
+                "weekly_slot",
+                ("id", "centre_id", "activity_id", "weekday", "start_time", "end_time", "place"),
+            ),
+            "session": writer(
+                "session",
+                ("id", "centre_id", "activity_id", "starts_at", "ends_at", "place", "cancelled"),
+            ),
+            "source": writer(
+                "source", ("id", "centre_id", "name", "code", "channel_id", "activity_id")
+            ),
+            "person": writer(
+                "person",
+                (
+                    "id",
+                    "centre_id",
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "language",
+                    "target_group",
+                    "created_at",
+                    "updated_at",
+                    "last_activity_at",
+                ),
+            ),
+            "enrolment": writer(
+                "enrolment",
+                (
+                    "id",
+                    "centre_id",
+                    "person_id",
+                    "activity_id",
+                    "role",
+                    "stage",
+                    "heard_at",
+                    "asked_at",
+                    "showed_up_at",
+                    "regular_at",
+                    "declined_at",
+                    "not_now_at",
+                    "first_channel_id",
+                    "ask_channel_id",
+                    "partner_id",
+                    "attendance_count",
+                    "created_at",
+                ),
+            ),
+            "contact": writer(
+                "contact",
+                (
+                    "id",
+                    "centre_id",
+                    "person_id",
+                    "activity_id",
+                    "channel_id",
+                    "role",
+                    "outcome",
+                    "occurred_at",
+                    "by_user_id",
+                    "note",
+                    "follow_up_on",
+                ),
+            ),
+            "attendance": writer(
+                "attendance",
+                (
+                    "id",
+                    "centre_id",
+                    "session_id",
+                    "person_id",
+                    "role",
+                    "checked_in_at",
+                    "by_user_id",
+                    "walk_in",
+                ),
+            ),
+            "consent": writer(
+                "consent", ("id", "centre_id", "person_id", "purpose", "method", "given_at")
+            ),
+            "referral": writer(
+                "referral",
+                (
+                    "id",
+                    "centre_id",
+                    "partner_id",
+                    "person_id",
+                    "activity_id",
+                    "note",
+                    "status",
+                    "created_at",
+                ),
+            ),
+        }
+        order = list(w)  # parents before children, for the foreign keys
+
+        def flush() -> None:
+            for name in order:
+                w[name].flush()
+
+        # The installation: partners, the municipality and partner logins.
+        centre_ids = [take("centre") for _ in sizes]
+        for n, cid in enumerate(centre_ids, start=1):
+            w["centre"].add((cid, f"Senter {n:03d}", f"senter-{n:03d}", "Benchkommune", now))
+        partner_ids = []
+        for name, kind in PARTNERS:
+            pid = take("partner")
+            partner_ids.append(pid)
+            w["partner"].add((pid, f"{name} (bench {seed})", kind, now))
+            for cid in centre_ids:
+                w["partner_centre"].add((take("partner_centre"), pid, cid))
+        staff_by_centre: dict[int, int] = {}
+        for n, cid in enumerate(centre_ids, start=1):
+            uid = take("user_account")
+            staff_by_centre[cid] = uid
+            w["user_account"].add(
+                (uid, f"staff{n}@bench.test", f"Ansatt {n}", password_hash, True, None)
+            )
+            w["membership"].add((take("membership"), uid, cid, "staff"))
+        admin = take("user_account")
+        w["user_account"].add(
+            (admin, "admin1@bench.test", "Daglig leder 1", password_hash, True, None)
+        )
+        w["membership"].add((take("membership"), admin, centre_ids[0], "admin"))
+        municipality = take("user_account")
+        w["user_account"].add(
+            (municipality, MUNICIPALITY_EMAIL, "Benchkommune", password_hash, True, None)
+        )
+        partner_user = take("user_account")
+        w["user_account"].add(
+            (partner_user, PARTNER_EMAIL, "NAV-veileder", password_hash, True, partner_ids[0])
+        )
+        for cid in centre_ids:
+            w["membership"].add((take("membership"), municipality, cid, "municipality"))
+            w["membership"].add((take("membership"), partner_user, cid, "partner"))
+        flush()
+
+        season_start = date(today.year - 1, 8, 15)
+        season_end = date(today.year + 1, 6, 20)
+        first_week = today - timedelta(weeks=WEEKS_BACK)
+        for n, (cid, size) in enumerate(zip(centre_ids, sizes, strict=True), start=1):
+            staff = staff_by_centre[cid]
+            channels = []
+            for name, kind in CHANNELS:
+                chid = take("channel")
+                partner = (
+                    partner_ids[len(channels) % len(partner_ids)] if kind == "partner" else None
+                )
+                channels.append((chid, partner))
+                w["channel"].add((chid, cid, name, kind, partner, True))
+            # A big centre runs more activities: about one per 400 people, 9 to 60.
+            activities: list[tuple[int, list[tuple[int, datetime]]]] = []
+            for a in range(min(60, max(9, size // 400))):
+                aid = take("activity")
+                name = ACTIVITY_NAMES[a % len(ACTIVITY_NAMES)]
+                if a >= len(ACTIVITY_NAMES):
+                    name = f"{name} {a // len(ACTIVITY_NAMES) + 1}"
+                w["activity"].add(
+                    (aid, cid, name, f"a{a}", TARGET_GROUPS[a % 4], season_start, season_end, True)
+                )
+                weekday_offset = a % 7  # activity 0 meets today, so check-in has a session
+                start = time(9 + (a % 5) * 2, 0)
+                end = time(start.hour + 2, 0)
+                w["weekly_slot"].add(
+                    (
+                        take("weekly_slot"),
+                        cid,
+                        aid,
+                        (first_week + timedelta(days=weekday_offset)).weekday(),
+                        start,
+                        end,
+                        "Kafeen",
+                    )
+                )
+                past: list[tuple[int, datetime]] = []
+                for week in range(WEEKS_BACK + WEEKS_AHEAD + 1):
+                    day = first_week + timedelta(weeks=week, days=weekday_offset)
+                    starts = oslo_to_utc(day, start)
+                    sid = take("session")
+                    w["session"].add(
+                        (sid, cid, aid, starts, starts + timedelta(hours=2), "Kafeen", False)
+                    )
+                    if day < today:
+                        past.append((sid, starts))
+                activities.append((aid, past))
+            for s in range(3):
+                w["source"].add(
+                    (
+                        take("source"),
+                        cid,
+                        f"Plakat {s + 1}",
+                        f"b{seed % 1000}c{n}s{s}",
+                        channels[2][0],
+                        activities[s][0],
+                    )
+                )
+            flush()
+            done = 0
+            while done < size:
+                block = min(BLOCK, size - done)
+                for _ in range(block):
+                    _person(
+                        rng,
+                        w,
+                        take,
+                        cid,
+                        staff,
+                        channels,
+                        activities,
+                        partner_ids,
+                        first_names,
+                        last_names,
+                        now,
+                        today,
+                        contacts_per_person,
+                        attendances_per_person,
+                    )
+                done += block
+                flush()
+        conn.commit()
+        if conn.dialect.name == "postgresql":
+            for name in _ID_TABLES:
+                if name in tables:
+                    conn.execute(
+                        sa.text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                            f'(SELECT coalesce(max(id), 0) + 1 FROM "{name}"), false)'
+                        )
+                    )
+            conn.commit()
+        counts = {name: writer.count for name, writer in w.items()}
+
+    _analyze(engine)
+    return Installation(
+        people=people,
+        centres=len(sizes),
+        largest_centre_id=centre_ids[0],
+        staff_email="staff1@bench.test",
+        admin_email="admin1@bench.test",
+        municipality_email=MUNICIPALITY_EMAIL,
+        partner_email=PARTNER_EMAIL,
+        password=PASSWORD,
+        counts=counts,
+        seconds=clock_time.perf_counter() - started,
+    )
+
+
+_ID_TABLES = (
+    "centre",
+    "partner",
+    "partner_centre",
+    "user_account",
+    "membership",
+    "channel",
+    "activity",
+    "weekly_slot",
+    "session",
+    "source",
+    "person",
+    "enrolment",
+    "contact",
+    "attendance",
+    "consent",
+    "referral",
+)
+
+OUTCOMES_AFTER_ASK = ("asked", "asked", "showed_up", "heard", "not_now", "declined")
+
+
+def _person(
+    rng: random.Random,
+    w: dict[str, BulkWriter],
+    take: Any,
+    cid: int,
+    staff: int,
+    channels: list[tuple[int, int | None]],
+    activities: list[tuple[int, list[tuple[int, datetime]]]],
+    partner_ids: list[int],
+    first_names: list[str],
+    last_names: list[str],
+    now: datetime,
+    today: date,
+    contacts_per_person: int,
+    attendances_per_person: int,
+) -> None:
+    """One person with enrolments, contacts, attendances, consent, maybe a referral."""
+    pid = take("person")
+    created = now - timedelta(days=rng.randint(30, 700), seconds=rng.randint(0, 86_399))
+    phone = None if rng.random() < 0.05 else f"+479{pid:07d}"
+    # Which activities (and roles): most people try one or two, some volunteer too.
+    picked = rng.sample(activities, k=min(len(activities), 1 + (rng.random() < 0.6)))
+    roles = [(activity, "participant") for activity in picked]
+    if rng.random() < 0.08:
+        roles.append((rng.choice(activities), "volunteer"))
+    # Attendances: a quarter never came; the others came 10-43 times (mean about 20).
+    want = 0 if rng.random() < 0.25 else rng.randint(10, 43) * attendances_per_person // 20
+    pool = [(sid, starts, role, aid) for (aid, past), role in roles for sid, starts in past]
+    seen: set[int] = set()
+    pool = [p for p in pool if not (p[0] in seen or seen.add(p[0]))]  # one per session
+    attended = sorted(rng.sample(pool, k=min(want, len(pool))), key=lambda p: p[1])
+    # Contacts: about ten, spread over the last year, oldest first.
+    n_contacts = max(1, contacts_per_person + rng.randint(-4, 4))
+    contact_times = sorted(
+        now - timedelta(days=rng.randint(0, 365), seconds=rng.randint(0, 86_399))
+        for _ in range(n_contacts)
+    )
+    first_channel, first_partner = rng.choice(channels)
+    partner = first_partner if rng.random() < 0.5 else None
+    last = max([contact_times[-1]] + [p[1] for p in attended[-1:]])
+    w["person"].add(
+        (
+            pid,
+            cid,
+            rng.choice(first_names),
+            rng.choice(last_names),
+            phone,
+            rng.choice(LANGUAGES),
+            rng.choice(TARGET_GROUPS),
+            created,
+            last,
+            last,
+        )
+    )
+    for (aid, _past), role in roles:
+        times = [p[1] for p in attended if p[2] == role and p[3] == aid]
+        heard = min([contact_times[0]] + times[:1])
+        asked = contact_times[1] if len(contact_times) > 1 else None
+        showed = times[0] if times else None
+        regular = times[2] if len(times) >= 3 else None
+        stage = (
+            "regular"
+            if regular
+            else "showed_up"
+            if showed
+            else "asked"
+            if asked and rng.random() < 0.6
+            else "heard"
+        )
+        declined = contact_times[-1] if stage == "heard" and rng.random() < 0.3 else None
+        w["enrolment"].add(
+            (
+                take("enrolment"),
+                cid,
+                pid,
+                aid,
+                role,
+                stage,
+                heard,
+                asked if stage != "heard" else None,
+                showed,
+                regular,
+                declined,
+                None,
+                first_channel,
+                rng.choice(channels)[0] if stage != "heard" else None,
+                partner,
+                len(times),
+                heard,
+            )
+        )
+    for i, at in enumerate(contact_times):
+        (aid, _past), role = rng.choice(roles)
+        outcome = "heard" if i == 0 else rng.choice(OUTCOMES_AFTER_ASK)
+        follow_up = None
+        if i == len(contact_times) - 1 and rng.random() < 0.1:
+            follow_up = today + timedelta(days=rng.randint(-14, 14))
+        w["contact"].add(
+            (
+                take("contact"),
+                cid,
+                pid,
+                aid if rng.random() < 0.9 else None,
+                first_channel if i == 0 else rng.choice(channels)[0],
+                role,
+                outcome,
+                at,
+                staff,
+                "",
+                follow_up,
+            )
+        )
+    for sid, starts, role, _aid in attended:
+        w["attendance"].add(
+            (
+                take("attendance"),
+                cid,
+                sid,
+                pid,
+                role,
+                starts + timedelta(minutes=rng.randint(0, 30)),
+                staff,
+                rng.random() < 0.05,
+            )
+        )
+    if phone and rng.random() < 0.7:
+        w["consent"].add((take("consent"), cid, pid, "sms", "in_person", created))
+    if rng.random() < 0.03:
+        w["referral"].add(
+            (
+                take("referral"),
+                cid,
+                rng.choice(partner_ids),
+                pid,
+                roles[0][0][0],
+                "",
+                "received",
+                created,
+            )
+        )
+
+
+def _analyze(engine: sa.Engine) -> None:
+    """Fresh planner statistics, as autovacuum (PostgreSQL) / PRAGMA optimize would give."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("ANALYZE"))
+        else:
+            conn.execute(sa.text("ANALYZE"))
+        conn.commit()
+
+
+def create_schema(url: str) -> sa.Engine:
+    """A fresh schema at ``url`` (dropped and created from the models)."""
+    from rekruttering.app import create_app
+    from rekruttering.config import parse_settings
+    from rekruttering.extensions import db
+
+    app = create_app(parse_settings({"app": {"database_url": url, "secret_key": "bench"}}, {}))
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        db.engine.dispose()
+    return sa.create_engine(url)
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=1_000)
+    parser.add_argument("--centres", type=int)
+    parser.add_argument("--largest-share", type=float)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--url", required=True, help="database URL (emptied first)")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    centres, share = SIZES.get(args.people, (max(1, args.people // 2000), 0.2))
+    engine = create_schema(args.url)
+    from rekruttering.app import create_app
+    from rekruttering.config import parse_settings
+
+    app = create_app(parse_settings({"app": {"database_url": args.url, "secret_key": "bench"}}, {}))
+    with app.app_context():
+        result = generate_installation(
+            args.people,
+            args.centres or centres,
+            args.largest_share if args.largest_share is not None else share,
+            args.seed,
+            engine=engine,
+        )
+    engine.dispose()
+    print(
+        f"{result.people} people in {result.centres} centres: {result.rows} rows "
+        f"in {result.seconds:.1f} s ({', '.join(f'{k} {v}' for k, v in result.counts.items())})"
+    )
+
+
+if __name__ == "__main__":
+    main()
