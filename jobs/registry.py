@@ -9,7 +9,7 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-from jobs import dispatch
+from jobs import dispatch, retention
 
 
 @dataclass(frozen=True)
@@ -30,4 +30,5 @@ class Job:
 
 JOBS: list[Job] = [
     Job(dispatch.JOB_ID, dispatch.dispatch_reminders, dispatch.trigger),
+    Job("retention", retention.run_retention, retention.nightly_trigger),
 ]

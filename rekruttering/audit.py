@@ -6,11 +6,22 @@ The entry joins the caller's transaction, so it is stored exactly when the chang
 
 from __future__ import annotations
 
+import re
+
 from flask import g, has_request_context, request
 from flask_login import current_user
 
 from rekruttering.extensions import db
 from rekruttering.models import AuditEvent
+
+#: Anything that could be a phone number: seven or more digits, with spaces, dashes or
+#: brackets between them (ids and counts in details are shorter).
+_NUMBER = re.compile(r"\+?\d(?:[\s()-]*\d){6,}")
+
+
+def scrub(text: str) -> str:
+    """A detail safe for the log: phone-like digit runs replaced, cut to the column size."""
+    return _NUMBER.sub("[number]", text or "")[:300]
 
 
 def record(
@@ -22,7 +33,11 @@ def record(
     detail: str = "",
     ip: str | None = None,
 ) -> AuditEvent:
-    """Add an audit entry to the current transaction (the caller commits)."""
+    """Add an audit entry to the current transaction (the caller commits).
+
+    ``detail`` is a short description for people reading the log; it passes through
+    ``scrub`` so a phone number typed into a reason never lands in the log.
+    """
     if has_request_context():
         if user_id is None and current_user and current_user.is_authenticated:
             user_id = current_user.id
@@ -30,12 +45,12 @@ def record(
             centre_id = g.centre.id
         ip = ip or request.remote_addr
     event = AuditEvent(
-        action=action,
+        action=action[:40],
         person_id=person_id,
         user_id=user_id,
         centre_id=centre_id,
-        detail=detail[:300],
-        ip=ip,
+        detail=scrub(detail),
+        ip=(ip or "")[:45] or None,
     )
     db.session.add(event)
     return event

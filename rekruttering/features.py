@@ -4,4 +4,5 @@ blueprint, CLI commands and translations; add a line here to switch one on."""
 FEATURES: tuple[str, ...] = (
     "rekruttering.auth",
     "rekruttering.main",
+    "rekruttering.privacy",
 )

@@ -43,6 +43,7 @@ class Consent(CentreOwned, db.Model):
 
     person = relationship("Person")
     recorded_by = relationship("User")
+    partner = relationship("Partner")
 
 
 class AuditEvent(db.Model):

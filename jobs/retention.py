@@ -1,0 +1,35 @@
+"""The nightly retention job: anonymise people with no activity for retention.months.
+
+Runs at ``retention.run_at`` Europe/Oslo (default 01:30, outside the 02:00-03:00 hour
+that happens twice or not at all when summer time starts or ends). Several workers
+may run it: on PostgreSQL an advisory lock lets one of them do the work.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from rekruttering.domain.clock import utcnow
+from rekruttering.privacy.retention import anonymise_due
+from rekruttering.transaction import transaction
+
+log = logging.getLogger(__name__)
+
+
+def run_retention(app: Flask) -> int:
+    """Anonymise everyone due now; returns how many (ids go to the audit log, not here)."""
+    with app.app_context():
+        months = app.extensions["rekruttering.settings"]["retention.months"]
+        with transaction():
+            done = anonymise_due(utcnow(), months)
+        log.info("retention: anonymised %d people (no activity for %d months)", len(done), months)
+        return len(done)
+
+
+def nightly_trigger(settings: Any) -> dict[str, Any]:
+    """APScheduler cron trigger arguments: every night at retention.run_at, Oslo time."""
+    run_at = settings["retention.run_at"]
+    return {"trigger": "cron", "hour": run_at.hour, "minute": run_at.minute}

@@ -1,0 +1,100 @@
+"""Anonymise people: on request (erasure, GDPR art. 17) or when retention runs out.
+
+The person row stays, named "Anonymisert", without phone or note; their contacts,
+messages, reminders and referrals lose their free text (notes, message bodies,
+numbers). Ids, stages, times and counts stay, so the funnel counts, attendance
+totals and reports are the same before and after. Who recruited whom stays as ids.
+
+Building blocks: they never commit (see transaction.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from rekruttering import audit
+from rekruttering.domain.clock import utcnow
+from rekruttering.errors import ServiceError
+from rekruttering.extensions import db
+from rekruttering.models import ConsentPurpose, Person, Reminder, ReminderState
+from rekruttering.privacy.consent import withdraw_consent
+from rekruttering.privacy.person_data import (
+    ANONYMOUS_NAME,
+    cleared_value,
+    columns_to_clear,
+    person_tables,
+)
+from rekruttering.tenancy import fetch
+
+MAX_REASON = 200
+
+
+def anonymise_people(person_ids: Sequence[int], at: datetime | None = None) -> int:
+    """Anonymise the given people (of any centre); returns how many rows changed.
+
+    Only people not yet anonymised are touched, so running it twice is harmless.
+    The caller checks the people belong where they should and records the audit.
+    """
+    at = at or utcnow()
+    ids = list(
+        db.session.scalars(
+            sa.select(Person.id).where(Person.id.in_(person_ids), Person.anonymised_at.is_(None))
+        )
+    )
+    if not ids:
+        return 0
+    db.session.flush()
+    for pt in person_tables():
+        if pt.subject is None:
+            continue
+        values: dict[str, object] = {c.name: cleared_value(c) for c in columns_to_clear(pt.table)}
+        if pt.name == "person":
+            values.update(first_name=ANONYMOUS_NAME, anonymised_at=at)
+        if values:
+            db.session.execute(sa.update(pt.table).where(pt.subject.in_(ids)).values(**values))
+    # Nothing more is sent to them: pending reminders stop, consents end.
+    db.session.execute(
+        sa.update(Reminder.__table__)
+        .where(Reminder.person_id.in_(ids), Reminder.state == ReminderState.PENDING)
+        .values(state=ReminderState.CANCELLED, updated_at=at)
+    )
+    for person_id in ids:
+        for purpose in ConsentPurpose:
+            withdraw_consent(person_id, purpose, at=at)
+    db.session.flush()
+    # Core updates bypass the identity map: make loaded objects read the new values.
+    db.session.expire_all()
+    return len(ids)
+
+
+def erase_person(
+    centre_id: int, person_id: int, reason: str, by_user_id: int | None = None
+) -> Person:
+    """Erasure on request: anonymise one person of ``centre_id`` and record why.
+
+    The reason is required (the log has to say why data was removed) and kept short;
+    it passes the audit log's filter, so a phone number typed into it is not stored.
+    """
+    person = fetch(Person, person_id, centre_id)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ServiceError(_("Write why the person is erased."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise ServiceError(
+            _("Keep the reason under %(n)d characters.", n=MAX_REASON), field="reason"
+        )
+    if person.anonymised_at is not None:
+        raise ServiceError(_("This person is anonymised already."))
+    anonymise_people([person.id])
+    audit.record(
+        "person_erased",
+        person_id=person.id,
+        centre_id=centre_id,
+        user_id=by_user_id,
+        detail=reason,
+    )
+    return db.session.get(Person, person.id)  # type: ignore[return-value]

@@ -1,0 +1,93 @@
+"""Forms of the privacy pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from rekruttering.models import ConsentMethod, ConsentPurpose
+from rekruttering.privacy.anonymise import MAX_REASON
+
+PURPOSE_LABELS = {
+    ConsentPurpose.SMS: _l("Being contacted by SMS"),
+    ConsentPurpose.REGISTER: _l("Being stored in the register"),
+}
+
+METHOD_LABELS = {
+    ConsentMethod.IN_PERSON: _l("In person"),
+    ConsentMethod.PARTNER_REFERRAL: _l("Partner referral"),
+    ConsentMethod.WEB_FORM: _l("Web form"),
+    ConsentMethod.IMPORT: _l("Import"),
+}
+
+#: What staff may record by hand (a web form or an import records itself).
+MANUAL_METHODS = (ConsentMethod.IN_PERSON, ConsentMethod.PARTNER_REFERRAL)
+
+
+class GiveConsentForm(FlaskForm):
+    purpose = HiddenField(validators=[DataRequired()])
+    method = SelectField(
+        _l("How was it given?"),
+        choices=[(m.value, METHOD_LABELS[m]) for m in MANUAL_METHODS],
+        validators=[InputRequired()],
+    )
+    submit = SubmitField(_l("Record consent"))
+
+    def validate_purpose(self, field: HiddenField) -> None:
+        if field.data not in {p.value for p in ConsentPurpose}:
+            raise ValueError(_l("Unknown purpose."))
+
+
+class WithdrawConsentForm(FlaskForm):
+    purpose = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Withdraw consent"))
+
+    def validate_purpose(self, field: HiddenField) -> None:
+        if field.data not in {p.value for p in ConsentPurpose}:
+            raise ValueError(_l("Unknown purpose."))
+
+
+class EraseForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=MAX_REASON)],
+        description=_l(
+            "For example: asked in person on the phone to be deleted. "
+            "No sensitive details or phone numbers."
+        ),
+    )
+    confirm = BooleanField(
+        _l("I understand that names, phone and notes are removed for good."),
+        validators=[DataRequired()],
+    )
+    submit = SubmitField(_l("Erase personal data"))
+
+
+class ExportForm(FlaskForm):
+    submit = SubmitField(_l("Download JSON"))
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit log page (a GET form: no CSRF token needed to read)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), choices=[], validators=[Optional()])
+    user = SelectField(_l("User"), choices=[], validators=[Optional()])
+    person_id = IntegerField(
+        _l("Person id"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
+    )
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    submit = SubmitField(_l("Search"))
