@@ -30,6 +30,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+## Load: gunicorn (2 workers) on PostgreSQL, 50 clients for a minute, then count the writes.
+load: $(STAMP)
+	$(BIN)/python -m bench.load
+
 translations: $(STAMP)
 	$(BIN)/python -m tools.i18n compile
 	$(BIN)/python -m tools.i18n missing
