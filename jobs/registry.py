@@ -9,7 +9,7 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-from jobs import dispatch, retention
+from jobs import dispatch, retention, sessions
 
 
 @dataclass(frozen=True)
@@ -31,4 +31,5 @@ class Job:
 JOBS: list[Job] = [
     Job(dispatch.JOB_ID, dispatch.dispatch_reminders, dispatch.trigger),
     Job("retention", retention.run_retention, retention.nightly_trigger),
+    Job(sessions.JOB_ID, sessions.generate_sessions_job, sessions.nightly_trigger),
 ]

@@ -1,0 +1,17 @@
+"""Activities: weekly schedules, sessions generated ahead, sign-up and waiting lists."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from rekruttering.access import STAFF
+from rekruttering.activities import commands, filters, routes
+from rekruttering.navigation import add_nav_item
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(routes.bp)
+    app.cli.add_command(commands.generate_sessions_command)
+    filters.register_filters(app)
+    add_nav_item(app, "activities.index", _l("Activities"), STAFF, order=40)

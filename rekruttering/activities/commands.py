@@ -1,0 +1,47 @@
+"""``rekruttering generate-sessions``: the nightly job, by hand."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from rekruttering.activities.sessions import GenerationResult, generate_sessions
+from rekruttering.extensions import db
+from rekruttering.models import Centre
+from rekruttering.transaction import transaction
+
+
+def generate_for_centres(weeks: int, centre_slug: str | None = None) -> dict[str, GenerationResult]:
+    """Generate sessions for every centre (or one), one transaction per centre."""
+    query = select(Centre).order_by(Centre.slug)
+    if centre_slug:
+        query = query.where(Centre.slug == centre_slug)
+    results: dict[str, GenerationResult] = {}
+    for centre in db.session.scalars(query).all():
+        with transaction():
+            results[centre.slug] = generate_sessions(centre.id, None, weeks)
+    return results
+
+
+@click.command("generate-sessions")
+@click.option("--centre", "centre_slug", default=None, help="Only this centre (its slug).")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 104),
+    default=None,
+    help="Weeks ahead (default: funnel.sessions_ahead_weeks).",
+)
+@with_appcontext
+def generate_sessions_command(centre_slug: str | None, weeks: int | None) -> None:
+    """Generate sessions ahead from the weekly schedules (idempotent)."""
+    weeks = weeks or current_app.extensions["rekruttering.settings"]["funnel.sessions_ahead_weeks"]
+    results = generate_for_centres(weeks, centre_slug)
+    if centre_slug and not results:
+        raise click.ClickException(f"no centre with slug {centre_slug!r}")
+    for slug, result in results.items():
+        click.echo(
+            f"{slug}: {result.created} created, {result.cancelled} cancelled, "
+            f"{result.restored} restored, {result.removed} removed"
+        )

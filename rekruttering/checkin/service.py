@@ -1,0 +1,427 @@
+"""Check-in at the door: who is expected, check in (and undo), walk-ins. Never commits.
+
+A check-in is an ``Attendance`` (one per session and person: a double tap checks in
+once) and moves the person's enrolment: the first attendance is "showed up", and
+``RegularRule`` (N attendances within M weeks) makes them a regular.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+
+from rekruttering.activities.signups import has_room, locked_session
+from rekruttering.domain.clock import oslo_today, to_oslo, utcnow
+from rekruttering.domain.funnel import STAGE_ORDER, Outcome, RegularRule, Role, Stage
+from rekruttering.domain.volunteer_ratio import RatioStatus, ratio_status
+from rekruttering.errors import NotFound, ServiceError
+from rekruttering.extensions import db
+from rekruttering.funnel.service import STAGE_COLUMN, enrol, record_attendance, touch
+from rekruttering.models import (
+    Attendance,
+    Contact,
+    Enrolment,
+    Person,
+    Session,
+    SessionSignup,
+)
+from rekruttering.people.service import DuplicatePhone, create_person
+from rekruttering.tenancy import fetch
+
+#: Enrolment stages at which a person is expected at the activity's sessions.
+EXPECTED_STAGES = (Stage.ASKED, Stage.SHOWED_UP, Stage.REGULAR)
+
+
+@dataclass
+class ExpectedPerson:
+    """One row of the check-in page."""
+
+    person_id: int
+    name: str
+    phone: str | None
+    language: str
+    role: Role
+    stage: Stage | None = None
+    signup: str | None = None  # "confirmed" / "waitlisted"
+    checked_in: bool = False
+    walk_in: bool = False
+    rsvp: str | None = None  # "yes" / "no": the SMS answer
+
+    def matches(self, query: str) -> bool:
+        wanted = query.casefold().strip()
+        if not wanted:
+            return True
+        digits = "".join(c for c in wanted if c.isdigit())
+        if digits and len(digits) >= 3 and self.phone and digits in self.phone:
+            return True
+        return all(part in self.name.casefold() for part in wanted.split())
+
+
+@dataclass
+class SessionOverview:
+    session: Session
+    people: list[ExpectedPerson]
+    ratio: RatioStatus
+    places_taken: int | None = None
+    rsvp_yes: int = 0
+    rsvp_no: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def checked_in(self) -> int:
+        return sum(1 for p in self.people if p.checked_in)
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    attendance: Attendance
+    created: bool  # False: they were checked in already (a double tap)
+    person: Person
+
+
+@dataclass(frozen=True)
+class WalkInInput:
+    first_name: str
+    phone: str | None = None
+    language: str = "nb"
+    role: Role = Role.PARTICIPANT
+    last_name: str = ""
+
+
+def _latest_is_refusal(enrolment: Enrolment) -> bool:
+    """'Said no' or 'not now' after the latest stage: not expected any more."""
+    refusal = max((t for t in (enrolment.declined_at, enrolment.not_now_at) if t), default=None)
+    if refusal is None:
+        return False
+    reached = [getattr(enrolment, STAGE_COLUMN[s]) for s in STAGE_ORDER]
+    latest = max((t for t in reached if t), default=None)
+    return latest is None or refusal >= latest
+
+
+def session_overview(
+    centre_id: int, session_id: int, rsvp: dict[int, str] | None = None
+) -> SessionOverview:
+    """Everyone expected at a session (asked or further, signed up, checked in), with
+    who is checked in and the volunteers against the wished ratio. A fixed number of
+    queries, however many people are expected."""
+    session = db.session.scalar(
+        select(Session)
+        .options(joinedload(Session.activity))
+        .where(Session.id == int(session_id), Session.centre_id == centre_id)
+    )
+    if session is None:
+        raise NotFound("not found")
+    activity = session.activity
+    rsvp = rsvp or {}
+    live = Person.anonymised_at.is_(None) & Person.merged_into_id.is_(None)
+    rows: dict[int, ExpectedPerson] = {}
+
+    def row_for(person: Person, role: Role) -> ExpectedPerson:
+        if person.id not in rows:
+            rows[person.id] = ExpectedPerson(
+                person_id=person.id,
+                name=person.display_name,
+                phone=person.phone,
+                language=person.language,
+                role=role,
+                rsvp=rsvp.get(person.id),
+            )
+        return rows[person.id]
+
+    enrolments = db.session.scalars(
+        select(Enrolment)
+        .join(Person, Person.id == Enrolment.person_id)
+        .options(joinedload(Enrolment.person))
+        .where(
+            Enrolment.activity_id == activity.id,
+            Enrolment.stage.in_(EXPECTED_STAGES),
+            live,
+        )
+    ).all()
+    for enrolment in sorted(enrolments, key=lambda e: e.role != Role.PARTICIPANT):
+        if _latest_is_refusal(enrolment):
+            continue
+        row = row_for(enrolment.person, enrolment.role)
+        if row.stage is None or enrolment.stage.rank > row.stage.rank:
+            row.stage, row.role = enrolment.stage, enrolment.role
+
+    signups = db.session.scalars(
+        select(SessionSignup)
+        .join(Person, Person.id == SessionSignup.person_id)
+        .options(joinedload(SessionSignup.person))
+        .where(SessionSignup.session_id == session.id, live)
+    ).all()
+    for signup in signups:
+        row = row_for(signup.person, Role.PARTICIPANT)
+        row.signup = "waitlisted" if signup.waitlisted else "confirmed"
+
+    attendances = db.session.scalars(
+        select(Attendance)
+        .options(joinedload(Attendance.person))
+        .where(Attendance.session_id == session.id)
+    ).all()
+    participants = volunteers = 0
+    for attendance in attendances:
+        row = row_for(attendance.person, attendance.role)
+        row.checked_in, row.walk_in, row.role = True, attendance.walk_in, attendance.role
+        if attendance.role == Role.VOLUNTEER:
+            volunteers += 1
+        else:
+            participants += 1
+
+    people = sorted(rows.values(), key=lambda r: (r.name.casefold(), r.person_id))
+    taken = None
+    if activity.signup_required or activity.capacity is not None:
+        holders = {r.person_id for r in people if r.signup == "confirmed"}
+        holders |= {a.person_id for a in attendances if a.role == Role.PARTICIPANT}
+        taken = len(holders)
+    return SessionOverview(
+        session=session,
+        people=people,
+        ratio=ratio_status(participants, volunteers, activity.wished_volunteer_ratio),
+        places_taken=taken,
+        rsvp_yes=sum(1 for r in people if r.rsvp == "yes"),
+        rsvp_no=sum(1 for r in people if r.rsvp == "no"),
+    )
+
+
+def find_other_people(
+    centre_id: int, query: str, exclude: set[int], limit: int = 10
+) -> list[Person]:
+    """People of the centre matching ``query`` who are not on the session's list."""
+    text = query.strip()
+    if len(text) < 2:
+        return []
+    digits = "".join(c for c in text if c.isdigit())
+    conditions = [
+        func.lower(Person.first_name + " " + Person.last_name).contains(
+            text.lower(), autoescape=True
+        )
+    ]
+    if len(digits) >= 3:
+        conditions.append(Person.phone.contains(digits, autoescape=True))
+    statement = (
+        select(Person)
+        .where(
+            Person.centre_id == centre_id,
+            Person.anonymised_at.is_(None),
+            Person.merged_into_id.is_(None),
+            or_(*conditions),
+        )
+        .order_by(Person.first_name, Person.last_name, Person.id)
+        .limit(limit + len(exclude))
+    )
+    return [p for p in db.session.scalars(statement) if p.id not in exclude][:limit]
+
+
+def _attendance_time(session: Session, now: datetime) -> datetime:
+    """At the door (the session's own day) the moment of the tap; registering a past
+    session afterwards, its start: the regular rule counts sessions, not typing days."""
+    if to_oslo(session.starts_at).date() == oslo_today(now):
+        return now
+    return session.starts_at
+
+
+def check_in(
+    centre_id: int,
+    session_id: int,
+    person_id: int,
+    role: Role = Role.PARTICIPANT,
+    rule: RegularRule | None = None,
+    by_user_id: int | None = None,
+    now: datetime | None = None,
+    walk_in: bool = False,
+    form_token: str | None = None,
+) -> CheckInResult:
+    """Check a person in. Checking in twice keeps the first check-in."""
+    now = now or utcnow()
+    rule = rule or RegularRule()
+    session = locked_session(centre_id, session_id)
+    person = fetch(Person, person_id, centre_id)
+    existing = db.session.scalar(
+        select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.person_id == person.id
+        )
+    )
+    if existing is not None:
+        return CheckInResult(existing, created=False, person=person)
+    if session.cancelled:
+        raise ServiceError(_("This session is cancelled; nobody can be checked in."))
+    if to_oslo(session.starts_at).date() > oslo_today(now):
+        raise ServiceError(
+            _(
+                "This session is on %(day)s; check-in opens that day.",
+                day=format_date(session.starts_at, "full"),
+            )
+        )
+    if person.anonymised_at is not None or person.merged_into_id is not None:
+        raise ServiceError(_("This person can no longer be checked in."))
+    activity = session.activity
+    signup = db.session.scalar(
+        select(SessionSignup).where(
+            SessionSignup.session_id == session.id, SessionSignup.person_id == person.id
+        )
+    )
+    holds_place = signup is not None and not signup.waitlisted
+    if (
+        activity.signup_required
+        and role == Role.PARTICIPANT
+        and not holds_place
+        and not has_room(session)
+    ):
+        raise ServiceError(
+            _(
+                "The session is full (%(capacity)d places). Put %(name)s on the waiting list instead.",
+                capacity=activity.capacity,
+                name=person.display_name,
+            )
+        )
+    at = _attendance_time(session, now)
+    attendance = Attendance(
+        centre_id=centre_id,
+        session_id=session.id,
+        person_id=person.id,
+        role=role,
+        checked_in_at=at,
+        by_user_id=by_user_id,
+        walk_in=walk_in,
+        form_token=form_token or None,
+    )
+    db.session.add(attendance)
+    if signup is not None and signup.waitlisted:
+        signup.waitlisted = False  # drop-in: there was room
+    db.session.flush()
+    enrolment = enrol(centre_id, person.id, activity.id, role)
+    record_attendance(enrolment, at, rule)
+    touch(person, at)
+    db.session.flush()
+    return CheckInResult(attendance, created=True, person=person)
+
+
+def walk_in(
+    centre_id: int,
+    session_id: int,
+    data: WalkInInput,
+    rule: RegularRule | None = None,
+    by_user_id: int | None = None,
+    now: datetime | None = None,
+    form_token: str | None = None,
+) -> CheckInResult:
+    """Someone not on the list: add them (or find them by phone) and check them in."""
+    if form_token:
+        existing = db.session.scalar(
+            select(Attendance).where(
+                Attendance.form_token == form_token, Attendance.centre_id == centre_id
+            )
+        )
+        if existing is not None:  # the same form sent twice
+            return CheckInResult(existing, created=False, person=existing.person)
+    locked_session(centre_id, session_id)  # 404 before anyone is created
+    try:
+        person = create_person(
+            centre_id,
+            data.first_name,
+            last_name=data.last_name,
+            phone=data.phone,
+            language=data.language,
+        )
+    except DuplicatePhone as duplicate:
+        person = duplicate.existing
+    return check_in(
+        centre_id,
+        session_id,
+        person.id,
+        role=data.role,
+        rule=rule,
+        by_user_id=by_user_id,
+        now=now,
+        walk_in=True,
+        form_token=form_token,
+    )
+
+
+def _stage_evidence(
+    contacts: list[tuple[Outcome, datetime]], attended: list[datetime]
+) -> dict[Stage, datetime | None]:
+    """The first time each stage is shown by the remaining facts."""
+    shown: dict[Stage, list[datetime]] = {stage: [] for stage in STAGE_ORDER}
+    for outcome, at in contacts:
+        reached = {
+            Outcome.SHOWED_UP: Stage.SHOWED_UP,
+            Outcome.ASKED: Stage.ASKED,
+        }.get(outcome, Stage.HEARD)
+        for stage in STAGE_ORDER[: reached.rank + 1]:
+            shown[stage].append(at)
+    for at in attended:
+        for stage in STAGE_ORDER[: Stage.SHOWED_UP.rank + 1]:
+            shown[stage].append(at)
+    return {stage: min(times) if times else None for stage, times in shown.items()}
+
+
+def undo_check_in(
+    centre_id: int, session_id: int, person_id: int, rule: RegularRule | None = None
+) -> None:
+    """Take back a mistaken tap: the attendance goes, and so do the stage times that this
+    check-in alone set (a stage another fact shows stays, at that fact's time)."""
+    rule = rule or RegularRule()
+    session = locked_session(centre_id, session_id)
+    person = fetch(Person, person_id, centre_id)
+    attendance = db.session.scalar(
+        select(Attendance).where(
+            Attendance.session_id == session.id, Attendance.person_id == person.id
+        )
+    )
+    if attendance is None:
+        raise NotFound(_("%(name)s is not checked in.", name=person.display_name))
+    removed_at, role = attendance.checked_in_at, attendance.role
+    db.session.delete(attendance)
+    db.session.flush()
+    enrolment = db.session.scalar(
+        select(Enrolment).where(
+            Enrolment.person_id == person.id,
+            Enrolment.activity_id == session.activity_id,
+            Enrolment.role == role,
+        )
+    )
+    if enrolment is None:
+        return
+    attended = list(
+        db.session.scalars(
+            select(Attendance.checked_in_at)
+            .join(Session, Session.id == Attendance.session_id)
+            .where(
+                Attendance.person_id == person.id,
+                Session.activity_id == session.activity_id,
+                Attendance.role == role,
+            )
+        )
+    )
+    contacts = [
+        (outcome, at)
+        for outcome, at in db.session.execute(
+            select(Contact.outcome, Contact.occurred_at).where(
+                Contact.person_id == person.id,
+                Contact.activity_id == session.activity_id,
+                Contact.role == role,
+            )
+        )
+    ]
+    enrolment.attendance_count = len(attended)
+    evidence = _stage_evidence(contacts, attended)
+    for stage in (Stage.HEARD, Stage.ASKED, Stage.SHOWED_UP):
+        column = STAGE_COLUMN[stage]
+        if getattr(enrolment, column) == removed_at:
+            setattr(enrolment, column, evidence[stage])
+    if enrolment.regular_at == removed_at:
+        enrolment.regular_at = rule.became_regular_at(attended)
+    reached = [s for s in STAGE_ORDER if getattr(enrolment, STAGE_COLUMN[s]) is not None]
+    if not reached and not contacts:
+        db.session.delete(enrolment)  # the check-in was all there was
+    else:
+        enrolment.stage = reached[-1] if reached else Stage.HEARD
+    db.session.flush()
