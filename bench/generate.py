@@ -294,6 +294,7 @@ def generate_installation(
                     "created_at",
                     "updated_at",
                     "last_activity_at",
+                    "recruited_by_id",
                 ),
             ),
             "enrolment": writer(
@@ -468,6 +469,7 @@ def generate_installation(
                 )
             flush()
             done = 0
+            first_person = ids["person"]
             while done < size:
                 block = min(BLOCK, size - done)
                 for _ in range(block):
@@ -486,6 +488,7 @@ def generate_installation(
                         today,
                         contacts_per_person,
                         attendances_per_person,
+                        first_person,
                     )
                 done += block
                 flush()
@@ -554,9 +557,14 @@ def _person(
     today: date,
     contacts_per_person: int,
     attendances_per_person: int,
+    first_person: int,
 ) -> None:
     """One person with enrolments, contacts, attendances, consent, maybe a referral."""
     pid = take("person")
+    # Word of mouth: about one in six was brought by someone already at the centre.
+    recruiter = (
+        rng.randrange(first_person, pid) if pid > first_person and rng.random() < 0.15 else None
+    )
     created = now - timedelta(days=rng.randint(30, 700), seconds=rng.randint(0, 86_399))
     phone = None if rng.random() < 0.05 else f"+479{pid:07d}"
     # Which activities (and roles): most people try one or two, some volunteer too.
@@ -576,7 +584,7 @@ def _person(
         now - timedelta(days=rng.randint(0, 365), seconds=rng.randint(0, 86_399))
         for _ in range(n_contacts)
     )
-    first_channel, first_partner = rng.choice(channels)
+    first_channel, first_partner = channels[0] if recruiter else rng.choice(channels)
     partner = first_partner if rng.random() < 0.5 else None
     last = max([contact_times[-1]] + [p[1] for p in attended[-1:]])
     w["person"].add(
@@ -591,6 +599,7 @@ def _person(
             created,
             last,
             last,
+            recruiter,
         )
     )
     for (aid, _past), role in roles:

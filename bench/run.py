@@ -279,9 +279,16 @@ for _role in (STAFF, MUNICIPALITY):
     )(_report(_role))
     scenario(
         f"funder_{_role}",
-        "funder export",
+        "funder report",
         _role,
-        ("reports.funder_export", "reports.funder", "reports.export"),
+        ("reports.funder",),
+        PAGE_GOAL_MS,
+    )(_report(_role))
+    scenario(
+        f"funder_xlsx_{_role}",
+        "funder export (xlsx)",
+        _role,
+        ("reports.funder_xlsx", "reports.funder_export"),
         PAGE_GOAL_MS,
     )(_report(_role))
 scenario(
