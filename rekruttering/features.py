@@ -5,4 +5,6 @@ FEATURES: tuple[str, ...] = (
     "rekruttering.auth",
     "rekruttering.main",
     "rekruttering.privacy",
+    "rekruttering.sms",
+    "rekruttering.reminders",
 )

@@ -202,3 +202,47 @@ def attendance(session: Any, person: Person, **kw: Any) -> Any:
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def reminder(person: Person, session: Any = None, **kw: Any) -> Any:
+    """A reminder for ``person`` (pending and due now unless told otherwise)."""
+    from rekruttering.domain.clock import utcnow
+    from rekruttering.models import Reminder, ReminderState
+
+    obj = Reminder(
+        centre_id=person.centre_id,
+        person_id=person.id,
+        session_id=session.id if session is not None else None,
+        body=kw.pop("body", "Hei! Velkommen i morgen kl. 11:00."),
+        language=kw.pop("language", "nb"),
+        due_at=kw.pop("due_at", None) or utcnow(),
+        state=kw.pop("state", ReminderState.PENDING),
+        attempts=kw.pop("attempts", 0),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def message(person: Person | None = None, centre: Centre | None = None, **kw: Any) -> Any:
+    """An SMS to (or, with direction="inbound", from) ``person``."""
+    from rekruttering.models import Direction, Message
+
+    direction = Direction(kw.pop("direction", Direction.OUTBOUND))
+    phone = person.phone if person is not None else kw.pop("phone", "+4799999999")
+    centre_id = person.centre_id if person is not None else (centre.id if centre else None)
+    obj = Message(
+        centre_id=centre_id,
+        person_id=person.id if person is not None else None,
+        direction=direction,
+        to_number=kw.pop("to_number", phone if direction == Direction.OUTBOUND else ""),
+        from_number=kw.pop("from_number", phone if direction == Direction.INBOUND else ""),
+        body=kw.pop("body", "Hei!"),
+        gateway=kw.pop("gateway", "outbox"),
+        status=kw.pop("status", "stored"),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj

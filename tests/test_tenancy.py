@@ -20,6 +20,8 @@ PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "person_id": lambda make, c: make.person(c),
     "activity_id": lambda make, c: make.activity(c),
     "channel_id": lambda make, c: make.channel(c),
+    "reminder_id": lambda make, c: make.reminder(make.person(c)),
+    "message_id": lambda make, c: make.message(make.person(c)),
 }
 
 

@@ -1,1 +1,16 @@
-"""Personal SMS reminders: schedule, preview, dispatch and follow up."""
+"""Personal SMS reminders: schedule with preview, dispatch, follow up, templates."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from rekruttering.access import STAFF
+from rekruttering.navigation import add_nav_item
+
+
+def init_app(app: Flask) -> None:
+    from rekruttering.reminders import routes
+
+    app.register_blueprint(routes.bp)
+    add_nav_item(app, "reminders.index", _l("Reminders"), STAFF, order=50)

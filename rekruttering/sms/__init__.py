@@ -1,0 +1,14 @@
+"""SMS: gateways (outbox, Twilio), Twilio's webhooks, our opt-out list."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from rekruttering.extensions import csrf
+    from rekruttering.sms import webhooks
+
+    # Twilio cannot send our CSRF token; the request signature is checked instead.
+    csrf.exempt(webhooks.bp)
+    app.register_blueprint(webhooks.bp)
