@@ -7,4 +7,5 @@ FEATURES: tuple[str, ...] = (
     "rekruttering.privacy",
     "rekruttering.sms",
     "rekruttering.reminders",
+    "rekruttering.partners",
 )

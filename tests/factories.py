@@ -246,3 +246,44 @@ def message(person: Person | None = None, centre: Centre | None = None, **kw: An
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def partner_user(centre: Centre, partner: Partner | None = None, **kw: Any) -> User:
+    """A partner login (role partner in ``centre``) of ``partner`` (made and linked if not given)."""
+    partner = partner or globals()["partner"](centres=[centre])
+    return user(centre, role=UserRole.PARTNER, partner=partner, **kw)
+
+
+def referral(centre: Centre, partner: Partner | None = None, **kw: Any) -> Any:
+    """A referral of a new person of ``centre`` by ``partner`` (made and linked if not given)."""
+    from rekruttering.models import Referral
+
+    partner = partner or globals()["partner"](centres=[centre])
+    who = kw.pop("person", None) or person(centre)
+    obj = Referral(
+        centre_id=centre.id,
+        partner_id=partner.id,
+        person_id=who.id,
+        name_given=kw.pop("name_given", who.display_name),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def source(centre: Centre, name: str | None = None, **kw: Any) -> Any:
+    """A QR source of ``centre`` on a new channel (or ``channel``)."""
+    from rekruttering.models import Source
+
+    via = kw.pop("channel", None) or channel(centre, kind=ChannelKind.PRINT)
+    obj = Source(
+        centre_id=centre.id,
+        name=name or f"Plakat {_n()}",
+        code=kw.pop("code", f"c{_n():05d}"),
+        channel_id=via.id,
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj

@@ -20,6 +20,11 @@ PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "person_id": lambda make, c: make.person(c),
     "activity_id": lambda make, c: make.activity(c),
     "channel_id": lambda make, c: make.channel(c),
+    # Partners are installation-wide: one linked only to the other centre is not found.
+    "partner_id": lambda make, c: make.partner(centres=[c]),
+    "user_id": lambda make, c: make.partner_user(c),
+    "referral_id": lambda make, c: make.referral(c),
+    "source_id": lambda make, c: make.source(c),
     "reminder_id": lambda make, c: make.reminder(make.person(c)),
     "message_id": lambda make, c: make.message(make.person(c)),
 }

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from rekruttering.models import PartnerKind
+
+PARTNER_KIND_LABELS = {
+    PartnerKind.KINDERGARTEN: _l("Kindergarten"),
+    PartnerKind.SCHOOL: _l("School"),
+    PartnerKind.NAV: _l("NAV"),
+    PartnerKind.REFUGEE_SERVICE: _l("Refugee service"),
+    PartnerKind.MUNICIPAL: _l("Municipal department"),
+    PartnerKind.OTHER: _l("Other"),
+}
+
+
+def optional_int(value: object) -> int | None:
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+class PartnerForm(FlaskForm):
+    name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(
+        _l("Kind"), choices=[(k.value, label) for k, label in PARTNER_KIND_LABELS.items()]
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class InviteForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Make an invitation link"))
+
+
+class AcceptForm(FlaskForm):
+    password = PasswordField(
+        _l("Choose a password"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("At least 10 characters."),
+    )
+    password_again = PasswordField(
+        _l("The same password again"), validators=[DataRequired(), Length(max=200)]
+    )
+    submit = SubmitField(_l("Save password and log in"))
+
+
+class ReferForm(FlaskForm):
+    """Rendered field by field in the template (activities are grouped by centre)."""
+
+    centre_id = SelectField(_l("Centre"), coerce=int, validate_choice=True)
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    phone = TelField(
+        _l("Mobile phone"),
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("Like 912 34 567 or +47 912 34 567."),
+    )
+    language = SelectField(_l("Language"), validators=[Optional()])
+    activity_id = SelectField(
+        _l("Activity of interest"), coerce=optional_int, validate_choice=False
+    )
+    note = TextAreaField(
+        _l("Note for the centre (optional)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("For example the best time to call, or if an interpreter helps."),
+    )
+    consent = BooleanField(
+        _l(
+            "The person has agreed that the centre stores their name and phone number "
+            "and contacts them about its activities."
+        ),
+        validators=[DataRequired(_l("Confirm that the person agreed to be contacted."))],
+    )
+    form_token = HiddenField()
+    submit = SubmitField(_l("Send referral"))
+
+
+class NotReachedForm(FlaskForm):
+    not_reached = HiddenField()

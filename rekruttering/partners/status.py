@@ -1,0 +1,147 @@
+"""The status a partner sees of a person it referred, derived from the funnel in SQL.
+
+Nobody has to remember to update a referral: the status is computed from what the
+staff recorded after the referral, in one expression that a list query selects (no
+query per row). It also honours what is stored on the referral (the staff's "not
+reached" mark, and the status outreach.service.log_contact sets when a contact names
+the referral). In order of precedence:
+
+* **came**: an attendance, a "showed up" contact, or an enrolment that reached
+  "showed up" after the referral;
+* **declined**: a "said no" contact or an enrolment marked declined after the referral;
+* **not reached**: the staff's mark on the referral;
+* **contacted**: a contact logged by a staff member (a user who is not a partner)
+  after the referral;
+* **received**: none of these yet.
+
+"After the referral" means a later time, or, for contacts, a contact logged after the
+referral's own "heard of it" contact (a larger id): staff often date a contact to the
+start of the day, which may be earlier than the referral that morning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from rekruttering.domain.funnel import Outcome
+from rekruttering.models import Attendance, Contact, Enrolment, Referral, ReferralStatus, User
+
+
+def _intake_contact_id() -> Any:
+    """The id of the referral's own 'heard of it' contact (the partner's)."""
+    intake = aliased(Contact)
+    return (
+        select(func.min(intake.id))
+        .where(intake.referral_id == Referral.id)
+        .correlate(Referral)
+        .scalar_subquery()
+    )
+
+
+def _contact_after(*conditions: Any, by_staff: bool = False) -> ColumnElement[bool]:
+    later = or_(Contact.occurred_at >= Referral.created_at, Contact.id > _intake_contact_id())
+    query = select(Contact.id).where(Contact.person_id == Referral.person_id, later, *conditions)
+    if by_staff:
+        query = query.join(User, User.id == Contact.by_user_id).where(User.partner_id.is_(None))
+    return exists(query.correlate(Referral))
+
+
+def came_condition() -> ColumnElement[bool]:
+    return or_(
+        exists(
+            select(Attendance.id)
+            .where(
+                Attendance.person_id == Referral.person_id,
+                Attendance.checked_in_at >= Referral.created_at,
+            )
+            .correlate(Referral)
+        ),
+        exists(
+            select(Enrolment.id)
+            .where(
+                Enrolment.person_id == Referral.person_id,
+                Enrolment.showed_up_at >= Referral.created_at,
+            )
+            .correlate(Referral)
+        ),
+        _contact_after(Contact.outcome == Outcome.SHOWED_UP),
+    )
+
+
+def declined_condition() -> ColumnElement[bool]:
+    return or_(
+        exists(
+            select(Enrolment.id)
+            .where(
+                Enrolment.person_id == Referral.person_id,
+                Enrolment.declined_at >= Referral.created_at,
+            )
+            .correlate(Referral)
+        ),
+        _contact_after(Contact.outcome == Outcome.DECLINED),
+    )
+
+
+def contacted_condition() -> ColumnElement[bool]:
+    return _contact_after(by_staff=True)
+
+
+def status_case() -> ColumnElement[str]:
+    """Each referral's status value, as a SQL CASE (unlabelled, for WHERE and GROUP BY)."""
+    stored = Referral.status
+    return case(
+        (or_(stored == ReferralStatus.CAME, came_condition()), ReferralStatus.CAME.value),
+        (
+            or_(stored == ReferralStatus.DECLINED, declined_condition()),
+            ReferralStatus.DECLINED.value,
+        ),
+        (stored == ReferralStatus.NOT_REACHED, ReferralStatus.NOT_REACHED.value),
+        (
+            or_(stored == ReferralStatus.CONTACTED, contacted_condition()),
+            ReferralStatus.CONTACTED.value,
+        ),
+        else_=ReferralStatus.RECEIVED.value,
+    )
+
+
+def status_expression() -> ColumnElement[str]:
+    """``status_case()`` labelled ``effective_status`` (select it next to Referral)."""
+    return status_case().label("effective_status")
+
+
+def newly_referred_condition() -> ColumnElement[bool]:
+    """True for a referral nobody has acted on yet (for the staff's follow-up queue)."""
+    return and_(
+        Referral.status == ReferralStatus.RECEIVED,
+        ~came_condition(),
+        ~declined_condition(),
+        ~contacted_condition(),
+    )
+
+
+def status_label(status: ReferralStatus | str) -> str:
+    """The status in plain words, in the current language."""
+    labels = {
+        ReferralStatus.RECEIVED: _("Received"),
+        ReferralStatus.CONTACTED: _("Contacted"),
+        ReferralStatus.CAME: _("Came"),
+        ReferralStatus.NOT_REACHED: _("Not reached"),
+        ReferralStatus.DECLINED: _("Declined"),
+    }
+    return labels[ReferralStatus(status)]
+
+
+def status_explanation(status: ReferralStatus | str) -> str:
+    """One sentence for the partner: what the status means."""
+    texts = {
+        ReferralStatus.RECEIVED: _("The centre has the referral and will get in touch."),
+        ReferralStatus.CONTACTED: _("The centre has been in touch with the person."),
+        ReferralStatus.CAME: _("The person has come to the centre."),
+        ReferralStatus.NOT_REACHED: _("The centre tried but could not reach the person."),
+        ReferralStatus.DECLINED: _("The person said no thanks for now."),
+    }
+    return texts[ReferralStatus(status)]
