@@ -13,6 +13,7 @@ $REKRUTTERING_SCREENSHOTS=1 (see docs/screenshots/README.md).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import threading
@@ -278,6 +279,7 @@ def shoot(tmp_path: Path, live_server: LiveServer) -> Callable[..., list[Path]]:
         taken = []
         for size in sizes:
             page.set_viewport_size(DESKTOP if size == "desktop" else PHONE)
+            page.evaluate("window.scrollTo(0, 0)")
             path = target / f"{name}-{size}.png"
             page.screenshot(path=str(path), full_page=False, animations="disabled")
             taken.append(path)
@@ -285,3 +287,30 @@ def shoot(tmp_path: Path, live_server: LiveServer) -> Callable[..., list[Path]]:
         return taken
 
     return take
+
+
+_counter = itertools.count(1)
+
+
+def unique_phone() -> str:
+    """A Norwegian mobile number no other test (or the demo data) uses, as typed: 9xx xx xxx."""
+    n = (os.getpid() * 1000 + next(_counter)) % 10_000_000
+    digits = f"98{n:06d}"[-8:] if n < 1_000_000 else f"9{n:07d}"
+    return f"{digits[:3]} {digits[3:5]} {digits[5:]}"
+
+
+def unique_name(prefix: str) -> str:
+    """A first name unique in this run, so a test finds exactly its own person."""
+    return f"{prefix}{next(_counter)}x{os.getpid() % 1000}"
+
+
+def click_and_wait(page: Any, selector: str) -> None:
+    """Click something that submits a form or follows a link, and wait for the new page."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def choose_radio(page: Any, name: str, value: str) -> None:
+    """Pick a radio button the way a person does: by clicking its (button-styled) label."""
+    radio_id = page.locator(f"input[name={name}][value={value}]").get_attribute("id")
+    page.click(f"label[for='{radio_id}']")

@@ -1,0 +1,75 @@
+"""Staff log a contact on a phone; the person and the follow-up show where they should."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.browser.conftest import (
+    PHONE,
+    choose_radio,
+    click_and_wait,
+    login,
+    unique_name,
+    unique_phone,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def test_log_a_contact_for_a_new_person_on_a_phone(open_page, live_server, shoot):
+    """On a 390x844 screen staff log 'asked' for a new person with a follow-up today."""
+    if not live_server.has("outreach.log_contact"):
+        pytest.skip("feature outreach.log_contact not built yet")
+    from rekruttering.domain.clock import oslo_today
+
+    page = open_page(PHONE)
+    login(page, "staff")
+    page.goto("/contacts/new")
+    name = unique_name("Amal")
+    page.fill("#new_first_name", name)
+    page.fill("#new_phone", unique_phone())
+    page.select_option("#activity_id", label="Mat og prat")
+    choose_radio(page, "outcome", "asked")
+    page.fill("#follow_up_on", oslo_today().isoformat())
+    page.fill("#note", "Vil komme neste tirsdag")
+    shoot(page, "log-contact")
+    # A double tap on a phone must still log one contact (one form token).
+    with page.expect_navigation():
+        page.dblclick("form.log-contact [type=submit]")
+    assert re.search(r"/people/\d+$", page.url), page.url
+    assert page.locator("h1").inner_text().startswith(name)
+    assert page.locator(".alert-success").count() == 1
+    shoot(page, "person")
+
+    person_id = int(page.url.rsplit("/", 1)[-1])
+
+    def contacts() -> int:
+        from rekruttering.extensions import db
+        from rekruttering.models import Contact
+
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(Contact).where(Contact.person_id == person_id)
+        )
+
+    assert live_server.run(contacts) == 1
+
+    # The follow-up date is today: the person is in the follow-up queue.
+    page.goto("/follow-up")
+    assert page.locator(f"a[href='/people/{person_id}']").count() >= 1
+    shoot(page, "follow-up")
+
+
+def test_log_contact_without_an_activity_says_what_is_missing(open_page, live_server):
+    """A form sent without an activity or outcome comes back with messages, nothing saved."""
+    if not live_server.has("outreach.log_contact"):
+        pytest.skip("feature outreach.log_contact not built yet")
+    page = open_page(PHONE)
+    login(page, "staff")
+    page.goto("/contacts/new")
+    page.fill("#new_first_name", unique_name("Halyna"))
+    click_and_wait(page, "form.log-contact [type=submit]")
+    assert "/contacts/new" in page.url
+    assert page.locator(".invalid-feedback").count() >= 2
