@@ -1,0 +1,87 @@
+"""Test data for browser flows, made through the real services in the served app.
+
+Each call makes its own activity / people, so the tests do not depend on each other
+or on what the demo data happens to contain.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+from datetime import time, timedelta
+
+import sqlalchemy as sa
+
+_n = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class SessionToday:
+    centre_id: int
+    activity_id: int
+    activity_name: str
+    session_id: int
+    people: dict[str, int]  # name -> person id
+
+
+def borgen_id() -> int:
+    from rekruttering.extensions import db
+    from rekruttering.models import Centre
+
+    return db.session.scalar(sa.select(Centre.id).where(Centre.slug == "borgen"))
+
+
+def session_today(names: list[str], stage_outcome: str = "asked") -> SessionToday:
+    """A new activity at Borgen with a session later today, and ``names`` asked to come."""
+    from rekruttering.domain.clock import oslo_to_utc, oslo_today, to_oslo, utcnow
+    from rekruttering.domain.funnel import Outcome
+    from rekruttering.extensions import db
+    from rekruttering.models import Activity, Session
+    from rekruttering.outreach.service import ContactInput, log_contact
+    from rekruttering.people.service import create_person
+    from rekruttering.transaction import transaction
+
+    centre_id = borgen_id()
+    n = f"{next(_n)}-{os.getpid() % 1000}"
+    now = utcnow()
+    # Later today in Oslo, but never past midnight: check-in opens on the session's day.
+    starts = max(now + timedelta(minutes=30), oslo_to_utc(oslo_today(), time(0, 5)))
+    if to_oslo(starts).date() != oslo_today():
+        starts = now
+    with transaction():
+        activity = Activity(centre_id=centre_id, name=f"Språkkafe {n}", slug=f"sprakkafe-test-{n}")
+        db.session.add(activity)
+        db.session.flush()
+        session = Session(
+            centre_id=centre_id,
+            activity_id=activity.id,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            place="Kafeen",
+        )
+        db.session.add(session)
+        people = {}
+        for name in names:
+            person = create_person(centre_id, name, "Testesen")
+            log_contact(
+                centre_id,
+                ContactInput(
+                    person_id=person.id, outcome=Outcome(stage_outcome), activity_id=activity.id
+                ),
+            )
+            people[name] = person.id
+        db.session.flush()
+        result = SessionToday(centre_id, activity.id, activity.name, session.id, people)
+    return result
+
+
+def attendance_count(session_id: int) -> int:
+    from rekruttering.extensions import db
+    from rekruttering.models import Attendance
+
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Attendance)
+        .where(Attendance.session_id == session_id)
+    )
