@@ -85,3 +85,58 @@ def attendance_count(session_id: int) -> int:
         .select_from(Attendance)
         .where(Attendance.session_id == session_id)
     )
+
+
+@dataclass(frozen=True)
+class TextablePerson:
+    person_id: int
+    name: str
+    session_id: int
+    activity_name: str
+
+
+def textable_person_and_session(name: str, phone: str) -> TextablePerson:
+    """A person with a phone and SMS consent, and a session of a new activity in 3 days."""
+    from rekruttering.domain.clock import oslo_to_utc, oslo_today
+    from rekruttering.extensions import db
+    from rekruttering.models import Activity, ConsentMethod, ConsentPurpose, Session
+    from rekruttering.people.service import create_person
+    from rekruttering.privacy.consent import give_consent
+    from rekruttering.transaction import transaction
+
+    centre_id = borgen_id()
+    n = f"{next(_n)}-{os.getpid() % 1000}"
+    starts = oslo_to_utc(oslo_today() + timedelta(days=3), time(11, 0))
+    with transaction():
+        activity = Activity(centre_id=centre_id, name=f"Mat og prat {n}", slug=f"mop-test-{n}")
+        db.session.add(activity)
+        db.session.flush()
+        session = Session(
+            centre_id=centre_id,
+            activity_id=activity.id,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            place="Kjøkkenet",
+        )
+        db.session.add(session)
+        person = create_person(centre_id, name, "Testesen", phone=phone)
+        give_consent(centre_id, person.id, ConsentPurpose.SMS, ConsentMethod.IN_PERSON)
+        db.session.flush()
+        result = TextablePerson(person.id, person.display_name, session.id, activity.name)
+    return result
+
+
+def dispatch_due_reminders(person_id: int) -> int:
+    """What the scheduler's dispatch tick does when the person's reminder falls due."""
+    from rekruttering.extensions import db
+    from rekruttering.models import Reminder, ReminderState
+    from rekruttering.reminders.dispatch import dispatch_due
+
+    due = db.session.scalar(
+        sa.select(sa.func.max(Reminder.due_at)).where(
+            Reminder.person_id == person_id, Reminder.state == ReminderState.PENDING
+        )
+    )
+    if due is None:
+        return 0
+    return dispatch_due(now=due + timedelta(minutes=1)).sent
