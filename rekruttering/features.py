@@ -8,4 +8,5 @@ FEATURES: tuple[str, ...] = (
     "rekruttering.sms",
     "rekruttering.reminders",
     "rekruttering.partners",
+    "rekruttering.reports",
 )

@@ -1,0 +1,40 @@
+"""Reports: conversion by channel, word of mouth, volunteers, funder and municipality figures.
+
+The counting lives in the query modules (conversion, word_of_mouth, volunteers, funder,
+municipality), the statistics in ``rekruttering.analytics``; the views only read
+filters, call them and render tables with server-side SVG charts.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_decimal, format_percent
+from flask_babel import lazy_gettext as _l
+
+from rekruttering.access import MUNICIPALITY, STAFF
+from rekruttering.reports.labels import rate_sentence
+from rekruttering.navigation import add_nav_item
+
+
+def percent(value: float | None) -> str:
+    """A share as a whole percentage in the current language ("38 %" / "38%")."""
+    if value is None:
+        return "–"
+    return format_percent(value, "#,##0%")
+
+
+def days(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return format_decimal(round(value, 1), "#,##0.#")
+
+
+def init_app(app: Flask) -> None:
+    from rekruttering.reports import routes
+
+    app.register_blueprint(routes.bp)
+    app.jinja_env.filters["report_percent"] = percent
+    app.jinja_env.filters["report_days"] = days
+    app.jinja_env.globals["report_rate_sentence"] = rate_sentence
+    add_nav_item(app, "reports.conversion", _l("Reports"), STAFF, order=70)
+    add_nav_item(app, "reports.municipality", _l("Reports"), MUNICIPALITY, order=10)

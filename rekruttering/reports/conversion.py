@@ -1,0 +1,269 @@
+"""The conversion report: per channel, how many people reached each stage, and rates.
+
+Every count is made by the database (COUNT ... GROUP BY); Python only turns the few
+resulting rows (one per channel or month) into rates with Wilson intervals. The number
+of statements does not grow with the data: a test counts them.
+
+Unit: a person. A person who heard of two activities through two channels counts once
+under each channel; the total counts every person once. A person "reached" a stage
+when any of their enrolments in the filter reached it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from rekruttering.analytics import Rate, compare, rate
+from rekruttering.analytics.comparison import Comparison
+from rekruttering.domain.clock import oslo_today
+from rekruttering.domain.funnel import Stage
+from rekruttering.extensions import db
+from rekruttering.models import Channel, Enrolment
+from rekruttering.models.types import UTCDateTime
+from rekruttering.reports.filters import (
+    Attribution,
+    ReportFilter,
+    check_filter,
+    enrolment_conditions,
+    heard_moment,
+)
+from rekruttering.reports.periods import (
+    MAX_BUCKETS,
+    Granularity,
+    bucket_table,
+    buckets,
+    days_between,
+    median_by,
+    oslo_date,
+)
+
+#: (name, timestamp column, stages that imply it) in funnel order.
+STAGE_COLUMNS: tuple[tuple[str, Any, tuple[Stage, ...]], ...] = (
+    ("asked", Enrolment.asked_at, (Stage.ASKED, Stage.SHOWED_UP, Stage.REGULAR)),
+    ("showed_up", Enrolment.showed_up_at, (Stage.SHOWED_UP, Stage.REGULAR)),
+    ("regular", Enrolment.regular_at, (Stage.REGULAR,)),
+)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """People at each stage, and the rates between stages with their intervals."""
+
+    heard: int = 0
+    asked: int = 0
+    showed_up: int = 0
+    regular: int = 0
+    median_days: float | None = None
+
+    @property
+    def heard_to_asked(self) -> Rate:
+        return rate(self.asked, self.heard)
+
+    @property
+    def asked_to_showed_up(self) -> Rate:
+        return rate(self.showed_up, self.asked)
+
+    @property
+    def showed_up_to_regular(self) -> Rate:
+        return rate(self.regular, self.showed_up)
+
+    @property
+    def heard_to_showed_up(self) -> Rate:
+        """The overall conversion: of those who heard, the share who showed up."""
+        return rate(self.showed_up, self.heard)
+
+    @property
+    def heard_to_regular(self) -> Rate:
+        return rate(self.regular, self.heard)
+
+    @property
+    def empty(self) -> bool:
+        return self.heard == 0
+
+    def rates(self) -> list[tuple[str, Rate]]:
+        """The report's rates in column order, keyed by a stable name."""
+        return [
+            ("heard_to_asked", self.heard_to_asked),
+            ("asked_to_showed_up", self.asked_to_showed_up),
+            ("showed_up_to_regular", self.showed_up_to_regular),
+            ("heard_to_showed_up", self.heard_to_showed_up),
+            ("heard_to_regular", self.heard_to_regular),
+        ]
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    channel_id: int | None
+    name: str
+    funnel: Funnel
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    """People who first heard in one month, and how far they have come since."""
+
+    label: str
+    first_day: date
+    funnel: Funnel
+
+
+@dataclass
+class ConversionReport:
+    filter: ReportFilter
+    rows: list[ChannelRow]
+    total: Funnel
+    cohorts: list[CohortRow] = field(default_factory=list)
+    #: The trend shows only the latest MAX_BUCKETS months of a longer history.
+    cohorts_truncated: bool = False
+
+    def row(self, channel_id: int | None) -> ChannelRow | None:
+        return next((r for r in self.rows if r.channel_id == channel_id), None)
+
+    @property
+    def comparable(self) -> list[ChannelRow]:
+        """Named channels with people, the ones that can be compared."""
+        return [r for r in self.rows if r.channel_id is not None and not r.funnel.empty]
+
+
+def funnel_columns() -> list[sa.ColumnElement[int]]:
+    """COUNT(DISTINCT person) overall and per stage reached (timestamp or stage says so)."""
+    person = Enrolment.person_id
+    columns: list[sa.ColumnElement[int]] = [sa.func.count(sa.distinct(person)).label("heard")]
+    for name, column, stages in STAGE_COLUMNS:
+        reached = sa.or_(column.is_not(None), Enrolment.stage.in_([s.value for s in stages]))
+        columns.append(sa.func.count(sa.distinct(sa.case((reached, person)))).label(name))
+    return columns
+
+
+def _funnel(row: Any, median: float | None = None) -> Funnel:
+    return Funnel(
+        heard=int(row.heard or 0),
+        asked=int(row.asked or 0),
+        showed_up=int(row.showed_up or 0),
+        regular=int(row.regular or 0),
+        median_days=None if median is None else float(median),
+    )
+
+
+def days_to_show_up() -> sa.ColumnElement[float]:
+    return days_between(heard_moment(), Enrolment.showed_up_at)
+
+
+def unknown_channel_label(attribution: Attribution) -> str:
+    if attribution == Attribution.ASK:
+        return _("Not asked in person, or channel not recorded")
+    return _("Channel not recorded")
+
+
+def conversion_report(
+    centre_id: int, f: ReportFilter | None = None, today: date | None = None
+) -> ConversionReport:
+    """The report for one centre. Raises ServiceError for filters naming others' objects."""
+    f = check_filter([centre_id], f or ReportFilter())
+    where = enrolment_conditions([centre_id], f)
+    channel = f.channel_column()
+
+    counts = {
+        row.channel: row
+        for row in db.session.execute(
+            sa.select(channel.label("channel"), *funnel_columns()).where(*where).group_by(channel)
+        )
+    }
+    medians = {
+        row.k: row.median
+        for row in db.session.execute(median_by(channel, days_to_show_up(), where, Enrolment))
+    }
+    total_row = db.session.execute(sa.select(*funnel_columns()).where(*where)).one()
+    total_median = db.session.execute(
+        median_by(sa.literal_column("0"), days_to_show_up(), where, Enrolment)
+    ).first()
+    total = _funnel(total_row, total_median.median if total_median else None)
+
+    channels = db.session.execute(
+        sa.select(Channel.id, Channel.name, Channel.kind, Channel.active)
+        .where(Channel.centre_id == centre_id)
+        .order_by(Channel.name)
+    ).all()
+    unfiltered = f.activity_id is None and not f.target_group and f.partner_id is None
+    unfiltered = unfiltered and f.start is None and f.end is None
+    rows: list[ChannelRow] = []
+    for ch in channels:
+        if ch.id in counts or (unfiltered and ch.active):
+            funnel = _funnel(counts[ch.id], medians.get(ch.id)) if ch.id in counts else Funnel()
+            rows.append(ChannelRow(ch.id, ch.name, funnel, str(ch.kind)))
+    if None in counts:
+        rows.append(
+            ChannelRow(
+                None, unknown_channel_label(f.attribution), _funnel(counts[None], medians.get(None))
+            )
+        )
+    rows.sort(key=lambda r: (r.channel_id is None, -r.funnel.heard, r.name.lower()))
+
+    cohorts, truncated = cohort_rows([centre_id], f, today)
+    return ConversionReport(f, rows, total, cohorts, truncated)
+
+
+def cohort_rows(
+    centre_ids: list[int], f: ReportFilter, today: date | None = None
+) -> tuple[list[CohortRow], bool]:
+    """Per month of first hearing: how many heard, were asked, showed up, became regular."""
+    where = enrolment_conditions(centre_ids, f)
+    first, last = f.start, f.end
+    if first is None or last is None:
+        moment = heard_moment()
+        low, high = db.session.execute(
+            sa.select(
+                sa.type_coerce(sa.func.min(moment), UTCDateTime()),
+                sa.type_coerce(sa.func.max(moment), UTCDateTime()),
+            ).where(*where)
+        ).one()
+        if low is None:
+            return [], False
+        first = first or oslo_date(low)
+        last = last or oslo_date(high)
+    last = min(last, max(first, today or oslo_today()))
+    months = buckets(first, last, Granularity.MONTH)
+    truncated = len(months) > MAX_BUCKETS
+    months = months[-MAX_BUCKETS:]
+    table = bucket_table(months)
+    moment = heard_moment()
+    query = (
+        sa.select(table.c.label, *funnel_columns())
+        .select_from(Enrolment)
+        .join(table, sa.and_(moment >= table.c.starts, moment < table.c.ends))
+        .where(*where)
+        .group_by(table.c.label)
+    )
+    found = {row.label: row for row in db.session.execute(query)}
+    rows = [
+        CohortRow(m.label, m.first_day, _funnel(found[m.label]) if m.label in found else Funnel())
+        for m in months
+    ]
+    return rows, truncated
+
+
+def compare_channels(
+    report: ConversionReport, a_id: int | None = None, b_id: int | None = None
+) -> tuple[ChannelRow, ChannelRow, Comparison] | None:
+    """Compare two channels' overall conversion (heard -> showed up).
+
+    Without ids, the two channels with the most people are compared. None when fewer
+    than two channels have people, or an id is not in the report.
+    """
+    candidates = report.comparable
+    if a_id is None or b_id is None:
+        if len(candidates) < 2:
+            return None
+        a, b = candidates[0], candidates[1]
+    else:
+        a, b = report.row(a_id), report.row(b_id)  # type: ignore[assignment]
+        if a is None or b is None or a is b:
+            return None
+    ra, rb = a.funnel.heard_to_showed_up, b.funnel.heard_to_showed_up
+    return a, b, compare(ra.successes, ra.trials, rb.successes, rb.trials)

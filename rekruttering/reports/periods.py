@@ -1,0 +1,147 @@
+"""Time in report queries: Oslo months and weeks as SQL, and days between two moments.
+
+SQLite has no time zones, so grouping by ``strftime('%Y-%m', ...)`` would put an
+event at 23:30 Oslo time on the last of the month into the next month. Instead the
+bucket boundaries (midnight in Oslo, summer time included) are computed here with
+zoneinfo and given to the database as a small table of UTC ranges; the query joins on
+``start <= moment < end``. That is exact, and the same SQL on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from rekruttering.domain.clock import start_of_oslo_day, to_oslo
+from rekruttering.models.types import UTCDateTime
+
+#: A trend over more buckets than this is refused (choose a shorter period).
+MAX_BUCKETS = 120
+
+
+class Granularity(StrEnum):
+    MONTH = "month"
+    WEEK = "week"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One month or week: a label ("2025-03", "2025-W11") and its UTC range [start, end)."""
+
+    label: str
+    first_day: date
+    start: datetime
+    end: datetime
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def buckets(first: date, last: date, granularity: Granularity = Granularity.MONTH) -> list[Bucket]:
+    """The Oslo months (or ISO weeks) from the one holding ``first`` to the one holding ``last``."""
+    if last < first:
+        first, last = last, first
+    result: list[Bucket] = []
+    if granularity == Granularity.MONTH:
+        day = _month_start(first)
+        while day <= last:
+            following = _next_month(day)
+            result.append(
+                Bucket(f"{day:%Y-%m}", day, start_of_oslo_day(day), start_of_oslo_day(following))
+            )
+            day = following
+    else:
+        day = first - timedelta(days=first.weekday())
+        while day <= last:
+            following = day + timedelta(days=7)
+            year, week, _ = day.isocalendar()
+            result.append(
+                Bucket(
+                    f"{year}-W{week:02d}", day, start_of_oslo_day(day), start_of_oslo_day(following)
+                )
+            )
+            day = following
+    return result
+
+
+def oslo_date(moment: datetime) -> date:
+    return to_oslo(moment).date()
+
+
+def bucket_table(items: list[Bucket], name: str = "bucket") -> Any:
+    """The buckets as a CTE with columns ``label``, ``starts``, ``ends`` (UTC)."""
+    if not items:
+        raise ValueError("no buckets")
+    selects = [
+        sa.select(
+            sa.literal(b.label, sa.String(10)).label("label"),
+            sa.literal(b.start, UTCDateTime()).label("starts"),
+            sa.literal(b.end, UTCDateTime()).label("ends"),
+        )
+        for b in items
+    ]
+    query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    return query.cte(name)
+
+
+class days_between(FunctionElement[float]):  # noqa: N801 - reads like a SQL function
+    """Days (with fractions) from the first moment to the second, on either database."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between, "sqlite")
+def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return (
+        f"(julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
+    )
+
+
+@compiles(days_between)
+def _days_default(element: days_between, compiler: Any, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return (
+        f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
+        f"{compiler.process(start, **kw)})) / 86400.0)"
+    )
+
+
+def median_by(
+    key: ColumnElement[Any], value: ColumnElement[Any], where: list[ColumnElement[bool]], from_: Any
+) -> sa.Select[Any]:
+    """SELECT key, median(value) ... GROUP BY key, in portable SQL.
+
+    SQLite has no percentile function, so rows are numbered in order of ``value``
+    within each key (ROW_NUMBER) and the middle one (or the mean of the middle two) is
+    kept: the same statement runs on PostgreSQL.
+    """
+    numbered = (
+        sa.select(
+            key.label("k"),
+            value.label("v"),
+            sa.func.row_number().over(partition_by=key, order_by=value).label("rn"),
+            sa.func.count().over(partition_by=key).label("n"),
+        )
+        .select_from(from_)
+        .where(*where, value.is_not(None))
+        .subquery("numbered")
+    )
+    return (
+        sa.select(numbered.c.k, sa.func.avg(numbered.c.v).label("median"))
+        .where(numbered.c.rn.in_([(numbered.c.n + 1) // 2, (numbered.c.n + 2) // 2]))
+        .group_by(numbered.c.k)
+    )
