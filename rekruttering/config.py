@@ -66,6 +66,15 @@ def _parse_time(value: Any) -> time:
     raise ValueError('expected a time of day as "HH:MM"')
 
 
+def _parse_nightly_time(value: Any) -> time:
+    """A time for nightly work: not in 02:00-03:00, which Oslo skips or repeats when
+    summer time starts or ends (a job there runs twice or not at all)."""
+    parsed = _parse_time(value)
+    if parsed.hour == 2:
+        raise ValueError('expected a time outside 02:00-03:00 (summer time), such as "01:30"')
+    return parsed
+
+
 def _choice_parser(*choices: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if value not in choices:
@@ -146,7 +155,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("twilio", "from_number", _parse_str, "", env="TWILIO_FROM_NUMBER"),
     Key("twilio", "messaging_service_sid", _parse_str, "", env="TWILIO_MESSAGING_SERVICE_SID"),
     Key("retention", "months", _int_parser(1, 240), 24),
-    Key("retention", "run_at", _parse_time, time(1, 30)),
+    Key("retention", "run_at", _parse_nightly_time, time(1, 30)),
     Key("partners", "invitation_days", _int_parser(1, 90), 7),
     Key("signup", "min_fill_seconds", _int_parser(0, 600), 3),
     Key("signup", "max_form_age_hours", _int_parser(1, 24 * 30), 24),

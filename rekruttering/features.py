@@ -5,6 +5,7 @@ FEATURES: tuple[str, ...] = (
     "rekruttering.auth",
     "rekruttering.main",
     "rekruttering.privacy",
+    "rekruttering.api",
     "rekruttering.sms",
     "rekruttering.reminders",
     "rekruttering.partners",

@@ -1,14 +1,29 @@
-"""Security headers, cookie flags, session timeouts and proxy trust."""
+"""Security headers, cookie flags, session timeouts, proxy trust, no debug in production.
+
+- Sessions are Flask's signed cookies: the idle timeout is the cookie's lifetime,
+  checked again on the server from the signed timestamp (PERMANENT_SESSION_LIFETIME,
+  refreshed by each request); the absolute timeout counts from ``login_at``.
+- Cookies are HttpOnly, SameSite=Lax, and Secure outside demo mode.
+- Every answer carries a Content-Security-Policy without 'unsafe-inline': scripts and
+  styles come from our own files only. Pages for a logged-in user are not cached.
+- X-Forwarded-* headers are believed only when ``app.trusted_proxies`` says how many
+  proxies stand in front; otherwise a client could claim any address (and dodge the
+  login rate limit, which counts per address).
+- The Werkzeug debugger runs code for whoever reaches it: outside demo mode the app
+  refuses to start in debug mode.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, request, session
+from flask.helpers import get_debug_flag
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from rekruttering.config import ConfigError
 from rekruttering.domain.clock import utcnow
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -18,6 +33,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "script-src 'self'",
         "object-src 'none'",
+        "frame-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
         "frame-ancestors 'none'",
@@ -27,6 +43,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def init_app(app: Flask) -> None:
     settings = app.extensions["rekruttering.settings"]
+    if not settings.demo and (app.debug or get_debug_flag()):
+        raise ConfigError(
+            "FLASK_DEBUG: debug mode runs the interactive debugger; it is allowed in demo mode only"
+        )
     hops = settings["app.trusted_proxies"]
     if hops:
         # Only when configured: otherwise anyone could claim any client address.
@@ -72,6 +92,15 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    if (
+        request.endpoint != "static"
+        and response.mimetype in ("text/html", "application/json")
+        and current_user.is_authenticated
+    ):
+        # Personal data must not stay in a shared computer's cache or back button.
+        response.headers.setdefault("Cache-Control", "no-store")
     if not current_app.config.get("DEMO"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

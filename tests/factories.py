@@ -287,3 +287,19 @@ def source(centre: Centre, name: str | None = None, **kw: Any) -> Any:
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def api_token(centre: Centre, user: User | None = None, **kw: Any) -> Any:
+    """An API token of a staff ``user`` (a new one by default) in ``centre``.
+
+    Returns the row; the token to send is on it as ``.plain`` (only a hash is stored).
+    """
+    from rekruttering.api.tokens import create_token
+
+    owner = user or globals()["user"](centre)
+    row, plain = create_token(
+        centre.id, owner.id, kw.pop("name", "Integrasjon"), kw.pop("days", 365)
+    )
+    db.session.commit()
+    row.plain = plain
+    return row

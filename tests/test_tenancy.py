@@ -27,6 +27,7 @@ PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "source_id": lambda make, c: make.source(c),
     "reminder_id": lambda make, c: make.reminder(make.person(c)),
     "message_id": lambda make, c: make.message(make.person(c)),
+    "token_id": lambda make, c: make.api_token(c),
 }
 
 

@@ -12,6 +12,7 @@ from rekruttering.models import User
 def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     app.cli.add_command(commands.create_user)
+    app.cli.add_command(commands.unlock_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"

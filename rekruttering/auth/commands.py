@@ -1,15 +1,16 @@
-"""``rekruttering create-user``."""
+"""``rekruttering create-user`` and ``unlock-user``."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from rekruttering import audit
 from rekruttering.auth.service import create_user as create_user_service
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
-from rekruttering.models import Centre, UserRole
+from rekruttering.models import Centre, User, UserRole
 
 
 @click.command("create-user")
@@ -44,3 +45,18 @@ def create_user(email: str, name: str, role: str, centres: tuple[str, ...], pass
         raise click.ClickException(exc.message) from None
     db.session.commit()
     click.echo(f"Created {role} user {user.email} in {', '.join(c.slug for c in found)}.")
+
+
+@click.command("unlock-user")
+@click.argument("email")
+@with_appcontext
+def unlock_user(email: str) -> None:
+    """Lift the lock after failed logins now, instead of waiting for it to expire."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user with email {email!r}")
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record("user_unlocked", user_id=user.id, detail="command line")
+    db.session.commit()
+    click.echo(f"Unlocked {user.email}.")

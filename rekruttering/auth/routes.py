@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from rekruttering import audit
 from rekruttering.access import ANY_USER, PUBLIC, allow
+from rekruttering.auth.device import is_trusted_device, remember_device
 from rekruttering.auth.forms import LoginForm
 from rekruttering.auth.service import LoginPolicy, authenticate
 from rekruttering.demo.accounts import DEMO_LOGINS
@@ -59,7 +60,13 @@ def login() -> str | Response:
             lockout=timedelta(minutes=settings["security.lockout_minutes"]),
         )
         try:
-            user = authenticate(form.email.data, form.password.data, policy, request.remote_addr)
+            user = authenticate(
+                form.email.data,
+                form.password.data,
+                policy,
+                request.remote_addr,
+                trusted_device=lambda u: is_trusted_device(request, u),
+            )
         except ServiceError as exc:
             flash(exc.message, "danger")
         else:
@@ -70,7 +77,9 @@ def login() -> str | Response:
             session.permanent = True
             session["login_at"] = utcnow().isoformat()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            remember_device(response, user)
+            return response
     demo = bool(current_app.config.get("DEMO"))
     return render_template(
         "auth/login.html", form=form, demo=demo, demo_logins=DEMO_LOGINS if demo else ()

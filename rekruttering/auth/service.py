@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from rekruttering import audit
 from rekruttering.domain.clock import utcnow
@@ -16,6 +18,10 @@ from rekruttering.models import Centre, Membership, User, UserRole
 
 MIN_PASSWORD_LENGTH = 10
 
+#: Checked against when the email is unknown, so an unknown address takes as long to
+#: refuse as a wrong password (no telling which emails have accounts by timing).
+_DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
+
 
 @dataclass(frozen=True)
 class LoginPolicy:
@@ -23,21 +29,30 @@ class LoginPolicy:
     lockout: timedelta = timedelta(minutes=15)
 
 
-def authenticate(email: str, password: str, policy: LoginPolicy, ip: str | None = None) -> User:
+def authenticate(
+    email: str,
+    password: str,
+    policy: LoginPolicy,
+    ip: str | None = None,
+    trusted_device: Callable[[User], bool] | None = None,
+) -> User:
     """Return the user for a correct email and password, or raise ServiceError.
 
     After ``policy.attempts`` failures the account is locked for ``policy.lockout``.
-    The lock always expires, so nobody outside can lock staff out for good; the rate
-    limit per address (Flask-Limiter) slows guessing meanwhile.
+    The lock always expires, and it does not apply to a browser the user has logged
+    in from before (``trusted_device``, see device.py), so nobody outside can lock
+    staff out; the rate limit per address (Flask-Limiter) slows guessing meanwhile.
     """
     now = utcnow()
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     refused = ServiceError(_("Wrong email or password."))
     if user is None or not user.is_active_account:
+        check_password_hash(_DUMMY_HASH, password)
         audit.record("login_failed", detail="unknown or inactive account", ip=ip)
         db.session.commit()
         raise refused
-    if user.locked_until and user.locked_until > now:
+    trusted = bool(trusted_device and trusted_device(user))
+    if user.locked_until and user.locked_until > now and not trusted:
         audit.record("login_locked", user_id=user.id, ip=ip)
         db.session.commit()
         raise ServiceError(
@@ -45,10 +60,12 @@ def authenticate(email: str, password: str, policy: LoginPolicy, ip: str | None 
         )
     if not user.check_password(password):
         user.failed_logins += 1
-        if user.failed_logins >= policy.attempts:
+        if user.failed_logins >= policy.attempts and not trusted:
             user.locked_until = now + policy.lockout
             user.failed_logins = 0
-        audit.record("login_failed", user_id=user.id, ip=ip)
+        audit.record(
+            "login_failed", user_id=user.id, ip=ip, detail="trusted device" if trusted else ""
+        )
         db.session.commit()
         raise refused
     user.failed_logins = 0

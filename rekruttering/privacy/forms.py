@@ -13,7 +13,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from rekruttering.models import ConsentMethod, ConsentPurpose
 from rekruttering.privacy.anonymise import MAX_REASON
@@ -45,7 +52,7 @@ class GiveConsentForm(FlaskForm):
 
     def validate_purpose(self, field: HiddenField) -> None:
         if field.data not in {p.value for p in ConsentPurpose}:
-            raise ValueError(_l("Unknown purpose."))
+            raise ValidationError(_l("Unknown purpose."))
 
 
 class WithdrawConsentForm(FlaskForm):
@@ -54,7 +61,7 @@ class WithdrawConsentForm(FlaskForm):
 
     def validate_purpose(self, field: HiddenField) -> None:
         if field.data not in {p.value for p in ConsentPurpose}:
-            raise ValueError(_l("Unknown purpose."))
+            raise ValidationError(_l("Unknown purpose."))
 
 
 class EraseForm(FlaskForm):

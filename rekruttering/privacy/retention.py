@@ -30,8 +30,8 @@ BATCH_SIZE = 200
 ADVISORY_LOCK_KEY = 7_202_607
 
 
-def last_activity(centre_id: int | None = None) -> sa.Subquery:
-    """(person_id, last_at) for every person, optionally of one centre, in one query."""
+def last_activity(centre_id: int | None = None, person_ids: list[int] | None = None) -> sa.Subquery:
+    """(person_id, last_at) for every person (of one centre, or of the given ids)."""
     parts = [
         sa.select(Person.id.label("person_id"), Person.last_activity_at.label("at")),
         sa.select(Contact.person_id, Contact.occurred_at),
@@ -45,6 +45,13 @@ def last_activity(centre_id: int | None = None) -> sa.Subquery:
             parts[2].where(Attendance.centre_id == centre_id),
             parts[3].where(Message.centre_id == centre_id),
         ]
+    if person_ids is not None:
+        parts = [
+            parts[0].where(Person.id.in_(person_ids)),
+            parts[1].where(Contact.person_id.in_(person_ids)),
+            parts[2].where(Attendance.person_id.in_(person_ids)),
+            parts[3].where(Message.person_id.in_(person_ids)),
+        ]
     union = sa.union_all(*parts).subquery("activity_times")
     return (
         sa.select(union.c.person_id, sa.func.max(union.c.at).label("last_at"))
@@ -57,12 +64,12 @@ def due_query(centre_id: int | None, now: datetime, months: int, ahead: timedelt
     """People not yet anonymised whose last activity is older than the cutoff.
 
     With ``ahead``, also those who become due within that time (the dry-run list).
-    Rows are (Person, last_at), oldest activity first.
+    Oldest activity first; ``last_activity_of`` gives the times for a page of them.
     """
     last = last_activity(centre_id)
     cutoff = retention_cutoff(now + ahead, months)
     query = (
-        sa.select(Person, last.c.last_at)
+        sa.select(Person)
         .join(last, last.c.person_id == Person.id)
         .where(Person.anonymised_at.is_(None), last.c.last_at < cutoff)
         .order_by(last.c.last_at, Person.id)
@@ -70,6 +77,15 @@ def due_query(centre_id: int | None, now: datetime, months: int, ahead: timedelt
     if centre_id is not None:
         query = query.where(Person.centre_id == centre_id)
     return query
+
+
+def last_activity_of(person_ids: list[int]) -> dict[int, datetime]:
+    """person id -> last activity, for a page of people (one query)."""
+    if not person_ids:
+        return {}
+    last = last_activity(person_ids=person_ids)
+    rows = db.session.execute(sa.select(last.c.person_id, last.c.last_at)).all()
+    return dict(rows)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from rekruttering.privacy.forms import (
     GiveConsentForm,
     WithdrawConsentForm,
 )
-from rekruttering.privacy.retention import LOOKAHEAD, due_query
+from rekruttering.privacy.retention import LOOKAHEAD, due_query, last_activity_of
 from rekruttering.transaction import transaction
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
@@ -233,9 +233,10 @@ def retention() -> str:
         per_page=settings["app.page_size"],
         error_out=False,
     )
+    times = last_activity_of([p.id for p in page.items])
     rows = [
-        {"person": person, "last_at": last_at, "due_at": due_at(last_at, months)}
-        for person, last_at in page.items
+        {"person": p, "last_at": times[p.id], "due_at": due_at(times[p.id], months)}
+        for p in page.items
     ]
     return render_template(
         "privacy/retention.html",
