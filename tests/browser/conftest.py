@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from rekruttering import create_app
+from rekruttering.config import KEYS
 from rekruttering.extensions import db
 from tests.conftest import PG_URL, make_settings
 
@@ -134,8 +135,11 @@ def live_server(
         url = _postgres_url()
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'live.db'}"
+    overrides = {}
+    if "signup.min_fill_seconds" in KEYS:
+        overrides["signup.min_fill_seconds"] = 1  # the anti-bot wait, short for tests
     app = create_app(
-        make_settings(url),
+        make_settings(url, **overrides),
         SESSION_COOKIE_SECURE=False,  # plain http on loopback
         REMEMBER_COOKIE_SECURE=False,
         RATELIMIT_ENABLED=False,  # many logins from one address in a few seconds

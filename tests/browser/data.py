@@ -140,3 +140,36 @@ def dispatch_due_reminders(person_id: int) -> int:
     if due is None:
         return 0
     return dispatch_due(now=due + timedelta(minutes=1)).sent
+
+
+def any_source_code() -> str:
+    """The code of an active QR source at Borgen (one is made if there is none)."""
+    from rekruttering.extensions import db
+    from rekruttering.models import Channel, Source
+    from rekruttering.signup import service
+    from rekruttering.transaction import transaction
+
+    centre_id = borgen_id()
+    code = db.session.scalar(
+        sa.select(Source.code).where(Source.centre_id == centre_id, Source.active.is_(True))
+    )
+    if code:
+        return code
+    channel_id = db.session.scalar(sa.select(Channel.id).where(Channel.centre_id == centre_id))
+    with transaction():
+        source = service.create_source(
+            centre_id, service.SourceInput(f"Plakat {next(_n)}", channel_id, None)
+        )
+        code = source.code
+    return code
+
+
+def people_named(first_name: str) -> int:
+    from rekruttering.extensions import db
+    from rekruttering.models import Person
+
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Person)
+        .where(Person.first_name.startswith(first_name))
+    )
