@@ -8,6 +8,7 @@ factory below fails the test, so new routes must be added here.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Flask
@@ -28,6 +29,9 @@ PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "reminder_id": lambda make, c: make.reminder(make.person(c)),
     "message_id": lambda make, c: make.message(make.person(c)),
     "token_id": lambda make, c: make.api_token(c),
+    "contact_id": lambda make, c: make.contact(make.person(c), follow_up_on=date(2026, 1, 5)),
+    "link_id": lambda make, c: make.person_link(c),
+    "notification_id": lambda make, c: make.notification(make.person(c)),
 }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from rekruttering.demo import accounts, centres
+from rekruttering.demo import accounts, centres, reminders
 from rekruttering.extensions import db
 from rekruttering.models import Centre
 
@@ -29,7 +29,12 @@ class DemoContext:
 
 DemoStep = Callable[[DemoContext], None]
 
-DEMO_STEPS: list[DemoStep] = [centres.load, accounts.load]
+DEMO_STEPS: list[DemoStep] = [
+    centres.load,
+    accounts.load,
+    # Keep after the steps that create people and sessions: it looks them up.
+    reminders.load,
+]
 
 
 def load_demo(seed: int = 2026, if_empty: bool = False) -> bool:

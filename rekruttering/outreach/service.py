@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from flask_babel import gettext as _
+from sqlalchemy import select, update
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome, Role
+from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.funnel.service import apply_outcome, enrol, touch
-from rekruttering.models import Activity, Channel, Contact, Person, Source
+from rekruttering.models import (
+    Activity,
+    Channel,
+    Contact,
+    Membership,
+    Notification,
+    Person,
+    Referral,
+    ReferralStatus,
+    Source,
+)
+from rekruttering.people.service import create_person
 from rekruttering.tenancy import fetch
+
+#: Notification kinds the follow-up queue shows (and a contact about the person closes).
+QUEUE_NOTIFICATION_KINDS = ("referral", "signup")
+
+#: How a contact with a referral moves what the partner sees (never backwards).
+REFERRAL_STATUS_AFTER: dict[Outcome, ReferralStatus | None] = {
+    Outcome.HEARD: None,  # the partner telling them is the "heard"; nothing new
+    Outcome.ASKED: ReferralStatus.CONTACTED,
+    Outcome.NOT_NOW: ReferralStatus.CONTACTED,
+    Outcome.DECLINED: ReferralStatus.DECLINED,
+    Outcome.SHOWED_UP: ReferralStatus.CAME,
+}
+_REFERRAL_RANK = {
+    ReferralStatus.RECEIVED: 0,
+    ReferralStatus.NOT_REACHED: 1,
+    ReferralStatus.CONTACTED: 2,
+    ReferralStatus.DECLINED: 3,
+    ReferralStatus.CAME: 4,
+}
+
+#: A little slack for clocks: a contact "now" from a device a minute ahead is fine.
+_FUTURE_SLACK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -34,15 +69,40 @@ class ContactInput:
     partner_id: int | None = None
     #: A random token rendered into the form: the same token twice logs one contact.
     form_token: str | None = None
+    #: The follow-up (a contact with a due date) this contact answers: marked done.
+    closes_follow_up_id: int | None = None
+    #: A staff notification (new referral, sign-up) this contact answers: marked read.
+    closes_notification_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """The few fields to add a person while logging a contact."""
+
+    first_name: str
+    phone: str | None = None
+    language: str = "nb"
+    last_name: str = ""
+
+
+def contact_for_token(centre_id: int, form_token: str | None) -> Contact | None:
+    """The contact a form token already logged (a double-submitted form), if any."""
+    if not form_token:
+        return None
+    existing = db.session.scalar(select(Contact).where(Contact.form_token == form_token))
+    if existing is not None and existing.centre_id == centre_id:
+        return existing
+    return None
 
 
 def log_contact(centre_id: int, data: ContactInput) -> Contact:
     """Record the contact and move the person's enrolment forward (never backwards)."""
-    if data.form_token:
-        existing = db.session.scalar(select(Contact).where(Contact.form_token == data.form_token))
-        if existing is not None and existing.centre_id == centre_id:
-            return existing  # a double-submitted form
+    existing = contact_for_token(centre_id, data.form_token)
+    if existing is not None:
+        return existing  # a double-submitted form
     person = fetch(Person, data.person_id, centre_id)
+    if person.merged_into_id is not None or person.is_anonymised:
+        raise ServiceError(_("This person is anonymised or merged."), field="person_id")
     if data.activity_id is not None:
         fetch(Activity, data.activity_id, centre_id)
     if data.channel_id is not None:
@@ -51,7 +111,13 @@ def log_contact(centre_id: int, data: ContactInput) -> Contact:
         fetch(Source, data.source_id, centre_id)
     if data.recruited_by_id is not None:
         fetch(Person, data.recruited_by_id, centre_id)
-    at = data.occurred_at or utcnow()
+    if data.by_user_id is not None and not _is_member(data.by_user_id, centre_id):
+        raise ServiceError(_("Choose someone who works at this centre."), field="by_user_id")
+    referral = fetch(Referral, data.referral_id, centre_id) if data.referral_id else None
+    now = utcnow()
+    at = data.occurred_at or now
+    if at > now + _FUTURE_SLACK:
+        raise ServiceError(_("A contact cannot be in the future."), field="occurred_on")
     contact = Contact(
         centre_id=centre_id,
         person_id=person.id,
@@ -73,7 +139,84 @@ def log_contact(centre_id: int, data: ContactInput) -> Contact:
         person.recruited_by_id = data.recruited_by_id
     if data.activity_id is not None:
         enrolment = enrol(centre_id, person.id, data.activity_id, data.role)
-        apply_outcome(enrolment, data.outcome, at, data.channel_id, data.partner_id)
+        partner_id = data.partner_id or (referral.partner_id if referral else None)
+        apply_outcome(enrolment, data.outcome, at, data.channel_id, partner_id)
+    if referral is not None:
+        _advance_referral(centre_id, referral, data.outcome)
+    if data.closes_follow_up_id is not None:
+        mark_follow_up_done(centre_id, data.closes_follow_up_id, now)
+    if data.closes_notification_id is not None:
+        mark_notification_read(centre_id, data.closes_notification_id, now)
     touch(person, at)
     db.session.flush()
     return contact
+
+
+def log_contact_for_new_person(centre_id: int, new: NewPerson, data: ContactInput) -> Contact:
+    """Add a person and log the contact in one go (a form sent twice adds nobody twice).
+
+    Raises DuplicatePhone when the phone belongs to someone already: the caller offers
+    that person instead.
+    """
+    existing = contact_for_token(centre_id, data.form_token)
+    if existing is not None:
+        return existing
+    person = create_person(
+        centre_id,
+        first_name=new.first_name,
+        last_name=new.last_name,
+        phone=new.phone,
+        language=new.language,
+        recruited_by_id=data.recruited_by_id,
+    )
+    return log_contact(centre_id, replace(data, person_id=person.id))
+
+
+def mark_follow_up_done(centre_id: int, contact_id: int, at: datetime | None = None) -> Contact:
+    """The follow-up a contact asked for is done (doing it twice changes nothing)."""
+    contact = fetch(Contact, contact_id, centre_id)
+    if contact.follow_up_on is None:
+        raise ServiceError(_("This contact has no follow-up date."))
+    if contact.follow_up_done_at is None:
+        contact.follow_up_done_at = at or utcnow()
+    return contact
+
+
+def mark_notification_read(
+    centre_id: int, notification_id: int, at: datetime | None = None
+) -> Notification:
+    notification = fetch(Notification, notification_id, centre_id)
+    if notification.read_at is None:
+        notification.read_at = at or utcnow()
+    return notification
+
+
+def _advance_referral(centre_id: int, referral: Referral, outcome: Outcome) -> None:
+    status = REFERRAL_STATUS_AFTER[outcome]
+    if status is None:
+        return
+    if _REFERRAL_RANK[status] > _REFERRAL_RANK[ReferralStatus(referral.status)]:
+        referral.status = status
+    # Somebody acted on the referral: the "new referral" notice about them is read.
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.centre_id == centre_id,
+            Notification.person_id == referral.person_id,
+            Notification.kind == "referral",
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _is_member(user_id: int, centre_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.user_id == user_id, Membership.centre_id == centre_id
+            )
+        )
+        is not None
+    )

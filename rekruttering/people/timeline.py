@@ -1,0 +1,176 @@
+"""One person's history as one timeline, newest first.
+
+Contacts, stage changes (from the enrolments' ``*_at`` columns), attendance, SMS
+messages, consent and referrals are read with one statement each (related rows
+eager-loaded) and merged here. The template decides the words; an entry only says
+what happened, when, and carries the row it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from rekruttering.domain.funnel import Stage
+from rekruttering.extensions import db
+from rekruttering.funnel.service import STAGE_COLUMN
+from rekruttering.models import (
+    Attendance,
+    Consent,
+    Contact,
+    Enrolment,
+    Message,
+    Person,
+    PersonLink,
+    Referral,
+    Session,
+)
+
+#: The kinds of timeline entry, as the template knows them.
+CONTACT, STAGE, DECLINED, NOT_NOW, ATTENDANCE, MESSAGE, CONSENT, CONSENT_WITHDRAWN, REFERRAL = (
+    "contact",
+    "stage",
+    "declined",
+    "not_now",
+    "attendance",
+    "message",
+    "consent",
+    "consent_withdrawn",
+    "referral",
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    kind: str
+    item: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PersonHistory:
+    """Everything the person page shows besides the person's own fields."""
+
+    enrolments: list[Enrolment]
+    timeline: list[Entry]
+    links: list[PersonLink]
+    recruited: list[Person]
+
+
+def enrolments_of(person_id: int) -> list[Enrolment]:
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .where(Enrolment.person_id == person_id)
+            .options(
+                joinedload(Enrolment.activity),
+                joinedload(Enrolment.first_channel),
+                joinedload(Enrolment.ask_channel),
+            )
+            .order_by(Enrolment.created_at)
+        )
+    )
+
+
+def build_timeline(centre_id: int, person_id: int, enrolments: list[Enrolment]) -> list[Entry]:
+    entries: list[Entry] = []
+    told: set[tuple[int | None, datetime]] = set()  # (activity, moment) a row already tells
+
+    contacts = db.session.scalars(
+        select(Contact)
+        .where(Contact.person_id == person_id, Contact.centre_id == centre_id)
+        .options(
+            joinedload(Contact.activity),
+            joinedload(Contact.channel),
+            joinedload(Contact.by_user),
+            joinedload(Contact.recruited_by),
+        )
+    ).all()
+    for contact in contacts:
+        entries.append(Entry(contact.occurred_at, CONTACT, contact))
+        told.add((contact.activity_id, contact.occurred_at))
+
+    attendance = db.session.scalars(
+        select(Attendance)
+        .where(Attendance.person_id == person_id, Attendance.centre_id == centre_id)
+        .options(joinedload(Attendance.session).joinedload(Session.activity))
+    ).all()
+    for row in attendance:
+        entries.append(Entry(row.checked_in_at, ATTENDANCE, row))
+        told.add((row.session.activity_id, row.checked_in_at))
+
+    for enrolment in enrolments:
+        for stage, column in STAGE_COLUMN.items():
+            at = getattr(enrolment, column)
+            if at is None:
+                continue
+            # A contact or check-in at that moment already tells it; "regular" is
+            # reached by a rule, not by one event, so it is always shown.
+            if stage != Stage.REGULAR and (enrolment.activity_id, at) in told:
+                continue
+            entries.append(Entry(at, STAGE, enrolment, {"stage": stage}))
+        for kind, at in ((DECLINED, enrolment.declined_at), (NOT_NOW, enrolment.not_now_at)):
+            if at is not None and (enrolment.activity_id, at) not in told:
+                entries.append(Entry(at, kind, enrolment))
+
+    messages = db.session.scalars(
+        select(Message).where(Message.person_id == person_id, Message.centre_id == centre_id)
+    ).all()
+    entries.extend(Entry(m.created_at, MESSAGE, m) for m in messages)
+
+    consents = db.session.scalars(
+        select(Consent)
+        .where(Consent.person_id == person_id, Consent.centre_id == centre_id)
+        .options(joinedload(Consent.recorded_by))
+    ).all()
+    for consent in consents:
+        entries.append(Entry(consent.given_at, CONSENT, consent))
+        if consent.withdrawn_at is not None:
+            entries.append(Entry(consent.withdrawn_at, CONSENT_WITHDRAWN, consent))
+
+    referrals = db.session.scalars(
+        select(Referral)
+        .where(Referral.person_id == person_id, Referral.centre_id == centre_id)
+        .options(joinedload(Referral.partner), joinedload(Referral.activity))
+    ).all()
+    entries.extend(Entry(r.created_at, REFERRAL, r) for r in referrals)
+
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def history_of(centre_id: int, person: Person) -> PersonHistory:
+    enrolments = enrolments_of(person.id)
+    links = list(
+        db.session.scalars(
+            select(PersonLink)
+            .where(
+                PersonLink.centre_id == centre_id,
+                or_(PersonLink.person_id == person.id, PersonLink.other_id == person.id),
+            )
+            .options(joinedload(PersonLink.person), joinedload(PersonLink.other))
+            .order_by(PersonLink.created_at)
+        )
+    )
+    recruited = list(
+        db.session.scalars(
+            select(Person)
+            .where(
+                Person.centre_id == centre_id,
+                Person.recruited_by_id == person.id,
+                Person.merged_into_id.is_(None),
+            )
+            .order_by(Person.created_at)
+        )
+    )
+    return PersonHistory(
+        enrolments=enrolments,
+        timeline=build_timeline(centre_id, person.id, enrolments),
+        links=links,
+        recruited=recruited,
+    )

@@ -1,0 +1,260 @@
+"""The follow-up queue ("Å følge opp"): its four sections, their actions, and a bounded cost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from rekruttering.domain.clock import oslo_today, utcnow
+from rekruttering.domain.funnel import Outcome
+from rekruttering.extensions import db
+from rekruttering.models import Contact, Notification, Referral, UserRole
+from rekruttering.outreach.follow_up import follow_up_queue
+from rekruttering.outreach.service import ContactInput, log_contact
+from rekruttering.transaction import transaction
+from tests.statement_counter import count_statements
+
+NOW = utcnow()
+DAY = timedelta(days=1)
+
+
+def queue(centre: Any, days: int = 14) -> Any:
+    return follow_up_queue(centre.id, heard_days=days, now=NOW)
+
+
+def ids(section: Any) -> set[int]:
+    rows = [r[0] if isinstance(r, tuple) or hasattr(r, "_fields") else r for r in section.rows]
+    return {getattr(r, "person_id", None) for r in rows}
+
+
+def test_heard_but_not_asked_after_the_configured_days(make: Any) -> None:
+    """Heard 15 days ago shows (14-day setting); heard 3 days ago, asked, or said no do not."""
+    centre = make.centre()
+    activity = make.activity(centre)
+    waiting, fresh, asked, declined, not_now = (make.person(centre) for _ in range(5))
+    make.enrolment(waiting, activity, heard_at=NOW - 15 * DAY)
+    make.enrolment(fresh, activity, heard_at=NOW - 3 * DAY)
+    make.enrolment(asked, activity, heard_at=NOW - 30 * DAY, asked_at=NOW - 20 * DAY)
+    make.enrolment(declined, activity, heard_at=NOW - 30 * DAY, declined_at=NOW - 29 * DAY)
+    make.enrolment(not_now, activity, heard_at=NOW - 30 * DAY, not_now_at=NOW - 29 * DAY)
+    assert ids(queue(centre).heard_not_asked) == {waiting.id}
+    assert ids(queue(centre, days=2).heard_not_asked) == {waiting.id, fresh.id}
+
+
+def test_a_follow_up_date_ahead_keeps_them_out_until_due(make: Any) -> None:
+    """Somebody with a follow-up date still ahead is not asked for again meanwhile."""
+    centre = make.centre()
+    activity = make.activity(centre)
+    person = make.person(centre)
+    make.enrolment(person, activity, heard_at=NOW - 20 * DAY)
+    make.contact(person, activity_id=activity.id, follow_up_on=oslo_today() + 5 * DAY)
+    assert ids(queue(centre).heard_not_asked) == set()
+
+
+def test_asked_but_not_showed_up_after_the_next_session(make: Any) -> None:
+    """Asked before a session that has passed: shows; no session yet, came, or cancelled: no."""
+    centre = make.centre()
+    activity, quiet = make.activity(centre), make.activity(centre)
+    missed, waiting, came, other = (make.person(centre) for _ in range(4))
+    make.session(activity, NOW - 2 * DAY)
+    make.session(quiet, NOW - 2 * DAY, cancelled=True)
+    make.session(quiet, NOW + 5 * DAY)
+    make.enrolment(missed, activity, heard_at=NOW - 9 * DAY, asked_at=NOW - 5 * DAY)
+    make.enrolment(waiting, quiet, heard_at=NOW - 9 * DAY, asked_at=NOW - 5 * DAY)
+    make.enrolment(
+        came, activity, heard_at=NOW - 9 * DAY, asked_at=NOW - 5 * DAY, showed_up_at=NOW - 2 * DAY
+    )
+    # asked after the last session: waiting for the next one
+    make.enrolment(other, activity, heard_at=NOW - 9 * DAY, asked_at=NOW - DAY)
+    section = queue(centre).asked_not_showed
+    assert ids(section) == {missed.id}
+    enrolment, missed_at = section.rows[0]
+    assert missed_at is not None and missed_at < NOW
+
+
+def test_asked_again_after_not_now_comes_back(make: Any) -> None:
+    """'Not now' before a new ask does not hide the new ask."""
+    centre = make.centre()
+    activity = make.activity(centre)
+    person = make.person(centre)
+    make.session(activity, NOW - 2 * DAY)
+    make.enrolment(
+        person,
+        activity,
+        heard_at=NOW - 40 * DAY,
+        not_now_at=NOW - 30 * DAY,
+        asked_at=NOW - 5 * DAY,
+    )
+    assert ids(queue(centre).asked_not_showed) == {person.id}
+
+
+def test_follow_up_dates_due(make: Any) -> None:
+    """Due today or earlier and not done: shows; in the future or done: no."""
+    centre = make.centre()
+    person = make.person(centre)
+    due = make.contact(person, follow_up_on=oslo_today())
+    make.contact(person, follow_up_on=oslo_today() + DAY)
+    make.contact(person, follow_up_on=oslo_today() - DAY, follow_up_done_at=NOW)
+    section = queue(centre).follow_ups_due
+    assert [c.id for c in section.rows] == [due.id]
+
+
+def test_new_referrals_until_someone_acts(make: Any) -> None:
+    """A received referral shows until a staff contact follows the partner's intake."""
+    centre = make.centre()
+    partner = make.partner(centres=[centre])
+    person = make.person(centre)
+    referral = Referral(centre_id=centre.id, partner_id=partner.id, person_id=person.id)
+    db.session.add(referral)
+    db.session.commit()
+    with transaction():  # the partner's own "heard of it" contact
+        log_contact(centre.id, ContactInput(person.id, Outcome.HEARD, referral_id=referral.id))
+    make.notification(person, kind="referral")
+    q = queue(centre)
+    assert [r.id for r in q.referrals.rows] == [referral.id]
+    assert q.notifications.total == 0  # the referral row stands for the notice
+    with transaction():
+        log_contact(centre.id, ContactInput(person.id, Outcome.NOT_NOW))
+    assert queue(centre).referrals.total == 0
+
+
+def test_unread_signups_show_until_seen(make: Any) -> None:
+    """An unread sign-up notice shows; once read it does not."""
+    centre = make.centre()
+    person = make.person(centre)
+    notice = make.notification(person, kind="signup")
+    make.notification(person, kind="reply")  # not a queue kind
+    assert [n.id for n in queue(centre).notifications.rows] == [notice.id]
+    notice.read_at = NOW
+    db.session.commit()
+    assert queue(centre).notifications.total == 0
+
+
+def test_other_centres_and_merged_people_stay_out(make: Any) -> None:
+    """The queue holds only the centre's own, living records."""
+    mine, other = make.centre(), make.centre()
+    stranger = make.person(other)
+    make.contact(stranger, follow_up_on=oslo_today())
+    keep, merged = make.person(mine), make.person(mine)
+    merged.merged_into_id = keep.id
+    db.session.commit()
+    make.contact(merged, follow_up_on=oslo_today())
+    assert queue(mine).total == 0
+
+
+@pytest.mark.settings(**{"app.page_size": 5})
+def test_sections_are_capped_and_say_how_many_more(make: Any) -> None:
+    """A long section shows the page size and counts the rest."""
+    centre = make.centre()
+    for _ in range(7):
+        make.contact(make.person(centre), follow_up_on=oslo_today())
+    section = follow_up_queue(centre.id, heard_days=14, limit=5).follow_ups_due
+    assert (len(section.rows), section.total, section.more) == (5, 7, 2)
+
+
+# --- the page -----------------------------------------------------------------------
+
+
+def _fill(make: Any, centre: Any, n: int) -> None:
+    """n people in each section of the queue."""
+    activity = make.activity(centre)
+    partner = make.partner(centres=[centre])
+    make.session(activity, NOW - DAY)
+    for _ in range(n):
+        make.enrolment(make.person(centre), activity, heard_at=NOW - 20 * DAY)
+        make.enrolment(
+            make.person(centre), activity, heard_at=NOW - 9 * DAY, asked_at=NOW - 5 * DAY
+        )
+        make.contact(make.person(centre), activity_id=activity.id, follow_up_on=oslo_today())
+        person = make.person(centre)
+        db.session.add(Referral(centre_id=centre.id, partner_id=partner.id, person_id=person.id))
+        make.notification(make.person(centre), kind="signup")
+    db.session.commit()
+
+
+def test_staff_start_on_the_follow_up_queue(client: Any, make: Any, login: Any) -> None:
+    """Staff and admins land on the queue after login."""
+    centre = make.centre()
+    login(make.user(centre, role=UserRole.ADMIN))
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/follow-up")
+
+
+def test_page_shows_each_row_with_its_action(client: Any, make: Any, login: Any) -> None:
+    """Each section lists its people with the one action that moves them on."""
+    centre = make.centre()
+    login(make.user(centre))
+    _fill(make, centre, 1)
+    html = client.get("/follow-up").get_data(as_text=True)
+    assert html.count("<h1") == 1
+    assert html.count("outcome=asked") >= 3  # heard-not-asked, referral, sign-up
+    assert "follow_up_id=" in html and "/done" in html and "/seen" in html
+
+
+def test_done_and_seen_buttons(client: Any, make: Any, login: Any) -> None:
+    """'Done' closes a follow-up; 'Seen' reads a notice; both return to the queue."""
+    centre = make.centre()
+    login(make.user(centre))
+    person = make.person(centre)
+    contact = make.contact(person, follow_up_on=oslo_today())
+    notice = make.notification(person)
+    response = client.post(f"/follow-up/{contact.id}/done")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/follow-up")
+    response = client.post(f"/notifications/{notice.id}/seen")
+    assert response.status_code == 302
+    assert db.session.scalar(select(Contact.follow_up_done_at)) is not None
+    assert db.session.scalar(select(Notification.read_at)) is not None
+
+
+def test_logging_from_a_row_closes_it(client: Any, make: Any, login: Any) -> None:
+    """A contact logged from a follow-up row marks that follow-up done in the same step."""
+    centre = make.centre()
+    staff = make.user(centre)
+    login(staff)
+    person = make.person(centre)
+    activity = make.activity(centre)
+    due = make.contact(person, activity_id=activity.id, follow_up_on=oslo_today())
+    notice = make.notification(person)
+    url = (
+        f"/contacts/new?person_id={person.id}&activity_id={activity.id}"
+        f"&follow_up_id={due.id}&notification_id={notice.id}&next=/follow-up"
+    )
+    html = client.get(url).get_data(as_text=True)
+    assert f'name="follow_up_id" type="hidden" value="{due.id}"' in html
+    response = client.post(
+        url,
+        data={
+            "person_id": person.id,
+            "activity_id": activity.id,
+            "outcome": "asked",
+            "role": "participant",
+            "by_user_id": staff.id,
+            "follow_up_id": due.id,
+            "notification_id": notice.id,
+            "form_token": "row-token",
+        },
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/follow-up")
+    db.session.refresh(due)
+    db.session.refresh(notice)
+    assert due.follow_up_done_at is not None and notice.read_at is not None
+
+
+def test_queue_page_statement_count_is_bounded(client: Any, make: Any, login: Any) -> None:
+    """No query per row: 1 or 12 people per section cost the same statements."""
+    centre = make.centre()
+    login(make.user(centre))
+    _fill(make, centre, 1)
+    client.get("/follow-up")
+    with count_statements() as few:
+        assert client.get("/follow-up").status_code == 200
+    _fill(make, centre, 12)
+    client.get("/follow-up")
+    with count_statements() as many:
+        html = client.get("/follow-up").get_data(as_text=True)
+    assert html.count("/done") >= 13
+    assert many.count == few.count, "\n".join(s[:120] for s in many.statements)
+    assert many.count <= 20

@@ -1,0 +1,64 @@
+"""The demo step fills the reminder pages for Borgen, and does nothing without people."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from rekruttering.extensions import db
+from rekruttering.models import Message, Reminder, ReminderState, UserRole
+
+
+def test_demo_reminders_cover_every_state(app: Flask, make: Any, client: Any, login: Any) -> None:
+    """With people and sessions, the step leaves scheduled, sent, delivered, failed,
+    uncertain and cancelled reminders, an answer and an unknown sender; pages render."""
+    from rekruttering.demo import DemoContext  # after the app: demo and auth import each other
+    from rekruttering.demo import reminders as demo_reminders
+
+    borgen = make.centre("Borgen nærmiljøsentral", slug="borgen")
+    activity = make.activity(borgen, name="Språkkafe")
+    now = datetime.now(UTC)
+    make.session(activity, now - timedelta(days=2))
+    make.session(activity, now - timedelta(days=9))
+    make.session(activity, now + timedelta(days=3))
+    make.session(activity, now + timedelta(days=10))
+    for _ in range(16):
+        make.person(borgen)
+    staff = make.user(borgen, role=UserRole.ADMIN)
+    demo_reminders.load(DemoContext(rng=random.Random(1), objects={"user:staff": staff}))
+    db.session.commit()
+    states = set(db.session.scalars(sa.select(Reminder.state).distinct()))
+    assert states == {
+        ReminderState.PENDING,
+        ReminderState.SENT,
+        ReminderState.DELIVERED,
+        ReminderState.FAILED,
+        ReminderState.UNCERTAIN,
+        ReminderState.CANCELLED,
+    }
+    assert db.session.scalar(sa.select(sa.func.count()).where(Reminder.rsvp == "yes")) == 1
+    assert db.session.scalar(sa.select(Message.id).where(Message.centre_id.is_(None)))
+    login(staff)
+    for url in (
+        "/reminders/",
+        "/reminders/?state=uncertain",
+        "/reminders/outbox",
+        "/reminders/unknown-senders",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_demo_reminders_do_nothing_without_people(app: Flask, make: Any) -> None:
+    """No people or sessions yet: the step leaves the database as it was."""
+    from rekruttering.demo import DemoContext
+    from rekruttering.demo import reminders as demo_reminders
+
+    make.centre("Borgen nærmiljøsentral", slug="borgen")
+    demo_reminders.load(DemoContext(rng=random.Random(1)))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Reminder)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 0
