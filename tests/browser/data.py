@@ -173,3 +173,62 @@ def people_named(first_name: str) -> int:
         .select_from(Person)
         .where(Person.first_name.startswith(first_name))
     )
+
+
+def report_data(count: int = 14) -> list[str]:
+    """People at Borgen who heard through Facebook or a poster; some came yesterday."""
+    from rekruttering.checkin.service import check_in
+    from rekruttering.domain.clock import oslo_to_utc, oslo_today
+    from rekruttering.domain.funnel import Outcome
+    from rekruttering.extensions import db
+    from rekruttering.models import Activity, Channel, Session
+    from rekruttering.outreach.service import ContactInput, log_contact
+    from rekruttering.people.service import create_person
+    from rekruttering.transaction import transaction
+
+    centre_id = borgen_id()
+    channels = dict(
+        db.session.execute(
+            sa.select(Channel.name, Channel.id).where(
+                Channel.centre_id == centre_id, Channel.name.in_(("Facebook", "Plakat"))
+            )
+        ).all()
+    )
+    activity_id = db.session.scalar(
+        sa.select(Activity.id).where(Activity.centre_id == centre_id, Activity.slug == "sprakkafe")
+    )
+    names = []
+    with transaction():
+        yesterday = oslo_to_utc(oslo_today() - timedelta(days=1), time(11, 0))
+        session = db.session.scalar(
+            sa.select(Session).where(
+                Session.activity_id == activity_id, Session.starts_at == yesterday
+            )
+        )
+        if session is None:
+            session = Session(
+                centre_id=centre_id,
+                activity_id=activity_id,
+                starts_at=yesterday,
+                ends_at=yesterday + timedelta(hours=2),
+            )
+            db.session.add(session)
+            db.session.flush()
+        for i in range(count):
+            name = f"Rapport{next(_n)}x{os.getpid() % 1000}"
+            person = create_person(centre_id, name, "Testesen")
+            channel = channels["Facebook" if i % 2 else "Plakat"]
+            for outcome in (Outcome.HEARD, Outcome.ASKED):
+                log_contact(
+                    centre_id,
+                    ContactInput(
+                        person_id=person.id,
+                        outcome=outcome,
+                        activity_id=activity_id,
+                        channel_id=channel,
+                    ),
+                )
+            if i % 3 == 0:
+                check_in(centre_id, session.id, person.id)
+            names.append(name)
+    return names
