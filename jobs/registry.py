@@ -9,7 +9,7 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-from jobs import dispatch, retention, sessions
+from jobs import dispatch, imports, retention, sessions
 
 
 @dataclass(frozen=True)
@@ -32,4 +32,5 @@ JOBS: list[Job] = [
     Job(dispatch.JOB_ID, dispatch.dispatch_reminders, dispatch.trigger),
     Job("retention", retention.run_retention, retention.nightly_trigger),
     Job(sessions.JOB_ID, sessions.generate_sessions_job, sessions.nightly_trigger),
+    Job(imports.JOB_ID, imports.purge_uploads, imports.hourly_trigger),
 ]

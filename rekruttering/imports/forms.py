@@ -1,0 +1,62 @@
+"""Forms of the import steps: upload, column mapping, confirm."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import SelectField, SubmitField
+
+from rekruttering.domain.import_rows import Field
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("Spreadsheet (.xlsx or .csv)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["xlsx", "csv", "txt"], _l("Upload a .xlsx or .csv file.")),
+        ],
+        render_kw={"accept": ".xlsx,.csv,text/csv"},
+    )
+    submit = SubmitField(_l("Upload and continue"))
+
+
+class MappingForm(FlaskForm):
+    """One select per column (added by ``mapping_form``)."""
+
+    submit = SubmitField(_l("Check the rows"))
+
+    def column_fields(self) -> list[SelectField]:
+        return [f for f in self if f.name.startswith("col_")]
+
+    def mapping(self) -> list[Field | None]:
+        return [Field(f.data) if f.data else None for f in self.column_fields()]
+
+
+def mapping_form(
+    headers: Sequence[str], chosen: Sequence[Field | None], labels: dict[Field, object]
+) -> MappingForm:
+    """A MappingForm with a select for each column, preset to ``chosen``."""
+    choices = [("", _l("(ignore this column)"))] + [(f.value, label) for f, label in labels.items()]
+
+    class ColumnsForm(MappingForm):
+        pass
+
+    for index, header in enumerate(headers):
+        setattr(
+            ColumnsForm,
+            f"col_{index}",
+            SelectField(
+                header or _l("Column %(n)d", n=index + 1),
+                choices=choices,
+                default=chosen[index].value if index < len(chosen) and chosen[index] else "",
+            ),
+        )
+    return ColumnsForm()
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Import now"))

@@ -1,0 +1,118 @@
+"""Uploaded files between the steps of an import, on disk in instance/imports/.
+
+An upload is stored under a random name (never in the session cookie) with a small
+JSON record beside it: which centre and user it belongs to, the file's format, the
+column mapping, and, once started, the import's progress and result. The data file is
+deleted when the import ends; both are deleted after 24 hours in any case.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+MAX_AGE = timedelta(hours=24)
+TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def directory() -> Path:
+    """instance/imports (or the app's IMPORT_DIR), created if missing, private to us."""
+    configured = current_app.config.get("IMPORT_DIR")
+    path = Path(configured) if configured else Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def valid_token(token: str) -> bool:
+    return bool(TOKEN.fullmatch(token or ""))
+
+
+def data_path(token: str) -> Path:
+    if not valid_token(token):
+        raise ValueError("bad import token")
+    return directory() / f"{token}.upload"
+
+
+def _meta_path(token: str) -> Path:
+    if not valid_token(token):
+        raise ValueError("bad import token")
+    return directory() / f"{token}.json"
+
+
+def load(token: str) -> dict[str, Any] | None:
+    """The record of an upload, or None (unknown, expired or a malformed token)."""
+    if not valid_token(token):
+        return None
+    try:
+        return json.loads(_meta_path(token).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def save(token: str, record: dict[str, Any]) -> None:
+    """Write the record atomically: a reader never sees half a file."""
+    record = {**record, "updated_at": datetime.now(UTC).isoformat()}
+    target = _meta_path(token)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(record, fh)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def update(token: str, **changes: Any) -> dict[str, Any]:
+    record = load(token) or {}
+    record.update(changes)
+    save(token, record)
+    return record
+
+
+def claim(token: str) -> bool:
+    """Start an import at most once: the first caller creates the lock file and wins."""
+    try:
+        fd = os.open(directory() / f"{token}.lock", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def delete_data(token: str) -> None:
+    data_path(token).unlink(missing_ok=True)
+
+
+def delete(token: str) -> None:
+    for suffix in (".upload", ".json", ".lock"):
+        (directory() / f"{token}{suffix}").unlink(missing_ok=True)
+
+
+def purge_expired(now: float | None = None, max_age: timedelta = MAX_AGE) -> int:
+    """Delete uploads and records older than ``max_age``; returns how many files went."""
+    limit = (now if now is not None else time.time()) - max_age.total_seconds()
+    removed = 0
+    for path in directory().iterdir():
+        if path.suffix not in (".upload", ".json", ".lock"):
+            continue
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
