@@ -8,7 +8,7 @@ factory below fails the test, so new routes must be added here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask
@@ -21,6 +21,9 @@ PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "person_id": lambda make, c: make.person(c),
     "activity_id": lambda make, c: make.activity(c),
     "channel_id": lambda make, c: make.channel(c),
+    "session_id": lambda make, c: make.session(
+        make.activity(c), datetime(2026, 1, 8, 10, tzinfo=UTC)
+    ),
     # Partners are installation-wide: one linked only to the other centre is not found.
     "partner_id": lambda make, c: make.partner(centres=[c]),
     "user_id": lambda make, c: make.partner_user(c),
