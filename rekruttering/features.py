@@ -14,5 +14,6 @@ FEATURES: tuple[str, ...] = (
     "rekruttering.sms",
     "rekruttering.reminders",
     "rekruttering.partners",
+    "rekruttering.signup",
     "rekruttering.reports",
 )

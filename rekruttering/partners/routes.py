@@ -390,7 +390,7 @@ def notifications_page() -> str:
 def notifications_read_all() -> Response:
     with transaction():
         count = notifications.mark_all_read(tenancy.current_centre_id())
-    flash(_("%(n)d notices marked as read.", n=count), "success")
+    flash(_("Notices marked as read: %(n)d", n=count), "success")
     return redirect(url_for(".notifications_page"))
 
 

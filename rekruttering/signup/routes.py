@@ -1,0 +1,296 @@
+"""QR sources (staff) and the public interest form behind them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from rekruttering import tenancy
+from rekruttering.access import PUBLIC, STAFF, allow
+from rekruttering.errors import NotFound, ServiceError
+from rekruttering.extensions import db, limiter
+from rekruttering.models import Activity, Centre, Channel, Source
+from rekruttering.signup import service
+from rekruttering.signup.form_texts import (
+    GETTEXT_LANGUAGES,
+    NATIVE_NAMES,
+    text_direction,
+    texts_for,
+)
+from rekruttering.signup.forms import SourceForm
+from rekruttering.signup.qr import qr_png, qr_svg
+from rekruttering.signup.spam import SpamGuard
+from rekruttering.transaction import transaction
+
+bp = Blueprint("signup", __name__)
+
+#: Refusals that mean "fix this field"; the others look like a bot or a stale form.
+FIELD_REASONS = {"err_name", "err_phone", "err_consent"}
+
+
+def _settings() -> Any:
+    return current_app.extensions["rekruttering.settings"]
+
+
+def _guard() -> SpamGuard:
+    settings = _settings()
+    return SpamGuard(
+        secret_key=current_app.secret_key,  # type: ignore[arg-type]
+        min_fill_seconds=settings["signup.min_fill_seconds"],
+        max_age_seconds=settings["signup.max_form_age_hours"] * 3600,
+    )
+
+
+def short_url(code: str) -> str:
+    """The address printed under the QR code (the configured public address if set)."""
+    base = _settings()["app.public_base_url"] or request.host_url.rstrip("/")
+    return base + url_for("signup.form", code=code)
+
+
+# --- sources (staff) ------------------------------------------------------------------
+
+
+def _fill_choices(form: SourceForm, centre_id: int) -> None:
+    channels = db.session.scalars(
+        tenancy.scoped(Channel, centre_id).where(Channel.active.is_(True)).order_by(Channel.name)
+    ).all()
+    activities = db.session.scalars(
+        tenancy.scoped(Activity, centre_id).where(Activity.active.is_(True)).order_by(Activity.name)
+    ).all()
+    form.channel_id.choices = [("", _("Choose a channel"))] + [(c.id, c.name) for c in channels]
+    form.activity_id.choices = [("", _("The centre as a whole"))] + [
+        (a.id, a.name) for a in activities
+    ]
+
+
+def _form_error(form: Any, exc: ServiceError) -> None:
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, "danger")
+
+
+@bp.route("/sources/")
+@allow(*STAFF)
+def sources() -> str:
+    centre_id = tenancy.current_centre_id()
+    rows = db.session.scalars(
+        tenancy.scoped(Source, centre_id).order_by(Source.active.desc(), Source.name)
+    ).all()
+    channels = dict(
+        db.session.execute(select(Channel.id, Channel.name).where(Channel.centre_id == centre_id))
+        .tuples()
+        .all()
+    )
+    return render_template(
+        "signup/sources.html",
+        sources=rows,
+        channels=channels,
+        stats=service.stats_by_source(centre_id),
+    )
+
+
+@bp.route("/sources/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new_source() -> str | Response:
+    centre_id = tenancy.current_centre_id()
+    form = SourceForm()
+    _fill_choices(form, centre_id)
+    if form.validate_on_submit():
+        data = service.SourceInput(form.name.data, form.channel_id.data, form.activity_id.data)
+        try:
+            with transaction():
+                source = service.create_source(centre_id, data)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            flash(_("The QR code is ready to print."), "success")
+            return redirect(url_for(".source", source_id=source.id))
+    return render_template("signup/source_form.html", form=form, source=None)
+
+
+@bp.route("/sources/<int:source_id>")
+@allow(*STAFF)
+def source(source_id: int) -> str:
+    obj = tenancy.get_or_404(Source, source_id)
+    return render_template(
+        "signup/source.html",
+        source=obj,
+        url=short_url(obj.code),
+        stats=service.stats_by_source(obj.centre_id).get(obj.id, service.SourceStats()),
+    )
+
+
+@bp.route("/sources/<int:source_id>/edit", methods=["GET", "POST"])
+@allow(*STAFF)
+def edit_source(source_id: int) -> str | Response:
+    obj = tenancy.get_or_404(Source, source_id)
+    form = SourceForm(obj=obj)
+    _fill_choices(form, obj.centre_id)
+    if form.validate_on_submit():
+        data = service.SourceInput(form.name.data, form.channel_id.data, form.activity_id.data)
+        try:
+            with transaction():
+                service.update_source(obj.centre_id, obj.id, data)
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for(".source", source_id=obj.id))
+    return render_template("signup/source_form.html", form=form, source=obj)
+
+
+@bp.route("/sources/<int:source_id>/active", methods=["POST"])
+@allow(*STAFF)
+def set_active(source_id: int) -> Response:
+    obj = tenancy.get_or_404(Source, source_id)
+    active = request.form.get("active") == "1"
+    with transaction():
+        service.set_source_active(obj.centre_id, obj.id, active)
+    if active:
+        flash(_("The QR code takes sign-ups again."), "success")
+    else:
+        flash(_("The QR code no longer takes sign-ups."), "success")
+    return redirect(url_for(".source", source_id=obj.id))
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.route("/sources/<int:source_id>/qr.svg")
+@allow(*STAFF)
+def source_svg(source_id: int) -> Response:
+    obj = tenancy.get_or_404(Source, source_id)
+    return _download(qr_svg(short_url(obj.code)), "image/svg+xml", f"qr-{obj.code}.svg")
+
+
+@bp.route("/sources/<int:source_id>/qr.png")
+@allow(*STAFF)
+def source_png(source_id: int) -> Response:
+    obj = tenancy.get_or_404(Source, source_id)
+    return _download(qr_png(short_url(obj.code)), "image/png", f"qr-{obj.code}.png")
+
+
+# --- the public form ------------------------------------------------------------------
+
+
+def _public_source(code: str) -> Source:
+    try:
+        return service.source_by_code(code)
+    except NotFound:
+        abort(404)
+
+
+def _language(languages: list[str]) -> str:
+    chosen = request.values.get("lang", "")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "nb"
+
+
+def _render_public(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    lang = context["lang"]
+    # The page around the form in Norwegian or English; the form in the visitor's language.
+    with force_locale(lang if lang in GETTEXT_LANGUAGES else "nb"):
+        return render_template(template, **context), status
+
+
+def _signup_rate_limit() -> str:
+    return _settings()["signup.rate_limit"]
+
+
+@bp.route("/s/<code>", methods=["GET", "POST"])
+@allow(PUBLIC)
+@limiter.limit(_signup_rate_limit, methods=["POST"])
+def form(code: str) -> tuple[str, int] | Response:
+    src = _public_source(code)
+    languages = service.languages_for(src)
+    lang = _language(languages)
+    activities = []
+    if src.activity_id is None:
+        activities = db.session.scalars(
+            tenancy.scoped(Activity, src.centre_id)
+            .where(Activity.active.is_(True))
+            .order_by(Activity.name)
+        ).all()
+    error: str | None = None
+    field_error: str | None = None
+    values: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        values = {
+            "name": request.form.get("name", "")[:160],
+            "phone": request.form.get("phone", "")[:40],
+            "activity_id": request.form.get("activity_id", type=int),
+            "consent": request.form.get("consent") == "yes",
+        }
+        data = service.SignupInput(
+            name=values["name"],
+            phone=values["phone"],
+            consent=values["consent"],
+            language=lang,
+            activity_id=values["activity_id"],
+            stamp=request.form.get("stamp", ""),
+            honeypot=request.form.get("website", ""),
+        )
+        try:
+            with transaction():
+                service.sign_up(src.code, data, _guard())
+        except service.SignupRefused as exc:
+            if exc.reason in FIELD_REASONS:
+                field_error = exc.field
+            else:
+                status = 400
+            error = exc.reason
+        else:
+            return redirect(url_for(".thanks", code=src.code, lang=lang))
+    centre = db.session.get(Centre, src.centre_id)
+    return _render_public(
+        "signup/form.html",
+        status,
+        source=src,
+        centre=centre,
+        activities=activities,
+        lang=lang,
+        form_languages=[(code_, NATIVE_NAMES.get(code_, code_)) for code_ in languages],
+        t=texts_for(lang),
+        direction=text_direction(lang),
+        stamp=_guard().issue(src.code),
+        values=values,
+        error=error,
+        field_error=field_error,
+    )
+
+
+@bp.route("/s/<code>/thanks")
+@allow(PUBLIC)
+def thanks(code: str) -> tuple[str, int]:
+    src = _public_source(code)
+    lang = _language(service.languages_for(src))
+    return _render_public(
+        "signup/thanks.html",
+        source=src,
+        centre=db.session.get(Centre, src.centre_id),
+        lang=lang,
+        t=texts_for(lang),
+        direction=text_direction(lang),
+    )
