@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from rekruttering.activities.sessions import GenerationResult, generate_sessions
+from rekruttering.activities.sessions import (
+    GenerationResult,
+    backfill_sessions,
+    generate_sessions,
+)
+from rekruttering.domain.clock import oslo_today
 from rekruttering.extensions import db
-from rekruttering.models import Centre
+from rekruttering.models import Activity, Centre
 from rekruttering.transaction import transaction
 
 
@@ -33,13 +40,34 @@ def generate_for_centres(weeks: int, centre_slug: str | None = None) -> dict[str
     default=None,
     help="Weeks ahead (default: funnel.sessions_ahead_weeks).",
 )
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Also add past sessions from this date (YYYY-MM-DD) to yesterday, "
+    "to register attendance from paper lists.",
+)
 @with_appcontext
-def generate_sessions_command(centre_slug: str | None, weeks: int | None) -> None:
+def generate_sessions_command(
+    centre_slug: str | None, weeks: int | None, since: datetime | None
+) -> None:
     """Generate sessions ahead from the weekly schedules (idempotent)."""
     weeks = weeks or current_app.extensions["rekruttering.settings"]["funnel.sessions_ahead_weeks"]
     results = generate_for_centres(weeks, centre_slug)
     if centre_slug and not results:
         raise click.ClickException(f"no centre with slug {centre_slug!r}")
+    if since is not None:
+        yesterday = oslo_today() - timedelta(days=1)
+        for slug in results:
+            centre_id = db.session.scalar(select(Centre.id).where(Centre.slug == slug))
+            with transaction():
+                added = sum(
+                    backfill_sessions(centre_id, activity_id, since.date(), yesterday)
+                    for activity_id in db.session.scalars(
+                        select(Activity.id).where(Activity.centre_id == centre_id)
+                    )
+                )
+            click.echo(f"{slug}: {added} past sessions added")
     for slug, result in results.items():
         click.echo(
             f"{slug}: {result.created} created, {result.cancelled} cancelled, "

@@ -188,3 +188,19 @@ def generate_sessions(
     for activity in activities:
         result.add(_generate_for(activity, today, last))
     return result
+
+
+def backfill_sessions(centre_id: int, activity_id: int, first: date, last: date) -> int:
+    """Add the sessions the schedule had on Oslo dates ``first``..``last`` (for registering
+    attendance from paper lists of past weeks). Adds only; never removes or cancels."""
+    activity = fetch(Activity, activity_id, centre_id)
+    slots = [Slot(s.weekday, s.start_time, s.end_time, s.place) for s in activity.schedules]
+    found = occurrences(
+        slots,
+        first,
+        last,
+        activity.season_start,
+        activity.season_end,
+        {c.day for c in activity.cancelled_dates},
+    )
+    return _insert_ignoring_duplicates([_row(activity, o, cancelled=False) for o in found])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from rekruttering.demo import accounts, centres, reminders
+from rekruttering.demo import accounts, centres, people, reminders, sessions
 from rekruttering.extensions import db
 from rekruttering.models import Centre
 
@@ -32,6 +32,10 @@ DemoStep = Callable[[DemoContext], None]
 DEMO_STEPS: list[DemoStep] = [
     centres.load,
     accounts.load,
+    # People of Borgen and Heggedal with a year of contacts (heard, asked, came, no).
+    people.load,
+    # After the people step: attendance for everyone who showed up, sessions ahead.
+    sessions.load,
     # Keep after the steps that create people and sessions: it looks them up.
     reminders.load,
 ]
