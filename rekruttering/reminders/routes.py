@@ -75,6 +75,7 @@ MESSAGE_STATUS_LABELS: dict[str, Any] = {
     "read": _l("Read"),
 }
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+_REASON_WITH_CODE = re.compile(r"^(?P<reason>.+) \((?P<code>\d{3,6})\)$")
 
 
 def _settings() -> Any:
@@ -97,8 +98,13 @@ def message_status_label(status: str | None) -> str:
 
 @bp.app_template_filter("sms_reason")
 def sms_reason(reason: str | None) -> str:
-    """A stored reason (English) in the reader's language."""
-    return _(reason) if reason else ""
+    """A stored reason (English, maybe with a provider code) in the reader's language."""
+    if not reason:
+        return ""
+    match = _REASON_WITH_CODE.match(reason)
+    if match:
+        return f"{_(match['reason'])} ({match['code']})"
+    return _(reason)
 
 
 # --- list -----------------------------------------------------------------------------
@@ -210,7 +216,7 @@ def new() -> str | Response:
                 created = len(result.created)
                 if created:
                     flash(
-                        _("%(num)d reminder(s) scheduled.", num=created),
+                        _("Reminders scheduled: %(num)d.", num=created),
                         "success",
                     )
                 else:
