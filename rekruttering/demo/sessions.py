@@ -67,8 +67,13 @@ def _try_check_in(
 
 
 def _attend(context: DemoContext, centre: Centre, now: datetime, rule: RegularRule) -> None:
-    """Attendances for everyone who showed up: regulars a run of weekly sessions, the
-    others one or two, starting at the session nearest the time they first came."""
+    """Attendances for everyone who showed up: the people step's would-be regulars (and
+    anyone already a regular) a run of weekly sessions, the others one or two, from the
+    session nearest the time they first came."""
+    meant_regular = {
+        e.id
+        for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])  # type: ignore[attr-defined]
+    }
     enrolments = db.session.scalars(
         select(Enrolment)
         .join(Person, Person.id == Enrolment.person_id)
@@ -89,15 +94,15 @@ def _attend(context: DemoContext, centre: Centre, now: datetime, rule: RegularRu
         first = enrolment.showed_up_at or sessions[-1].starts_at
         start = next(
             (i for i, s in enumerate(sessions) if s.starts_at >= first - timedelta(days=3)),
-            max(0, len(sessions) - 1),
+            len(sessions) - 1,
         )
-        if enrolment.stage == Stage.REGULAR:
+        if enrolment.id in meant_regular or enrolment.stage == Stage.REGULAR:
             count = context.rng.randint(rule.attendances, rule.attendances + 8)
-            start = min(start, max(0, len(sessions) - count))
-            chosen = sessions[start : start + count]
+            if len(sessions) - start < rule.attendances:
+                start = max(0, len(sessions) - rule.attendances)
         else:
-            chosen = sessions[start : start + context.rng.randint(1, max(1, rule.attendances - 1))]
-        for session in chosen:
+            count = context.rng.randint(1, max(1, rule.attendances - 1))
+        for session in sessions[start : start + count]:
             _try_check_in(centre, session, enrolment.person_id, rule, now, enrolment.role)
 
 
