@@ -47,7 +47,10 @@ class Reminder(CentreOwned, db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(sa.String(80))
     last_error: Mapped[str | None] = mapped_column(sa.String(300))
-    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("message.id", ondelete="SET NULL"))
+    #: The latest attempt's message; status callbacks find the reminder through it.
+    message_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("message.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
