@@ -126,8 +126,10 @@ class Contact(CentreOwned, db.Model):
         sa.ForeignKey("person.id", ondelete="SET NULL")
     )
     source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source.id", ondelete="SET NULL"))
+    #: Indexed: the follow-up queue and a partner's referral status look up a
+    #: referral's own contact for every referral (a full scan per row without it).
     referral_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("referral.id", ondelete="SET NULL")
+        sa.ForeignKey("referral.id", ondelete="SET NULL"), index=True
     )
     note: Mapped[str] = mapped_column(sa.Text, default="")
     follow_up_on: Mapped[date | None] = mapped_column()
