@@ -25,6 +25,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """An input field that may be null (the same as leaving it out)."""
+    return {**schema, "nullable": True}
+
+
 def _error(description: str) -> dict[str, Any]:
     return _json(_ref("Error"), description)
 
@@ -138,17 +143,20 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["first_name"],
         "additionalProperties": False,
+        "description": "Optional fields may be left out or sent as null.",
         "properties": {
             "first_name": {"type": "string", "minLength": 1, "maxLength": 80},
-            "last_name": {"type": "string", "maxLength": 80},
-            "phone": {
-                "type": "string",
-                "maxLength": 40,
-                "description": "Any common form: 912 34 567, +47 912 34 567, 0047 …",
-            },
-            "language": {"type": "string", "maxLength": 10, "default": "nb"},
-            "target_group": {"type": "string", "maxLength": 40},
-            "recruited_by_id": ID_SCHEMA,
+            "last_name": _optional({"type": "string", "maxLength": 80}),
+            "phone": _optional(
+                {
+                    "type": "string",
+                    "maxLength": 40,
+                    "description": "Any common form: 912 34 567, +47 912 34 567, 0047 …",
+                }
+            ),
+            "language": _optional({"type": "string", "maxLength": 10, "default": "nb"}),
+            "target_group": _optional({"type": "string", "maxLength": 40}),
+            "recruited_by_id": _optional(ID_SCHEMA),
         },
     },
     "Contact": {
@@ -171,21 +179,30 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["person_id", "outcome"],
         "additionalProperties": False,
+        "description": "Optional fields may be left out or sent as null.",
         "properties": {
             "person_id": ID_SCHEMA,
             "outcome": {"type": "string", "enum": [o.value for o in Outcome]},
-            "activity_id": ID_SCHEMA,
-            "channel_id": ID_SCHEMA,
-            "role": {"type": "string", "enum": [r.value for r in Role], "default": "participant"},
-            "occurred_at": {**TIME, "description": "With a time zone; default now"},
-            "note": {"type": "string", "maxLength": 2000},
-            "follow_up_on": DAY,
-            "recruited_by_id": ID_SCHEMA,
-            "idempotency_key": {
-                "type": "string",
-                "maxLength": 64,
-                "description": "The same key twice logs one contact (safe retries)",
-            },
+            "activity_id": _optional(ID_SCHEMA),
+            "channel_id": _optional(ID_SCHEMA),
+            "role": _optional(
+                {
+                    "type": "string",
+                    "enum": [*(r.value for r in Role), None],
+                    "default": "participant",
+                }
+            ),
+            "occurred_at": _optional({**TIME, "description": "With a time zone; default now"}),
+            "note": _optional({"type": "string", "maxLength": 2000}),
+            "follow_up_on": _optional(DAY),
+            "recruited_by_id": _optional(ID_SCHEMA),
+            "idempotency_key": _optional(
+                {
+                    "type": "string",
+                    "maxLength": 64,
+                    "description": "The same key twice logs one contact (safe retries)",
+                }
+            ),
         },
     },
     "Activity": {
