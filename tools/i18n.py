@@ -72,6 +72,11 @@ def missing() -> dict[str, str]:
     return {msgid: where for msgid, where in used_messages().items() if msgid not in done}
 
 
+def _key(value: object) -> object:
+    """Plural entries come as tuples from a .po and as lists from a .mo."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def stale_mo_files() -> list[Path]:
     """Catalogues whose compiled .mo does not say what the .po says."""
     stale = []
@@ -84,8 +89,8 @@ def stale_mo_files() -> list[Path]:
             continue
         with mo_path.open("rb") as fh:
             mo = read_mo(fh)
-        want = {m.id: m.string for m in po if m.id and not m.fuzzy}
-        have = {m.id: m.string for m in mo if m.id}
+        want = {_key(m.id): _key(m.string) for m in po if m.id and not m.fuzzy}
+        have = {_key(m.id): _key(m.string) for m in mo if m.id}
         if want != have:
             stale.append(po_path)
     return stale

@@ -66,7 +66,7 @@ def sign_up(
     activity: Activity = session.activity
     if not activity.signup_required:
         raise ServiceError(
-            _("%(activity)s needs no sign-up: people just come.", activity=activity.name)
+            _("%(name)s needs no sign-up: people just come.", name=activity.name)
         )
     if session.cancelled:
         raise ServiceError(_("This session is cancelled."))
