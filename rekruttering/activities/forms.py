@@ -175,7 +175,9 @@ class ActivityForm(FlaskForm):
 
 class CancelledDateForm(FlaskForm):
     day = TypedDateField(_l("Date"), validators=[InputRequired()])
-    reason = StringField(_l("Why (for example a holiday)"), validators=[Optional(), Length(max=200)])
+    reason = StringField(
+        _l("Why (for example a holiday)"), validators=[Optional(), Length(max=200)]
+    )
     submit = SubmitField(_l("Cancel this date"))
 
 
