@@ -143,6 +143,8 @@ def timed(client: Any, method: str, url: str, ok: tuple[int, ...] = (200,), **kw
     response = client.open(url, method=method, **kw)
     body = response.get_data()  # streamed responses are read to the end
     elapsed = time.perf_counter() - started
+    if response.status_code == 403:
+        raise NotApplicable("not for this role")
     if response.status_code not in ok:
         raise NotApplicable(f"HTTP {response.status_code} from {method} {url}")
     del body
@@ -530,7 +532,9 @@ def child(url: str, repeat: int, max_seconds: float, dispatch_count: int) -> dic
         MUNICIPALITY: _login(app, MUNICIPALITY_EMAIL, PASSWORD),
     }
     ctx = Context(app, clients, centre_id, person_ids, activity_ids, today_session_id, rng, sql)
-    results = [asdict(measure(ctx, sc, repeat, max_seconds)) for sc in SCENARIOS]
+    only = os.environ.get("BENCH_ONLY", "")
+    chosen = [sc for sc in SCENARIOS if not only or sc.key in only.split(",")]
+    results = [asdict(measure(ctx, sc, repeat, max_seconds)) for sc in chosen]
     conversion = next((s for s in SCENARIOS if s.key == f"conversion_{STAFF}"), None)
     endpoint = (
         next((e for e in conversion.endpoints if e in app.view_functions), None)
