@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from rekruttering.demo import accounts, centres, people, reminders, sessions
+from rekruttering.demo import accounts, centres, people, referrals, reminders, sessions
 from rekruttering.extensions import db
 from rekruttering.models import Centre
 
@@ -38,6 +38,8 @@ DEMO_STEPS: list[DemoStep] = [
     sessions.load,
     # Keep after the steps that create people and sessions: it looks them up.
     reminders.load,
+    # NAV and refugee-service referrals in every state; QR codes with sign-ups.
+    referrals.load,
 ]
 
 

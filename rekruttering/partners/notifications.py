@@ -6,6 +6,7 @@ marks it read for all, which fits a team of three sharing one follow-up queue.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import func, select, update
@@ -21,9 +22,13 @@ class NoticeKind(StrEnum):
     SIGNUP = "signup"
 
 
-def notify(centre_id: int, kind: NoticeKind, person_id: int | None) -> Notification:
+def notify(
+    centre_id: int, kind: NoticeKind, person_id: int | None, at: datetime | None = None
+) -> Notification:
     """Add a notice for the centre's staff (joins the caller's transaction)."""
-    notice = Notification(centre_id=centre_id, kind=str(kind), person_id=person_id)
+    notice = Notification(
+        centre_id=centre_id, kind=str(kind), person_id=person_id, created_at=at or utcnow()
+    )
     db.session.add(notice)
     return notice
 

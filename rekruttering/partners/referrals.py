@@ -138,7 +138,7 @@ def refer_person(user: User, data: ReferralInput, at: datetime | None = None) ->
             partner_id=partner.id,
             at=at,
         )
-    notify(data.centre_id, NoticeKind.REFERRAL, person.id)
+    notify(data.centre_id, NoticeKind.REFERRAL, person.id, at)
     audit.record(
         "referral_created",
         person_id=person.id,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, distinct, func, or_, select
+from sqlalchemy.orm import aliased
 
 from rekruttering import audit
 from rekruttering.domain.clock import utcnow
@@ -26,6 +27,7 @@ from rekruttering.models import (
     ConsentMethod,
     ConsentPurpose,
     Contact,
+    Enrolment,
     MessageTemplate,
     Source,
 )
@@ -138,15 +140,30 @@ class SourceStats:
 def stats_by_source(centre_id: int) -> dict[int, SourceStats]:
     """source id -> people who signed up through it, and how many of them came since.
 
-    One GROUP BY query: "came" counts people with an attendance after their sign-up.
+    One GROUP BY query: "came" counts people who showed up after signing up (a check-in,
+    a "showed up" contact, or an enrolment that reached "showed up").
     """
-    came = (
+    later = aliased(Contact)
+    came = or_(
         select(Attendance.id)
         .where(
             Attendance.person_id == Contact.person_id,
             Attendance.checked_in_at >= Contact.occurred_at,
         )
-        .exists()
+        .exists(),
+        select(Enrolment.id)
+        .where(
+            Enrolment.person_id == Contact.person_id,
+            Enrolment.showed_up_at >= Contact.occurred_at,
+        )
+        .exists(),
+        select(later.id)
+        .where(
+            later.person_id == Contact.person_id,
+            later.outcome == Outcome.SHOWED_UP,
+            later.occurred_at >= Contact.occurred_at,
+        )
+        .exists(),
     )
     rows = db.session.execute(
         select(
@@ -233,6 +250,6 @@ def sign_up(code: str, data: SignupInput, guard: SpamGuard, now: datetime | None
     )
     for purpose in (ConsentPurpose.REGISTER, ConsentPurpose.SMS):
         give_consent(centre_id, person.id, purpose, ConsentMethod.WEB_FORM, at=at)
-    notify(centre_id, NoticeKind.SIGNUP, person.id)
+    notify(centre_id, NoticeKind.SIGNUP, person.id, at)
     audit.record("signup", person_id=person.id, centre_id=centre_id, detail=f"source={source.id}")
     return contact
