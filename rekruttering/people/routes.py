@@ -39,6 +39,7 @@ from rekruttering.people.service import (
     update_person,
 )
 from rekruttering.people.timeline import CONSENT, history_of
+from rekruttering.privacy.access_log import mark_logged
 from rekruttering.transaction import transaction
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -128,6 +129,7 @@ def detail(person_id: int) -> str | Response:
     # reload its timeline one row at a time.
     audit.record("person_viewed", person_id=person.id, centre_id=centre_id)
     db.session.commit()
+    mark_logged()  # this entry is the one; the privacy access log need not add another
     history = history_of(centre_id, person)
     link_q = request.args.get("link_q", "").strip()[:100]
     link_results = (
@@ -211,6 +213,7 @@ def edit(person_id: int) -> str | Response | tuple[str, int]:
         except ServiceError as exc:
             _attach(form, exc)
         else:
+            mark_logged()  # update_person wrote "person_updated"
             flash(_("Saved."), "success")
             return redirect(url_for("people.detail", person_id=person.id))
     status = 400 if request.method == "POST" else 200
@@ -259,6 +262,7 @@ def merge(person_id: int) -> str | Response | tuple[str, int]:
         except ServiceError as exc:
             flash(exc.message, "danger")
             return redirect(url_for("people.merge", person_id=person.id))
+        mark_logged()  # merge_people wrote "person_merged"
         flash(_("Merged. All history is now on %(name)s.", name=kept.display_name), "success")
         return redirect(url_for("people.detail", person_id=kept.id))
 
