@@ -11,6 +11,7 @@ FEATURES: tuple[str, ...] = (
     "rekruttering.imports",
     "rekruttering.privacy",
     "rekruttering.api",
+    "rekruttering.backup",
     "rekruttering.sms",
     "rekruttering.reminders",
     "rekruttering.partners",
