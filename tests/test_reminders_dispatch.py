@@ -4,13 +4,14 @@ the provider said (retry, stop and mark the phone, or leave it uncertain)."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from rekruttering.domain.clock import OSLO
 from rekruttering.extensions import db
 from rekruttering.models import ConsentPurpose, Message, OptOut, Person, Reminder, ReminderState
 from rekruttering.privacy.consent import withdraw_consent
@@ -364,3 +365,27 @@ def test_two_dispatchers_send_each_of_1000_reminders_exactly_once(app: Flask, ma
     ).all()
     assert dict(states) == {ReminderState.SENT: 1000}
     assert db.session.scalar(sa.select(sa.func.count(sa.distinct(Message.provider_sid)))) == 1000
+
+
+@pytest.mark.settings(**{"sms.dispatch_interval_seconds": 7})
+def test_scheduler_has_the_dispatch_job_and_it_sends(app: Flask, make: Any) -> None:
+    """`serve`/`worker` build a scheduler with the dispatch job (fixed id, interval from
+    the settings); running the job sends what is due through the configured gateway."""
+    from jobs.dispatch import JOB_ID, dispatch_reminders
+    from jobs.scheduler import build_scheduler
+
+    scheduler = build_scheduler(app)
+    job = scheduler.get_job(JOB_ID)
+    assert job is not None and job.trigger.interval == timedelta(seconds=7)
+    _, person, session = _setup(make)
+    session.starts_at = datetime.now(UTC) + timedelta(days=2)
+    session.ends_at = session.starts_at + timedelta(hours=2)
+    reminder = make.reminder(person, session, due_at=datetime.now(UTC) - timedelta(minutes=1))
+    now_oslo = datetime.now(UTC).astimezone(OSLO).time()
+    dispatch_reminders(app)
+    expected = (
+        ReminderState.PENDING
+        if time(8, 0) > now_oslo or now_oslo >= time(21, 0)
+        else ReminderState.SENT
+    )
+    assert _reload(reminder).state == expected
