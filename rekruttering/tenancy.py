@@ -22,6 +22,9 @@ T = TypeVar("T")
 
 SESSION_KEY = "centre_id"
 
+#: Ids are 32-bit integers in PostgreSQL and at most 64-bit in SQLite.
+MAX_ID = 2**31
+
 
 def init_app(app: Flask) -> None:
     app.before_request(resolve_centre)
@@ -88,6 +91,9 @@ def fetch(model: type[T], ident: Any, centre_id: int) -> T:
         ident = int(ident)
     except (TypeError, ValueError):
         raise NotFound("not found") from None
+    if not 0 < ident < MAX_ID:
+        # /people/99999999999999999999 is not found, not an overflow in the driver.
+        raise NotFound("not found")
     obj = db.session.scalar(
         select(model).where(model.id == ident, model.centre_id == centre_id)  # type: ignore[attr-defined]
     )

@@ -399,3 +399,13 @@ def test_no_column_for_sensitive_categories() -> None:
     columns = [f"{t.name}.{c.name}" for t in db.metadata.sorted_tables for c in t.columns]
     assert [c for c in columns if FORBIDDEN.search(c)] == []
     assert "language" in Person.__table__.c  # kept on purpose: messages are written in it
+
+
+def test_huge_ids_in_urls_are_not_found(client: Any, make: Any, login: Any) -> None:
+    """An id beyond 32 bits is simply not found (not a 500 from the database driver)."""
+    login(make.user(make.centre()))
+    for url in (
+        "/privacy/people/99999999999999999999/consents",
+        "/privacy/people/2147483648/access",
+    ):
+        assert client.get(url).status_code == 404, url
