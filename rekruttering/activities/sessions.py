@@ -42,13 +42,14 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
+    table = Session.__table__
     statement = (
-        insert(Session.__table__)
+        insert(table)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["activity_id", "starts_at"])
+        .returning(table.c.id)  # rowcount is not reliable for this on every driver
     )
-    result = db.session.execute(statement)
-    return max(result.rowcount or 0, 0)
+    return len(db.session.execute(statement).all())
 
 
 def _ids_in_use(session_ids: list[int]) -> tuple[set[int], set[int]]:
