@@ -96,6 +96,11 @@ def stale_mo_files() -> list[Path]:
     return stale
 
 
+def _key(value: object) -> object:
+    """Plural entries come back as tuples from .po and lists from .mo: compare alike."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def compile_all() -> None:
     for po_path in catalogue_files():
         with po_path.open("rb") as fh:

@@ -24,7 +24,7 @@ from rekruttering.access import ANY_USER, PUBLIC, allow
 from rekruttering.auth.device import is_trusted_device, remember_device
 from rekruttering.auth.forms import LoginForm
 from rekruttering.auth.service import LoginPolicy, authenticate
-from rekruttering.demo.accounts import DEMO_LOGINS
+from rekruttering.demo.logins import DEMO_LOGINS
 from rekruttering.domain.clock import utcnow
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db, limiter

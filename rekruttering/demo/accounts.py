@@ -5,20 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rekruttering.auth.service import create_user
+from rekruttering.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from rekruttering.models import Centre, Partner, UserRole
 
 if TYPE_CHECKING:
     from rekruttering.demo import DemoContext
 
-DEMO_PASSWORD = "demo-borgen-2026"  # noqa: S105 - demo data only
-
-#: (email, password, role) as printed at start.
-DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
-    ("leder@borgen.demo", DEMO_PASSWORD, "admin"),
-    ("miljo@borgen.demo", DEMO_PASSWORD, "staff"),
-    ("nav@partner.demo", DEMO_PASSWORD, "partner"),
-    ("kommune@asker.demo", DEMO_PASSWORD, "municipality"),
-)
+__all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "load"]
 
 
 def load(context: DemoContext) -> None:

@@ -118,11 +118,26 @@ PARTNERS: tuple[tuple[str, str, PartnerKind], ...] = (
 )
 
 REMINDER_TEMPLATES: dict[str, str] = {
-    "nb": "Hei {first_name}! Velkommen til {activity} {day} kl. {time}, {place}. Hilsen {staff_name}, Borgen nærmiljøsentral",
-    "en": "Hi {first_name}! Welcome to {activity} {day} at {time}, {place}. Best wishes, {staff_name}, Borgen community centre",
-    "uk": "Вітаю, {first_name}! Запрошуємо на {activity} {day} о {time}, {place}. {staff_name}, Borgen",
-    "ar": "مرحبا {first_name}! أهلا بك في {activity} {day} الساعة {time}، {place}. {staff_name}، Borgen",
-    "so": "Salaan {first_name}! Ku soo dhawoow {activity} {day} saacadda {time}, {place}. {staff_name}, Borgen",
+    "nb": (
+        "Hei {first_name}! Velkommen til {activity} {day} kl. {time}, {place}. "
+        "Kommer du? Svar JA eller NEI. Hilsen {staff_name}, Borgen. Svar STOPP for å avslutte."
+    ),
+    "en": (
+        "Hi {first_name}! Welcome to {activity} {day} at {time}, {place}. "
+        "Are you coming? Reply YES or NO. {staff_name}, Borgen. Reply STOP to opt out."
+    ),
+    "uk": (
+        "Вітаю, {first_name}! Запрошуємо на {activity} {day} о {time}, {place}. "
+        "Прийдете? Відповідайте JA або NEI. {staff_name}, Borgen. STOPP - відписатися."
+    ),
+    "ar": (
+        "مرحبا {first_name}! أهلا بك في {activity} {day} الساعة {time}، {place}. "
+        "هل ستأتي؟ أجب JA أو NEI. {staff_name}، Borgen. أرسل STOPP لإيقاف الرسائل."
+    ),
+    "so": (
+        "Salaan {first_name}! Ku soo dhawoow {activity} {day} saacadda {time}, {place}. "
+        "Ma imanaysaa? Ku jawaab JA ama NEI. {staff_name}, Borgen. STOPP si aad u joojiso."
+    ),
 }
 
 
