@@ -380,3 +380,22 @@ def test_other_centres_ids_in_the_form_are_not_found(client: Any, make: Any, set
         assert client.post("/contacts/new", data=form(setup, **changes)).status_code == 404
     mine = select(func.count(Contact.id)).where(Contact.centre_id == setup["centre"].id)
     assert db.session.scalar(mine) == 0
+
+
+def test_a_simultaneous_double_submit_shows_the_saved_contact(
+    client: Any, make: Any, setup: Any, monkeypatch: Any
+) -> None:
+    """If the other post wins the race for the form token, the page shows that contact."""
+    person = make.person(setup["centre"])
+    make.contact(person, form_token="race-token")
+    # The service's own check misses the other post (it has not committed yet) ...
+    monkeypatch.setattr(
+        "rekruttering.outreach.service.contact_for_token", lambda centre_id, token: None
+    )
+    response = client.post(
+        "/contacts/new", data=form(setup, person_id=person.id, form_token="race-token")
+    )
+    # ... the unique token refuses the second row, and the page shows the first.
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/people/{person.id}")
+    assert db.session.scalar(select(func.count(Contact.id))) == 1

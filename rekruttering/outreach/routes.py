@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
@@ -35,6 +36,7 @@ from rekruttering.outreach.forms import LogContactForm, as_choices, optional_int
 from rekruttering.outreach.service import (
     ContactInput,
     NewPerson,
+    contact_for_token,
     log_contact_for_new_person,
     mark_follow_up_done,
     mark_notification_read,
@@ -273,13 +275,15 @@ def log_contact() -> str | Response:
                 duplicate = chosen = exc.existing
             except ServiceError as exc:
                 _attach(form, exc)
+            except IntegrityError:
+                # Two posts of one form at the same moment: the other one won the
+                # unique form token (or phone). Show what it saved, if that is it.
+                contact = contact_for_token(centre_id, data.form_token)
+                if contact is None:
+                    raise
+                return _saved(contact)
             else:
-                flash(
-                    _("Contact saved for %(name)s.", name=contact.person.display_name),
-                    "success",
-                )
-                default = url_for("people.detail", person_id=contact.person_id)
-                return redirect(_safe_next(request.args.get("next"), default))
+                return _saved(contact)
     status = 400 if request.method == "POST" else 200
     return (
         render_template(
@@ -293,6 +297,12 @@ def log_contact() -> str | Response:
         ),
         status,
     )
+
+
+def _saved(contact: Contact) -> Response:
+    flash(_("Contact saved for %(name)s.", name=contact.person.display_name), "success")
+    default = url_for("people.detail", person_id=contact.person_id)
+    return redirect(_safe_next(request.args.get("next"), default))
 
 
 def _check(form: LogContactForm, chosen: Person | None) -> dict[str, str]:
