@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
@@ -110,6 +110,13 @@ def app(database_url: str, _schema: None, settings_overrides: dict[str, Any]) ->
         REMEMBER_COOKIE_SECURE=False,
         RATELIMIT_ENABLED=False,
     )
+    # The test's app context outlives each request, and with it ``g``: forget the
+    # per-request state (Flask-Login's user, the centre) as a real request would.
+    def _fresh_request_state() -> None:
+        for key in ("_login_user", "centre", "role", "memberships"):
+            g.pop(key, None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_state)
     with app.app_context():
         try:
             yield app
