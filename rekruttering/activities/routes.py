@@ -75,9 +75,10 @@ def _page() -> int:
 
 def _show_error(form: Any, error: ServiceError) -> None:
     """A service refusal next to its field when the form has it, else as a message."""
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None and hasattr(target, "errors") and isinstance(target.errors, list):
-        target.errors.append(error.message)
+    # The weekly-time rows are a FieldList, which shows no errors of its own.
+    target = getattr(form, error.field, None) if error.field not in (None, "slots") else None
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, error.message]
     else:
         flash(error.message, "danger")
 

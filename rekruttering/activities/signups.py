@@ -65,9 +65,7 @@ def sign_up(
     session = locked_session(centre_id, session_id)
     activity: Activity = session.activity
     if not activity.signup_required:
-        raise ServiceError(
-            _("%(name)s needs no sign-up: people just come.", name=activity.name)
-        )
+        raise ServiceError(_("%(name)s needs no sign-up: people just come.", name=activity.name))
     if session.cancelled:
         raise ServiceError(_("This session is cancelled."))
     if session.ends_at <= now:

@@ -7,7 +7,7 @@ once) and moves the person's enrolment: the first attendance is "showed up", and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import format_date
@@ -70,7 +70,6 @@ class SessionOverview:
     places_taken: int | None = None
     rsvp_yes: int = 0
     rsvp_no: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
     @property
     def checked_in(self) -> int:
