@@ -72,11 +72,6 @@ def missing() -> dict[str, str]:
     return {msgid: where for msgid, where in used_messages().items() if msgid not in done}
 
 
-def _key(value: object) -> object:
-    """Plural entries come as tuples from a .po and as lists from a .mo."""
-    return tuple(value) if isinstance(value, list | tuple) else value
-
-
 def stale_mo_files() -> list[Path]:
     """Catalogues whose compiled .mo does not say what the .po says."""
     stale = []
