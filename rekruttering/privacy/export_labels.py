@@ -9,7 +9,9 @@ from typing import Any
 
 from flask_babel import format_date, format_datetime
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.types import TypeDecorator
 
+from rekruttering.domain.phone import format_phone
 from rekruttering.extensions import db
 
 SECTION_TITLES: dict[str, Any] = {
@@ -74,6 +76,41 @@ FIELD_LABELS: dict[str, Any] = {
     "kind": _l("Kind"),
     "follow_up_on": _l("Follow up on"),
     "waitlisted": _l("On the waiting list"),
+    "recruited_by_id": _l("Brought by (id)"),
+    "merged_into_id": _l("Merged into (id)"),
+    "other_id": _l("Other person (id)"),
+    "from_number": _l("From number"),
+    "to_number": _l("To number"),
+    "name_given": _l("Name given by the partner"),
+}
+
+#: Codes shown in words: field -> code -> label.
+VALUE_LABELS: dict[str, dict[str, Any]] = {
+    "purpose": {
+        "sms": _l("Being contacted by SMS"),
+        "register": _l("Being stored in the register"),
+    },
+    "method": {
+        "in_person": _l("In person"),
+        "partner_referral": _l("Partner referral"),
+        "web_form": _l("Web form"),
+        "import": _l("Import"),
+    },
+    "role": {"participant": _l("Participant"), "volunteer": _l("Volunteer")},
+    "outcome": {
+        "heard": _l("Heard of it"),
+        "asked": _l("Asked"),
+        "showed_up": _l("Showed up"),
+        "declined": _l("Said no"),
+        "not_now": _l("Not now"),
+    },
+    "stage": {
+        "heard": _l("Heard of it"),
+        "asked": _l("Asked"),
+        "showed_up": _l("Showed up"),
+        "regular": _l("Regular"),
+    },
+    "direction": {"outbound": _l("Sent to the person"), "inbound": _l("From the person")},
 }
 
 #: Technical fields left off the readable page (they are in the JSON).
@@ -104,6 +141,11 @@ def _value(table: str, name: str, value: Any) -> str:
         return format_date(date.fromisoformat(value), "medium")
     if isinstance(value, str) and name.endswith("__label") and _looks_like_time(value):
         return format_datetime(datetime.fromisoformat(value), "short")
+    if name == "phone" and isinstance(value, str):
+        return format_phone(value)
+    labels = VALUE_LABELS.get(name)
+    if labels is not None and value in labels:
+        return str(labels[value])
     if isinstance(value, bool):
         return "✓" if value else "–"
     return str(value)
@@ -117,8 +159,11 @@ def _looks_like_time(text: str) -> bool:
 
 
 def _python_type(column: Any) -> type | None:
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance  # UTCDateTime and friends: the type underneath
     try:
-        return column.type.python_type
+        return kind.python_type
     except NotImplementedError:
         return None
 
@@ -143,7 +188,7 @@ def readable_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
                 if shown:
                     fields.append((_field_label(name), shown))
             rows.append(fields)
-        mentions = {k: v for k, v in content["mentioned_in"].items() if v}
+        mentions = {str(_field_label(k)): v for k, v in content["mentioned_in"].items() if v}
         sections.append(
             {
                 "table": table,
