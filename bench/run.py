@@ -501,6 +501,7 @@ def child(url: str, repeat: int, max_seconds: float, dispatch_count: int) -> dic
         RATELIMIT_ENABLED=False,
     )
     rng = random.Random(8)
+    load_before = os.getloadavg()[0]
     with app.app_context():
         centre_id = db.session.scalar(
             sa.select(Person.centre_id)
@@ -549,6 +550,8 @@ def child(url: str, repeat: int, max_seconds: float, dispatch_count: int) -> dic
         "conversion_floor": floor,
         "dispatch": dispatch,
         "peak_mb": peak_kb / 1024,
+        "load": [load_before, os.getloadavg()[0]],
+        "cpus": os.cpu_count(),
     }
 
 
@@ -701,7 +704,9 @@ def report(runs: list[Run]) -> str:
             gen = f"{run.generate_seconds:.0f} s" if run.generate_seconds else "reused"
             lines.append(
                 f"- {_size_label(run.size)}: conversion report {floor}; dispatch {rate}; "
-                f"peak memory {run.data['peak_mb']:.0f} MB; generation {gen}"
+                f"peak memory {run.data['peak_mb']:.0f} MB; generation {gen}; "
+                f"load average {run.data['load'][0]:.1f} → {run.data['load'][1]:.1f} "
+                f"on {run.data['cpus']} CPUs"
             )
         d = largest.data["dispatch"]
         rate = d.get("per_second")
