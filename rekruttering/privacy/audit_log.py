@@ -11,11 +11,41 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from rekruttering.domain.clock import oslo_day_bounds
 from rekruttering.extensions import db
 from rekruttering.models import AuditEvent, Membership, User
+
+#: Actions in words (others show their code): the log is read by a manager, not a developer.
+ACTION_LABELS = {
+    "login": _l("Logged in"),
+    "login_failed": _l("Failed login"),
+    "login_locked": _l("Login while locked"),
+    "logout": _l("Logged out"),
+    "user_created": _l("User created"),
+    "user_unlocked": _l("User unlocked"),
+    "person_viewed": _l("Viewed a person"),
+    "person_changed": _l("Changed a person"),
+    "person_created": _l("Person added"),
+    "person_updated": _l("Person edited"),
+    "person_merged": _l("People merged"),
+    "person_exported": _l("Data handed out (access)"),
+    "person_erased": _l("Erased on request"),
+    "retention_anonymised": _l("Anonymised (retention)"),
+    "consent_given": _l("Consent given"),
+    "consent_withdrawn": _l("Consent withdrawn"),
+    "api_token_created": _l("API token made"),
+    "api_token_revoked": _l("API token revoked"),
+    "api_person_created": _l("Person added through the API"),
+    "api_contact_logged": _l("Contact logged through the API"),
+}
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from rekruttering.privacy.access_log import mark_logged
 from rekruttering.privacy.anonymise import erase_person
 from rekruttering.privacy.audit_log import (
     AuditFilter,
+    action_label,
     audit_query,
     centre_user_choices,
     known_actions,
@@ -255,7 +256,9 @@ def retention() -> str:
 def audit_log() -> str:
     centre_id = tenancy.current_centre_id()
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", _("All actions"))] + [(a, a) for a in known_actions(centre_id)]
+    form.action.choices = [("", _("All actions"))] + [
+        (a, action_label(a)) for a in known_actions(centre_id)
+    ]
     form.user.choices = [("", _("All users"))] + [
         (str(uid), name) for uid, name in centre_user_choices(centre_id)
     ]
@@ -274,4 +277,10 @@ def audit_log() -> str:
         per_page=_settings()["app.page_size"],
         error_out=False,
     )
-    return render_template("privacy/audit_log.html", form=form, page=page, person_url=person_url)
+    return render_template(
+        "privacy/audit_log.html",
+        form=form,
+        page=page,
+        person_url=person_url,
+        action_label=action_label,
+    )
