@@ -39,6 +39,9 @@ def record(
     ``scrub`` so a phone number typed into a reason never lands in the log.
     """
     if has_request_context():
+        if person_id is not None:
+            # The request's own entry about this person: access_log.py adds no other.
+            g.setdefault("audited_person_ids", set()).add(person_id)
         if user_id is None and current_user and current_user.is_authenticated:
             user_id = current_user.id
         if centre_id is None and g.get("centre") is not None:

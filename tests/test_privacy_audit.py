@@ -157,3 +157,38 @@ def test_scrub_removes_anything_like_a_phone_number() -> None:
     assert scrub("tlf (0047) 912-34-567") == "tlf ([number]"
     assert scrub("contact 1234, roles=2") == "contact 1234, roles=2"
     assert len(scrub("x" * 1000)) == 300
+
+
+def test_a_precise_entry_is_not_doubled_by_the_generic_one(app: Any, make: Any, login: Any) -> None:
+    """A view that records its own entry about the person gets no extra person_changed."""
+    from flask import Blueprint
+
+    from rekruttering import audit
+    from rekruttering.access import STAFF, allow
+
+    probe = Blueprint("probe", __name__)
+
+    @probe.route("/probe/<int:person_id>", methods=["POST"])
+    @allow(*STAFF)
+    def edit(person_id: int) -> str:
+        audit.record("person_updated", person_id=person_id)
+        db.session.commit()
+        return "ok"
+
+    @probe.route("/probe/<int:person_id>/plain", methods=["POST"])
+    @allow(*STAFF)
+    def plain(person_id: int) -> str:
+        return "ok"
+
+    app.register_blueprint(probe)
+    centre = make.centre()
+    person = make.person(centre)
+    client = app.test_client()
+    staff = make.user(centre)
+    client.post("/login", data={"email": staff.email, "password": make.PASSWORD})
+    client.post(f"/probe/{person.id}")
+    client.post(f"/probe/{person.id}/plain")
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.person_id == person.id).order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["person_updated", "person_changed"]

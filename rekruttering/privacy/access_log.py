@@ -3,8 +3,10 @@
 Every route with a ``<int:person_id>`` argument (the person page, a contact form, the
 consent page, the API's person endpoint …) is logged here after it answers, so no
 feature has to remember it: a GET that succeeded is ``person_viewed``, anything else
-that succeeded is ``person_changed``, with the endpoint as detail. A view that writes
-its own, more precise entry (export, erasure, consent) sets ``g.person_access_logged``.
+that succeeded is ``person_changed``, with the endpoint as detail. When the request
+already wrote a more precise entry about the person (``audit.record`` with their id:
+an export, an erasure, a consent, an edit), or the view called ``mark_logged``, no
+second entry is added.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def mark_logged() -> None:
 def _reset() -> None:
     # In tests the app context (and so ``g``) outlives a request: start afresh.
     setattr(g, FLAG, False)
+    g.audited_person_ids = set()
 
 
 def _log_person_access(response: Response) -> Response:
@@ -43,6 +46,7 @@ def _log_person_access(response: Response) -> Response:
     if (
         person_id is None
         or g.get(FLAG)
+        or int(person_id) in g.get("audited_person_ids", set())
         or request.method in ("HEAD", "OPTIONS")
         or response.status_code >= 400
         or not current_user.is_authenticated
