@@ -19,23 +19,22 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased, contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from rekruttering.domain.clock import oslo_today, utcnow
 from rekruttering.domain.funnel import Stage
 from rekruttering.extensions import db
 from rekruttering.models import (
     Activity,
-    Attendance,
     Contact,
     Enrolment,
     Notification,
     Person,
     Referral,
-    ReferralStatus,
     Session,
 )
 from rekruttering.outreach.service import QUEUE_NOTIFICATION_KINDS
+from rekruttering.partners.status import newly_referred_condition
 
 
 @dataclass
@@ -173,49 +172,14 @@ def follow_ups_due(centre_id: int, today: date, limit: int) -> Section:
     return _section(query, limit)
 
 
-def _acted_on_referral() -> sa.ColumnElement[bool]:
-    """Somebody did something after the referral: a later contact, or a check-in.
-
-    "Later" for contacts is a larger id than the referral's own "heard of it" contact
-    (staff often date a contact to the start of the day, before that morning's referral).
-    """
-    intake = aliased(Contact)
-    intake_id = (
-        select(func.min(intake.id))
-        .where(intake.referral_id == Referral.id)
-        .correlate(Referral)
-        .scalar_subquery()
-    )
-    later_contact = sa.exists(
-        select(Contact.id)
-        .where(
-            Contact.person_id == Referral.person_id,
-            or_(
-                Contact.id > intake_id,
-                sa.and_(intake_id.is_(None), Contact.occurred_at >= Referral.created_at),
-            ),
-        )
-        .correlate(Referral)
-    )
-    checked_in = sa.exists(
-        select(Attendance.id)
-        .where(
-            Attendance.person_id == Referral.person_id,
-            Attendance.checked_in_at >= Referral.created_at,
-        )
-        .correlate(Referral)
-    )
-    return or_(later_contact, checked_in)
-
-
 def new_referrals(centre_id: int, limit: int) -> Section:
     query = (
         select(Referral)
         .join(Referral.person)
         .where(
             Referral.centre_id == centre_id,
-            Referral.status == ReferralStatus.RECEIVED,
-            ~_acted_on_referral(),
+            # One definition of "nobody acted on it yet", shared with what partners see.
+            newly_referred_condition(),
             *_active_person(),
         )
         .options(

@@ -10,8 +10,8 @@ the referral). In order of precedence:
   "showed up" after the referral;
 * **declined**: a "said no" contact or an enrolment marked declined after the referral;
 * **not reached**: the staff's mark on the referral;
-* **contacted**: a contact logged by a staff member (a user who is not a partner)
-  after the referral;
+* **contacted**: a contact logged after the referral by anyone but a partner (staff,
+  or an import with no user);
 * **received**: none of these yet.
 
 "After the referral" means a later time, or, for contacts, a contact logged after the
@@ -43,10 +43,18 @@ def _intake_contact_id() -> Any:
 
 
 def _contact_after(*conditions: Any, by_staff: bool = False) -> ColumnElement[bool]:
-    later = or_(Contact.occurred_at >= Referral.created_at, Contact.id > _intake_contact_id())
+    intake_id = _intake_contact_id()
+    later = and_(
+        or_(Contact.occurred_at >= Referral.created_at, Contact.id > intake_id),
+        Contact.id != func.coalesce(intake_id, -1),  # the partner's own intake contact
+    )
     query = select(Contact.id).where(Contact.person_id == Referral.person_id, later, *conditions)
     if by_staff:
-        query = query.join(User, User.id == Contact.by_user_id).where(User.partner_id.is_(None))
+        # Anyone but a partner: staff, or the centre's own tools (imports) with no user.
+        partner_user = exists(
+            select(User.id).where(User.id == Contact.by_user_id, User.partner_id.is_not(None))
+        )
+        query = query.where(~partner_user)
     return exists(query.correlate(Referral))
 
 
