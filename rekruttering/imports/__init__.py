@@ -16,4 +16,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(routes.bp)
     register_filters(app)
-    add_nav_item(app, "imports.upload", _l("Import"), STAFF, order=80)
+    add_nav_item(app, "imports.upload", _l("Import"), STAFF, order=80, menu="admin")

@@ -17,8 +17,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     add_nav_item(app, "partners.my_referrals", _l("My referrals"), PARTNER, order=10)
     add_nav_item(app, "partners.refer", _l("Refer a person"), PARTNER, order=20)
-    add_nav_item(app, "partners.referrals", _l("Referrals"), STAFF, order=60)
-    add_nav_item(app, "partners.index", _l("Partners"), STAFF, order=62)
+    add_nav_item(app, "partners.referrals", _l("Referrals"), STAFF, order=60, menu="partners")
+    add_nav_item(app, "partners.index", _l("Partners"), STAFF, order=62, menu="partners")
 
     @app.context_processor
     def notification_context() -> dict[str, Any]:

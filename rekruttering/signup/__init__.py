@@ -12,4 +12,4 @@ from rekruttering.signup import routes
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp)
-    add_nav_item(app, "signup.sources", _l("QR codes"), STAFF, order=64)
+    add_nav_item(app, "signup.sources", _l("QR codes"), STAFF, order=64, menu="partners")
