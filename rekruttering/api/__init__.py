@@ -22,4 +22,4 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(token_routes.bp)
     app.cli.add_command(commands.create_api_token)
-    add_nav_item(app, "api_tokens.index", _l("API tokens"), STAFF, order=95)
+    add_nav_item(app, "api_tokens.index", _l("API tokens"), STAFF, order=95, menu="admin")

@@ -22,6 +22,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     access_log.init_app(app)
     app.cli.add_command(commands.retention)
-    add_nav_item(app, "privacy.retention", _l("Retention"), STAFF, order=80)
-    add_nav_item(app, "privacy.audit_log", _l("Audit log"), ADMIN, order=90)
+    add_nav_item(app, "privacy.retention", _l("Retention"), STAFF, order=84, menu="admin")
+    add_nav_item(app, "privacy.audit_log", _l("Audit log"), ADMIN, order=90, menu="admin")
     app.jinja_env.filters["oslo_iso"] = oslo_iso
