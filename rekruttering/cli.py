@@ -77,9 +77,21 @@ def worker() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has a centre.")
 @click.option("--seed", default=2026, show_default=True, type=int)
 @with_appcontext
-def demo(if_empty: bool, seed: int) -> None:
+@click.option(
+    "--outside-demo-mode",
+    is_flag=True,
+    help="Load even though app.demo is off (a staging copy); the demo logins then exist.",
+)
+def demo(if_empty: bool, seed: int, outside_demo_mode: bool) -> None:
     """Load the demo centre (nine activities, channels, partners, a few hundred people)."""
     from rekruttering.demo import load_demo
+
+    if not current_app.config.get("DEMO") and not outside_demo_mode:
+        # The demo logins have a published password: never in a real installation.
+        raise click.ClickException(
+            "app.demo is off: demo data (with its published demo passwords) is not loaded "
+            "into a real installation. Use --outside-demo-mode for a staging copy."
+        )
 
     loaded = load_demo(seed=seed, if_empty=if_empty)
     click.echo("Demo data loaded." if loaded else "The database has data already; left as is.")

@@ -12,6 +12,7 @@ every .mo matches its .po.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -22,6 +23,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "rekruttering"
 TEMPLATES = ROOT / "templates"
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 
 
@@ -100,6 +102,8 @@ def compile_all() -> None:
     for po_path in catalogue_files():
         with po_path.open("rb") as fh:
             catalog: Catalog = read_po(fh, locale="nb")
+        # Fixed dates: the .mo then changes only when a translation does.
+        catalog.creation_date = catalog.revision_date = FIXED_DATE
         with po_path.with_suffix(".mo").open("wb") as fh:
             write_mo(fh, catalog)
 
