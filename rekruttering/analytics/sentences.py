@@ -34,6 +34,11 @@ def percent(share: float | None) -> str:
     return str(round(share * 100))
 
 
+def chance(probability: float) -> str:
+    """A probability in whole percent, never 0 or 100: the data never make anything certain."""
+    return str(min(99, max(1, round(probability * 100))))
+
+
 def points(share: float) -> str:
     """A difference of shares as signed percentage points."""
     value = round(share * 100)
@@ -100,7 +105,7 @@ def comparison_sentence(
             b_total=b.trials,
         )
     difference = comparison.difference
-    chance = percent(comparison.probability_a_better)
+    chance_a = chance(comparison.probability_a_better)
     if difference.excludes_zero:
         better, worse = (name_a, name_b) if (difference.estimate or 0) > 0 else (name_b, name_a)
         low, high = sorted((abs(difference.low), abs(difference.high)))
@@ -117,7 +122,7 @@ def comparison_sentence(
             b_percent=percent(b.proportion),
             low=percent(low),
             high=percent(high),
-            chance=chance,
+            chance=chance_a,
         )
     return gettext(
         "We cannot tell yet whether %(a)s or %(b)s converts better: %(a)s %(a_percent)s%% "
@@ -130,5 +135,5 @@ def comparison_sentence(
         b_percent=percent(b.proportion),
         low=points(difference.low),
         high=points(difference.high),
-        chance=chance,
+        chance=chance_a,
     )

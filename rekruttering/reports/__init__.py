@@ -12,8 +12,8 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
 from rekruttering.access import MUNICIPALITY, STAFF
-from rekruttering.reports.labels import rate_sentence
 from rekruttering.navigation import add_nav_item
+from rekruttering.reports.labels import rate_sentence
 
 
 def percent(value: float | None) -> str:
@@ -29,12 +29,20 @@ def days(value: float | None) -> str:
     return format_decimal(round(value, 1), "#,##0.#")
 
 
+def ratio(value: float | None) -> str:
+    """Volunteers per participant with two decimals in the current language ("0,50")."""
+    if value is None:
+        return "–"
+    return format_decimal(value, "0.00")
+
+
 def init_app(app: Flask) -> None:
     from rekruttering.reports import routes
 
     app.register_blueprint(routes.bp)
     app.jinja_env.filters["report_percent"] = percent
     app.jinja_env.filters["report_days"] = days
+    app.jinja_env.filters["report_ratio"] = ratio
     app.jinja_env.globals["report_rate_sentence"] = rate_sentence
     add_nav_item(app, "reports.conversion", _l("Reports"), STAFF, order=70)
     add_nav_item(app, "reports.municipality", _l("Reports"), MUNICIPALITY, order=10)

@@ -9,6 +9,7 @@ styled in static/app.css (with print rules); every bar and point also carries it
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from rekruttering.analytics import Rate
 
 WIDTH = 720
 LABEL_WIDTH = 190
-RIGHT_MARGIN = 150
+RIGHT_MARGIN = 175
 ROW = 30
 TOP = 34
 
@@ -29,6 +30,21 @@ def _pct(share: float) -> str:
 
 def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def nice_step(top: float, ticks: int = 4, whole: bool = False) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) so ``ticks`` steps cover ``top``.
+
+    With ``whole`` the step is a whole number (axes of people counts)."""
+    if top <= 0:
+        return 1.0
+    raw = top / ticks
+    power = 10 ** math.floor(math.log10(raw))
+    steps = [f * power for f in (1, 2, 2.5, 5, 10)]
+    if whole:
+        steps = [s for s in steps if s >= 1 and float(s).is_integer()] or [1.0]
+    step = next((s for s in steps if s >= raw), steps[-1] * 2)
+    return max(1.0, float(math.ceil(step))) if whole else step
 
 
 def _short(text: str, limit: int = 26) -> str:
@@ -77,7 +93,7 @@ def funnel_chart(
     for i, name in enumerate(stage_names):
         body.append(f'<rect x="{x}" y="8" width="12" height="12" class="bar-stage-{i}"/>')
         body.append(_text(x + 16, 18, name, "chart-legend"))
-        x += 22 + 7 * len(name)
+        x += 30 + 8 * len(name)
     for row, bar in enumerate(bars):
         y = TOP + row * ROW
         body.append(
@@ -157,8 +173,9 @@ def trend_chart(
     height = TOP + plot_h + bottom
     plot_w = WIDTH - left - 16
     n = max(1, len(labels))
-    top = max((max(values) if values else 0) for _, values in series) if series else 0
-    top = max(top, 1)
+    highest = max((max(values) if values else 0) for _, values in series) if series else 0
+    step = nice_step(max(highest, 1), whole=True)
+    top = step * 4
     group = plot_w / n
     bar_w = max(2.0, min(24.0, (group - 4) / max(1, len(series))))
     body: list[str] = []
@@ -166,7 +183,7 @@ def trend_chart(
     for i, (name, _) in enumerate(series):
         body.append(f'<rect x="{x}" y="8" width="12" height="12" class="bar-series-{i}"/>')
         body.append(_text(x + 16, 18, name, "chart-legend"))
-        x += 24 + 7 * len(name)
+        x += 30 + 8 * len(name)
     base = TOP + plot_h
     for tick in range(0, 5):
         value = top * tick / 4
@@ -203,13 +220,15 @@ def ratio_chart(
     ratios: Sequence[float | None],
     wished: float | None,
     wished_text: str,
+    number: Callable[[float], str] = lambda v: f"{v:.2f}",
 ) -> Markup:
     """The volunteer ratio per month as a line, the wished ratio as a dashed line."""
     left, bottom, plot_h = 48, 56, 160
     height = TOP + plot_h + bottom
     plot_w = WIDTH - left - 16
     n = max(1, len(labels))
-    top = max([r for r in ratios if r is not None] + [wished or 0.0, 0.1]) * 1.15
+    step = nice_step(max([r for r in ratios if r is not None] + [wished or 0.0, 0.1]) * 1.05)
+    top = step * 4
     step = plot_w / n
     base = TOP + plot_h
     body: list[str] = []
@@ -219,13 +238,15 @@ def ratio_chart(
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - 16}" y2="{y:.1f}" class="chart-grid"/>'
         )
-        body.append(_text(left - 6, y + 4, f"{value:.2f}", "chart-axis", "end"))
+        body.append(_text(left - 6, y + 4, number(value), "chart-axis", "end"))
     if wished:
         y = base - plot_h * wished / top
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - 16}" y2="{y:.1f}" class="wished-line"/>'
         )
-        body.append(_text(WIDTH - 18, y - 4, f"{wished_text} {wished:.2f}", "chart-note", "end"))
+        body.append(
+            _text(WIDTH - 18, y - 4, f"{wished_text} {number(wished)}", "chart-note", "end")
+        )
     segment: list[str] = []
     segments: list[list[str]] = []
     every = max(1, round(n / 12))
@@ -240,7 +261,7 @@ def ratio_chart(
             segment.append(f"{x:.1f},{y:.1f}")
             body.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="ratio-point">'
-                f"<title>{escape(label)}: {value:.2f}</title></circle>"
+                f"<title>{escape(label)}: {escape(number(value))}</title></circle>"
             )
         if i % every == 0:
             body.append(

@@ -19,7 +19,7 @@ from rekruttering.domain.funnel import Role
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Centre, Partner, PartnerCentre, Person
-from rekruttering.reports import charts, exports, word_of_mouth
+from rekruttering.reports import charts, exports, percent, ratio, word_of_mouth
 from rekruttering.reports.conversion import ConversionReport, compare_channels, conversion_report
 from rekruttering.reports.filters import Attribution, ReportFilter
 from rekruttering.reports.forms import (
@@ -166,6 +166,7 @@ def _conversion_charts(report: ConversionReport, prefix: str) -> dict[str, Any]:
         [(row.name, row.funnel.heard_to_showed_up) for row in report.rows if not row.funnel.empty],
         _("too few"),
         _("no data"),
+        percent=percent,
     )
     trend = charts.trend_chart(
         f"{prefix}-trend",
@@ -336,6 +337,7 @@ def volunteers() -> tuple[str, int]:
                 [p.ratio for p in item.points],
                 item.wished_ratio,
                 _("wished"),
+                number=ratio,
             )
         )
     return (
