@@ -20,7 +20,7 @@ def percent(value: float | None) -> str:
     """A share as a whole percentage in the current language ("38 %" / "38%")."""
     if value is None:
         return "–"
-    return format_percent(value, "#,##0%")
+    return format_percent(value)
 
 
 def days(value: float | None) -> str:
