@@ -289,6 +289,7 @@ def test_bad_input_is_refused_with_a_clear_message_and_stores_nothing(
     app: Flask, poster: Source, change: dict[str, Any], message_key: str, status: int
 ) -> None:
     """No consent, an impossible phone, a bot in the honeypot, a too quick or stale form."""
+    change = dict(change)  # the parameters are shared by the SQLite and PostgreSQL runs
     if change.get("stamp") is None and "stamp" in change:
         change["stamp"] = _guard(app).issue(poster.code)  # sent the second it was shown
     elif change.get("stamp") == "old":
