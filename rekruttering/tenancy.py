@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, g, session
 from flask_login import current_user
 from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager
 
 from rekruttering.errors import NotFound
 from rekruttering.extensions import db
@@ -49,6 +50,9 @@ def resolve_centre() -> None:
         select(Membership)
         .where(Membership.user_id == current_user.id)
         .join(Centre)
+        # Loaded with the membership: the centre switch in the header names every
+        # centre, which was one query per centre (50 for a municipality) on every page.
+        .options(contains_eager(Membership.centre))
         .order_by(Centre.name)
     ).all()
     g.memberships = memberships
