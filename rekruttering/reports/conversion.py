@@ -11,6 +11,7 @@ when any of their enrolments in the filter reached it.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -35,10 +36,8 @@ from rekruttering.reports.filters import (
 from rekruttering.reports.periods import (
     MAX_BUCKETS,
     Granularity,
-    bucket_table,
     buckets,
     days_between,
-    median_by,
     oslo_date,
 )
 
@@ -175,15 +174,9 @@ def conversion_report(
             sa.select(channel.label("channel"), *funnel_columns()).where(*where).group_by(channel)
         )
     }
-    medians = {
-        row.k: row.median
-        for row in db.session.execute(median_by(channel, days_to_show_up(), where, Enrolment))
-    }
+    medians, total_median = _medians(channel, where)
     total_row = db.session.execute(sa.select(*funnel_columns()).where(*where)).one()
-    total_median = db.session.execute(
-        median_by(sa.literal_column("0"), days_to_show_up(), where, Enrolment)
-    ).first()
-    total = _funnel(total_row, total_median.median if total_median else None)
+    total = _funnel(total_row, total_median)
 
     channels = db.session.execute(
         sa.select(Channel.id, Channel.name, Channel.kind, Channel.active)
@@ -209,6 +202,27 @@ def conversion_report(
     return ConversionReport(f, rows, total, cohorts, truncated)
 
 
+def _medians(
+    channel: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]]
+) -> tuple[dict[Any, float], float | None]:
+    """Median days from hearing to showing up, per channel and over all, in one pass.
+
+    The days are read once and the medians taken here: in SQL (ROW_NUMBER over each
+    channel, then again over all) the enrolments were sorted twice, which was most of
+    the report's time at 20,000 people.
+    """
+    days = days_to_show_up()
+    per_channel: dict[Any, list[float]] = {}
+    every: list[float] = []
+    for key, value in db.session.connection().execute(
+        sa.select(channel, days).where(*where, days.is_not(None))
+    ):
+        per_channel.setdefault(key, []).append(value)
+        every.append(value)
+    medians = {key: statistics.median(values) for key, values in per_channel.items()}
+    return medians, statistics.median(every) if every else None
+
+
 def cohort_rows(
     centre_ids: list[int], f: ReportFilter, today: date | None = None
 ) -> tuple[list[CohortRow], bool]:
@@ -231,16 +245,23 @@ def cohort_rows(
     months = buckets(first, last, Granularity.MONTH)
     truncated = len(months) > MAX_BUCKETS
     months = months[-MAX_BUCKETS:]
-    table = bucket_table(months)
     moment = heard_moment()
-    query = (
-        sa.select(table.c.label, *funnel_columns())
-        .select_from(Enrolment)
-        .join(table, sa.and_(moment >= table.c.starts, moment < table.c.ends))
-        .where(*where)
-        .group_by(table.c.label)
+    # Each enrolment's month as a CASE over the month ends, grouped by its alias: one
+    # pass over the enrolments (joining a table of months was one pass per month).
+    month = sa.case(
+        *[(moment < sa.literal(m.end, UTCDateTime()), sa.literal(m.label)) for m in months]
     )
-    found = {row.label: row for row in db.session.execute(query)}
+    query = (
+        sa.select(month.label("month_label"), *funnel_columns())
+        .select_from(Enrolment)
+        .where(
+            *where,
+            moment >= sa.literal(months[0].start, UTCDateTime()),
+            moment < sa.literal(months[-1].end, UTCDateTime()),
+        )
+        .group_by(sa.literal_column("month_label"))
+    )
+    found = {row.month_label: row for row in db.session.execute(query)}
     rows = [
         CohortRow(m.label, m.first_day, _funnel(found[m.label]) if m.label in found else Funnel())
         for m in months
