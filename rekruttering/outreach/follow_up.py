@@ -77,9 +77,13 @@ def _active_person() -> list[sa.ColumnElement[bool]]:
 
 
 def _section(query: sa.Select, limit: int) -> Section:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.execute(query.limit(limit)).unique().all() if total else []
-    return Section(rows=[r if len(r) > 1 else r[0] for r in rows], total=total or 0)
+    # The total rides along as COUNT(*) OVER (): one statement finds the rows and counts
+    # them (a separate COUNT ran the whole filter a second time).
+    counted = query.add_columns(func.count().over().label("section_total")).limit(limit)
+    rows = db.session.execute(counted).unique().all()
+    total = int(rows[0][-1]) if rows else 0
+    items = [tuple(r)[:-1] for r in rows]
+    return Section(rows=[r if len(r) > 1 else r[0] for r in items], total=total)
 
 
 def _open_follow_up_later(today: date) -> sa.ColumnElement[bool]:
