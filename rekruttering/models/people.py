@@ -55,7 +55,9 @@ class Person(CentreOwned, db.Model):
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When merged into another person, that person's id (this row keeps no history).
     merged_into_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("person.id", ondelete="SET NULL")
+        # Indexed: deleting a person checks this self-reference (a full scan otherwise).
+        sa.ForeignKey("person.id", ondelete="SET NULL"),
+        index=True,
     )
 
     recruited_by: Mapped[Person | None] = relationship(

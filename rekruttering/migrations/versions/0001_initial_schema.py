@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 04:21:11.007567
+Create Date: 2026-11-27 05:12:22.479018
 
 """
 from alembic import op
@@ -138,6 +138,7 @@ def upgrade():
         batch_op.create_index('ix_person_centre_name', ['centre_id', 'last_name', 'first_name'], unique=False)
         batch_op.create_index('ix_person_centre_recent', ['centre_id', 'last_activity_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_last_activity_at'), ['last_activity_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_person_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_recruited_by_id'), ['recruited_by_id'], unique=False)
 
     op.create_table('user_account',
@@ -655,6 +656,7 @@ def downgrade():
     op.drop_table('user_account')
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_recruited_by_id'))
+        batch_op.drop_index(batch_op.f('ix_person_merged_into_id'))
         batch_op.drop_index(batch_op.f('ix_person_last_activity_at'))
         batch_op.drop_index('ix_person_centre_recent')
         batch_op.drop_index('ix_person_centre_name')
