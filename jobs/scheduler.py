@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -13,6 +15,9 @@ from rekruttering.domain.clock import OSLO
 
 def build_scheduler(app: Flask, blocking: bool = False) -> BaseScheduler:
     """A scheduler in Europe/Oslo with the app's jobs, not yet started."""
+    if app.extensions["rekruttering.settings"]["app.log_level"] != "DEBUG":
+        # The dispatcher ticks every few seconds: one INFO line per run drowns the log.
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(
         timezone=OSLO,
