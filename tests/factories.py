@@ -204,6 +204,49 @@ def attendance(session: Any, person: Person, **kw: Any) -> Any:
     return obj
 
 
+def contact(person: Person, **kw: Any) -> Any:
+    """A logged contact with ``person`` (outcome 'heard' unless given); no funnel effect."""
+    from rekruttering.domain.funnel import Outcome
+    from rekruttering.models import Contact
+
+    obj = Contact(
+        centre_id=person.centre_id,
+        person_id=person.id,
+        outcome=kw.pop("outcome", Outcome.HEARD),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def person_link(centre: Centre, **kw: Any) -> Any:
+    """Two new people of ``centre`` linked as family (or ``kind``)."""
+    from rekruttering.models import LinkKind, PersonLink
+
+    first = kw.pop("person", None) or person(centre)
+    second = kw.pop("other", None) or person(centre)
+    obj = PersonLink(
+        centre_id=centre.id,
+        person_id=first.id,
+        other_id=second.id,
+        kind=kw.pop("kind", LinkKind.FAMILY),
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def notification(person: Person, kind: str = "signup", **kw: Any) -> Any:
+    """An unread staff notice about ``person``."""
+    from rekruttering.models import Notification
+
+    obj = Notification(centre_id=person.centre_id, person_id=person.id, kind=kind, **kw)
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
 def reminder(person: Person, session: Any = None, **kw: Any) -> Any:
     """A reminder for ``person`` (pending and due now unless told otherwise)."""
     from rekruttering.domain.clock import utcnow
@@ -303,46 +346,3 @@ def api_token(centre: Centre, user: User | None = None, **kw: Any) -> Any:
     db.session.commit()
     row.plain = plain
     return row
-
-
-def contact(person: Person, **kw: Any) -> Any:
-    """A logged contact with ``person`` (outcome 'heard' unless given); no funnel effect."""
-    from rekruttering.domain.funnel import Outcome
-    from rekruttering.models import Contact
-
-    obj = Contact(
-        centre_id=person.centre_id,
-        person_id=person.id,
-        outcome=kw.pop("outcome", Outcome.HEARD),
-        **kw,
-    )
-    db.session.add(obj)
-    db.session.commit()
-    return obj
-
-
-def person_link(centre: Centre, **kw: Any) -> Any:
-    """Two new people of ``centre`` linked as family (or ``kind``)."""
-    from rekruttering.models import LinkKind, PersonLink
-
-    first = kw.pop("person", None) or person(centre)
-    second = kw.pop("other", None) or person(centre)
-    obj = PersonLink(
-        centre_id=centre.id,
-        person_id=first.id,
-        other_id=second.id,
-        kind=kw.pop("kind", LinkKind.FAMILY),
-    )
-    db.session.add(obj)
-    db.session.commit()
-    return obj
-
-
-def notification(person: Person, kind: str = "signup", **kw: Any) -> Any:
-    """An unread staff notice about ``person``."""
-    from rekruttering.models import Notification
-
-    obj = Notification(centre_id=person.centre_id, person_id=person.id, kind=kind, **kw)
-    db.session.add(obj)
-    db.session.commit()
-    return obj
