@@ -138,6 +138,17 @@ def prepare(url: str, people: int, reuse: bool) -> list[Centre]:
             result.append(
                 Centre(centre_id, f"staff{number}@bench.test", session_id, activities, people_ids)
             )
+        # A reused database may hold check-ins from an earlier run: today's lists start
+        # empty, so every acknowledged check-in must be a new row.
+        today = [c.session_id for c in result if c.session_id is not None]
+        if today:
+            conn.execute(
+                sa.text("DELETE FROM attendance WHERE session_id IN :ids").bindparams(
+                    sa.bindparam("ids", expanding=True)
+                ),
+                {"ids": today},
+            )
+            conn.commit()
     engine.dispose()
     return result
 
