@@ -117,6 +117,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # Safe with WAL (a power cut may lose the last commits, never corrupt the file).
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 

@@ -1,8 +1,9 @@
 // Refer form: show only the activities of the chosen centre (works without this file:
 // every activity is then listed, grouped by centre, and the server checks the choice).
 document.addEventListener("DOMContentLoaded", () => {
-  const centre = document.querySelector("select[name=centre_id]");
   const activity = document.querySelector("select.js-activity-by-centre");
+  // The refer form's own centre field, not the centre switch in the header.
+  const centre = activity && activity.form && activity.form.querySelector("select[name=centre_id]");
   if (!centre || !activity) return;
   const filter = () => {
     activity.querySelectorAll("optgroup[data-centre]").forEach((group) => {
