@@ -30,10 +30,10 @@ def _worker_suffix() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _postgres_database() -> str:
-    """A database of our own per xdist worker, created if missing."""
+def postgres_database(purpose: str = "") -> str:
+    """A PostgreSQL database of our own per xdist worker (and purpose), created if missing."""
     url = make_url(PG_URL)
-    name = f"{url.database or 'rekruttering_test'}_{_worker_suffix()}"
+    name = f"{url.database or 'rekruttering_test'}_{purpose}{_worker_suffix()}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -54,7 +54,7 @@ def _postgres_database() -> str:
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "postgresql":
-        return _postgres_database()
+        return postgres_database()
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
@@ -110,6 +110,7 @@ def app(database_url: str, _schema: None, settings_overrides: dict[str, Any]) ->
         REMEMBER_COOKIE_SECURE=False,
         RATELIMIT_ENABLED=False,
     )
+
     # The test's app context outlives each request, and with it ``g``: forget the
     # per-request state (Flask-Login's user, the centre) as a real request would.
     def _fresh_request_state() -> None:

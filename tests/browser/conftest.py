@@ -25,13 +25,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask, got_request_exception
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from rekruttering import create_app
 from rekruttering.config import KEYS
 from rekruttering.extensions import db
-from tests.conftest import PG_URL, make_settings
+from tests.conftest import PG_URL, make_settings, postgres_database
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -63,31 +62,6 @@ def demo_login(role: str) -> tuple[str, str]:
 
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-
-
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
-
-
-def _postgres_url() -> str:
-    """A database of the browser suite's own, created if missing."""
-    url = make_url(PG_URL)
-    name = f"{url.database or 'rekruttering_test'}_browser_{_worker()}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            found = conn.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-            )
-            if not found:
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        pytest.exit(
-            f"REKRUTTERING_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}", 3
-        )
-    finally:
-        admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 @dataclass
@@ -132,7 +106,7 @@ def live_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     if request.param == "postgresql":
-        url = _postgres_url()
+        url = postgres_database("browser_")
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'live.db'}"
     overrides = {}
