@@ -54,6 +54,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
         for email, password, role in DEMO_LOGINS:
             click.echo(f"  demo login ({role}): {email} / {password}")
     click.echo(f"Serving on http://{host}:{port}")
+    gc.collect()
     gc.freeze()  # start-up objects out of the collector's sight (see gunicorn_conf.py)
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -19,4 +19,5 @@ def post_worker_init(worker: Any) -> None:
     without this every full collection walks them all, which the benchmark saw as
     ~85 ms pauses in the slowest requests (docs/performance.md).
     """
+    gc.collect()
     gc.freeze()

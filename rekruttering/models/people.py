@@ -26,7 +26,6 @@ class Person(CentreOwned, db.Model):
     __table_args__ = (
         # One person per phone number in a centre; anonymised people have no phone.
         sa.UniqueConstraint("centre_id", "phone"),
-        sa.Index("ix_person_centre_name", "centre_id", "last_name", "first_name"),
         # The orders lists use: by name (pickers, "sort by name") and most recent
         # activity first (the people list, "recent people"); without them a centre of
         # 20,000 people is sorted in full for every picker (bench: 40 ms -> 11 ms).

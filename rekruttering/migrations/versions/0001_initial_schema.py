@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 05:12:22.479018
+Create Date: 2026-11-27 05:25:24.762233
 
 """
 from alembic import op
@@ -135,7 +135,6 @@ def upgrade():
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.create_index('ix_person_centre_first_name', ['centre_id', 'first_name', 'last_name', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_centre_id'), ['centre_id'], unique=False)
-        batch_op.create_index('ix_person_centre_name', ['centre_id', 'last_name', 'first_name'], unique=False)
         batch_op.create_index('ix_person_centre_recent', ['centre_id', 'last_activity_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_last_activity_at'), ['last_activity_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_person_merged_into_id'), ['merged_into_id'], unique=False)
@@ -659,7 +658,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_person_merged_into_id'))
         batch_op.drop_index(batch_op.f('ix_person_last_activity_at'))
         batch_op.drop_index('ix_person_centre_recent')
-        batch_op.drop_index('ix_person_centre_name')
         batch_op.drop_index(batch_op.f('ix_person_centre_id'))
         batch_op.drop_index('ix_person_centre_first_name')
 
