@@ -244,3 +244,10 @@ def load_settings(
         section, _, name = dotted.partition(".")
         data.setdefault(section, {})[name] = value
     return parse_settings(data, environ, source)
+
+
+def current_settings() -> Settings:
+    """The running app's settings (inside an app context)."""
+    from flask import current_app  # imported here: the rest of this module is Flask-free
+
+    return current_app.extensions["rekruttering.settings"]

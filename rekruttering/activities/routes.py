@@ -7,7 +7,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -39,6 +38,7 @@ from rekruttering.activities.sessions import generate_sessions
 from rekruttering.activities.signups import cancel_signup, sign_up
 from rekruttering.checkin.forms import NewPersonForm
 from rekruttering.checkin.service import find_other_people
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_day_bounds, oslo_today, start_of_oslo_day, utcnow
 from rekruttering.domain.dates import parse_date
 from rekruttering.domain.funnel import Role, Stage
@@ -61,12 +61,8 @@ from rekruttering.transaction import transaction
 bp = Blueprint("activities", __name__)
 
 
-def _settings() -> Any:
-    return current_app.extensions["rekruttering.settings"]
-
-
 def _weeks_ahead() -> int:
-    return _settings()["funnel.sessions_ahead_weeks"]
+    return current_settings()["funnel.sessions_ahead_weeks"]
 
 
 def _page() -> int:
@@ -146,7 +142,7 @@ def index() -> str:
         .options(selectinload(Activity.schedules))
         .order_by(Activity.active.desc(), Activity.name),
         page=_page(),
-        per_page=_settings()["app.page_size"],
+        per_page=current_settings()["app.page_size"],
     )
     ids = [a.id for a in page.items]
     now = utcnow()
@@ -326,7 +322,7 @@ def sessions(activity_id: int) -> str:
         query = query.where(Session.starts_at < boundary).order_by(Session.starts_at.desc())
     else:
         query = query.where(Session.starts_at >= boundary).order_by(Session.starts_at)
-    page = db.paginate(query, page=_page(), per_page=_settings()["app.page_size"])
+    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
     ids = [s.id for s in page.items]
     attended = dict(
         db.session.execute(

@@ -33,21 +33,17 @@ from rekruttering.checkin.service import (
     walk_in,
 )
 from rekruttering.domain.clock import oslo_day_bounds, oslo_today
-from rekruttering.domain.funnel import RegularRule, Role
+from rekruttering.domain.funnel import Role
 from rekruttering.domain.volunteer_ratio import ratio_phrase
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
+from rekruttering.funnel.service import regular_rule
 from rekruttering.models import Session
 from rekruttering.reminders.rsvp import answers_for_session
 from rekruttering.tenancy import current_centre_id, get_or_404, scoped
 from rekruttering.transaction import transaction
 
 bp = Blueprint("checkin", __name__)
-
-
-def _rule() -> RegularRule:
-    settings = current_app.extensions["rekruttering.settings"]
-    return RegularRule(settings["funnel.regular_attendances"], settings["funnel.regular_weeks"])
 
 
 def _back(session_id: int, query: str = "", person_id: int | None = None) -> Response:
@@ -126,7 +122,7 @@ def tap(session_id: int) -> Response:
                 session.id,
                 form.person_id.data,
                 role=Role(form.role.data),
-                rule=_rule(),
+                rule=regular_rule(),
                 by_user_id=current_user.id,
             )
             name = result.person.display_name
@@ -154,7 +150,7 @@ def undo(session_id: int) -> Response:
         abort(400)
     try:
         with transaction():
-            undo_check_in(current_centre_id(), session.id, form.person_id.data, _rule())
+            undo_check_in(current_centre_id(), session.id, form.person_id.data, regular_rule())
     except ServiceError as exc:
         flash(exc.message, "danger")
     else:
@@ -185,7 +181,7 @@ def walk_in_view(session_id: int) -> str | Response:
                 current_centre_id(),
                 session.id,
                 data,
-                rule=_rule(),
+                rule=regular_rule(),
                 by_user_id=current_user.id,
                 form_token=form.form_token.data or None,
             )

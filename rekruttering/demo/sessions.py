@@ -19,17 +19,13 @@ from rekruttering.domain.clock import oslo_today, utcnow
 from rekruttering.domain.funnel import RegularRule, Role, Stage
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
+from rekruttering.funnel.service import regular_rule
 from rekruttering.models import Activity, Centre, Enrolment, Person, Session
 
 if TYPE_CHECKING:
     from rekruttering.demo import DemoContext
 
 PAST_DAYS = 365
-
-
-def _rule() -> RegularRule:
-    settings = current_app.extensions["rekruttering.settings"]
-    return RegularRule(settings["funnel.regular_attendances"], settings["funnel.regular_weeks"])
 
 
 def _past_sessions(activity_id: int, before: datetime) -> list[Session]:
@@ -165,7 +161,7 @@ def load(context: DemoContext) -> None:
     now = utcnow()
     today = oslo_today(now)
     weeks = current_app.extensions["rekruttering.settings"]["funnel.sessions_ahead_weeks"]
-    rule = _rule()
+    rule = regular_rule()
     for centre in db.session.scalars(select(Centre).order_by(Centre.id)).all():
         activity_ids = db.session.scalars(
             select(Activity.id).where(Activity.centre_id == centre.id)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from rekruttering.config import current_settings
 from rekruttering.domain.funnel import (
     OUTCOME_STAGE,
     Outcome,
@@ -28,6 +29,12 @@ STAGE_COLUMN: dict[Stage, str] = {
     Stage.SHOWED_UP: "showed_up_at",
     Stage.REGULAR: "regular_at",
 }
+
+
+def regular_rule() -> RegularRule:
+    """The configured rule (settings funnel.regular_attendances / regular_weeks)."""
+    settings = current_settings()
+    return RegularRule(settings["funnel.regular_attendances"], settings["funnel.regular_weeks"])
 
 
 def enrol(

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import STAFF, allow
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_to_utc, oslo_today
 from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.domain.phone import format_phone
@@ -50,10 +51,6 @@ from rekruttering.transaction import transaction
 bp = Blueprint("outreach", __name__)
 
 
-def _settings() -> Any:
-    return current_app.extensions["rekruttering.settings"]
-
-
 def _safe_next(target: str | None, default: str) -> str:
     if (
         target
@@ -71,7 +68,7 @@ def _safe_next(target: str | None, default: str) -> str:
 @bp.route("/follow-up")
 @allow(*STAFF)
 def follow_up() -> str:
-    settings = _settings()
+    settings = current_settings()
     queue = follow_up_queue(
         tenancy.current_centre_id(),
         heard_days=settings["funnel.heard_not_asked_days"],

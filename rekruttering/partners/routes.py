@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import PARTNER, PUBLIC, STAFF, allow
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db, limiter
@@ -60,10 +61,6 @@ bp = Blueprint("partners", __name__)
 LAST_REFERRAL_KEY = "partners.last_referral"
 
 
-def _settings() -> Any:
-    return current_app.extensions["rekruttering.settings"]
-
-
 def _page() -> int:
     return max(1, request.args.get("page", 1, type=int) or 1)
 
@@ -78,7 +75,7 @@ def _form_error(form: Any, exc: ServiceError) -> None:
 
 def _public_url(path: str) -> str:
     """An absolute link for outside use (invitations, QR codes): the configured address."""
-    base = _settings()["app.public_base_url"] or request.host_url.rstrip("/")
+    base = current_settings()["app.public_base_url"] or request.host_url.rstrip("/")
     return base + path
 
 
@@ -221,7 +218,7 @@ def invite(partner_id: int) -> str | Response:
                     form.name.data,
                     form.email.data,
                     current_user.id,
-                    _settings()["partners.invitation_days"],
+                    current_settings()["partners.invitation_days"],
                 )
         except ServiceError as exc:
             _form_error(form, exc)
@@ -241,7 +238,7 @@ def new_link(partner_id: int, user_id: int) -> Response:
                 partner.id,
                 user_id,
                 current_user.id,
-                _settings()["partners.invitation_days"],
+                current_settings()["partners.invitation_days"],
             )
     except NotFound:
         abort(404)
@@ -265,7 +262,7 @@ def deactivate(partner_id: int, user_id: int) -> Response:
 
 def _invitation_page(partner: Partner, user: User, token: str) -> Response:
     link = _public_url(url_for(".accept", token=token))
-    days = _settings()["partners.invitation_days"]
+    days = current_settings()["partners.invitation_days"]
     return _no_store(
         render_template(
             "partners/invitation.html", partner=partner, user=user, link=link, days=days
@@ -277,7 +274,7 @@ def _invitation_page(partner: Partner, user: User, token: str) -> Response:
 
 
 def _login_rate_limit() -> str:
-    return _settings()["security.login_rate_limit"]
+    return current_settings()["security.login_rate_limit"]
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -331,7 +328,7 @@ def referrals() -> str:
     page = db.paginate(
         referral_service.centre_referrals(centre_id, partner_id, status),
         page=_page(),
-        per_page=_settings()["app.page_size"],
+        per_page=current_settings()["app.page_size"],
         error_out=False,
     )
     outcomes = referral_service.outcomes_by_partner(centre_id)
@@ -379,7 +376,9 @@ def notifications_page() -> str:
         .options(joinedload(Notification.person))
         .order_by(Notification.read_at.is_not(None), Notification.created_at.desc())
     )
-    page = db.paginate(query, page=_page(), per_page=_settings()["app.page_size"], error_out=False)
+    page = db.paginate(
+        query, page=_page(), per_page=current_settings()["app.page_size"], error_out=False
+    )
     return render_template(
         "partners/notifications.html", page=page, person_endpoint=_person_endpoint()
     )
@@ -433,7 +432,7 @@ def my_referrals() -> str:
     page = db.paginate(
         referral_service.partner_referrals(user.partner_id, status),  # type: ignore[arg-type]
         page=_page(),
-        per_page=_settings()["app.page_size"],
+        per_page=current_settings()["app.page_size"],
         error_out=False,
     )
     items: list[Referral] = list(page.items)

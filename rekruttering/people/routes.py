@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from rekruttering import audit, tenancy
 from rekruttering.access import STAFF, allow
+from rekruttering.config import current_settings
 from rekruttering.domain.funnel import Role
 from rekruttering.domain.phone import format_phone
 from rekruttering.errors import NotFound, ServiceError
@@ -43,10 +44,6 @@ from rekruttering.privacy.access_log import mark_logged
 from rekruttering.transaction import transaction
 
 bp = Blueprint("people", __name__, url_prefix="/people")
-
-
-def _settings() -> Any:
-    return current_app.extensions["rekruttering.settings"]
 
 
 # --- the list -----------------------------------------------------------------------
@@ -102,7 +99,7 @@ def index() -> str:
     page = db.paginate(
         people_query(centre_id, filters),
         page=request.args.get("page", 1, type=int),
-        per_page=_settings()["app.page_size"],
+        per_page=current_settings()["app.page_size"],
         error_out=False,
     )
     return render_template(

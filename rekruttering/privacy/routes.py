@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from rekruttering import tenancy
 from rekruttering.access import ADMIN, STAFF, allow
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.retention import due_at
 from rekruttering.errors import ServiceError
@@ -52,10 +53,6 @@ from rekruttering.privacy.retention import LOOKAHEAD, due_query, last_activity_o
 from rekruttering.transaction import transaction
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
-
-
-def _settings() -> dict:
-    return current_app.extensions["rekruttering.settings"]
 
 
 def person_url(person_id: int) -> str:
@@ -225,7 +222,7 @@ def erase(person_id: int) -> str | BaseResponse:
 @allow(*STAFF)
 def retention() -> str:
     """Who the nightly job will anonymise, and when: before it happens."""
-    settings = _settings()
+    settings = current_settings()
     months = settings["retention.months"]
     now = utcnow()
     page = db.paginate(
@@ -274,7 +271,7 @@ def audit_log() -> str:
     page = db.paginate(
         audit_query(centre_id, flt),
         page=request.args.get("page", 1, type=int),
-        per_page=_settings()["app.page_size"],
+        per_page=current_settings()["app.page_size"],
         error_out=False,
     )
     return render_template(

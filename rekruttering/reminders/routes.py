@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import ADMIN, STAFF, allow
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_to_utc, utcnow
 from rekruttering.domain.reminder_text import DEFAULT_TEMPLATES, PLACEHOLDERS
 from rekruttering.domain.sms_segments import count_segments
@@ -78,10 +79,6 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 _REASON_WITH_CODE = re.compile(r"^(?P<reason>.+) \((?P<code>\d{3,6})\)$")
 
 
-def _settings() -> Any:
-    return current_app.extensions["rekruttering.settings"]
-
-
 def _page() -> int:
     return request.args.get("page", 1, type=int) or 1
 
@@ -131,7 +128,7 @@ def index() -> str:
         query = query.order_by(Reminder.due_at, Reminder.id)
     else:
         query = query.order_by(Reminder.updated_at.desc(), Reminder.id.desc())
-    page = db.paginate(query, page=_page(), per_page=_settings()["app.page_size"])
+    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
     counts = service.state_counts(centre_id)
     tab_counts = {key: sum(counts.get(str(s), 0) for s in ss) for key, ss, _label in TABS}
     return render_template(
@@ -165,7 +162,7 @@ def _fill_choices(form: ScheduleForm, centre_id: int) -> list[Session]:
         (aid, name) for aid, name in activities
     ]
     sessions = service.upcoming_sessions(
-        centre_id, utcnow(), _settings()["funnel.sessions_ahead_weeks"]
+        centre_id, utcnow(), current_settings()["funnel.sessions_ahead_weeks"]
     )
     form.session_id.choices = [("", _("The next session of the activity above"))] + [
         (s.id, session_label(s)) for s in sessions
@@ -211,7 +208,7 @@ def new() -> str | Response:
             if form.confirm.data and form.previewed.data == form.fingerprint():
                 with transaction():
                     result = service.schedule(
-                        centre_id, schedule_request, current_user, _settings()
+                        centre_id, schedule_request, current_user, current_settings()
                     )
                 created = len(result.created)
                 if created:
@@ -222,7 +219,9 @@ def new() -> str | Response:
                 else:
                     flash(_("Nothing new was scheduled."), "warning")
                 return redirect(url_for("reminders.index", state="scheduled"))
-            plan = service.preview(centre_id, schedule_request, current_user.name, _settings())
+            plan = service.preview(
+                centre_id, schedule_request, current_user.name, current_settings()
+            )
             form.previewed.data = form.fingerprint()
         except ServiceError as exc:
             target = getattr(form, exc.field or "", None) if exc.field else None
@@ -275,7 +274,7 @@ def decide(reminder_id: int) -> str | Response:
                 tenancy.current_centre_id(),
                 reminder.id,
                 service.Decision(form.decision.data),
-                _settings(),
+                current_settings(),
             )
     except ServiceError as exc:
         flash(exc.message, "warning")
@@ -296,8 +295,10 @@ def outbox() -> str:
         .options(joinedload(Message.person))
         .order_by(Message.created_at.desc(), Message.id.desc())
     )
-    page = db.paginate(query, page=_page(), per_page=_settings()["app.page_size"])
-    return render_template("reminders/outbox.html", page=page, gateway=_settings()["sms.gateway"])
+    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    return render_template(
+        "reminders/outbox.html", page=page, gateway=current_settings()["sms.gateway"]
+    )
 
 
 @bp.route("/unknown-senders")
@@ -308,7 +309,7 @@ def unknown_senders() -> str:
         .where(Message.centre_id.is_(None), Message.direction == Direction.INBOUND)
         .order_by(Message.created_at.desc(), Message.id.desc())
     )
-    page = db.paginate(query, page=_page(), per_page=_settings()["app.page_size"])
+    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
     return render_template("reminders/unknown_senders.html", page=page)
 
 
@@ -338,7 +339,7 @@ def person_messages(person_id: int) -> str:
         .where(Message.person_id == person.id)
         .order_by(Message.created_at.desc(), Message.id.desc()),
         page=_page(),
-        per_page=_settings()["app.page_size"],
+        per_page=current_settings()["app.page_size"],
     )
     reminders = db.session.scalars(
         tenancy.scoped(Reminder)

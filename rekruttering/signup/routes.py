@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import PUBLIC, STAFF, allow
+from rekruttering.config import current_settings
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db, limiter
 from rekruttering.models import Activity, Centre, Channel, Source
@@ -42,12 +43,8 @@ bp = Blueprint("signup", __name__)
 FIELD_REASONS = {"err_name", "err_phone", "err_consent"}
 
 
-def _settings() -> Any:
-    return current_app.extensions["rekruttering.settings"]
-
-
 def _guard() -> SpamGuard:
-    settings = _settings()
+    settings = current_settings()
     return SpamGuard(
         secret_key=current_app.secret_key,  # type: ignore[arg-type]
         min_fill_seconds=settings["signup.min_fill_seconds"],
@@ -57,7 +54,7 @@ def _guard() -> SpamGuard:
 
 def short_url(code: str) -> str:
     """The address printed under the QR code (the configured public address if set)."""
-    base = _settings()["app.public_base_url"] or request.host_url.rstrip("/")
+    base = current_settings()["app.public_base_url"] or request.host_url.rstrip("/")
     return base + url_for("signup.form", code=code)
 
 
@@ -215,7 +212,7 @@ def _render_public(template: str, status: int = 200, **context: Any) -> tuple[st
 
 
 def _signup_rate_limit() -> str:
-    return _settings()["signup.rate_limit"]
+    return current_settings()["signup.rate_limit"]
 
 
 @bp.route("/s/<code>", methods=["GET", "POST"])

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from rekruttering.access import PUBLIC, allow
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.sms_keywords import ReplyKind
 from rekruttering.extensions import db
@@ -32,12 +33,8 @@ bp = Blueprint("sms_webhooks", __name__)
 OPT_OUT_CONFIRMATION = "Du får ikke flere SMS fra oss. Send START for å få SMS igjen."
 
 
-def _settings() -> object:
-    return current_app.extensions["rekruttering.settings"]
-
-
 def _require_signature() -> None:
-    if not is_from_twilio(request, _settings()):
+    if not is_from_twilio(request, current_settings()):
         log.warning("webhook %s refused: missing or wrong Twilio signature", request.path)
         abort(403)
 
@@ -62,7 +59,7 @@ def status() -> Response:
                 status=request.form.get("MessageStatus", "") or request.form.get("SmsStatus", ""),
                 error_code=request.form.get("ErrorCode") or None,
                 now=utcnow(),
-                settings=_settings(),
+                settings=current_settings(),
             )
     except sa.exc.IntegrityError:
         outcome = "duplicate"  # a concurrent copy of this callback got there first
