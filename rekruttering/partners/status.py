@@ -58,38 +58,26 @@ def _contact_after(*conditions: Any, by_staff: bool = False) -> ColumnElement[bo
     return exists(query.correlate(Referral))
 
 
+def _since_referral(model: Any, person_column: Any, time_column: Any) -> ColumnElement[bool]:
+    """A row of ``model`` about the referred person, timed at or after the referral."""
+    return exists(
+        select(model.id)
+        .where(person_column == Referral.person_id, time_column >= Referral.created_at)
+        .correlate(Referral)
+    )
+
+
 def came_condition() -> ColumnElement[bool]:
     return or_(
-        exists(
-            select(Attendance.id)
-            .where(
-                Attendance.person_id == Referral.person_id,
-                Attendance.checked_in_at >= Referral.created_at,
-            )
-            .correlate(Referral)
-        ),
-        exists(
-            select(Enrolment.id)
-            .where(
-                Enrolment.person_id == Referral.person_id,
-                Enrolment.showed_up_at >= Referral.created_at,
-            )
-            .correlate(Referral)
-        ),
+        _since_referral(Attendance, Attendance.person_id, Attendance.checked_in_at),
+        _since_referral(Enrolment, Enrolment.person_id, Enrolment.showed_up_at),
         _contact_after(Contact.outcome == Outcome.SHOWED_UP),
     )
 
 
 def declined_condition() -> ColumnElement[bool]:
     return or_(
-        exists(
-            select(Enrolment.id)
-            .where(
-                Enrolment.person_id == Referral.person_id,
-                Enrolment.declined_at >= Referral.created_at,
-            )
-            .correlate(Referral)
-        ),
+        _since_referral(Enrolment, Enrolment.person_id, Enrolment.declined_at),
         _contact_after(Contact.outcome == Outcome.DECLINED),
     )
 
