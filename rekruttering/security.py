@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 
 from rekruttering.config import ConfigError
 from rekruttering.domain.clock import utcnow
+from rekruttering.session_cookie import MaxAgeSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
         # Flask's own defaults are weaker; a value the caller gave create_app wins.
         if key not in app.extensions["rekruttering.explicit_config"]:
             app.config[key] = value
+    app.session_interface = MaxAgeSessionInterface()
     app.before_request(_enforce_absolute_timeout)
     app.after_request(_security_headers)
 
