@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench load translations migrate demo clean fuzz
+.PHONY: run test test-at lint bench load translations migrate demo clean fuzz
 
 $(STAMP): pyproject.toml setup.py
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+## The suite with the frozen clock at another instant: make test-at NOW=2027-03-28T00:45:00Z
+test-at: $(STAMP)
+	REKRUTTERING_TEST_NOW=$(NOW) $(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask, g
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from rekruttering import create_app
@@ -24,6 +27,93 @@ from tests import factories
 
 PG_URL = os.environ.get("REKRUTTERING_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+# Property tests never fail by chance: the default profile is derandomised (the same
+# examples every run, no example database); `HYPOTHESIS_PROFILE=explore make test`
+# searches wider with fresh random examples.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+hypothesis_settings.register_profile("explore", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Tests never read the real clock. Every test runs with the clock frozen at TEST_NOW
+# (it ticks on from there, so durations still pass); $REKRUTTERING_TEST_NOW moves the
+# whole suite to another instant: `make test-at NOW=2027-03-28T00:45:00Z`.
+TEST_NOW = datetime.fromisoformat(
+    os.environ.get("REKRUTTERING_TEST_NOW", "2026-11-24T09:00:00+00:00").replace("Z", "+00:00")
+)
+if TEST_NOW.tzinfo is None:
+    raise pytest.UsageError("REKRUTTERING_TEST_NOW needs a time zone, e.g. 2027-03-28T00:45:00Z")
+
+# Where a day boundary or a summer-time change can bite: a morning and a late evening
+# (already the next day in Oslo) on both summer-time Sundays of 2027, a month's last
+# day at 23:30 UTC (the next month in Oslo) and 00:45 UTC on the spring-forward day.
+CRITICAL_INSTANTS = [
+    datetime(2027, 3, 28, 9, 0, tzinfo=UTC),
+    datetime(2027, 3, 28, 23, 30, tzinfo=UTC),
+    datetime(2027, 10, 31, 9, 0, tzinfo=UTC),
+    datetime(2027, 10, 31, 23, 30, tzinfo=UTC),
+    datetime(2026, 11, 30, 23, 30, tzinfo=UTC),
+    datetime(2027, 3, 28, 0, 45, tzinfo=UTC),
+]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``@pytest.mark.time_sensitive`` runs a test once per instant in CRITICAL_INSTANTS."""
+    if metafunc.definition.get_closest_marker("time_sensitive") and "clock" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "clock",
+            CRITICAL_INSTANTS,
+            indirect=True,
+            ids=[f"at-{i:%Y%m%dT%H%M}Z" for i in CRITICAL_INSTANTS],
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Backend-specific tests keep only the variant they are for.
+
+    A ``postgres_only`` test without a configured PostgreSQL is the one skip the suite
+    allows; with REKRUTTERING_NO_SKIPS=1 (CI) any skip fails the run.
+    """
+    keep, drop = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("database_url")
+        if item.get_closest_marker("postgres_only") and backend == "sqlite":
+            if PG_URL:
+                drop.append(item)
+                continue
+            item.add_marker(
+                pytest.mark.skip(reason="needs PostgreSQL: set REKRUTTERING_TEST_DATABASE_URL")
+            )
+        if item.get_closest_marker("sqlite_only") and backend == "postgresql":
+            drop.append(item)
+            continue
+        keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """With REKRUTTERING_NO_SKIPS=1 (CI sets it) a skipped test fails the run."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("REKRUTTERING_NO_SKIPS") == "1" and report.skipped and not hasattr(
+        report, "wasxfail"
+    ):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may be skipped: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Coordinates]:
+    """The frozen clock (time-machine): ``clock.move_to(datetime(...))``, ``clock.shift(s)``.
+
+    It starts at TEST_NOW, or at the instant a ``time_sensitive`` test is run at.
+    """
+    start = getattr(request, "param", TEST_NOW)
+    with time_machine.travel(start, tick=True) as traveller:
+        yield traveller
 
 
 def _worker_suffix() -> str:

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome, Role, Stage
 from rekruttering.domain.import_rows import Field, ProblemCode
 from rekruttering.extensions import db
@@ -364,7 +365,7 @@ def test_running_import_page_refreshes_itself(
     assert response.headers["Refresh"] == "2"
     assert '<progress id="import-progress"' in response.get_data(as_text=True)
     record = storage.load(token)
-    record["updated_at"] = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    record["updated_at"] = (utcnow() - timedelta(hours=1)).isoformat()
     assert runner.stalled(record)
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import force_locale
 
-from rekruttering.domain.clock import OSLO, to_oslo
+from rekruttering.domain.clock import OSLO, oslo_to_utc, to_oslo, utcnow
 from rekruttering.domain.funnel import Stage
 from rekruttering.errors import Conflict, ServiceError
 from rekruttering.extensions import db
@@ -270,7 +270,7 @@ def _english(client: Any) -> None:
 
 
 def _soon() -> datetime:
-    return (datetime.now(UTC) + timedelta(days=3)).replace(
+    return (utcnow() + timedelta(days=3)).replace(
         hour=10, minute=0, second=0, microsecond=0
     )
 
@@ -378,16 +378,21 @@ def test_list_detail_cancel_and_decide_pages(client: Any, make: Any, login: Any)
     assert db.session.get(Reminder, uncertain.id).state == ReminderState.SENT
 
 
-def test_outbox_and_person_messages_pages(client: Any, make: Any, login: Any) -> None:
+@pytest.mark.time_sensitive
+def test_outbox_and_person_messages_pages(
+    client: Any, make: Any, login: Any, clock: Any
+) -> None:
     """The outbox shows stored-not-sent texts; the person's page shows their messages
     and lets staff opt them out and back in."""
+    # Mid-morning in Oslo, outside the quiet hours, whatever instant the suite runs at.
+    clock.move_to(oslo_to_utc(to_oslo(utcnow()).date(), time(11, 0)))
     centre = make.centre()
     session = make.session(make.activity(centre), _soon())
     person = textable_person(make, centre, first_name="Yusuf")
     make.reminder(
-        person, session, due_at=datetime.now(UTC) - timedelta(minutes=1), body="Hei Yusuf, vi ses!"
+        person, session, due_at=utcnow() - timedelta(minutes=1), body="Hei Yusuf, vi ses!"
     )
-    dispatch_due(now=datetime.now(UTC).replace(hour=11))
+    dispatch_due(now=utcnow())
     login(make.user(centre))
     _english(client)
     html = client.get("/reminders/outbox").get_data(as_text=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 
+from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db
 from rekruttering.models import Message, Reminder, ReminderState, UserRole
 
@@ -21,7 +22,7 @@ def test_demo_reminders_cover_every_state(app: Flask, make: Any, client: Any, lo
 
     borgen = make.centre("Borgen nærmiljøsentral", slug="borgen")
     activity = make.activity(borgen, name="Språkkafe")
-    now = datetime.now(UTC)
+    now = utcnow()
     make.session(activity, now - timedelta(days=2))
     make.session(activity, now - timedelta(days=9))
     make.session(activity, now + timedelta(days=3))

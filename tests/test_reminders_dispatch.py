@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from rekruttering.domain.clock import OSLO
+from rekruttering.domain.clock import OSLO, utcnow
 from rekruttering.extensions import db
 from rekruttering.models import ConsentPurpose, Message, OptOut, Person, Reminder, ReminderState
 from rekruttering.privacy.consent import withdraw_consent
@@ -285,15 +285,11 @@ def test_uncertain_failure_kind_from_gateway(app: Flask, make: Any) -> None:
 # --- two dispatchers at once (PostgreSQL) ------------------------------------------------
 
 
+@pytest.mark.postgres_only  # concurrent transactions and FOR UPDATE SKIP LOCKED
 @pytest.mark.settings(**TWILIO_SETTINGS)
 def test_two_dispatchers_send_each_of_1000_reminders_exactly_once(app: Flask, make: Any) -> None:
     """Two dispatchers running at once over 1,000 due reminders: each is sent exactly
     once (counted at the intercepted Twilio API)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL: concurrent transactions and FOR UPDATE SKIP LOCKED "
-            "(set REKRUTTERING_TEST_DATABASE_URL)"
-        )
     centre = make.centre()
     session = make.session(make.activity(centre), SESSION_AT)
     people = [
@@ -378,10 +374,10 @@ def test_scheduler_has_the_dispatch_job_and_it_sends(app: Flask, make: Any) -> N
     job = scheduler.get_job(JOB_ID)
     assert job is not None and job.trigger.interval == timedelta(seconds=7)
     _, person, session = _setup(make)
-    session.starts_at = datetime.now(UTC) + timedelta(days=2)
+    session.starts_at = utcnow() + timedelta(days=2)
     session.ends_at = session.starts_at + timedelta(hours=2)
-    reminder = make.reminder(person, session, due_at=datetime.now(UTC) - timedelta(minutes=1))
-    now_oslo = datetime.now(UTC).astimezone(OSLO).time()
+    reminder = make.reminder(person, session, due_at=utcnow() - timedelta(minutes=1))
+    now_oslo = utcnow().astimezone(OSLO).time()
     dispatch_reminders(app)
     expected = (
         ReminderState.PENDING

@@ -13,6 +13,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from rekruttering import create_app
+from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db
 from rekruttering.models import Message, OptOut, Person, Reminder, ReminderState, UserRole
 from rekruttering.reminders.dispatch import dispatch_due
@@ -49,7 +50,7 @@ def post_inbound(client: Any, params: dict[str, str], **kw: Any) -> Any:
 def _sent_reminder(make: Any, sid: str = "SM" + "a" * 32, **kw: Any) -> tuple[Reminder, Message]:
     centre = make.centre()
     person = textable_person(make, centre)
-    session = make.session(make.activity(centre), datetime.now(UTC) + timedelta(days=2))
+    session = make.session(make.activity(centre), utcnow() + timedelta(days=2))
     message = make.message(person, gateway="twilio", status="queued", provider_sid=sid)
     reminder = make.reminder(
         person,
@@ -208,7 +209,7 @@ def test_undelivered_unreachable_retries_once_even_if_repeated(client: Any, make
     params = _status(message.provider_sid, "undelivered", "30003")
     post_status(client, message.id, params)
     first = _fresh(reminder)
-    assert first.state == ReminderState.PENDING and first.due_at > datetime.now(UTC)
+    assert first.state == ReminderState.PENDING and first.due_at > utcnow()
     post_status(client, message.id, params)
     again = _fresh(reminder)
     assert (again.state, again.due_at, again.attempts) == (first.state, first.due_at, 1)

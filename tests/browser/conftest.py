@@ -19,20 +19,21 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import playwright.sync_api as playwright_api
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask, got_request_exception
 from werkzeug.serving import make_server
 
 from rekruttering import create_app
-from rekruttering.config import KEYS
+from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db
 from tests.conftest import PG_URL, make_settings, postgres_database
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -63,6 +64,24 @@ def demo_login(role: str) -> tuple[str, str]:
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
+# The browser suite's clock: the server (and the demo data it is seeded with) and each
+# page's JavaScript run on one frozen, ticking clock, a Tuesday morning in term time.
+# Cookies carry Max-Age (rekruttering/session_cookie.py), so Chromium, which judges
+# expiry by the machine's real clock, keeps them whatever instant the server is at.
+BROWSER_NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_clock() -> Iterator[time_machine.Coordinates]:
+    with time_machine.travel(BROWSER_NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def clock(_browser_clock: time_machine.Coordinates) -> time_machine.Coordinates:
+    """The browser suite keeps one clock for all its tests (the server is shared)."""
+    return _browser_clock
+
 
 @dataclass
 class LiveServer:
@@ -75,10 +94,6 @@ class LiveServer:
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
-
-    def has(self, endpoint: str) -> bool:
-        """Whether a feature's endpoint is installed (features land one by one)."""
-        return endpoint in self.app.view_functions
 
     def run(self, fn: Callable[[], Any]) -> Any:
         """Run ``fn`` in an app context of the served app (set-up and checks)."""
@@ -109,9 +124,7 @@ def live_server(
         url = postgres_database("browser_")
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'live.db'}"
-    overrides = {}
-    if "signup.min_fill_seconds" in KEYS:
-        overrides["signup.min_fill_seconds"] = 1  # the anti-bot wait, short for tests
+    overrides = {"signup.min_fill_seconds": 1}  # the anti-bot wait, short for tests
     app = create_app(
         make_settings(url, **overrides),
         SESSION_COOKIE_SECURE=False,  # plain http on loopback
@@ -185,6 +198,8 @@ def open_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., A
             **options,
         )
         context.set_default_timeout(15_000)
+        # The page's Date starts where the server's frozen clock is, and ticks on.
+        context.clock.install(time=utcnow())
         context.expose_binding(
             "__a11yReport", lambda source, path, found: watch.add(path, list(found))
         )
