@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from rekruttering.domain.clock import to_oslo
@@ -134,6 +134,9 @@ def test_a_slot_must_make_sense() -> None:
     first=st.dates(date(2000, 1, 1), date(2040, 12, 31)),
     days=st.integers(0, 120),
 )
+# A 02:00 slot with fold=1 on the spring-forward Sunday of 2000: it lands after the
+# gap (03:00 summer time), not before it (01:00 winter time).
+@example(weekday=6, start=time(2, 0, fold=1), minutes=60, first=date(2000, 3, 26), days=0)
 def test_occurrences_fall_on_the_weekday_inside_the_range(
     weekday: int, start: time, minutes: int, first: date, days: int
 ) -> None:

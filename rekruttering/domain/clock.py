@@ -28,8 +28,10 @@ def oslo_to_utc(day: date, at: time) -> datetime:
     """
     # fold=0: zoneinfo reads a missing wall time with the offset before the change
     # (so 02:30 on the spring day becomes 03:30 summer time) and an ambiguous one as
-    # its first occurrence.
-    return datetime.combine(day, at, tzinfo=OSLO).astimezone(UTC)
+    # its first occurrence. A wall-clock time in a schedule or a form has no fold of
+    # its own, so a fold=1 that slipped in (from arithmetic or a parser) is dropped:
+    # otherwise a time in the spring gap would move back an hour instead of forward.
+    return datetime.combine(day, at.replace(fold=0, tzinfo=None), tzinfo=OSLO).astimezone(UTC)
 
 
 def oslo_today(now: datetime | None = None) -> date:
