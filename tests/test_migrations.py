@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy.engine import make_url
 
@@ -44,3 +49,138 @@ def test_upgrade_downgrade_upgrade_and_no_drift(database_url: str, tmp_path: Pat
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
+
+
+# Every revision that has landed on main, with the SHA-256 of its file. A released
+# revision never changes (databases out there have run it): a schema change is a new
+# revision. Add a new revision here in the commit that adds it.
+RELEASED_REVISIONS = {
+    "0001_initial_schema.py": "dd9e6ffceb62c29fb272ba9172937099b0e80b4787002afb79a85de7a796b21b",
+    "0002_reconcile_initial_indexes.py": (
+        "d7e87c8d0426682e0f69dddacebbebb2f65758851a70d54d0c5eb85a4f823262"
+    ),
+}
+VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
+
+
+def test_released_revisions_never_change() -> None:
+    """Each revision file is recorded, and a recorded (released) one is unchanged."""
+    files = {p.name: p for p in VERSIONS.glob("*.py")}
+    unrecorded = sorted(set(files) - set(RELEASED_REVISIONS))
+    assert not unrecorded, f"record these revisions in RELEASED_REVISIONS: {unrecorded}"
+    missing = sorted(set(RELEASED_REVISIONS) - set(files))
+    assert not missing, f"released revisions were deleted: {missing}"
+    for name, digest in RELEASED_REVISIONS.items():
+        text = files[name].read_bytes().replace(b"\r\n", b"\n")
+        assert hashlib.sha256(text).hexdigest() == digest, (
+            f"{name} was released and must not change: put the change in a new revision"
+        )
+
+
+def _script() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(VERSIONS.parent))
+    return ScriptDirectory.from_config(config)
+
+
+def test_one_head_and_a_straight_history() -> None:
+    """Revisions form one line from base to a single head (no branches to merge)."""
+    script = _script()
+    assert len(script.get_heads()) == 1, f"several heads: {script.get_heads()}"
+    revisions = list(script.walk_revisions())
+    assert all(not isinstance(r.down_revision, tuple) for r in revisions)
+
+
+def _value_for(column: sa.Column, row: int) -> Any:
+    """A plausible value for ``column`` in the ``row``-th filler row."""
+    kind = column.type
+    if isinstance(kind, sa.Boolean):
+        return row % 2 == 0
+    if isinstance(kind, sa.Integer):
+        return row + 1
+    if isinstance(kind, sa.Numeric | sa.Float):
+        return row + 1
+    if isinstance(kind, sa.DateTime):
+        return datetime(2026, 11, 2, 10, row, tzinfo=UTC)
+    if isinstance(kind, sa.Date):
+        return date(2026, 11, 2 + row)
+    if isinstance(kind, sa.Time):
+        return time(10, row)
+    if isinstance(kind, sa.JSON):
+        return {}
+    if isinstance(kind, sa.LargeBinary):
+        return b"x"
+    length = getattr(kind, "length", None) or 40
+    return f"{column.name[: max(1, length - 3)]}{row}"[:length]
+
+
+def _fill(connection: sa.Connection, rows_per_table: int = 2) -> dict[str, int]:
+    """Put ``rows_per_table`` rows in every table of the schema as it is, FKs pointing at real rows."""
+    metadata = sa.MetaData()
+    metadata.reflect(connection)
+    ids: dict[str, list[Any]] = {}
+    for table in metadata.sorted_tables:
+        if table.name == "alembic_version":
+            continue
+        for row in range(rows_per_table):
+            values: dict[str, Any] = {}
+            for column in table.columns:
+                fks = list(column.foreign_keys)
+                if fks:
+                    target = fks[0].column.table.name
+                    if target == table.name or not ids.get(target):
+                        if column.nullable:
+                            continue
+                        raise AssertionError(f"cannot fill {table.name}.{column.name}")
+                    values[column.name] = ids[target][row % len(ids[target])]
+                elif column.primary_key and isinstance(column.type, sa.Integer):
+                    continue  # the database numbers it
+                else:
+                    values[column.name] = _value_for(column, row)
+            result = connection.execute(table.insert().values(values))
+            pk = result.inserted_primary_key
+            ids.setdefault(table.name, []).append(pk[0] if pk else None)
+    return {name: len(rows) for name, rows in ids.items()}
+
+
+def test_upgrade_keeps_the_data_of_the_previous_head(database_url: str, tmp_path: Path) -> None:
+    """A database filled at the previous head upgrades to the head with its rows intact."""
+    script = _script()
+    head = script.get_current_head()
+    previous = script.get_revision(head).down_revision
+    assert isinstance(previous, str)
+    app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
+    with app.app_context():
+        upgrade(revision=previous)
+        with db.engine.begin() as conn:
+            counts = _fill(conn)
+        upgrade()
+        with db.engine.connect() as conn:
+            after = {
+                name: conn.scalar(sa.select(sa.func.count()).select_from(sa.table(name)))
+                for name in counts
+            }
+            assert conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == head
+        db.engine.dispose()
+    assert counts and after == counts
+
+
+def test_a_database_from_an_earlier_0001_gets_the_released_indexes(
+    database_url: str, tmp_path: Path
+) -> None:
+    """0001 was regenerated in place before release; 0002 repairs databases made before."""
+    app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as conn:
+            # What an earlier copy of 0001 left: the old name index, no merged_into_id index.
+            conn.execute(sa.text("DROP INDEX ix_person_merged_into_id"))
+            conn.execute(
+                sa.text("CREATE INDEX ix_person_centre_name ON person (centre_id, last_name, first_name)")
+            )
+        upgrade(revision="0002")
+        with db.engine.connect() as conn:
+            names = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
+        db.engine.dispose()
+    assert "ix_person_merged_into_id" in names
+    assert "ix_person_centre_name" not in names
