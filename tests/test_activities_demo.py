@@ -66,5 +66,5 @@ def test_whole_demo_loads(app: Any) -> None:
 
     assert load_demo(seed=3)
     assert db.session.scalar(select(func.count(Session.id))) > 0
-    assert db.session.scalar(select(func.count(Person.id))) >= 0
-    assert db.session.scalar(select(func.count(Attendance.id))) >= 0
+    assert db.session.scalar(select(func.count(Person.id))) > 0
+    assert db.session.scalar(select(func.count(Attendance.id))) > 0

@@ -70,11 +70,10 @@ def test_backup_of_memory_database_is_refused() -> None:
         target_of("sqlite://")
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_restore_refuses_another_sqlite_file(tmp_path: Path, app: Flask) -> None:
     """An SQLite file that is not a rekruttering database is refused (SQLite only)."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if target_of(url).kind != "sqlite":
-        pytest.skip("SQLite files apply to the SQLite backend")
     import sqlite3
 
     other = tmp_path / "other.db"

@@ -66,6 +66,9 @@ def test_staff_get_404_for_every_object_of_another_centre(app: Flask, make: Any)
             response = client.open(url, method=method)
             assert response.status_code == 404, (rule.rule, method, response.status_code)
             checked += 1
+    assert checked > 0
+    unused = sorted(set(PARAM_FACTORIES) - set(objects))
+    assert not unused, f"factories for id arguments no route takes any more: {unused}"
 
 
 def test_single_centre_shows_no_centre_switch(client: Any, make: Any, login: Any) -> None:

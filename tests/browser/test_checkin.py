@@ -23,8 +23,6 @@ def tab_to(page, predicate_js: str) -> bool:
 
 @pytest.fixture
 def session_today(live_server):
-    if not live_server.has("checkin.session"):
-        pytest.skip("feature checkin.session not built yet")
     names = [unique_name("Olena"), unique_name("Yasmin")]
     return live_server.run(lambda: data.session_today(names))
 

@@ -21,8 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 def test_log_a_contact_for_a_new_person_on_a_phone(open_page, live_server, shoot):
     """On a 390x844 screen staff log 'asked' for a new person with a follow-up today."""
-    if not live_server.has("outreach.log_contact"):
-        pytest.skip("feature outreach.log_contact not built yet")
     from rekruttering.domain.clock import oslo_today
 
     page = open_page(PHONE)
@@ -64,8 +62,6 @@ def test_log_a_contact_for_a_new_person_on_a_phone(open_page, live_server, shoot
 
 def test_log_contact_without_an_activity_says_what_is_missing(open_page, live_server):
     """A form sent without an activity or outcome comes back with messages, nothing saved."""
-    if not live_server.has("outreach.log_contact"):
-        pytest.skip("feature outreach.log_contact not built yet")
     page = open_page(PHONE)
     login(page, "staff")
     page.goto("/contacts/new")

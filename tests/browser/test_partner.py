@@ -16,9 +16,6 @@ def referral_row(page, name: str):
 
 def test_partner_refers_and_later_sees_the_person_came(open_page, live_server, shoot):
     """NAV refers someone on a phone; after staff check them in, NAV sees 'came'."""
-    for endpoint in ("partners.refer", "partners.my_referrals", "checkin.session"):
-        if not live_server.has(endpoint):
-            pytest.skip(f"feature {endpoint} not built yet")
     name = unique_name("Oksana")
     session = live_server.run(lambda: data.session_today([]))
 
@@ -58,8 +55,6 @@ def test_partner_refers_and_later_sees_the_person_came(open_page, live_server, s
 
 def test_referral_without_consent_is_refused(open_page, live_server):
     """Without the consent box ticked the referral is not sent, and the form says why."""
-    if not live_server.has("partners.refer"):
-        pytest.skip("feature partners.refer not built yet")
     page = open_page(PHONE)
     login(page, "partner")
     page.goto("/partner/refer")

@@ -12,8 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 def test_schedule_a_reminder_and_see_it_in_the_outbox(page, live_server, shoot):
     """Staff preview and schedule a reminder; when it falls due it is in the outbox."""
-    if not live_server.has("reminders.new"):
-        pytest.skip("feature reminders.new not built yet")
     who = live_server.run(
         lambda: data.textable_person_and_session(unique_name("Mariam"), unique_phone())
     )
@@ -41,8 +39,6 @@ def test_schedule_a_reminder_and_see_it_in_the_outbox(page, live_server, shoot):
 
 def test_preview_without_a_person_explains_the_problem(page, live_server):
     """Asking for a preview with no person chosen gives a message, and schedules nothing."""
-    if not live_server.has("reminders.new"):
-        pytest.skip("feature reminders.new not built yet")
     login(page, "staff")
     page.goto("/reminders/new")
     click_and_wait(page, "main form [name=preview]")

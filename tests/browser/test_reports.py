@@ -23,8 +23,6 @@ CHART_TEXT = """() => Array.from(document.querySelectorAll('main svg')).filter(s
 
 @pytest.fixture(scope="module")
 def report_people(live_server):
-    if not live_server.has("reports.conversion"):
-        pytest.skip("feature reports.conversion not built yet")
     return live_server.run(data.report_data)
 
 
@@ -43,8 +41,6 @@ def test_conversion_report_has_charts_with_text_and_tables(page, live_server, re
 
 def test_funder_report_and_excel_download(page, live_server, report_people, shoot):
     """The funder report shows and its Excel file downloads (a real .xlsx, a zip)."""
-    if not live_server.has("reports.funder_xlsx"):
-        pytest.skip("feature reports.funder_xlsx not built yet")
     login(page, "admin")
     page.goto("/reports/funder")
     shoot(page, "funder-report")
@@ -59,8 +55,6 @@ def test_municipality_sees_totals_across_centres_and_no_names(
     page, live_server, report_people, shoot
 ):
     """The municipality sees both centres side by side, and not one person's name."""
-    if not live_server.has("reports.municipality"):
-        pytest.skip("feature reports.municipality not built yet")
     login(page, "municipality")
     page.goto("/reports/municipality")
     text = page.locator("main").inner_text()

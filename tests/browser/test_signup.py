@@ -15,9 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 def test_person_signs_up_through_a_qr_source(open_page, live_server, shoot):
     """Staff create a QR source; a visitor signs up through it; staff find the new person."""
-    for endpoint in ("signup.new_source", "signup.form"):
-        if not live_server.has(endpoint):
-            pytest.skip(f"feature {endpoint} not built yet")
     staff = open_page()
     login(staff, "staff")
     staff.goto("/sources/new")
@@ -58,8 +55,6 @@ def test_person_signs_up_through_a_qr_source(open_page, live_server, shoot):
 
 def test_sign_up_without_consent_is_refused(open_page, live_server):
     """Without ticking consent the form comes back with a message; nobody is stored."""
-    if not live_server.has("signup.form"):
-        pytest.skip("feature signup.form not built yet")
     from tests.browser import data
 
     code = live_server.run(data.any_source_code)
