@@ -111,10 +111,6 @@ class Context:
         with self.app.test_request_context():
             return url_for(endpoint, **values)
 
-    def rule_args(self, endpoint: str) -> set[str]:
-        rules = [r for r in self.app.url_map.iter_rules() if r.endpoint == endpoint]
-        return set(rules[0].arguments) if rules else set()
-
     def person(self) -> int:
         return self.rng.choice(self.person_ids)
 

@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -98,14 +98,6 @@ def _parse_url(value: Any) -> str:
     return text.rstrip("/")
 
 
-def _parse_languages(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [part.strip() for part in value.split(",") if part.strip()]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ValueError('expected a list of language codes such as ["nb", "en"]')
-    return tuple(value)
-
-
 @dataclass(frozen=True)
 class Key:
     """One setting: where it lives, how it is parsed, its default, its environment name."""
@@ -171,7 +163,6 @@ class Settings:
 
     values: Mapping[str, Any]
     source: str | None = None
-    problems: tuple[str, ...] = field(default=())
 
     def __getitem__(self, dotted: str) -> Any:
         return self.values[dotted]

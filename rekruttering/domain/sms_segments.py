@@ -44,13 +44,6 @@ class SegmentCount:
     #: Characters that force UCS-2 (in order of first appearance): replace them to save.
     ucs2_characters: tuple[str, ...] = ()
 
-    @property
-    def per_segment(self) -> int:
-        """How many units the text's encoding fits in one part at its current length."""
-        if self.encoding is Encoding.GSM7:
-            return GSM7_SINGLE if self.segments <= 1 else GSM7_PART
-        return UCS2_SINGLE if self.segments <= 1 else UCS2_PART
-
 
 def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)

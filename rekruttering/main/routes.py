@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     g,
     redirect,
     render_template,
@@ -39,7 +38,7 @@ START_PAGES: dict[UserRole, str] = {
 @allow(ANY_USER)
 def home() -> str | Response:
     start = START_PAGES.get(g.role) if g.role else None
-    if start and start in current_app.view_functions and request.args.get("stay") is None:
+    if start and request.args.get("stay") is None:
         return redirect(url_for(start))
     return render_template("main/home.html")
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import FunctionElement
 
 from rekruttering.domain.clock import start_of_oslo_day, to_oslo
 from rekruttering.models.types import UTCDateTime
@@ -117,31 +117,4 @@ def _days_default(element: days_between, compiler: Any, **kw: Any) -> str:
     return (
         f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
         f"{compiler.process(start, **kw)})) / 86400.0)"
-    )
-
-
-def median_by(
-    key: ColumnElement[Any], value: ColumnElement[Any], where: list[ColumnElement[bool]], from_: Any
-) -> sa.Select[Any]:
-    """SELECT key, median(value) ... GROUP BY key, in portable SQL.
-
-    SQLite has no percentile function, so rows are numbered in order of ``value``
-    within each key (ROW_NUMBER) and the middle one (or the mean of the middle two) is
-    kept: the same statement runs on PostgreSQL.
-    """
-    numbered = (
-        sa.select(
-            key.label("k"),
-            value.label("v"),
-            sa.func.row_number().over(partition_by=key, order_by=value).label("rn"),
-            sa.func.count().over(partition_by=key).label("n"),
-        )
-        .select_from(from_)
-        .where(*where, value.is_not(None))
-        .subquery("numbered")
-    )
-    return (
-        sa.select(numbered.c.k, sa.func.avg(numbered.c.v).label("median"))
-        .where(numbered.c.rn.in_([(numbered.c.n + 1) // 2, (numbered.c.n + 2) // 2]))
-        .group_by(numbered.c.k)
     )
