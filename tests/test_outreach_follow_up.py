@@ -8,16 +8,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from rekruttering.domain.clock import oslo_today, utcnow
+from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.funnel import Outcome
 from rekruttering.extensions import db
 from rekruttering.models import Contact, Notification, Referral, UserRole
 from rekruttering.outreach.follow_up import follow_up_queue
 from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.transaction import transaction
+from tests.conftest import TEST_NOW
 from tests.statement_counter import count_statements
 
-NOW = utcnow()
+NOW = TEST_NOW  # the frozen clock's instant (read at import, before any test runs)
 DAY = timedelta(days=1)
 
 
