@@ -27,6 +27,7 @@ PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "partner_id": lambda make, c: make.partner(centres=[c]),
     "user_id": lambda make, c: make.partner_user(c),
     "referral_id": lambda make, c: make.referral(c),
+    "request_id": lambda make, c: make.link_request(c),
     "source_id": lambda make, c: make.source(c),
     "reminder_id": lambda make, c: make.reminder(make.person(c)),
     "message_id": lambda make, c: make.message(make.person(c)),

@@ -165,9 +165,11 @@ def load(context: DemoContext) -> None:
         db.session.add(partner)
         db.session.flush()
         context.objects[f"partner:{key}"] = partner
-        db.session.add(PartnerCentre(partner_id=partner.id, centre_id=borgen.id))
-        if key in ("nav", "refugee"):
-            db.session.add(PartnerCentre(partner_id=partner.id, centre_id=heggedal.id))
+        # NAV and the refugee service agreed to work with both centres.
+        for centre in (borgen, heggedal) if key in ("nav", "refugee") else (borgen,):
+            db.session.add(
+                PartnerCentre(partner_id=partner.id, centre_id=centre.id, name=name, kind=kind)
+            )
 
     for centre in (borgen, heggedal):
         for key, name, kind, partner_key in CHANNELS:

@@ -52,18 +52,22 @@ class PartnerKind(StrEnum):
 
 
 class Partner(db.Model):
-    """An organisation that refers people. Installation-wide: NAV may work with many centres."""
+    """An organisation that refers people. It may work with several centres, but only
+    through a link each centre made with the partner's agreement (PartnerLinkRequest);
+    names are not unique: two centres may each have their own "NAV Asker"."""
 
     __tablename__ = "partner"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    #: The name the organisation was created with; what its own users see.
+    name: Mapped[str] = mapped_column(sa.String(120))
     kind: Mapped[PartnerKind] = mapped_column(enum_column(PartnerKind), default=PartnerKind.OTHER)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PartnerCentre(db.Model):
-    """Which centres a partner works with."""
+    """Which centres a partner works with, and the name and kind each centre gives it
+    (a rename at one centre changes nothing another centre sees)."""
 
     __tablename__ = "partner_centre"
     __table_args__ = (sa.UniqueConstraint("partner_id", "centre_id"),)
@@ -73,9 +77,38 @@ class PartnerCentre(db.Model):
     centre_id: Mapped[int] = mapped_column(
         sa.ForeignKey("centre.id", ondelete="CASCADE"), index=True
     )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[PartnerKind] = mapped_column(enum_column(PartnerKind), default=PartnerKind.OTHER)
 
     partner = relationship("Partner")
     centre = relationship("Centre")
+
+
+class PartnerLinkRequest(CentreOwned, db.Model):
+    """A centre asks an organisation that already uses the system to work with it.
+
+    Addressed to an e-mail address, not to an organisation: the centre learns nothing
+    about who has a login. Only the login with that address (or the installation's
+    operator, through the CLI) can accept; accepting links the login's organisation to
+    the centre under ``name`` and gives that login access to the centre.
+    """
+
+    __tablename__ = "partner_link_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)  # lower case
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[PartnerKind] = mapped_column(enum_column(PartnerKind), default=PartnerKind.OTHER)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: accepted, declined or cancelled; None while it waits.
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    partner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="SET NULL")
+    )
 
 
 class Source(CentreOwned, db.Model):

@@ -170,8 +170,11 @@ def with_status(query: Select[tuple[Referral]]) -> Select[tuple[Referral]]:
     ).execution_options(populate_existing=True)
 
 
-def partner_referrals(partner_id: int, status: ReferralStatus | None = None) -> Select:
-    """A partner's own referrals in every centre it (still) works with, newest first."""
+def partner_referrals(
+    partner_id: int, status: ReferralStatus | None = None, centre_ids: list[int] | None = None
+) -> Select:
+    """A partner's own referrals in every centre it (still) works with, newest first;
+    with ``centre_ids`` (a login's centres) only those."""
     query = (
         with_status(select(Referral))
         .options(joinedload(Referral.activity))
@@ -186,6 +189,8 @@ def partner_referrals(partner_id: int, status: ReferralStatus | None = None) -> 
         )
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     )
+    if centre_ids is not None:
+        query = query.where(Referral.centre_id.in_(centre_ids))
     if status is not None:
         query = query.where(status_case() == status.value)
     return query

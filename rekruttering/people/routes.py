@@ -80,7 +80,7 @@ def _filter_options(centre_id: int) -> dict[str, Any]:
             select(Partner)
             .join(PartnerCentre, PartnerCentre.partner_id == Partner.id)
             .where(PartnerCentre.centre_id == centre_id)
-            .order_by(Partner.name)
+            .order_by(PartnerCentre.name)
         ).all(),
         "person_languages": db.session.scalars(
             select(Person.language)
