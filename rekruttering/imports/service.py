@@ -288,7 +288,11 @@ def _import_row(
     person = None
     if row.phone:
         person = db.session.scalar(
-            select(Person).where(Person.centre_id == centre_id, Person.phone == row.phone)
+            select(Person).where(
+                Person.centre_id == centre_id,
+                Person.phone == row.phone,
+                Person.held_match_id.is_(None),
+            )
         )
     if person is None:
         person = create_person(

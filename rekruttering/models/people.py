@@ -71,15 +71,15 @@ class Person(CentreOwned, db.Model):
     #: A third party (a partner's referral, the public form) gave a phone the centre
     #: already knows: this record is held apart until staff merge it into that person
     #: or keep it apart. Nothing a third party types changes the known person.
-    held_match_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("person.id", ondelete="SET NULL"), index=True
-    )
+    #: No foreign key on purpose: with ON DELETE SET NULL, deleting the known person
+    #: would turn two held records into two people with one phone. A merge moves it.
+    held_match_id: Mapped[int | None] = mapped_column(index=True)
 
     recruited_by: Mapped[Person | None] = relationship(
         remote_side=[id], foreign_keys=[recruited_by_id]
     )
     held_match: Mapped[Person | None] = relationship(
-        remote_side=[id], foreign_keys=[held_match_id]
+        primaryjoin="foreign(Person.held_match_id) == remote(Person.id)", viewonly=True
     )
     enrolments = relationship("Enrolment", back_populates="person")
 

@@ -36,7 +36,7 @@ from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.partners.notifications import NoticeKind, notify
 from rekruttering.partners.organisations import partner_channel, partner_in_centre
 from rekruttering.partners.status import status_case, status_expression
-from rekruttering.people.service import create_person, find_by_phone, parse_phone
+from rekruttering.people.service import add_from_third_party, parse_phone
 from rekruttering.privacy.consent import give_consent
 from rekruttering.tenancy import fetch
 
@@ -96,10 +96,9 @@ def refer_person(user: User, data: ReferralInput, at: datetime | None = None) ->
                 _("That activity is not at the chosen centre."), field="activity_id"
             ) from None
     at = at or utcnow()
-    person = find_by_phone(data.centre_id, e164)
-    if person is None:
-        first, last = split_name(name)
-        person = create_person(data.centre_id, first, last, e164, data.language or "nb")
+    # Always a new record: a known phone is held for staff to confirm (issue 12).
+    first, last = split_name(name)
+    person = add_from_third_party(data.centre_id, first, last, e164, data.language or "nb")
     referral = Referral(
         centre_id=data.centre_id,
         partner_id=partner.id,

@@ -40,7 +40,9 @@ class Inbound:
 
 def match_sender(phone: str) -> Person | None:
     """The person a reply from ``phone`` most likely comes from."""
-    live = sa.and_(Person.phone == phone, Person.anonymised_at.is_(None))
+    live = sa.and_(
+        Person.phone == phone, Person.anonymised_at.is_(None), Person.held_match_id.is_(None)
+    )
     person = db.session.scalar(
         sa.select(Person)
         .join(Message, Message.person_id == Person.id)

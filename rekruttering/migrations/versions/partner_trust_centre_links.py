@@ -75,10 +75,6 @@ def upgrade():
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('held_match_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_person_held_match_id'), ['held_match_id'], unique=False)
-        batch_op.create_foreign_key(
-            batch_op.f('fk_person_held_match_id_person'), 'person', ['held_match_id'], ['id'],
-            ondelete='SET NULL',
-        )
         batch_op.drop_constraint('uq_person_centre_id_phone', type_='unique')
         batch_op.create_index(
             'uq_person_centre_phone', ['centre_id', 'phone'], unique=True,
@@ -93,7 +89,6 @@ def downgrade():
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_index('uq_person_centre_phone')
         batch_op.create_unique_constraint('uq_person_centre_id_phone', ['centre_id', 'phone'])
-        batch_op.drop_constraint(batch_op.f('fk_person_held_match_id_person'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_person_held_match_id'))
         batch_op.drop_column('held_match_id')
 
