@@ -98,6 +98,26 @@ def _parse_url(value: Any) -> str:
     return text.rstrip("/")
 
 
+def _parse_inbound_centres(value: Any) -> dict[str, str]:
+    """Receiving number (E.164) or Twilio Messaging Service SID (MG...) -> centre slug."""
+    from rekruttering.domain.phone import try_normalise_phone  # pure, no Flask
+
+    if not isinstance(value, Mapping):
+        raise ValueError('expected a table such as { "+4722334400" = "borgen" }')
+    result: dict[str, str] = {}
+    for raw, slug in value.items():
+        if not isinstance(raw, str) or not isinstance(slug, str) or not slug.strip():
+            raise ValueError("expected numbers or messaging service SIDs mapped to centre slugs")
+        key = raw.strip()
+        if not key.startswith("MG"):
+            number = try_normalise_phone(key)
+            if number is None:
+                raise ValueError(f"{raw!r} is neither a phone number nor a messaging service SID")
+            key = number
+        result[key] = slug.strip()
+    return result
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: where it lives, how it is parsed, its default, its environment name."""
@@ -142,6 +162,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("sms", "claim_timeout_minutes", _int_parser(1, 24 * 60), 10),
     Key("sms", "segment_price_ore", _int_parser(0, 10000), 80),
     Key("sms", "max_segments", _int_parser(1, 10), 3),
+    Key("sms", "inbound_centres", _parse_inbound_centres, {}),
     Key("twilio", "account_sid", _parse_str, "", env="TWILIO_ACCOUNT_SID"),
     Key("twilio", "auth_token", _parse_str, "", env="TWILIO_AUTH_TOKEN"),
     Key("twilio", "from_number", _parse_str, "", env="TWILIO_FROM_NUMBER"),

@@ -18,7 +18,7 @@ from rekruttering.models import Message, UserRole
 from tests.factories import PASSWORD
 from tests.sms_fakes import AUTH_TOKEN, PUBLIC_BASE_URL, TWILIO_SETTINGS
 
-BORGEN_NUMBER = "+4759440001"
+BORGEN_NUMBER = "+4722334401"
 HEGGEDAL_SERVICE = "MG" + "b" * 32
 SETTINGS = TWILIO_SETTINGS | {
     "sms.inbound_centres": {BORGEN_NUMBER: "borgen", HEGGEDAL_SERVICE: "heggedal"}
@@ -109,8 +109,8 @@ def test_unknown_sender_to_an_unmapped_number_is_shown_to_no_centre(
 def test_inbound_centres_setting_is_checked() -> None:
     """A bad mapping stops start-up with a message naming the key."""
     with pytest.raises(ConfigError, match="sms.inbound_centres"):
-        parse_settings({"sms": {"inbound_centres": {"+4759440001": 3}}}, environ={})
+        parse_settings({"sms": {"inbound_centres": {"+4722334401": 3}}}, environ={})
     with pytest.raises(ConfigError, match="sms.inbound_centres"):
         parse_settings({"sms": {"inbound_centres": "borgen"}}, environ={})
-    settings = parse_settings({"sms": {"inbound_centres": {"+47 59 44 00 01": "borgen"}}})
-    assert settings["sms.inbound_centres"] == {"+4759440001": "borgen"}
+    settings = parse_settings({"sms": {"inbound_centres": {"+47 22 33 44 01": "borgen"}}})
+    assert settings["sms.inbound_centres"] == {"+4722334401": "borgen"}
