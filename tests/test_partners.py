@@ -43,6 +43,7 @@ from rekruttering.partners.referrals import (
     refer_person,
     set_not_reached,
 )
+from rekruttering.people.service import merge_people
 from rekruttering.transaction import transaction
 
 
@@ -163,13 +164,18 @@ def test_referral_enters_the_funnel_with_consent_and_a_notice(world: dict[str, A
 def test_a_known_phone_attaches_the_referral_to_that_person(
     world: dict[str, Any], make: Any
 ) -> None:
-    """A phone that exists in the centre attaches the referral: no duplicate person."""
+    """A phone that exists in the centre: the referral is held on a new record that
+    staff merge into the known person; nothing about that person changes (issue 12)."""
     known = make.person(world["centre"], phone="+4791234567", first_name="Fatima")
     before = db.session.scalar(sa.select(sa.func.count(Person.id)))
     referral = _refer(world, name="F. Hassan", phone="+47 912 34 567")
-    assert referral.person_id == known.id
-    assert db.session.scalar(sa.select(sa.func.count(Person.id))) == before
+    held = db.session.get(Person, referral.person_id)
+    assert held.id != known.id and held.held_match_id == known.id
+    assert db.session.scalar(sa.select(sa.func.count(Person.id))) == before + 1
     assert db.session.get(Person, known.id).first_name == "Fatima"  # not renamed by a partner
+    with transaction():
+        merge_people(world["centre"].id, known.id, held.id)
+    assert db.session.get(Referral, referral.id).person_id == known.id
 
 
 def test_the_partner_channel_is_made_once_per_centre(world: dict[str, Any]) -> None:
@@ -303,7 +309,9 @@ def test_what_happened_before_the_referral_does_not_count(world: dict[str, Any],
     make.enrolment(person, world["activity"], heard_at=earlier, showed_up_at=earlier)
     make.contact(person, outcome=Outcome.ASKED, by_user_id=world["staff"].id, occurred_at=earlier)
     referral = _refer(world)
-    assert referral.person_id == person.id
+    with transaction():  # staff confirm the held record is this person
+        merge_people(world["centre"].id, person.id, referral.person_id)
+    assert db.session.get(Referral, referral.id).person_id == person.id
     assert _status_of(referral.id) == ReferralStatus.RECEIVED
 
 

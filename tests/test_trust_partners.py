@@ -326,3 +326,32 @@ def test_staff_cancel_their_own_request_only(app: Flask, make: Any, world: dict[
     assert staff.post(f"/partners/requests/{ask.id}/cancel").status_code == 302
     partner = _client(app, world["kindergarten_user"])
     assert "Vollen" not in partner.get("/partner/").get_data(as_text=True)
+
+
+def test_installation_operator_issues_a_link_and_accepts_a_request(
+    app: Flask, make: Any, world: dict[str, Any]
+) -> None:
+    """The CLI (the installation's operator) may do what no single centre may: a new
+    password link for a login serving two centres, and a link the partner agreed to."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["partner-password-link", world["nav_user"].email])
+    assert result.exit_code == 0 and "/invitation/" in result.output
+    for centre in (world["borgen"], world["heggedal"]):
+        assert db.session.scalar(
+            sa.select(AuditEvent.id).where(
+                AuditEvent.centre_id == centre.id, AuditEvent.action == "partner_user_reinvited"
+            )
+        )
+    vollen = make.centre("Vollen nærmiljøsentral")
+    ask = make.link_request(vollen, name="Barnehagen")
+    kindergarten = world["kindergarten"]
+    result = runner.invoke(args=["accept-partner-request", str(ask.id), str(kindergarten.id)])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert vollen.id in {
+        link.centre_id
+        for link in db.session.scalars(
+            sa.select(PartnerCentre).where(PartnerCentre.partner_id == kindergarten.id)
+        )
+    }
+    assert _centres_of(world["kindergarten_user"].id) == {world["borgen"].id}

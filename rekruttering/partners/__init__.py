@@ -10,11 +10,13 @@ from flask_babel import lazy_gettext as _l
 
 from rekruttering.access import PARTNER, STAFF
 from rekruttering.navigation import add_nav_item
-from rekruttering.partners import notifications, organisations, routes
+from rekruttering.partners import commands, notifications, organisations, routes
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp)
+    app.cli.add_command(commands.partner_password_link)
+    app.cli.add_command(commands.accept_partner_request)
     add_nav_item(app, "partners.my_referrals", _l("My referrals"), PARTNER, order=10)
     add_nav_item(app, "partners.refer", _l("Refer a person"), PARTNER, order=20)
     add_nav_item(app, "partners.referrals", _l("Referrals"), STAFF, order=60, menu="partners")
