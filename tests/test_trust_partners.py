@@ -355,3 +355,22 @@ def test_installation_operator_issues_a_link_and_accepts_a_request(
         )
     }
     assert _centres_of(world["kindergarten_user"].id) == {world["borgen"].id}
+
+
+#: The new routes of issue 12 and who may call them (the URL-map walks in test_access
+#: and test_partner_access check every role against these declarations).
+NEW_ROUTES = {
+    "partners.ask": {"staff", "admin"},
+    "partners.cancel_request": {"staff", "admin"},
+    "partners.accept_request": {"partner"},
+    "partners.decline_request": {"partner"},
+    "people.keep_apart": {"staff", "admin"},
+}
+
+
+def test_new_routes_declare_their_audience(app: Flask) -> None:
+    """Each new route is in the URL map with the audience above."""
+    from rekruttering.access import audience_of
+
+    for endpoint, audience in NEW_ROUTES.items():
+        assert set(audience_of(app, endpoint) or ()) == audience, endpoint
