@@ -59,6 +59,9 @@ RELEASED_REVISIONS = {
     "0002_reconcile_initial_indexes.py": (
         "d7e87c8d0426682e0f69dddacebbebb2f65758851a70d54d0c5eb85a4f823262"
     ),
+    "partner_trust_centre_links.py": (
+        "477f84e81cb941502a889bbd64282cb3544385db0680dff9485256fb5f0a1104"
+    ),
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

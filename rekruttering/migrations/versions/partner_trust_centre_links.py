@@ -6,7 +6,7 @@ that issued them; a centre asks a partner to work with it through a request the
 partner accepts; a person record held for staff to confirm may share a phone.
 
 Revision ID: partner_trust
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-29 01:40:00
 
 """
@@ -17,7 +17,7 @@ import rekruttering.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'partner_trust'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
