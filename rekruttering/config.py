@@ -139,6 +139,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("sms", "dispatch_batch_size", _int_parser(1, 10000), 100),
     Key("sms", "max_attempts", _int_parser(1, 20), 5),
     Key("sms", "retry_base_seconds", _int_parser(1, 3600), 60),
+    Key("sms", "claim_lease_seconds", _int_parser(1, 24 * 3600), 300),
     Key("sms", "claim_timeout_minutes", _int_parser(1, 24 * 60), 10),
     Key("sms", "segment_price_ore", _int_parser(0, 10000), 80),
     Key("sms", "max_segments", _int_parser(1, 10), 3),
