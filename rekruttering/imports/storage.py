@@ -46,6 +46,18 @@ def data_path(token: str) -> Path:
     return directory() / f"{token}.upload"
 
 
+def skipped_path(token: str) -> Path:
+    """The CSV of rows an import left out (``skip bad rows``), and why."""
+    if not valid_token(token):
+        raise ValueError("bad import token")
+    return directory() / f"{token}.skipped.csv"
+
+
+def unclaim(token: str) -> None:
+    """Allow the import to be started again (after it stopped or failed)."""
+    (directory() / f"{token}.lock").unlink(missing_ok=True)
+
+
 def _meta_path(token: str) -> Path:
     if not valid_token(token):
         raise ValueError("bad import token")
@@ -98,7 +110,7 @@ def delete_data(token: str) -> None:
 
 
 def delete(token: str) -> None:
-    for suffix in (".upload", ".json", ".lock"):
+    for suffix in (".upload", ".json", ".lock", ".skipped.csv"):
         (directory() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
@@ -107,7 +119,7 @@ def purge_expired(now: float | None = None, max_age: timedelta = MAX_AGE) -> int
     limit = (now if now is not None else time.time()) - max_age.total_seconds()
     removed = 0
     for path in directory().iterdir():
-        if path.suffix not in (".upload", ".json", ".lock"):
+        if path.suffix not in (".upload", ".json", ".lock", ".csv"):
             continue
         try:
             if path.stat().st_mtime < limit:
