@@ -29,6 +29,10 @@ def report_dict(report: RowReport) -> dict[str, Any]:
     return {"row": report.row, "problems": [problem_dict(p) for p in report.problems]}
 
 
+def report_from_dict(data: dict[str, Any]) -> RowReport:
+    return RowReport(data["row"], [_problem(p) for p in data["problems"]])
+
+
 def to_dict(result: Preview) -> dict[str, Any]:
     return {
         "rows": result.rows,

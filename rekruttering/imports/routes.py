@@ -14,7 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -206,6 +206,7 @@ def _progress_page(token: str, record: dict[str, Any]) -> Response:
             record=record,
             token=token,
             stalled=stalled,
+            error=runner.error_message(record),
             form=ConfirmForm(),
         )
     )
@@ -281,11 +282,12 @@ def restart(token: str) -> Response:
 def skipped(token: str) -> Response:
     """The rows an import left out, and why (CSV)."""
     _record_or_404(token)
-    path = storage.skipped_path(token)
-    if not path.exists():
+    if not storage.skipped_path(token).exists():
         abort(404)
-    return send_file(
-        path, mimetype="text/csv", as_attachment=True, download_name="skipped-rows.csv"
+    return Response(
+        stream_with_context(runner.skipped_csv(token)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=skipped-rows.csv"},
     )
 
 

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
+import json
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -132,9 +135,15 @@ def _in_context(app: Flask, token: str, work: Any, attempt: int) -> None:
                 _threads.pop(token, None)
 
 
-def _fail(token: str, attempt: int, error: str) -> None:
-    if (storage.load(token) or {}).get("attempt", 0) == attempt:
-        storage.update(token, state="failed", error=error)
+def _fail(token: str, attempt: int, error: str | UnreadableFile) -> None:
+    """Record the failure (an unreadable file by its code: the page words it in the
+    reader's language)."""
+    if (storage.load(token) or {}).get("attempt", 0) != attempt:
+        return
+    if isinstance(error, UnreadableFile):
+        storage.update(token, state="failed", error="", file_error=[error.code, error.detail])
+    else:
+        storage.update(token, state="failed", error=error, file_error=None)
 
 
 def _check(app: Flask, token: str, attempt: int) -> None:
@@ -150,7 +159,7 @@ def _check(app: Flask, token: str, attempt: int) -> None:
             progress=lambda done: beat(token, attempt, done=done),
         )
     except UnreadableFile as exc:
-        _fail(token, attempt, file_problem_message(exc))
+        _fail(token, attempt, exc)
         return
     beat(
         token,
@@ -193,7 +202,7 @@ def _import(app: Flask, token: str, attempt: int) -> None:
         _fail(token, attempt, exc.message)
         return
     except UnreadableFile as exc:
-        _fail(token, attempt, file_problem_message(exc))
+        _fail(token, attempt, exc)
         return
     if result.skipped:
         write_skipped(token, result.skipped)
@@ -214,15 +223,29 @@ def _import(app: Flask, token: str, attempt: int) -> None:
 
 
 def write_skipped(token: str, skipped: list[RowReport]) -> None:
-    """The rows left out and why, as CSV (row, column, problem) for download."""
-    with storage.skipped_path(token).open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh, delimiter=";")
-        writer.writerow([_("Row"), _("Column"), _("Problem")])
+    """The rows left out and why, one JSON line each (the download makes the CSV in
+    the reader's language)."""
+    with storage.skipped_path(token).open("w", encoding="utf-8") as fh:
         for report in skipped:
+            fh.write(json.dumps(preview_record.report_dict(report)) + "\n")
+
+
+def skipped_csv(token: str) -> Iterator[str]:
+    """The rows left out as CSV lines (row; column; problem), streamed."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([_("Row"), _("Column"), _("Problem")])
+    yield "\ufeff" + out.getvalue()  # a BOM: Excel then reads UTF-8
+    with storage.skipped_path(token).open(encoding="utf-8") as fh:
+        for line in fh:
+            report = preview_record.report_from_dict(json.loads(line))
+            out.seek(0)
+            out.truncate()
             for problem in report.problems:
                 writer.writerow(
                     [report.row, str(FIELD_LABELS[problem.field]), problem_message(problem)]
                 )
+            yield out.getvalue()
 
 
 def stalled(record: dict[str, Any], minutes: int, now: datetime | None = None) -> bool:
@@ -231,3 +254,11 @@ def stalled(record: dict[str, Any], minutes: int, now: datetime | None = None) -
         return False
     updated = datetime.fromisoformat(record.get("updated_at", "1970-01-01T00:00:00+00:00"))
     return (now or datetime.now(UTC)) - updated > timedelta(minutes=minutes)
+
+
+def error_message(record: dict[str, Any]) -> str:
+    """Why the check or import failed, in the current language ("" if unknown)."""
+    if record.get("file_error"):
+        code, detail = record["file_error"]
+        return file_problem_message(UnreadableFile(code, detail))
+    return record.get("error") or ""

@@ -47,10 +47,10 @@ def data_path(token: str) -> Path:
 
 
 def skipped_path(token: str) -> Path:
-    """The CSV of rows an import left out (``skip bad rows``), and why."""
+    """The rows an import left out (``skip bad rows``) and why, a JSON line each."""
     if not valid_token(token):
         raise ValueError("bad import token")
-    return directory() / f"{token}.skipped.csv"
+    return directory() / f"{token}.skipped.jsonl"
 
 
 def unclaim(token: str) -> None:
@@ -110,7 +110,7 @@ def delete_data(token: str) -> None:
 
 
 def delete(token: str) -> None:
-    for suffix in (".upload", ".json", ".lock", ".skipped.csv"):
+    for suffix in (".upload", ".json", ".lock", ".skipped.jsonl"):
         (directory() / f"{token}{suffix}").unlink(missing_ok=True)
 
 
@@ -119,7 +119,7 @@ def purge_expired(now: float | None = None, max_age: timedelta = MAX_AGE) -> int
     limit = (now if now is not None else time.time()) - max_age.total_seconds()
     removed = 0
     for path in directory().iterdir():
-        if path.suffix not in (".upload", ".json", ".lock", ".csv"):
+        if path.suffix not in (".upload", ".json", ".lock", ".jsonl"):
             continue
         try:
             if path.stat().st_mtime < limit:
