@@ -151,6 +151,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("imports", "max_unpacked_mb", _int_parser(1, 2000), 100),
     Key("imports", "max_shared_strings_mb", _int_parser(1, 500), 16),
     Key("imports", "stalled_minutes", _int_parser(1, 24 * 60), 2),
+    Key("imports", "run_in", _choice_parser("thread", "worker"), "thread"),
     Key("retention", "months", _int_parser(1, 240), 24),
     Key("retention", "run_at", _parse_nightly_time, time(1, 30)),
     Key("partners", "invitation_days", _int_parser(1, 90), 7),

@@ -375,3 +375,27 @@ def test_an_empty_first_sheet_is_passed_over_and_a_sheet_can_be_chosen(
     assert "Ola" in chosen and "Kari Nordmann" not in chosen
     empty = client.get(f"/import/{token}/columns?sheet=Forside").get_data(as_text=True)
     assert "This sheet is empty" in empty
+
+
+@pytest.mark.settings(**{"imports.run_in": "worker"})
+def test_with_run_in_worker_the_worker_runs_the_check_and_the_import(
+    app: Any, client: Any, staff: Any, import_dir: Path
+) -> None:
+    """imports.run_in = "worker": the web only queues; `rekruttering worker`'s job
+    (imports.run) runs the check, then the import, each once."""
+    from jobs.imports import RUN_JOB_ID, run_queued_imports
+    from jobs.scheduler import build_scheduler
+
+    assert build_scheduler(app).get_job(RUN_JOB_ID) is not None
+    token = _upload(client, (HEADER + GOOD_ROWS).encode())
+    client.post(f"/import/{token}/columns", data=_mapping_form(MAPPING))
+    client.get(f"/import/{token}/preview")
+    assert storage.load(token)["state"] == "checking"
+    assert client.get(f"/import/{token}/preview").headers["Refresh"] == "2"
+    assert run_queued_imports(app) == 1
+    assert run_queued_imports(app) == 0  # nothing left: it ran once
+    assert storage.load(token)["state"] == "checked"
+    client.post(f"/import/{token}/confirm", data={"mode": "all"})
+    assert _people() == 0 and storage.load(token)["state"] == "running"
+    assert run_queued_imports(app) == 1
+    assert _people() == 3 and storage.load(token)["state"] == "done"

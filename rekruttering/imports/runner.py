@@ -104,12 +104,37 @@ def start_import(app: Flask, token: str, skip_bad_rows: bool = False) -> None:
     _start(app, token, _import, attempt)
 
 
+JOBS: dict[str, Any] = {}  # filled below: kind -> function
+
+
 def _start(app: Flask, token: str, work: Any, attempt: int) -> None:
+    if app.extensions["rekruttering.settings"]["imports.run_in"] == "worker":
+        # `rekruttering worker` picks it up (run_queued); the web request is done.
+        storage.update(token, queued=work.__name__)
+        return
     thread = threading.Thread(
         target=_in_context, args=(app, token, work, attempt), name="import", daemon=True
     )
     _threads[token] = thread
     thread.start()
+
+
+def run_queued(app: Flask) -> int:
+    """In ``rekruttering worker``: run every queued check or import; how many ran.
+
+    Several workers may look at once: a claim file per attempt lets one of them run it.
+    """
+    ran = 0
+    with app.app_context():
+        for token, record in storage.queued():
+            attempt = record.get("attempt", 0)
+            work = JOBS.get(record.get("queued", ""))
+            if work is None or not storage.claim_run(token, attempt):
+                continue
+            storage.update(token, queued=None)
+            _in_context(app, token, work, attempt)
+            ran += 1
+    return ran
 
 
 def wait(token: str, timeout: float = 60) -> None:
@@ -246,6 +271,9 @@ def skipped_csv(token: str) -> Iterator[str]:
                     [report.row, str(FIELD_LABELS[problem.field]), problem_message(problem)]
                 )
             yield out.getvalue()
+
+
+JOBS.update({"_check": _check, "_import": _import})
 
 
 def stalled(record: dict[str, Any], minutes: int, now: datetime | None = None) -> bool:
