@@ -39,11 +39,6 @@ NOW = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # 12:00 in Oslo: outside quiet h
 WAIT = 20  # seconds a scenario waits for a step before calling it a problem
 
 
-def needs_postgresql() -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL: row locks, SKIP LOCKED and its planner")
-
-
 def due_reminders(make: Any, count: int, due_at: datetime = NOW) -> list[int]:
     """``count`` due reminders for textable people (bulk inserts); their ids in order."""
     centre_id = make.centre().id
@@ -146,11 +141,11 @@ WHERE id IN (SELECT id FROM reminder WHERE state = 'pending' AND due_at <= :now
 """
 
 
+@pytest.mark.postgres_only
 def test_claim_takes_at_most_the_batch_under_a_nested_loop_plan(app: Flask, make: Any) -> None:
     """With stale statistics (the table analysed when nothing was pending) PostgreSQL
     re-runs an `IN (SELECT ... LIMIT 100)` for every row: the old one-statement claim
     takes thousands. The two-step claim takes exactly the batch, every time."""
-    needs_postgresql()
     ids = due_reminders(make, 1000)
     with db.engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE reminder SET (autovacuum_enabled = false)"))
@@ -182,11 +177,11 @@ def test_claim_takes_at_most_the_batch_under_a_nested_loop_plan(app: Flask, make
             conn.execute(sa.text("ALTER TABLE reminder RESET (autovacuum_enabled)"))
 
 
+@pytest.mark.postgres_only
 def test_claim_takes_at_most_the_batch_with_joins_forced_to_nested_loops(
     app: Flask, make: Any
 ) -> None:
     """Hash and merge joins switched off for the claiming connection: still the batch."""
-    needs_postgresql()
     due_reminders(make, 300)
     with dispatch.transaction():
         for setting in ("enable_hashjoin", "enable_mergejoin", "enable_hashagg"):
@@ -318,19 +313,19 @@ def skip_locked_scenario(app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch)
     return problems
 
 
+@pytest.mark.postgres_only
 def test_skip_locked_lets_a_second_dispatcher_claim_other_rows_at_once(
     app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SKIP LOCKED: while A's claim is open, B claims the other reminders at once."""
-    needs_postgresql()
     assert skip_locked_scenario(app, make, monkeypatch) == []
 
 
+@pytest.mark.postgres_only
 def test_without_skip_locked_the_second_dispatcher_waits(
     app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch, remove: Any
 ) -> None:
     """Proof that the test above guards SKIP LOCKED: without it, B blocks on A."""
-    needs_postgresql()
     remove("skip_locked")
     problems = skip_locked_scenario(app, make, monkeypatch)
     assert any("B failed while A held its claim" in p for p in problems), problems
@@ -390,21 +385,21 @@ def pending_recheck_scenario(
     return problems, sends
 
 
+@pytest.mark.postgres_only
 def test_pending_recheck_stops_a_stale_choice_from_claiming_sent_reminders(
     app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The pending re-check: B's stale choice takes nothing; each reminder sent once."""
-    needs_postgresql()
     problems, sends = pending_recheck_scenario(app, make, monkeypatch)
     assert problems == []
     assert set(sends.values()) == {1}
 
 
+@pytest.mark.postgres_only
 def test_without_the_pending_recheck_reminders_are_sent_twice(
     app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch, remove: Any
 ) -> None:
     """Proof that the test above guards the re-check: without it, B resends all five."""
-    needs_postgresql()
     remove("pending_recheck")
     problems, sends = pending_recheck_scenario(app, make, monkeypatch)
     assert set(sends.values()) == {2}, problems
@@ -465,23 +460,23 @@ def owner_check_scenario(app: Flask, make: Any) -> tuple[list[str], Counter[str]
     return problems, sends
 
 
+@pytest.mark.postgres_only
 @pytest.mark.settings(**{"sms.claim_lease_seconds": 60})
 def test_owner_check_stops_a_late_worker_from_sending_a_reclaimed_reminder(
     app: Flask, make: Any
 ) -> None:
     """The claim owner check: A, late past its lease, leaves B's claim alone."""
-    needs_postgresql()
     problems, sends = owner_check_scenario(app, make)
     assert problems == []
     assert sorted(sends.values()) == [1, 1]
 
 
+@pytest.mark.postgres_only
 @pytest.mark.settings(**{"sms.claim_lease_seconds": 60})
 def test_without_the_owner_check_a_reclaimed_reminder_is_sent_twice(
     app: Flask, make: Any, remove: Any
 ) -> None:
     """Proof that the test above guards the owner check: without it, R2 goes twice."""
-    needs_postgresql()
     remove("owner_check")
     problems, sends = owner_check_scenario(app, make)
     assert sorted(sends.values()) == [1, 2], problems

@@ -66,13 +66,12 @@ def two_workers(app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch) -> dict[
     return results
 
 
+@pytest.mark.postgres_only
 def test_two_workers_run_retention_and_only_one_does_the_work(
     app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A holds the advisory lock: B returns at once having done nothing; A anonymises
     all five, each audited once."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL: advisory locks between two workers")
     results = two_workers(app, make, monkeypatch)
     assert results["A"] == 5
     assert results["B"] == 0
@@ -80,13 +79,12 @@ def test_two_workers_run_retention_and_only_one_does_the_work(
     assert (results["audited"], results["left"]) == (5, 0)
 
 
+@pytest.mark.postgres_only
 def test_without_the_lock_both_workers_anonymise_the_same_people(
     app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Proof that the test above guards the lock: without it, B waits on A's rows and
     then anonymises (and audits) the same five people again."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs PostgreSQL: advisory locks between two workers")
     monkeypatch.setattr(retention, "try_lock", lambda: True)
     results = two_workers(app, make, monkeypatch)
     assert results["B"] == 5 and results["audited"] == 10
