@@ -179,7 +179,9 @@ def test_a_database_from_an_earlier_0001_gets_the_released_indexes(
             # What an earlier copy of 0001 left: the old name index, no merged_into_id index.
             conn.execute(sa.text("DROP INDEX ix_person_merged_into_id"))
             conn.execute(
-                sa.text("CREATE INDEX ix_person_centre_name ON person (centre_id, last_name, first_name)")
+                sa.text(
+                    "CREATE INDEX ix_person_centre_name ON person (centre_id, last_name, first_name)"
+                )
             )
         upgrade(revision="0002")
         with db.engine.connect() as conn:
