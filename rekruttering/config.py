@@ -146,12 +146,16 @@ SCHEMA: tuple[Key, ...] = (
     Key("twilio", "auth_token", _parse_str, "", env="TWILIO_AUTH_TOKEN"),
     Key("twilio", "from_number", _parse_str, "", env="TWILIO_FROM_NUMBER"),
     Key("twilio", "messaging_service_sid", _parse_str, "", env="TWILIO_MESSAGING_SERVICE_SID"),
-    Key("retention", "months", _int_parser(1, 240), 24),
+    Key("retention", "months", _int_parser(1, 240), 24),  # a new centre's default
     Key("retention", "run_at", _parse_nightly_time, time(1, 30)),
     Key("partners", "invitation_days", _int_parser(1, 90), 7),
     Key("signup", "min_fill_seconds", _int_parser(0, 600), 3),
     Key("signup", "max_form_age_hours", _int_parser(1, 24 * 30), 24),
     Key("signup", "rate_limit", _parse_str, "5 per minute; 30 per hour"),
+    # Defaults for a new centre; each centre changes its own on its settings page.
+    Key("centre_defaults", "reminder_days_before", _int_parser(0, 14), 1),
+    Key("centre_defaults", "reminder_time", _parse_time, time(18, 0)),
+    Key("centre_defaults", "reminder_languages", _parse_languages, ("nb", "en", "uk", "pl")),
 )
 
 KEYS: dict[str, Key] = {key.dotted: key for key in SCHEMA}

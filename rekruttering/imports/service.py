@@ -80,7 +80,8 @@ def problem_message(problem: Problem) -> str:
             value=value,
         ),
         ProblemCode.UNKNOWN_CHANNEL: _(
-            "No channel is called %(value)s. Use the name of one of the centre's channels.",
+            "No channel is called %(value)s. Use the name of one of the centre's channels; "
+            "the centre's admin adds and renames them under Administration > Channels.",
             value=value,
         ),
         ProblemCode.BAD_DATE: _(

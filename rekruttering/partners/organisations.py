@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from rekruttering import audit
+from rekruttering.domain.text import name_key
 from rekruttering.errors import Conflict, NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import (
@@ -152,13 +153,22 @@ def partner_channel(centre_id: int, partner: Partner) -> Channel:
     )
     if channel is not None:
         return channel
-    taken = db.session.scalar(
-        select(Channel).where(Channel.centre_id == centre_id, Channel.name == partner.name)
-    )
+
+    def named(name: str) -> Channel | None:
+        return db.session.scalar(
+            select(Channel).where(
+                Channel.centre_id == centre_id, Channel.name_key == name_key(name)
+            )
+        )
+
+    taken = named(partner.name)
     if taken is not None and taken.partner_id is None and taken.kind == ChannelKind.PARTNER:
         taken.partner_id = partner.id  # a channel named after the partner before it was one
         return taken
-    name = partner.name if taken is None else f"{partner.name} ({_('partner')})"[:120]
+    name, n = partner.name, 1
+    while named(name) is not None:  # another channel has the partner's name
+        suffix = _("partner") if n == 1 else f"{_('partner')} {n}"
+        name, n = f"{partner.name[:100]} ({suffix})", n + 1
     channel = Channel(
         centre_id=centre_id, name=name, kind=ChannelKind.PARTNER, partner_id=partner.id
     )

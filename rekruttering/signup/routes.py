@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import PUBLIC, STAFF, allow
+from rekruttering.centre_settings.service import public_details
 from rekruttering.config import current_settings
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db, limiter
@@ -128,6 +129,7 @@ def source(source_id: int) -> str:
     return render_template(
         "signup/source.html",
         source=obj,
+        centre=public_details(db.session.get(Centre, obj.centre_id)),
         url=short_url(obj.code),
         stats=service.stats_by_source(obj.centre_id).get(obj.id, service.SourceStats()),
     )
@@ -265,7 +267,7 @@ def form(code: str) -> tuple[str, int] | Response:
         "signup/form.html",
         status,
         source=src,
-        centre=centre,
+        centre=public_details(centre),
         activities=activities,
         lang=lang,
         form_languages=[(code_, NATIVE_NAMES.get(code_, code_)) for code_ in languages],
@@ -286,7 +288,7 @@ def thanks(code: str) -> tuple[str, int]:
     return _render_public(
         "signup/thanks.html",
         source=src,
-        centre=db.session.get(Centre, src.centre_id),
+        centre=public_details(db.session.get(Centre, src.centre_id)),
         lang=lang,
         t=texts_for(lang),
         direction=text_direction(lang),
