@@ -428,3 +428,39 @@ def test_contact_logged_through_the_api_with_a_listed_channel(client: Any, make:
     assert response.status_code == 201
     assert response.json["channel_id"] == channel_id
     assert Stage.HEARD  # the funnel itself is tested elsewhere
+
+
+def test_a_merged_channels_id_logs_under_its_twin(client: Any, make: Any) -> None:
+    """An API client (or an old form) with the id of a merged channel: the contact lands
+    under the channel it was merged into, and the merged name is no import match."""
+    centre = make.centre()
+    right = make.channel(centre, "Facebook", kind=ChannelKind.SOCIAL_MEDIA)
+    typo = make.channel(centre, "Facebok", kind=ChannelKind.SOCIAL_MEDIA)
+    with transaction():
+        service.merge_channels(centre.id, typo.id, right.id)
+    token = make.api_token(centre)
+    response = client.post(
+        "/api/v1/contacts",
+        json={"person_id": make.person(centre).id, "outcome": "heard", "channel_id": typo.id},
+        headers=_auth(token),
+    )
+    assert response.status_code == 201 and response.json["channel_id"] == right.id
+    from rekruttering.imports.service import lookups
+
+    assert set(lookups(centre.id).channels.values()) == {right.id}
+
+
+def test_a_taken_down_code_on_a_retired_channel_can_be_edited(
+    client: Any, make: Any, login: Any
+) -> None:
+    centre = make.centre()
+    old = make.channel(centre, "Gammel plakat", kind=ChannelKind.PRINT)
+    source = make.source(centre, "Plakat i gangen", channel=old, active=False)
+    with transaction():
+        service.retire_channel(centre.id, old.id)
+    login(make.user(centre))
+    response = client.post(
+        f"/sources/{source.id}/edit", data={"name": "Plakat i gangen 2", "channel_id": old.id}
+    )
+    assert response.status_code == 302
+    assert db.session.get(Source, source.id).name == "Plakat i gangen 2"

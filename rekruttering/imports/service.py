@@ -170,7 +170,9 @@ def lookups(centre_id: int) -> Lookups:
     """The centre's activities (by name and slug) and channels (by name)."""
     channels: dict[str, int] = {}
     for channel_id, name in db.session.execute(
-        select(Channel.id, Channel.name).where(Channel.centre_id == centre_id)
+        select(Channel.id, Channel.name).where(
+            Channel.centre_id == centre_id, Channel.merged_into_id.is_(None)
+        )
     ):
         channels.setdefault(key(name), channel_id)
     return Lookups(activities=activity_lookups(centre_id), channels=channels)

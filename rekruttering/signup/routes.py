@@ -62,9 +62,14 @@ def short_url(code: str) -> str:
 # --- sources (staff) ------------------------------------------------------------------
 
 
-def _fill_choices(form: SourceForm, centre_id: int) -> None:
+def _fill_choices(form: SourceForm, centre_id: int, keep_channel_id: int | None = None) -> None:
+    # Channels in use, and the source's own channel if it was retired since (so a taken-
+    # down code can still be edited without choosing a new channel).
+    in_use = Channel.active.is_(True)
+    if keep_channel_id is not None:
+        in_use = in_use | (Channel.id == keep_channel_id)
     channels = db.session.scalars(
-        tenancy.scoped(Channel, centre_id).where(Channel.active.is_(True)).order_by(Channel.name)
+        tenancy.scoped(Channel, centre_id).where(in_use).order_by(Channel.name)
     ).all()
     activities = db.session.scalars(
         tenancy.scoped(Activity, centre_id).where(Activity.active.is_(True)).order_by(Activity.name)
@@ -140,7 +145,7 @@ def source(source_id: int) -> str:
 def edit_source(source_id: int) -> str | Response:
     obj = tenancy.get_or_404(Source, source_id)
     form = SourceForm(obj=obj)
-    _fill_choices(form, obj.centre_id)
+    _fill_choices(form, obj.centre_id, obj.channel_id)
     if form.validate_on_submit():
         data = service.SourceInput(form.name.data, form.channel_id.data, form.activity_id.data)
         try:
