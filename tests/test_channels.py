@@ -464,3 +464,23 @@ def test_a_taken_down_code_on_a_retired_channel_can_be_edited(
     )
     assert response.status_code == 302
     assert db.session.get(Source, source.id).name == "Plakat i gangen 2"
+
+
+def test_a_partner_channel_is_renamed_and_keeps_its_kind(
+    client: Any, make: Any, login: Any
+) -> None:
+    centre = make.centre()
+    partner = make.partner([centre])
+    channel = make.channel(centre, "NAV", kind=ChannelKind.PARTNER, partner_id=partner.id)
+    login(_admin(make, centre))
+    assert 'name="kind"' not in client.get(f"/channels/{channel.id}/edit").get_data(as_text=True)
+    response = client.post(
+        f"/channels/{channel.id}/edit", data={"name": "NAV Asker", "kind": "print"}
+    )
+    assert response.status_code == 302
+    channel = db.session.get(Channel, channel.id)
+    assert (channel.name, channel.kind, channel.partner_id) == (
+        "NAV Asker",
+        ChannelKind.PARTNER,
+        partner.id,
+    )

@@ -21,7 +21,7 @@ from rekruttering.channels.forms import (
 from rekruttering.config import current_settings
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
-from rekruttering.models import Channel, UserRole
+from rekruttering.models import Channel, ChannelKind, UserRole
 from rekruttering.transaction import transaction
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
@@ -94,18 +94,22 @@ def new() -> str | Response:
 def edit(channel_id: int) -> str | Response:
     channel = _channel(channel_id)
     form = ChannelForm(obj=channel)
-    if channel.kind.value == "partner":
-        form.kind.choices = [("partner", KIND_LABELS["partner"])]
-        form.kind.render_kw = {"disabled": True}
+    partner_channel = channel.kind == ChannelKind.PARTNER
+    if partner_channel:
+        del form.kind  # a partner's channel keeps its kind
     else:
         form.kind.choices = kind_choices()
-    if request.method == "GET":
-        form.kind.data = channel.kind.value
+        if request.method == "GET":
+            form.kind.data = channel.kind.value
     if form.validate_on_submit():
         try:
             with transaction():
                 service.edit_channel(
-                    channel.centre_id, channel.id, form.name.data, form.kind.data, form.note.data
+                    channel.centre_id,
+                    channel.id,
+                    form.name.data,
+                    None if partner_channel else form.kind.data,
+                    form.note.data,
                 )
         except ServiceError as exc:
             _form_error(form, exc)
