@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from rekruttering import audit
+from rekruttering.activities.service import MAX_RATIO, MAX_REMINDER_DAYS
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.phone import InvalidPhoneNumber, format_phone, normalise_phone
@@ -27,8 +28,6 @@ from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Centre, CentreSettings
 
-MAX_RATIO = 10.0
-MAX_REMINDER_DAYS = 14
 MIN_RETENTION_MONTHS = 1
 MAX_RETENTION_MONTHS = 240
 MAX_NOTICE = 2000
