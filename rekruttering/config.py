@@ -98,6 +98,14 @@ def _parse_url(value: Any) -> str:
     return text.rstrip("/")
 
 
+def _parse_languages(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError('expected a list of language codes such as ["nb", "en"]')
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: where it lives, how it is parsed, its default, its environment name."""

@@ -20,6 +20,7 @@ from rekruttering.models import UserRole
 PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "person_id": lambda make, c: make.person(c),
     "activity_id": lambda make, c: make.activity(c),
+    "channel_id": lambda make, c: make.channel(c),
     "session_id": lambda make, c: make.session(
         make.activity(c), datetime(2026, 1, 8, 10, tzinfo=UTC)
     ),

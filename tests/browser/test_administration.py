@@ -33,9 +33,6 @@ def _row(page: Any, name: str) -> Any:
 
 
 def test_admin_manages_channels_and_the_volunteer_ratio(open_page, live_server, tmp_path):
-    for endpoint in ("channels.index", "centre_settings.edit"):
-        if not live_server.has(endpoint):
-            pytest.skip(f"feature {endpoint} not built yet")
     page = open_page(WIDE)
     login(page, "admin")
 

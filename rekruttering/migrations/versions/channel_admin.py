@@ -2,7 +2,7 @@
 each centre's own settings.
 
 Revision ID: channel_admin
-Revises: 0001
+Revises: 0002
 """
 
 import unicodedata
@@ -14,7 +14,7 @@ from alembic import op
 import rekruttering.models.types
 
 revision = "channel_admin"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
