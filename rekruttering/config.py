@@ -118,6 +118,14 @@ def _parse_inbound_centres(value: Any) -> dict[str, str]:
     return result
 
 
+def _parse_languages(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError('expected a list of language codes such as ["nb", "en"]')
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: where it lives, how it is parsed, its default, its environment name."""
@@ -173,12 +181,16 @@ SCHEMA: tuple[Key, ...] = (
     Key("imports", "max_shared_strings_mb", _int_parser(1, 500), 16),
     Key("imports", "stalled_minutes", _int_parser(1, 24 * 60), 2),
     Key("imports", "run_in", _choice_parser("thread", "worker"), "thread"),
-    Key("retention", "months", _int_parser(1, 240), 24),
+    Key("retention", "months", _int_parser(1, 240), 24),  # a new centre's default
     Key("retention", "run_at", _parse_nightly_time, time(1, 30)),
     Key("partners", "invitation_days", _int_parser(1, 90), 7),
     Key("signup", "min_fill_seconds", _int_parser(0, 600), 3),
     Key("signup", "max_form_age_hours", _int_parser(1, 24 * 30), 24),
     Key("signup", "rate_limit", _parse_str, "5 per minute; 30 per hour"),
+    # Defaults for a new centre; each centre changes its own on its settings page.
+    Key("centre_defaults", "reminder_days_before", _int_parser(0, 14), 1),
+    Key("centre_defaults", "reminder_time", _parse_time, time(18, 0)),
+    Key("centre_defaults", "reminder_languages", _parse_languages, ("nb", "en", "uk", "pl")),
 )
 
 KEYS: dict[str, Key] = {key.dotted: key for key in SCHEMA}

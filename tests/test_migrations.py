@@ -62,6 +62,7 @@ RELEASED_REVISIONS = {
     "partner_trust_centre_links.py": (
         "477f84e81cb941502a889bbd64282cb3544385db0680dff9485256fb5f0a1104"
     ),
+    "channel_admin.py": "b8e3c73cb3a6ac66ac65126c3bc063ddc1d198f26b0b3564064c6d605feb0b6c",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

@@ -80,7 +80,8 @@ def problem_message(problem: Problem) -> str:
             value=value,
         ),
         ProblemCode.UNKNOWN_CHANNEL: _(
-            "No channel is called %(value)s. Use the name of one of the centre's channels.",
+            "No channel is called %(value)s. Use the name of one of the centre's channels; "
+            "the centre's admin adds and renames them under Administration > Channels.",
             value=value,
         ),
         ProblemCode.BAD_DATE: _(
@@ -181,7 +182,9 @@ def lookups(centre_id: int) -> Lookups:
     """The centre's activities (by name and slug) and channels (by name)."""
     channels: dict[str, int] = {}
     for channel_id, name in db.session.execute(
-        select(Channel.id, Channel.name).where(Channel.centre_id == centre_id)
+        select(Channel.id, Channel.name).where(
+            Channel.centre_id == centre_id, Channel.merged_into_id.is_(None)
+        )
     ):
         channels.setdefault(key(name), channel_id)
     return Lookups(activities=activity_lookups(centre_id), channels=channels)

@@ -9,6 +9,7 @@ from rekruttering.models.activities import (
     WeeklySlot,
 )
 from rekruttering.models.centre import Centre, CentreOwned
+from rekruttering.models.centre_settings import CentreSettings
 from rekruttering.models.messaging import (
     Direction,
     Message,
@@ -49,6 +50,7 @@ __all__ = [
     "CancelledDate",
     "Centre",
     "CentreOwned",
+    "CentreSettings",
     "Channel",
     "ChannelKind",
     "Consent",

@@ -6,10 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome, Role, Stage
+from rekruttering.domain.text import name_key
 from rekruttering.extensions import db
 from rekruttering.models.centre import CentreOwned
 from rekruttering.models.types import UTCDateTime, enum_column
@@ -26,20 +27,38 @@ class ChannelKind(StrEnum):
 
 
 class Channel(CentreOwned, db.Model):
-    """A way people hear of the centre; conversion is reported per channel."""
+    """A way people hear of the centre; conversion is reported per channel.
+
+    ``name_key`` is the name folded for comparison (any letter case, any alphabet), so
+    "Facebook" and "FACEBOOK" cannot both exist in a centre on either database (SQLite's
+    lower() folds only A-Z). A retired channel (``active`` false) is gone from pickers
+    and kept in reports; a merged one points at the channel it was merged into, has no
+    contacts left and frees its name (``name_key`` is then null).
+    """
 
     __tablename__ = "channel"
-    __table_args__ = (sa.UniqueConstraint("centre_id", "name"),)
+    __table_args__ = (sa.UniqueConstraint("centre_id", "name_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+    name_key: Mapped[str | None] = mapped_column(sa.String(120))
     kind: Mapped[ChannelKind] = mapped_column(enum_column(ChannelKind), default=ChannelKind.OTHER)
     partner_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("partner.id", ondelete="SET NULL"), index=True
     )
     active: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    merged_into_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("channel.id", ondelete="SET NULL")
+    )
 
     partner = relationship("Partner")
+
+    @validates("name")
+    def _fold_name(self, _key: str, value: str) -> str:
+        if self.merged_into_id is None:
+            self.name_key = name_key(value)
+        return value
 
 
 class PartnerKind(StrEnum):

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from rekruttering import audit
+from rekruttering.domain.text import name_key
 from rekruttering.errors import Conflict, NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import (
@@ -209,13 +210,22 @@ def partner_channel(centre_id: int, partner: Partner) -> Channel:
         )
     )
     label = link or partner.name
-    taken = db.session.scalar(
-        select(Channel).where(Channel.centre_id == centre_id, Channel.name == label)
-    )
+
+    def named(name: str) -> Channel | None:
+        return db.session.scalar(
+            select(Channel).where(
+                Channel.centre_id == centre_id, Channel.name_key == name_key(name)
+            )
+        )
+
+    taken = named(label)
     if taken is not None and taken.partner_id is None and taken.kind == ChannelKind.PARTNER:
         taken.partner_id = partner.id  # a channel named after the partner before it was one
         return taken
-    name = label if taken is None else f"{label} ({_('partner')})"[:120]
+    name, n = label, 1
+    while named(name) is not None:  # another channel has the partner's name
+        suffix = _("partner") if n == 1 else f"{_('partner')} {n}"
+        name, n = f"{label[:100]} ({suffix})", n + 1
     channel = Channel(
         centre_id=centre_id, name=name, kind=ChannelKind.PARTNER, partner_id=partner.id
     )

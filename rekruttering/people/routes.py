@@ -77,7 +77,9 @@ def _filter_options(centre_id: int) -> dict[str, Any]:
             tenancy.scoped(Activity, centre_id).order_by(Activity.name)
         ).all(),
         "channels": db.session.scalars(
-            tenancy.scoped(Channel, centre_id).order_by(Channel.name)
+            tenancy.scoped(Channel, centre_id)
+            .where(Channel.merged_into_id.is_(None))
+            .order_by(Channel.name)
         ).all(),
         "partners": db.session.scalars(
             select(Partner)
