@@ -9,6 +9,7 @@ from rekruttering.models.activities import (
     WeeklySlot,
 )
 from rekruttering.models.centre import Centre, CentreOwned
+from rekruttering.models.checkin import OfflineTap
 from rekruttering.models.messaging import (
     Direction,
     Message,
@@ -63,6 +64,7 @@ __all__ = [
     "Message",
     "MessageTemplate",
     "Notification",
+    "OfflineTap",
     "OptOut",
     "Partner",
     "PartnerCentre",
