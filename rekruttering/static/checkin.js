@@ -72,8 +72,10 @@
 
   function count() {
     const shown = document.querySelector(".js-checked-in-count");
+    const listed = document.querySelector(".js-listed-count");
     if (shown && list && !new URLSearchParams(location.search).get("q")) {
       shown.textContent = list.querySelectorAll("li.list-group-item-success").length;
+      if (listed) listed.textContent = listed.dataset.text.replace("{n}", list.children.length);
     }
   }
 
