@@ -74,3 +74,12 @@ def test_roles_get_403_outside_their_audience(app: Flask, make: Any, role: UserR
         assert response.status_code == 403, (rule.rule, method, response.status_code)
         refused += 1
     assert refused > 0, "every role has routes outside its audience"
+
+
+def test_offline_checkin_routes_have_their_audience(app: Flask) -> None:
+    """The check-in service worker is public (a script, no data, fetched outside a
+    login when it updates); the sync endpoint that takes a tablet's queue is staff's."""
+    assert audience_of(app, "checkin.service_worker") == frozenset({PUBLIC})
+    assert audience_of(app, "checkin.sync") == frozenset(
+        {str(UserRole.STAFF), str(UserRole.ADMIN)}
+    )

@@ -7,13 +7,14 @@ at once, and the queue is sent when the network is back (each tap applied once).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from tests.browser import data
-from tests.browser.conftest import TABLET, login, unique_name
+from tests.browser.conftest import TABLET, login, playwright_api, unique_name
 from tests.browser.test_checkin import all_sent
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -125,10 +126,8 @@ def test_taps_show_at_once_when_every_request_takes_five_seconds(
 
     def slow(route: Any) -> None:
         page.wait_for_timeout(DELAY_MS)  # lets Playwright run on while this request waits
-        try:
+        with contextlib.suppress(playwright_api.Error):  # the page went away meanwhile
             route.continue_()
-        except Exception:  # noqa: BLE001 - the page went away meanwhile
-            pass
 
     page.context.route("**/*", slow)
     page.evaluate(MEASURE_TAPS)
