@@ -80,6 +80,4 @@ def test_offline_checkin_routes_have_their_audience(app: Flask) -> None:
     """The check-in service worker is public (a script, no data, fetched outside a
     login when it updates); the sync endpoint that takes a tablet's queue is staff's."""
     assert audience_of(app, "checkin.service_worker") == frozenset({PUBLIC})
-    assert audience_of(app, "checkin.sync") == frozenset(
-        {str(UserRole.STAFF), str(UserRole.ADMIN)}
-    )
+    assert audience_of(app, "checkin.sync") == frozenset({str(UserRole.STAFF), str(UserRole.ADMIN)})

@@ -254,7 +254,7 @@ def test_the_service_worker_is_served_for_the_checkin_scope(client: Any) -> None
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
     assert "no-cache" in response.headers["Cache-Control"]
-    assert b"addEventListener(\"fetch\"" in response.data
+    assert b'addEventListener("fetch"' in response.data
 
 
 def test_logout_tells_the_browser_to_clear_the_tablets_copy(door: Any) -> None:

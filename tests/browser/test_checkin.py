@@ -14,6 +14,7 @@ def all_sent(page) -> None:
         "() => document.getElementById('checkin-sync').dataset.pending === '0'", timeout=30_000
     )
 
+
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 MAX_TABS = 150  # a bound, so a missing element fails instead of looping forever
