@@ -158,3 +158,58 @@ def test_two_tablets_tapping_the_same_person_offline_make_one_check_in(
         all_sent(tablet)
         assert _checked_in(tablet, person_id)
     assert live_server.run(lambda: data.attendance_count(session.session_id)) == 1
+
+
+CACHED_PAGES = "async () => (await caches.keys()).filter((n) => n.startsWith('checkin-pages-'))"
+STORED_TAPS = """() => new Promise((resolve) => {
+  const open = indexedDB.open("rekruttering-checkin", 1);
+  open.onupgradeneeded = () => open.result.createObjectStore("taps", { keyPath: "id" });
+  open.onsuccess = () => {
+    const all = open.result.transaction("taps").objectStore("taps").getAll();
+    all.onsuccess = () => { open.result.close(); resolve(all.result.length); };
+  };
+})"""
+
+
+def test_logout_clears_what_the_tablet_kept(open_page: Any, live_server: Any) -> None:
+    """Logging out (after a warning about unsent taps) removes the pages, queue and worker."""
+    session = _session(live_server, 1)
+    person_id = next(iter(session.people.values()))
+    page = _open_at_the_door(open_page, session)
+    assert page.evaluate(CACHED_PAGES) == [f"checkin-pages-{_oslo_day(live_server)}"]
+    page.context.set_offline(True)
+    page.click(f"#p-{person_id} form.js-tap button")
+    assert page.evaluate(STORED_TAPS) == 1
+    page.context.set_offline(False)
+    with page.expect_navigation():
+        page.click("form[action$='/logout'] [type=submit]")
+    assert "/login" in page.url
+    assert page.evaluate(CACHED_PAGES) == []
+    assert page.evaluate(STORED_TAPS) == 0
+    assert (
+        page.evaluate("async () => (await navigator.serviceWorker.getRegistrations()).length") == 0
+    )
+
+
+def test_a_login_that_no_longer_works_removes_todays_lists(
+    open_page: Any, live_server: Any
+) -> None:
+    """Logged out elsewhere (timed out, the tablet's login revoked): the lists go on load."""
+    session = _session(live_server, 1)
+    page = _open_at_the_door(open_page, session)
+    assert page.evaluate(CACHED_PAGES)
+    page.context.clear_cookies()
+    page.goto(f"/checkin/sessions/{session.session_id}")
+    assert "/login" in page.url
+    # The worker drops them as it passes the login page on; give it a moment to finish.
+    for _ in range(50):
+        if page.evaluate(CACHED_PAGES) == []:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(CACHED_PAGES) == []
+
+
+def _oslo_day(live_server: Any) -> str:
+    from rekruttering.domain.clock import oslo_today
+
+    return oslo_today().isoformat()
