@@ -1,7 +1,7 @@
 // Service worker of the check-in pages (served as /checkin/sw.js, scope /checkin/).
 // It keeps today's check-in pages and the files they use, so a door tablet can open
-// and reload them without a network. Taps never pass through here: checkin.js queues
-// them in IndexedDB and posts them itself. See docs/features/activities-and-checkin.md.
+// and reload them without a network. Taps are not kept here: checkin.js queues them in
+// IndexedDB and posts them when it can. See docs/features/activities-and-checkin.md.
 "use strict";
 
 const PAGES = "checkin-pages-"; // + the Oslo day; only today's is kept
@@ -69,7 +69,13 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
-  if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (url.origin !== self.location.origin) return;
+  if (event.request.method !== "GET") {
+    // Posts (the queue, the forms) go to the network from here, nothing kept: one
+    // gate for all of the page's traffic, so "offline" means the same for all of it.
+    if (url.pathname.startsWith(scopePath())) event.respondWith(fetch(event.request));
+    return;
+  }
   if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/bootstrap/")) {
     event.respondWith(asset(event));
   } else if (url.pathname.startsWith(scopePath())) {

@@ -252,16 +252,12 @@
 
   // The form token of a page kept from an earlier login is refused: take a fresh one.
   async function refreshToken() {
-    try {
-      const response = await fetch(root.dataset.indexUrl, { credentials: "same-origin" });
-      if (!response.ok || loggedOut(response)) return false;
-      const page = new DOMParser().parseFromString(await response.text(), "text/html");
-      const input = page.querySelector("input[name=csrf_token]");
-      if (input) csrf = input.value;
-      return Boolean(input);
-    } catch (err) {
-      return false;
-    }
+    const response = await fetch(root.dataset.indexUrl, { credentials: "same-origin" });
+    if (loggedOut(response)) return response;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const input = page.querySelector("input[name=csrf_token]");
+    if (input) csrf = input.value;
+    return input ? null : response;
   }
 
   // Logged out or the login revoked: today's lists go; what is not sent waits for a login.
@@ -297,12 +293,17 @@
     batch.forEach((entry) => inFlight.add(entry.id));
     try {
       let response = await post(url, batch);
-      if (response.status === 400 && !isJson(response) && await refreshToken()) {
-        response = await post(url, batch);
+      if (response.status === 400 && !isJson(response)) { // the form token: once more
+        response = (await refreshToken()) || await post(url, batch);
       }
       if (loggedOut(response)) {
         await forgetLists();
         throw problem(status.dataset.loggedOut);
+      }
+      if (response.status === 400 && isJson(response)) { // a queue the server cannot read
+        const { error } = await response.json();
+        for (const entry of batch) await settle({ id: entry.id, outcome: "refused", message: error });
+        return;
       }
       if (!response.ok || !isJson(response)) {
         throw problem(status.dataset.server.replace("{status}", response.status));
@@ -397,7 +398,9 @@
         if (pending().length && !window.confirm(status.dataset.leave)) event.preventDefault();
       });
     });
-    entries = await inStore("readonly", (store) => store.getAll());
+    const stored = await inStore("readonly", (store) => store.getAll());
+    const early = entries.filter((entry) => !stored.some((s) => s.id === entry.id));
+    entries = [...stored, ...early]; // a tap made while the store was being read
     await forgetOtherDays();
     if (sessionId) overlay();
     showStatus();
