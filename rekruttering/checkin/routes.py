@@ -98,6 +98,7 @@ def index() -> Response:
         today=[s for s in sessions if s.starts_at >= start],
         recent=[s for s in sessions if s.starts_at < start],
         today_day=today,
+        rendered_at=utcnow().isoformat(timespec="milliseconds"),
     )
     return _for_today(body, today)
 

@@ -9,17 +9,14 @@ const ASSETS = "checkin-assets";
 const DAY_HEADER = "X-Checkin-Day"; // set by the server on today's check-in pages only
 const WAIT_MS = 3000; // a slow network: after this long, today's copy is shown
 
-const osloDay = (when = new Date()) =>
-  new Intl.DateTimeFormat("en-CA", {
-    timeZone: "Europe/Oslo", year: "numeric", month: "2-digit", day: "2-digit",
-  }).format(when);
-
 const scopePath = () => new URL(self.registration.scope).pathname;
 
-async function dropPages(all) {
-  const keep = PAGES + osloDay();
+// Only one day's pages are kept: the day the server last said is today. (The worker
+// does not judge days by its own clock; the page drops another day's copy on load and
+// at midnight, by the clock it shows times with.)
+async function dropPages(exceptDay) {
   for (const name of await caches.keys()) {
-    if (name.startsWith(PAGES) && (all || name !== keep)) await caches.delete(name);
+    if (name.startsWith(PAGES) && name !== PAGES + exceptDay) await caches.delete(name);
   }
 }
 
@@ -33,17 +30,19 @@ function refused(response) {
 async function page(event, url) {
   const key = url.origin + url.pathname;
   const network = fetch(event.request).then(async (response) => {
+    const day = response.headers.get(DAY_HEADER);
     if (refused(response)) {
-      await dropPages(true);
-    } else if (response.ok && !url.search && response.headers.get(DAY_HEADER) === osloDay()) {
-      const cache = await caches.open(PAGES + osloDay());
-      await cache.put(key, response.clone());
+      await dropPages(null);
+    } else if (response.ok && !url.search && day) {
+      await dropPages(day);
+      await (await caches.open(PAGES + day)).put(key, response.clone());
     }
     return response;
   });
   event.waitUntil(network.catch(() => null));
-  await dropPages(false); // yesterday's lists go, whatever happens next
-  const copy = await caches.match(key, { ignoreVary: true, cacheName: PAGES + osloDay() });
+  const days = (await caches.keys()).filter((name) => name.startsWith(PAGES));
+  const copy = days.length
+    ? await caches.match(key, { ignoreVary: true, cacheName: days[0] }) : undefined;
   if (!copy) return network.catch(() => Response.error());
   const slow = new Promise((resolve) => { setTimeout(resolve, WAIT_MS, copy); });
   return Promise.race([network, slow]).catch(() => copy);
@@ -63,9 +62,7 @@ async function asset(event) {
 
 self.addEventListener("install", () => self.skipWaiting());
 
-self.addEventListener("activate", (event) => {
-  event.waitUntil(dropPages(false).then(() => self.clients.claim()));
-});
+self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);

@@ -390,6 +390,12 @@
     sessionId = Number(root.dataset.sessionId) || null;
     csrf = (document.querySelector("main input[name=csrf_token]") || {}).value || "";
     const today = osloDay();
+    if (root.dataset.renderedAt && osloDay(new Date(root.dataset.renderedAt)) !== today) {
+      // A copy kept from another day (the tablet was offline at midnight): not today's.
+      await forgetOtherDays();
+      location.replace(root.dataset.indexUrl);
+      return;
+    }
     // Registering a past session from a paper list: the forms post as they always did.
     offline = Boolean(sessionId) && root.dataset.day === today;
     document.addEventListener("submit", onSubmit, true);

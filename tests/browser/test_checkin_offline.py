@@ -38,8 +38,6 @@ MEASURE_TAPS = """() => {
 
 
 def _session(live_server: Any, count: int) -> data.SessionToday:
-    if not live_server.has("checkin.sync"):
-        pytest.skip("offline check-in not built yet")
     names = [unique_name("Frakoblet") for _ in range(count)]
     return live_server.run(lambda: data.session_today(names))
 
