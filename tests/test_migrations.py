@@ -62,6 +62,7 @@ RELEASED_REVISIONS = {
     "partner_trust_centre_links.py": (
         "477f84e81cb941502a889bbd64282cb3544385db0680dff9485256fb5f0a1104"
     ),
+    "offline_checkin.py": "c380a6b7d6d4f411bcef63dbbe8e54d71636c9d2350c2aa91f830b9f29e0fc8c",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

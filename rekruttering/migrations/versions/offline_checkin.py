@@ -1,7 +1,7 @@
 """offline check-in: the taps a door tablet sent, keyed by the tablet's own id
 
 Revision ID: offline_checkin
-Revises: 0002
+Revises: partner_trust
 Create Date: 2026-11-29 01:40:00
 
 """
@@ -12,7 +12,7 @@ import rekruttering.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'offline_checkin'
-down_revision = '0002'
+down_revision = 'partner_trust'
 branch_labels = None
 depends_on = None
 
