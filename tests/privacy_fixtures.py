@@ -79,6 +79,19 @@ def full_person(make: Any, centre: Centre, at: datetime | None = None) -> Holder
     from rekruttering.models import SessionSignup
 
     db.session.add(SessionSignup(centre_id=centre.id, session_id=session.id, person_id=person.id))
+    from rekruttering.models import OfflineTap
+
+    db.session.add(
+        OfflineTap(
+            centre_id=centre.id,
+            client_id="6f1c2b9e-offline-tap",
+            session_id=session.id,
+            person_id=person.id,
+            kind="check_in",
+            outcome="checked_in",
+            tapped_at=at,
+        )
+    )
     db.session.commit()
     secrets = [
         "Amina",

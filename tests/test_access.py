@@ -122,3 +122,10 @@ def test_administration_routes_are_all_listed(app: Flask) -> None:
         if rule.endpoint.split(".")[0] in ("channels", "centre_settings")
     }
     assert found == listed
+
+
+def test_offline_checkin_routes_have_their_audience(app: Flask) -> None:
+    """The check-in service worker is public (a script, no data, fetched outside a
+    login when it updates); the sync endpoint that takes a tablet's queue is staff's."""
+    assert audience_of(app, "checkin.service_worker") == frozenset({PUBLIC})
+    assert audience_of(app, "checkin.sync") == frozenset({str(UserRole.STAFF), str(UserRole.ADMIN)})

@@ -63,6 +63,7 @@ RELEASED_REVISIONS = {
         "477f84e81cb941502a889bbd64282cb3544385db0680dff9485256fb5f0a1104"
     ),
     "channel_admin.py": "b8e3c73cb3a6ac66ac65126c3bc063ddc1d198f26b0b3564064c6d605feb0b6c",
+    "offline_checkin.py": "1bbfbd267444f0401399e693ae579348ee8d457be501730faf65982806c7d990",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

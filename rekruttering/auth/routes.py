@@ -24,6 +24,7 @@ from rekruttering.access import ANY_USER, PUBLIC, allow
 from rekruttering.auth.device import is_trusted_device, remember_device
 from rekruttering.auth.forms import LoginForm
 from rekruttering.auth.service import LoginPolicy, authenticate
+from rekruttering.auth.site_data import clear_site_data
 from rekruttering.demo.logins import DEMO_LOGINS
 from rekruttering.domain.clock import utcnow
 from rekruttering.errors import ServiceError
@@ -97,4 +98,5 @@ def logout() -> Response:
     if lang:
         session["lang"] = lang
     flash(_("You are logged out."), "info")
-    return redirect(url_for("auth.login"))
+    # The check-in page's offline copy (today's list, the queue) goes with the login.
+    return clear_site_data(redirect(url_for("auth.login")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -11,9 +12,12 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
+    make_response,
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from rekruttering.access import STAFF, allow
+from rekruttering.access import PUBLIC, STAFF, allow
 from rekruttering.checkin.forms import TapForm, WalkInForm
 from rekruttering.checkin.service import (
     WalkInInput,
@@ -32,7 +36,8 @@ from rekruttering.checkin.service import (
     undo_check_in,
     walk_in,
 )
-from rekruttering.domain.clock import oslo_day_bounds, oslo_today
+from rekruttering.checkin.sync import QueuedTap, TapOutcome, TapRefused, apply_tap, parse_taps
+from rekruttering.domain.clock import oslo_day_bounds, oslo_today, to_oslo, utcnow
 from rekruttering.domain.funnel import Role
 from rekruttering.domain.volunteer_ratio import ratio_phrase
 from rekruttering.errors import ServiceError
@@ -53,9 +58,32 @@ def _back(session_id: int, query: str = "", person_id: int | None = None) -> Res
     return redirect(url)
 
 
+#: The response header that tells the service worker a page may be kept for that day.
+DAY_HEADER = "X-Checkin-Day"
+
+
+def _for_today(body: str, day: Any) -> Response:
+    """A check-in page; marked for the tablet's offline copy only if it is today's."""
+    response = make_response(body)
+    if day == oslo_today():
+        response.headers[DAY_HEADER] = day.isoformat()
+    return response
+
+
+@bp.route("/checkin/sw.js")
+@allow(PUBLIC)
+def service_worker() -> Response:
+    """The service worker, served from /checkin/ so that its scope is the check-in pages."""
+    response = send_from_directory(
+        current_app.static_folder or "", "checkin-sw.js", max_age=0, mimetype="text/javascript"
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.route("/checkin/")
 @allow(*STAFF)
-def index() -> str:
+def index() -> Response:
     """Today's sessions (and the last week's, to register attendance afterwards)."""
     today = oslo_today()
     start, end = oslo_day_bounds(today)
@@ -65,11 +93,14 @@ def index() -> str:
         .where(Session.starts_at >= start - timedelta(days=7), Session.starts_at < end)
         .order_by(Session.starts_at.desc())
     ).all()
-    return render_template(
+    body = render_template(
         "checkin/index.html",
         today=[s for s in sessions if s.starts_at >= start],
         recent=[s for s in sessions if s.starts_at < start],
+        today_day=today,
+        rendered_at=utcnow().isoformat(timespec="milliseconds"),
     )
+    return _for_today(body, today)
 
 
 def _render_session(session: Session, walk_in_form: WalkInForm | None = None) -> str:
@@ -97,14 +128,51 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
         if overview.ratio.wished_ratio
         else None,
         people_detail="people.detail" in current_app.view_functions,
+        session_day=to_oslo(session.starts_at).date(),
+        rendered_at=utcnow().isoformat(timespec="milliseconds"),
     )
 
 
 @bp.route("/checkin/sessions/<int:session_id>", endpoint="session")
 @allow(*STAFF)
-def session_page(session_id: int) -> str:
+def session_page(session_id: int) -> Response:
     session = get_or_404(Session, session_id)
-    return _render_session(session)
+    return _for_today(_render_session(session), to_oslo(session.starts_at).date())
+
+
+def _sync_one(centre_id: int, session_id: int, tap: QueuedTap) -> TapOutcome:
+    """One queued tap in its own transaction: one that cannot apply leaves nothing."""
+    for attempt in (1, 2):
+        try:
+            with transaction():
+                session = get_or_404(Session, session_id)
+                return apply_tap(
+                    centre_id, session, tap, rule=regular_rule(), by_user_id=current_user.id
+                )
+        except TapRefused as exc:
+            return exc.as_outcome(tap)
+        except IntegrityError:
+            # Another tablet (or a resent queue) got there at the same moment: the
+            # second go sees what it wrote.
+            if attempt == 2:
+                return TapOutcome(tap.client_id, "retry")
+    return TapOutcome(tap.client_id, "retry")
+
+
+@bp.route("/checkin/sessions/<int:session_id>/sync", methods=["POST"])
+@allow(*STAFF)
+def sync(session_id: int) -> tuple[Response, int] | Response:
+    """Taps, undos and walk-ins a tablet queued (offline or not), each applied once."""
+    session = get_or_404(Session, session_id)
+    try:
+        taps = parse_taps(request.get_json(silent=True))
+    except ServiceError as exc:
+        return jsonify(error=exc.message), 400
+    centre_id = current_centre_id()
+    results = [_sync_one(centre_id, session.id, tap) for tap in taps]
+    return jsonify(
+        results=[asdict(r) for r in results], now=utcnow().isoformat(timespec="milliseconds")
+    )
 
 
 @bp.route("/checkin/sessions/<int:session_id>/check-in", methods=["POST"])

@@ -10,6 +10,7 @@ from rekruttering.models.activities import (
 )
 from rekruttering.models.centre import Centre, CentreOwned
 from rekruttering.models.centre_settings import CentreSettings
+from rekruttering.models.checkin import OfflineTap
 from rekruttering.models.messaging import (
     Direction,
     Message,
@@ -65,6 +66,7 @@ __all__ = [
     "Message",
     "MessageTemplate",
     "Notification",
+    "OfflineTap",
     "OptOut",
     "Partner",
     "PartnerCentre",

@@ -39,6 +39,7 @@ KEEP_TEXT: dict[str, frozenset[str]] = {
     "contact": frozenset({"form_token"}),
     "reminder": frozenset({"language", "claimed_by", "rsvp"}),
     "session_signup": frozenset(),
+    "offline_tap": frozenset({"client_id", "kind", "outcome", "reason"}),
 }
 
 #: Text columns known to hold personal data: cleared when a person is anonymised.

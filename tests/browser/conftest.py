@@ -258,7 +258,8 @@ def screenshot_dir(tmp_root: Path) -> Path:
 
 @pytest.fixture
 def shoot(tmp_path: Path, live_server: LiveServer) -> Callable[..., list[Path]]:
-    """``shoot(page, "name")``: desktop (1280x800) and phone (390x844) screenshots.
+    """``shoot(page, "name")``: desktop (1280x800) and phone (390x844) screenshots
+    (``sizes=("tablet",)`` for 820x1180).
 
     Only the first backend writes to docs/screenshots/, so PostgreSQL runs do not
     overwrite them with the same pictures.
@@ -271,7 +272,7 @@ def shoot(tmp_path: Path, live_server: LiveServer) -> Callable[..., list[Path]]:
         original = page.viewport_size
         taken = []
         for size in sizes:
-            page.set_viewport_size(DESKTOP if size == "desktop" else PHONE)
+            page.set_viewport_size({"desktop": DESKTOP, "tablet": TABLET}.get(size, PHONE))
             page.evaluate("window.scrollTo(0, 0)")
             path = target / f"{name}-{size}.png"
             page.screenshot(path=str(path), full_page=False, animations="disabled")
