@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from rekruttering.domain.dates import parse_date
+from rekruttering.domain.dates import is_event_date, parse_date
 from rekruttering.domain.funnel import Outcome, Role, Stage
 from rekruttering.domain.phone import InvalidPhoneNumber, normalise_phone
 from rekruttering.domain.text import clean, key
@@ -434,7 +434,7 @@ def parse_row(
     date_text = clean(values.get(Field.DATE, ""))
     if date_text:
         occurred_on = parse_date(date_text, today)
-        if occurred_on is None:
+        if occurred_on is None or not is_event_date(occurred_on):
             problems.append(Problem(Field.DATE, ProblemCode.BAD_DATE, date_text[:40]))
         elif occurred_on > today:
             problems.append(Problem(Field.DATE, ProblemCode.FUTURE_DATE, date_text[:40]))
