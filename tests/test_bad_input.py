@@ -142,7 +142,7 @@ def _api_params(rule: Rule, method: str) -> set[str]:
     document = openapi_document()
     path = rule.rule.removeprefix(BASE_PATH)
     for template, operations in document["paths"].items():
-        if template.replace("{", "<").replace("}", "") .split("<")[0] != path.split("<")[0]:
+        if template.replace("{", "<").replace("}", "").split("<")[0] != path.split("<")[0]:
             continue
         operation = operations.get(method.lower())
         if not operation:
@@ -205,7 +205,7 @@ def world(database_url: str, _schema: None) -> Iterator[World]:
     ]
     world = World(app, clients, tokens, ids, routes)
     for route in routes:  # discovery
-        role = next((r for r in ("admin", "staff", "partner", "municipality") if route.allows(r)))
+        role = next(r for r in ("admin", "staff", "partner", "municipality") if route.allows(r))
         _Seen.names = set()
         _send(world, route, role, {"_probe": "1"})  # some forms read only non-empty data
         route.params = set(_Seen.names)
@@ -262,8 +262,14 @@ def _attack(world: World, roles: tuple[str, ...]) -> tuple[list[str], int]:
                 for label in ("huge_int", "nul", "emoji", "long"):
                     bad_url = _url(route.rule, world.ids, replace=BAD_VALUES[label])
                     check(route, role, {}, f"url={label}", bad_url)
-        deep_role = next((r for r in ("admin", "staff", "partner", "municipality", "anonymous")
-                          if r in roles and route.allows(r)), None)
+        deep_role = next(
+            (
+                r
+                for r in ("admin", "staff", "partner", "municipality", "anonymous")
+                if r in roles and route.allows(r)
+            ),
+            None,
+        )
         if deep_role is None:
             continue
         for name in names:

@@ -18,7 +18,7 @@ TODAY = date(2026, 3, 5)
 
 
 def test_event_range_is_2000_to_2100() -> None:
-    assert EVENT_RANGE == (date(2000, 1, 1), date(2100, 12, 31))
+    assert (date(2000, 1, 1), date(2100, 12, 31)) == EVENT_RANGE
     assert is_event_date(date(2026, 3, 5))
     assert not is_event_date(date(1, 1, 1))
     assert not is_event_date(date(26, 3, 5))  # "0026", a year typed short
@@ -81,7 +81,9 @@ def test_report_periods_out_of_range_get_a_clear_answer(
         assert "2000" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("url", ["/reports/", "/reports/conversion.csv", "/reports/conversion.xlsx"])
+@pytest.mark.parametrize(
+    "url", ["/reports/", "/reports/conversion.csv", "/reports/conversion.xlsx"]
+)
 def test_reports_survive_a_contact_stored_in_year_1(
     client: FlaskClient, make: Any, staff: Any, url: str
 ) -> None:
