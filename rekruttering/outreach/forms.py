@@ -131,7 +131,7 @@ class LogContactForm(FlaskForm):
         render_kw={"rows": 2},
     )
     follow_up_on = LooseDateField(_l("Follow up on"), validators=[Optional(), EventDate()])
-    form_token = HiddenField()
+    form_token = HiddenField(validators=[Optional(), Length(max=64)])
     follow_up_id = HiddenField()
     notification_id = HiddenField()
     referral_id = HiddenField()

@@ -203,6 +203,20 @@ def log_contact() -> str | Response:
     chosen: Person | None = None
     q = request.args.get("q", "").strip()
     if request.method == "POST":
+        earlier = contact_for_token(centre_id, form.form_token.data or None)
+        if earlier is not None:
+            # The same form sent again (the browser's Back, then Save): show what the
+            # first post saved rather than a duplicate.
+            flash(
+                _(
+                    "This form was already saved (after going back?). Here is the contact "
+                    "it saved for %(name)s; nothing was saved twice.",
+                    name=earlier.person.display_name,
+                ),
+                "info",
+            )
+            default = url_for("people.detail", person_id=earlier.person_id)
+            return redirect(safe_next(request.args.get("next"), default))
         # Load what the form names before validating it (404 for another centre's ids).
         chosen_id = optional_int(request.form.get("person_id"))
         chosen = tenancy.get_or_404(Person, chosen_id) if chosen_id else None
