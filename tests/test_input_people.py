@@ -80,3 +80,11 @@ def test_a_mobile_number_can_be_texted(app: Any, make: Any) -> None:
     make.sms_consent(person)
     assert person.phone_not_textable_reason is None
     assert why_not_textable(person) is None
+
+
+def test_referral_and_sign_up_names_lose_invisible_words() -> None:
+    """Partner referrals and the public sign-up split names with ``split_name``."""
+    from rekruttering.partners.referrals import split_name
+
+    assert split_name("\u200b Kari \u202e") == ("Kari", "")
+    assert split_name("Amina \u00adHassan") == ("Amina", "Hassan")
