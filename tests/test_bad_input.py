@@ -30,7 +30,7 @@ from flask import Flask, g
 from flask import Request as FlaskRequest
 from flask.testing import FlaskClient
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from rekruttering import create_app
 from rekruttering.access import ANY_USER, PUBLIC, audience_of
@@ -170,7 +170,7 @@ def _api_params(rule: Rule, method: str) -> set[str]:
 def _url(rule: Rule, ids: dict[str, int], replace: str | None = None) -> str:
     values: dict[str, Any] = {}
     for name in rule.arguments:
-        if type(rule._converters[name]).__name__.endswith("IntegerConverter"):
+        if isinstance(rule._converters[name], IntegerConverter):
             values[name] = ids.get(name, 1)
         else:
             values[name] = "x"
