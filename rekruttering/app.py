@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from rekruttering import access, i18n, navigation, security, templating, tenancy
+from rekruttering import access, i18n, input_boundary, navigation, security, templating, tenancy
 from rekruttering.config import ConfigError, Settings, load_settings
 from rekruttering.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from rekruttering.features import FEATURES
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     _configure(app, settings)
     app.config.update(flask_config)
     app.extensions["rekruttering.explicit_config"] = frozenset(flask_config)
+    input_boundary.init_app(app)  # the bounded <int:> converter must precede every route
     logging.basicConfig(level=settings["app.log_level"])
     app.logger.setLevel(settings["app.log_level"])
 

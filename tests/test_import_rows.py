@@ -156,13 +156,19 @@ def test_all_problems_of_a_row_are_listed_at_once() -> None:
         ("5.3.2026", date(2026, 3, 5)),
         ("05/03/2026", date(2026, 3, 5)),
         ("05-03-26", date(2026, 3, 5)),
-        ("05.03.99", date(1999, 3, 5)),
+        ("05.03.00", date(2000, 3, 5)),
     ],
 )
 def test_dates_in_the_forms_people_write(text: str, expected: date) -> None:
     """ISO, day-first with dots, slashes or dashes, two-digit years."""
     row = parse_row({Field.FIRST_NAME: "Ola", Field.DATE: text}, KNOWN, TODAY)
     assert isinstance(row, ParsedRow) and row.occurred_on == expected
+
+
+def test_dates_before_2000_are_refused() -> None:
+    """Events lie in 2000-2100 (domain.dates.EVENT_RANGE): '99' reads as 1999, refused."""
+    row = parse_row({Field.FIRST_NAME: "Ola", Field.DATE: "05.03.99"}, KNOWN, TODAY)
+    assert isinstance(row, list) and row[0].code is ProblemCode.BAD_DATE
 
 
 def test_regular_and_refusals_map_to_stage_and_outcome() -> None:

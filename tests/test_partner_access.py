@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from rekruttering.access import ANY_USER, PUBLIC, audience_of
 from rekruttering.models import UserRole
@@ -37,7 +37,7 @@ class FreshClient(FlaskClient):
 
 
 def _int_args(rule: Rule) -> list[str]:
-    return [a for a in rule.arguments if type(rule._converters[a]).__name__ == "IntegerConverter"]
+    return [a for a in rule.arguments if isinstance(rule._converters[a], IntegerConverter)]
 
 
 def _routes(app: Flask) -> list[tuple[Rule, str]]:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from rekruttering.access import PUBLIC, audience_of
 from rekruttering.models import UserRole
@@ -48,9 +49,7 @@ def test_staff_get_404_for_every_object_of_another_centre(app: Flask, make: Any)
     objects: dict[str, Any] = {}
     checked = 0
     for rule in app.url_map.iter_rules():
-        int_args = [
-            a for a in rule.arguments if type(rule._converters[a]).__name__ == "IntegerConverter"
-        ]
+        int_args = [a for a in rule.arguments if isinstance(rule._converters[a], IntegerConverter)]
         if not int_args or PUBLIC in audience_of(app, rule.endpoint):
             continue
         values = {}

@@ -29,6 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from rekruttering.date_rules import EventDate
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.dates import parse_date, parse_time
 from rekruttering.domain.target_groups import TargetGroup
@@ -135,10 +136,10 @@ class ActivityForm(FlaskForm):
     )
     slots = FieldList(FormField(SlotForm), min_entries=1, max_entries=14)
     add_slot = SubmitField(_l("Add another time"))
-    season_start = TypedDateField(_l("Season starts"), validators=[Optional()])
+    season_start = TypedDateField(_l("Season starts"), validators=[Optional(), EventDate()])
     season_end = TypedDateField(
         _l("Season ends"),
-        validators=[Optional()],
+        validators=[Optional(), EventDate()],
         description=_l("Leave both empty for all year."),
     )
     capacity = IntegerField(
@@ -174,7 +175,7 @@ class ActivityForm(FlaskForm):
 
 
 class CancelledDateForm(FlaskForm):
-    day = TypedDateField(_l("Date"), validators=[InputRequired()])
+    day = TypedDateField(_l("Date"), validators=[InputRequired(), EventDate()])
     reason = StringField(
         _l("Why (for example a holiday)"), validators=[Optional(), Length(max=200)]
     )

@@ -16,6 +16,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from rekruttering.api.errors import ApiError
+from rekruttering.domain.dates import EVENT_RANGE
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -23,7 +24,7 @@ MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
 MAX_PER_PAGE = 100
 #: Dates outside these years are surely typing errors (and overflow some arithmetic).
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = EVENT_RANGE[0].year, EVENT_RANGE[1].year
 
 
 class Reader:

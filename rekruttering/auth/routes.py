@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -29,24 +28,13 @@ from rekruttering.demo.logins import DEMO_LOGINS
 from rekruttering.domain.clock import utcnow
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db, limiter
+from rekruttering.input_boundary import safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 def _login_rate_limit() -> str:
     return current_app.extensions["rekruttering.settings"]["security.login_rate_limit"]
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site paths: an open redirect would help phishing."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return url_for("main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -78,7 +66,7 @@ def login() -> str | Response:
             session.permanent = True
             session["login_at"] = utcnow().isoformat()
             login_user(user)
-            response = redirect(_safe_next(request.args.get("next")))
+            response = redirect(safe_next(request.args.get("next"), url_for("main.home")))
             remember_device(response, user)
             return response
     demo = bool(current_app.config.get("DEMO"))

@@ -52,5 +52,5 @@ class WalkInForm(NewPersonForm):
     """Someone who is not on the list: add them and check them in."""
 
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.PARTICIPANT.value)
-    form_token = HiddenField()
+    form_token = HiddenField(validators=[Optional(), Length(max=64)])
     submit = SubmitField(_l("Add and check in"))

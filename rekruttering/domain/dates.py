@@ -1,4 +1,17 @@
-"""Dates and times as people type them: 2026-03-29, 29.03.2026, 29/3/26; 11, 11:00, 11.00."""
+"""Dates and times as people type them, and which dates are acceptable, per kind.
+
+Typed forms: 2026-03-29, 29.03.2026, 29/3/26; 11, 11:00, 11.00.
+
+The one definition of an acceptable date, used by forms, import, API and filters:
+
+- an event (a contact, a session, a follow-up, a report or audit period) lies in
+  ``EVENT_RANGE``, the years 2000 to 2100: a year such as 0001, 0026 or 9999 is a
+  typing error, and far dates overflow date arithmetic;
+- a birth year lies between ``FIRST_BIRTH_YEAR`` and this year.
+
+``clamp`` keeps a date read back from the database inside the event range, so a row
+stored before these rules cannot take a report down.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +19,24 @@ import re
 from datetime import date, time
 
 from rekruttering.domain.text import clean
+
+EVENT_RANGE: tuple[date, date] = (date(2000, 1, 1), date(2100, 12, 31))
+FIRST_BIRTH_YEAR = 1900
+
+
+def is_event_date(day: date) -> bool:
+    """True when ``day`` can be the day of a contact, session, follow-up or period."""
+    return EVENT_RANGE[0] <= day <= EVENT_RANGE[1]
+
+
+def is_birth_year(year: int, today: date) -> bool:
+    return FIRST_BIRTH_YEAR <= year <= today.year
+
+
+def clamp(day: date, earliest: date = EVENT_RANGE[0], latest: date = EVENT_RANGE[1]) -> date:
+    """``day`` moved into [earliest, latest]."""
+    return min(max(day, earliest), latest)
+
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _DMY_DATE = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})")

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from rekruttering.domain.dates import parse_date
+from rekruttering.domain.dates import is_event_date, parse_date
 from rekruttering.domain.funnel import Outcome, Role, Stage
+from rekruttering.domain.person_name import clean_name, has_visible_letter
 from rekruttering.domain.phone import InvalidPhoneNumber, normalise_phone
 from rekruttering.domain.text import clean, key
 
@@ -369,9 +370,11 @@ NO_WORDS = frozenset({"nei", "n", "no", "0", "false", "usant"})
 
 
 def _names(values: Mapping[Field, str]) -> tuple[str, str]:
-    first = clean(values.get(Field.FIRST_NAME, ""))
-    last = clean(values.get(Field.LAST_NAME, ""))
-    full = clean(values.get(Field.FULL_NAME, ""))
+    first, last = (
+        _visible(values.get(Field.FIRST_NAME, "")),
+        _visible(values.get(Field.LAST_NAME, "")),
+    )
+    full = _visible(values.get(Field.FULL_NAME, ""))
     if first or not full:
         return first, last
     if "," in full:  # "Nordmann, Kari"
@@ -381,6 +384,12 @@ def _names(values: Mapping[Field, str]) -> tuple[str, str]:
     if not given:
         return family, last
     return given, last or family
+
+
+def _visible(text: str) -> str:
+    """A name part without invisible characters; "" when no letter is left."""
+    name = clean_name(text)
+    return name if has_visible_letter(name) else ""
 
 
 def parse_row(
@@ -434,7 +443,7 @@ def parse_row(
     date_text = clean(values.get(Field.DATE, ""))
     if date_text:
         occurred_on = parse_date(date_text, today)
-        if occurred_on is None:
+        if occurred_on is None or not is_event_date(occurred_on):
             problems.append(Problem(Field.DATE, ProblemCode.BAD_DATE, date_text[:40]))
         elif occurred_on > today:
             problems.append(Problem(Field.DATE, ProblemCode.FUTURE_DATE, date_text[:40]))

@@ -40,8 +40,12 @@ def try_normalise_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
 
 
 def is_mobile(e164: str) -> bool:
-    """True when the number can receive SMS as far as the numbering plan tells."""
-    kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    """True when the number can receive SMS as far as the numbering plan tells
+    (mobile, or fixed-line-or-mobile); False for landlines, toll-free and short numbers."""
+    try:
+        kind = phonenumbers.number_type(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return False
     return kind in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,

@@ -9,7 +9,7 @@ UCS-2, which the segment counter shows.
 
 from __future__ import annotations
 
-import string
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,30 +55,67 @@ DAY_PATTERNS: dict[str, str] = {
 _PLAIN_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 
 
+#: ``{{`` and ``}}`` (literal braces), ``{anything}`` (a placeholder), a lone brace.
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+#: The part of a placeholder before a format spec, conversion, attribute or index.
+_BARE_NAME = re.compile(r"[^:!.\[]*")
+
+
 @dataclass(frozen=True)
 class TemplateProblem:
-    """Why a template cannot be used: ``kind`` is "syntax" or "unknown", with the name."""
+    """Why a template cannot be used.
+
+    ``kind`` is "syntax" (a lone brace), "unknown" (a name we do not fill) or "form"
+    (a known name with a format spec, conversion, attribute or index, such as
+    ``{first_name:>9}`` or ``{first_name.__class__}``); ``name`` is the bare name and
+    ``placeholder`` the placeholder as written.
+    """
 
     kind: str
     name: str = ""
+    placeholder: str = ""
 
 
 def template_problems(template: str) -> list[TemplateProblem]:
-    """Unknown placeholders and unbalanced braces in ``template`` (empty when fine)."""
-    try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    except ValueError:
-        return [TemplateProblem("syntax")]
-    problems = []
-    for name in fields:
-        if name not in PLACEHOLDERS:
-            problems.append(TemplateProblem("unknown", name))
+    """What keeps ``template`` from being used (empty when fine).
+
+    Only the documented names in plain braces are placeholders: no format specs,
+    conversions, attributes or indexing, which ``str.format`` would obey (a width of
+    forty million, a type error, a walk through the object's attributes).
+    """
+    problems: list[TemplateProblem] = []
+    for match in _TOKEN.finditer(template):
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            continue
+        if token in ("{", "}"):
+            problems.append(TemplateProblem("syntax", placeholder=token))
+            continue
+        inner = match.group(1)
+        bare = _BARE_NAME.match(inner).group(0).strip()  # type: ignore[union-attr]
+        if bare not in PLACEHOLDERS:
+            problems.append(TemplateProblem("unknown", bare or inner, token))
+        elif inner != bare:
+            problems.append(TemplateProblem("form", bare, token))
     return problems
 
 
 def render(template: str, values: Mapping[str, str]) -> str:
-    """Fill the placeholders; a template with problems is refused earlier."""
-    text = template.format_map({name: values.get(name, "") for name in PLACEHOLDERS})
+    """Fill the placeholders by plain substitution, never ``str.format``.
+
+    Saving refuses a template with problems; one stored before that check still
+    renders: what is not a plain known placeholder stays as written.
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        written = match.group(0)
+        if written in ("{{", "}}"):
+            return written[0]
+        if match.group(1) in PLACEHOLDERS:
+            return str(values.get(match.group(1), ""))
+        return written
+
+    text = _TOKEN.sub(fill, template)
     # Locale data uses no-break spaces; a plain space keeps the text in GSM-7.
     return text.translate(_PLAIN_SPACES).strip()
 

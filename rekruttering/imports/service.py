@@ -85,7 +85,8 @@ def problem_message(problem: Problem) -> str:
             value=value,
         ),
         ProblemCode.BAD_DATE: _(
-            "%(value)s is not a date. Write it like 29.03.2026 or 2026-03-29.", value=value
+            "%(value)s is not a date from 2000 to 2100. Write it like 29.03.2026 or 2026-03-29.",
+            value=value,
         ),
         ProblemCode.FUTURE_DATE: _("The date %(value)s is in the future.", value=value),
         ProblemCode.UNKNOWN_STATUS: _(

@@ -18,7 +18,9 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
         if error.code is None or error.code < 400:
             return error
-        return render_template("errors/error.html", code=error.code), error.code
+        # A description given where the error was raised says what to correct.
+        detail = error.description if error.description != type(error).description else None
+        return render_template("errors/error.html", code=error.code, detail=detail), error.code
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:

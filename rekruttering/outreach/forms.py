@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from rekruttering.date_rules import EventDate
 from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.outreach.labels import OUTCOME_LABELS, ROLE_LABELS
 
@@ -120,7 +121,7 @@ class LogContactForm(FlaskForm):
         _l("Brought by (word of mouth)"), coerce=optional_int, validate_choice=False
     )
     by_user_id = SelectField(_l("Who did it"), coerce=optional_int, validate_choice=False)
-    occurred_on = LooseDateField(_l("When"), validators=[Optional()])
+    occurred_on = LooseDateField(_l("When"), validators=[Optional(), EventDate()])
     note = TextAreaField(
         _l("Note"),
         validators=[Optional(), Length(max=2000)],
@@ -129,8 +130,8 @@ class LogContactForm(FlaskForm):
         ),
         render_kw={"rows": 2},
     )
-    follow_up_on = LooseDateField(_l("Follow up on"), validators=[Optional()])
-    form_token = HiddenField()
+    follow_up_on = LooseDateField(_l("Follow up on"), validators=[Optional(), EventDate()])
+    form_token = HiddenField(validators=[Optional(), Length(max=64)])
     follow_up_id = HiddenField()
     notification_id = HiddenField()
     referral_id = HiddenField()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, time
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +21,7 @@ from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.domain.phone import format_phone
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
+from rekruttering.input_boundary import safe_next
 from rekruttering.models import (
     Activity,
     Channel,
@@ -51,17 +51,6 @@ from rekruttering.transaction import transaction
 bp = Blueprint("outreach", __name__)
 
 
-def _safe_next(target: str | None, default: str) -> str:
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return default
-
-
 # --- the follow-up queue ------------------------------------------------------------
 
 
@@ -88,7 +77,7 @@ def follow_up_done(contact_id: int) -> Response:
         flash(exc.message, "warning")
     else:
         flash(_("Follow-up marked as done."), "success")
-    return redirect(_safe_next(request.form.get("next"), url_for("outreach.follow_up")))
+    return redirect(safe_next(request.form.get("next"), url_for("outreach.follow_up")))
 
 
 @bp.route("/notifications/<int:notification_id>/seen", methods=["POST"])
@@ -98,7 +87,7 @@ def notification_seen(notification_id: int) -> Response:
     with transaction():
         mark_notification_read(tenancy.current_centre_id(), notification.id)
     flash(_("Marked as seen."), "success")
-    return redirect(_safe_next(request.form.get("next"), url_for("outreach.follow_up")))
+    return redirect(safe_next(request.form.get("next"), url_for("outreach.follow_up")))
 
 
 # --- log a contact ------------------------------------------------------------------
@@ -214,6 +203,20 @@ def log_contact() -> str | Response:
     chosen: Person | None = None
     q = request.args.get("q", "").strip()
     if request.method == "POST":
+        earlier = contact_for_token(centre_id, form.form_token.data or None)
+        if earlier is not None:
+            # The same form sent again (the browser's Back, then Save): show what the
+            # first post saved rather than a duplicate.
+            flash(
+                _(
+                    "This form was already saved (after going back?). Here is the contact "
+                    "it saved for %(name)s; nothing was saved twice.",
+                    name=earlier.person.display_name,
+                ),
+                "info",
+            )
+            default = url_for("people.detail", person_id=earlier.person_id)
+            return redirect(safe_next(request.args.get("next"), default))
         # Load what the form names before validating it (404 for another centre's ids).
         chosen_id = optional_int(request.form.get("person_id"))
         chosen = tenancy.get_or_404(Person, chosen_id) if chosen_id else None
@@ -299,7 +302,7 @@ def log_contact() -> str | Response:
 def _saved(contact: Contact) -> Response:
     flash(_("Contact saved for %(name)s.", name=contact.person.display_name), "success")
     default = url_for("people.detail", person_id=contact.person_id)
-    return redirect(_safe_next(request.args.get("next"), default))
+    return redirect(safe_next(request.args.get("next"), default))
 
 
 def _check(form: LogContactForm, chosen: Person | None) -> dict[str, str]:

@@ -101,7 +101,7 @@ class ReferForm(FlaskForm):
         ),
         validators=[DataRequired(_l("Confirm that the person agreed to be contacted."))],
     )
-    form_token = HiddenField()
+    form_token = HiddenField(validators=[Optional(), Length(max=64)])
     submit = SubmitField(_l("Send referral"))
 
 

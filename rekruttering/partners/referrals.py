@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, with_expression
 from rekruttering import audit
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome
+from rekruttering.domain.person_name import clean_name
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import (
@@ -58,7 +59,11 @@ class ReferralInput:
 
 
 def split_name(name: str) -> tuple[str, str]:
-    """'Amina Hassan Ali' -> ('Amina Hassan', 'Ali'): the last word is the last name."""
+    """'Amina Hassan Ali' -> ('Amina Hassan', 'Ali'): the last word is the last name.
+
+    Invisible characters go first (``clean_name``): a zero-width space is no word.
+    """
+    name = clean_name(name)
     words = name.split()
     if len(words) < 2:
         return name.strip(), ""

@@ -12,7 +12,8 @@ from sqlalchemy import func, or_, select, update
 from rekruttering import audit
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import STAGE_ORDER, Stage
-from rekruttering.domain.phone import InvalidPhoneNumber, normalise_phone
+from rekruttering.domain.person_name import clean_name, has_visible_letter
+from rekruttering.domain.phone import InvalidPhoneNumber, is_mobile, normalise_phone
 from rekruttering.errors import Conflict, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import (
@@ -25,6 +26,7 @@ from rekruttering.models import (
     Session,
     SessionSignup,
 )
+from rekruttering.sms.provider_errors import NOT_MOBILE_REASON
 from rekruttering.tenancy import fetch
 
 #: Placeholder name of a person merged into another (the row keeps no personal data).
@@ -105,10 +107,23 @@ def keep_apart(centre_id: int, person_id: int) -> Person:
 
 
 def _clean_first_name(first_name: str | None) -> str:
-    first_name = (first_name or "").strip()
-    if not first_name:
+    if not (first_name or "").strip():
         raise ServiceError(_("A first name is needed."), field="first_name")
+    first_name = clean_name(first_name)
+    if not has_visible_letter(first_name):
+        raise ServiceError(_("A name needs at least one visible letter."), field="first_name")
     return first_name[:80]
+
+
+def _clean_last_name(last_name: str | None) -> str:
+    return clean_name(last_name)[:80]
+
+
+def _not_textable_reason(e164: str | None) -> str | None:
+    """Kept as a phone number, but offered no SMS: landlines, toll-free, short numbers."""
+    if e164 is not None and not is_mobile(e164):
+        return NOT_MOBILE_REASON
+    return None
 
 
 def _clean_language(language: str | None) -> str:
@@ -137,8 +152,9 @@ def create_person(
     person = Person(
         centre_id=centre_id,
         first_name=first_name,
-        last_name=(last_name or "").strip()[:80],
+        last_name=_clean_last_name(last_name),
         phone=e164,
+        phone_not_textable_reason=_not_textable_reason(e164),
         language=_clean_language(language),
         target_group=target_group or None,
         note=note or "",
@@ -175,9 +191,9 @@ def update_person(centre_id: int, person_id: int, changes: PersonChanges) -> Per
             raise DuplicatePhone(existing)
     if e164 != person.phone:
         # A new number has not failed yet: the old provider verdict does not apply.
-        person.phone_not_textable_reason = None
+        person.phone_not_textable_reason = _not_textable_reason(e164)
     person.first_name = first_name
-    person.last_name = (changes.last_name or "").strip()[:80]
+    person.last_name = _clean_last_name(changes.last_name)
     person.phone = e164
     person.language = _clean_language(changes.language)
     person.target_group = changes.target_group or None

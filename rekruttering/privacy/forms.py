@@ -22,6 +22,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from rekruttering.date_rules import EventDate
 from rekruttering.models import ConsentMethod, ConsentPurpose
 from rekruttering.privacy.anonymise import MAX_REASON
 
@@ -95,6 +96,6 @@ class AuditFilterForm(FlaskForm):
     person_id = IntegerField(
         _l("Person id"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)]
     )
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional(), EventDate()])
+    date_to = DateField(_l("To"), validators=[Optional(), EventDate()])
     submit = SubmitField(_l("Search"))

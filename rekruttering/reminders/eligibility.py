@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from rekruttering.domain.phone import is_mobile
 from rekruttering.extensions import db
 from rekruttering.models import Consent, ConsentPurpose, OptOut, Person
 from rekruttering.privacy.consent import has_active_consent
 from rekruttering.sms.opt_out import OPTED_OUT_REASON, is_opted_out
-from rekruttering.sms.provider_errors import _l
+from rekruttering.sms.provider_errors import NOT_MOBILE_REASON, _l
 
 NO_PHONE = _l("No phone number")
 NO_CONSENT = _l("No consent to SMS")
@@ -23,6 +24,8 @@ def _reason(person: Person, opted_out: bool, consents: bool) -> str | None:
         return OPTED_OUT_REASON
     if person.phone_not_textable_reason:
         return person.phone_not_textable_reason
+    if not is_mobile(person.phone):
+        return NOT_MOBILE_REASON  # a landline stored before numbers were checked
     if not consents:
         return NO_CONSENT
     return None

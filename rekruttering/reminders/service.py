@@ -377,7 +377,20 @@ def save_template(centre_id: int, language: str, body: str) -> MessageTemplate:
             raise ServiceError(
                 _("Curly brackets must surround a placeholder, like {first_name}."), field="body"
             )
-        raise ServiceError(_("Unknown placeholder {%(name)s}.", name=problem.name), field="body")
+        if problem.kind == "form":
+            raise ServiceError(
+                _(
+                    "%(placeholder)s: placeholders take no format, attribute or index; "
+                    "write {%(name)s}.",
+                    placeholder=problem.placeholder,
+                    name=problem.name,
+                ),
+                field="body",
+            )
+        raise ServiceError(
+            _("Unknown placeholder %(placeholder)s.", placeholder=problem.placeholder),
+            field="body",
+        )
     template = db.session.scalar(
         sa.select(MessageTemplate).where(
             MessageTemplate.centre_id == centre_id,

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Optional
 
+from rekruttering.date_rules import EventDate
 from rekruttering.reports.filters import Attribution
 from rekruttering.reports.labels import TARGET_GROUP_LABELS
 from rekruttering.reports.periods import Granularity
@@ -30,8 +31,8 @@ class ReportFilterForm(FlaskForm):
     )
     target_group = SelectField(_l("Target group"), choices=[], default=ALL)
     partner_id = SelectField(_l("Partner"), choices=[], default=ALL)
-    start = DateField(_l("First heard, from"), validators=[Optional()])
-    end = DateField(_l("First heard, until"), validators=[Optional()])
+    start = DateField(_l("First heard, from"), validators=[Optional(), EventDate()])
+    end = DateField(_l("First heard, until"), validators=[Optional(), EventDate()])
     attribution = SelectField(
         _l("Count people under"),
         choices=[
@@ -75,8 +76,8 @@ class VolunteerFilterForm(FlaskForm):
         csrf = False
 
     activity_id = SelectField(_l("Activity"), choices=[], default=ALL)
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("Until"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional(), EventDate()])
+    end = DateField(_l("Until"), validators=[Optional(), EventDate()])
     granularity = SelectField(
         _l("Per"),
         choices=[(Granularity.MONTH.value, _l("month")), (Granularity.WEEK.value, _l("week"))],
@@ -89,6 +90,6 @@ class FunderForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("First day"), validators=[DataRequired()])
-    end = DateField(_l("Last day"), validators=[DataRequired()])
+    start = DateField(_l("First day"), validators=[DataRequired(), EventDate()])
+    end = DateField(_l("Last day"), validators=[DataRequired(), EventDate()])
     submit = SubmitField(_l("Show"))

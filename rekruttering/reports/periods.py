@@ -19,6 +19,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from rekruttering.domain.clock import start_of_oslo_day, to_oslo
+from rekruttering.domain.dates import EVENT_RANGE, clamp
 from rekruttering.models.types import UTCDateTime
 
 #: A trend over more buckets than this is refused (choose a shorter period).
@@ -49,7 +50,12 @@ def _next_month(day: date) -> date:
 
 
 def buckets(first: date, last: date, granularity: Granularity = Granularity.MONTH) -> list[Bucket]:
-    """The Oslo months (or ISO weeks) from the one holding ``first`` to the one holding ``last``."""
+    """The Oslo months (or ISO weeks) from the one holding ``first`` to the one holding ``last``.
+
+    Both are clamped to the event range first: a period reaching year 1 or 9999 (a row
+    stored before dates were checked) would overflow the date arithmetic.
+    """
+    first, last = clamp(first), clamp(last)
     if last < first:
         first, last = last, first
     result: list[Bucket] = []
@@ -76,7 +82,11 @@ def buckets(first: date, last: date, granularity: Granularity = Granularity.MONT
 
 
 def oslo_date(moment: datetime) -> date:
-    return to_oslo(moment).date()
+    """The Oslo day of a stored moment, inside the event range (see ``domain.dates``)."""
+    try:
+        return clamp(to_oslo(moment).date())
+    except OverflowError:  # 9999-12-31 23:30 UTC is already year 10000 in Oslo
+        return EVENT_RANGE[1] if moment.year > EVENT_RANGE[1].year else EVENT_RANGE[0]
 
 
 def bucket_table(items: list[Bucket], name: str = "bucket") -> Any:

@@ -101,6 +101,15 @@ def _report_filter(form: ReportFilterForm, role: Role | None = None) -> ReportFi
     )
 
 
+def _form_problems(form: Any) -> str:
+    """The filter form's errors as one sentence, for an export that cannot be made."""
+    return " ".join(
+        f"{getattr(form, name).label.text}: {message}"
+        for name, messages in form.errors.items()
+        for message in messages
+    )
+
+
 def _apply_service_error(form: Any, error: ServiceError) -> None:
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
@@ -242,11 +251,11 @@ def _export_report() -> tuple[ConversionReport, ReportFilterForm]:
     centre_id = tenancy.current_centre_id()
     form, valid = _filter_form([centre_id])
     if not valid:
-        abort(400)
+        abort(400, description=_form_problems(form))
     try:
         return conversion_report(centre_id, _report_filter(form)), form
-    except ServiceError:
-        abort(400)
+    except ServiceError as error:
+        abort(400, description=error.message)
 
 
 def _filename(stem: str, extension: str) -> str:
@@ -426,11 +435,11 @@ def funder() -> tuple[str, int]:
 def funder_xlsx() -> Response:
     form, valid = _funder_form()
     if not valid:
-        abort(400)
+        abort(400, description=_form_problems(form))
     try:
         report = funder_report(tenancy.current_centre_id(), form.start.data, form.end.data)
-    except ServiceError:
-        abort(400)
+    except ServiceError as error:
+        abort(400, description=error.message)
     name = _filename(f"funder-{report.start.isoformat()}-{report.end.isoformat()}", "xlsx")
     return Response(
         exports.funder_xlsx(report),

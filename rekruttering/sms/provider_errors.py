@@ -31,6 +31,9 @@ class Failure:
 
 
 UNSUBSCRIBED_REASON = _l("Unsubscribed: replied STOP to the SMS provider")
+#: Not from a provider: the numbering plan says the number takes no SMS (a landline,
+#: a toll-free or short number). It is kept as a phone number.
+NOT_MOBILE_REASON = _l("Not a mobile number: no SMS")
 NO_ANSWER_REASON = _l("No answer from the SMS provider: it may or may not have been sent")
 
 TWILIO_ERRORS: dict[int, tuple[FailureKind, str]] = {

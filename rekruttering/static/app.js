@@ -15,10 +15,33 @@ document.addEventListener("DOMContentLoaded", () => {
       }, 0);
     });
   });
+  // Back and save again: a form with a one-time token (form_token) remembers, per tab,
+  // the token it was sent with. When the browser's Back reloads the page (personal
+  // pages are not cached), the reloaded form gets the first token back, so saving
+  // again shows what the first post saved instead of saving a duplicate.
+  const cameBack = (performance.getEntriesByType("navigation")[0] || {}).type === "back_forward";
+  document.querySelectorAll("form input[name=form_token]").forEach((input) => {
+    const key = "form-token:" + location.pathname + location.search;
+    try {
+      const earlier = window.sessionStorage.getItem(key);
+      if (cameBack && earlier) input.value = earlier;
+      input.form.addEventListener("submit", () => window.sessionStorage.setItem(key, input.value));
+    } catch (error) {
+      // No sessionStorage (private mode): the server's own token still stops double clicks.
+    }
+  });
   // Ask before destructive actions marked with data-confirm.
   document.querySelectorAll("[data-confirm]").forEach((el) => {
     el.addEventListener("click", (event) => {
       if (!window.confirm(el.getAttribute("data-confirm"))) event.preventDefault();
     });
+  });
+});
+
+// A page restored from the back/forward cache keeps its disabled buttons: enable them.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  document.querySelectorAll("button[type=submit], input[type=submit]").forEach((b) => {
+    b.disabled = false;
   });
 });
