@@ -12,7 +12,15 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from rekruttering import access, i18n, navigation, security, templating, tenancy
+from rekruttering import (
+    access,
+    i18n,
+    navigation,
+    rate_limits,  # noqa: F401  (registers the database:// storage)
+    security,
+    templating,
+    tenancy,
+)
 from rekruttering.config import ConfigError, Settings, load_settings
 from rekruttering.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from rekruttering.features import FEATURES
@@ -100,6 +108,7 @@ def _configure(app: Flask, settings: Settings) -> None:
         BOOTSTRAP_SERVE_LOCAL=True,
         WTF_CSRF_TIME_LIMIT=None,
         DEMO=settings.demo,
+        RATELIMIT_STORAGE_URI=settings["limits.storage_uri"],
     )
 
 

@@ -10,6 +10,7 @@ from rekruttering.models.activities import (
 )
 from rekruttering.models.centre import Centre, CentreOwned
 from rekruttering.models.centre_settings import CentreSettings
+from rekruttering.models.limits import RateLimitCounter
 from rekruttering.models.messaging import (
     Direction,
     Message,
@@ -72,6 +73,7 @@ __all__ = [
     "PartnerKind",
     "Person",
     "PersonLink",
+    "RateLimitCounter",
     "Referral",
     "ReferralStatus",
     "Reminder",
