@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from rekruttering import (
     access,
     i18n,
+    log_privacy,
     navigation,
     rate_limits,  # noqa: F401  (registers the database:// storage)
     security,
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     app.extensions["rekruttering.explicit_config"] = frozenset(flask_config)
     logging.basicConfig(level=settings["app.log_level"])
     app.logger.setLevel(settings["app.log_level"])
+    log_privacy.install(app.logger)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -113,9 +115,10 @@ def _configure(app: Flask, settings: Settings) -> None:
 
 
 def _engine_options(database_url: str) -> dict[str, Any]:
+    options = log_privacy.engine_options()
     if database_url.startswith("postgresql"):
-        return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
-    return {}
+        options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return options
 
 
 @event.listens_for(Engine, "connect")
