@@ -77,10 +77,10 @@ def test_attack_logs_show_searched_phone_and_name(
     assert failed.value.code == 500
 
     logged = _everything_logged(caplog)
-    assert "no_such_table" in logged  # the error itself is logged, without its values
-    assert "/people?q=***" in logged  # and the searches are, masked
     for secret in ("93898906", "938 98 906", "938+98+906", "Solveig", "Brattbakk"):
         assert secret not in logged, secret
+    assert "no_such_table" in logged  # the error itself is logged, without its values
+    assert "q=***" in logged  # and the searches are, masked
 
 
 def test_mask() -> None:
