@@ -218,6 +218,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("imports", "stalled_minutes", _int_parser(1, 24 * 60), 2),
     Key("imports", "run_in", _choice_parser("thread", "worker"), "thread"),
     Key("retention", "months", _int_parser(1, 240), 24),  # a new centre's default
+    Key("privacy", "opt_out_key", _parse_str, "", env="REKRUTTERING_OPTOUT_KEY"),
     Key("retention", "run_at", _parse_nightly_time, time(1, 30)),
     Key("partners", "invitation_days", _int_parser(1, 90), 7),
     Key("signup", "min_fill_seconds", _int_parser(0, 600), 3),
