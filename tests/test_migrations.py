@@ -190,3 +190,26 @@ def test_a_database_from_an_earlier_0001_gets_the_released_indexes(
         db.engine.dispose()
     assert "ix_person_merged_into_id" in names
     assert "ix_person_centre_name" not in names
+
+
+def test_opt_out_numbers_become_keyed_hashes(database_url: str, tmp_path: Path) -> None:
+    """An opt-out stored as a number before the upgrade is still honoured after it."""
+    app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
+    with app.app_context():
+        upgrade(revision="0002")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO opt_out (phone, source, created_at) "
+                    "VALUES ('+4791234567', 'keyword', CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(revision="privacy_trust")
+        from rekruttering.sms.opt_out import is_opted_out
+
+        assert is_opted_out("+4791234567") and not is_opted_out("+4791234568")
+        with db.engine.connect() as conn:
+            dumped = [tuple(row) for row in conn.execute(sa.text("SELECT * FROM opt_out"))]
+        assert "91234567" not in repr(dumped)
+        db.session.remove()
+        db.engine.dispose()
