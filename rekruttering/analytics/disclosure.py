@@ -117,7 +117,7 @@ def protect(values: Mapping[Hashable, int], lines: Sequence[Line]) -> dict[Hasha
             break
         partner = _partner_for(exposed, values, lines, lines_of, state)
         if partner is not None:
-            state[partner] = Hidden.SMALL if is_small(values[partner]) else Hidden.PROTECT
+            state[partner] = Hidden.PROTECT  # shown cells are 0 or 5 and more
             continue
         # Every non-zero cell around it is hidden already: hide a zero as "<5".
         zero = _partner_for(exposed, values, lines, lines_of, state, zeros=True)
@@ -154,8 +154,8 @@ def _partner_for(
                     if state[key] is None and (values[key] > 0) != zeros:
                         is_total = key == total
                         candidates.append((is_total, values[key], str(key), key))
-                    elif key not in seen_cells:
-                        seen_cells.add(key)
+                    elif state[key] is not None and key not in seen_cells:
+                        seen_cells.add(key)  # hidden: look at its lines next
                         next_frontier.append(key)
         if candidates:
             return min(candidates)[-1]
