@@ -29,7 +29,7 @@ def _pg_dump(url: str) -> str:
     """``pg_dump`` of the test database; its major version must match the server's."""
     binary = shutil.which("pg_dump")
     if binary is None:
-        pytest.skip("pg_dump is not installed (apt-get install postgresql-client)")
+        pytest.fail("pg_dump is not installed (apt-get install postgresql-client)")
     parsed = make_url(url)
     version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True)
     client_major = int(re.search(r"(\d+)\.", version.stdout).group(1))

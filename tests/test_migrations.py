@@ -63,6 +63,9 @@ RELEASED_REVISIONS = {
         "477f84e81cb941502a889bbd64282cb3544385db0680dff9485256fb5f0a1104"
     ),
     "channel_admin.py": "b8e3c73cb3a6ac66ac65126c3bc063ddc1d198f26b0b3564064c6d605feb0b6c",
+    "privacy_trust_opt_out_hash_rate_limits.py": (
+        "491106bdb0c8a1dbbb8258fb949cd381456fc75f11137a40aef1d4fb6956787e"
+    ),
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -196,7 +199,7 @@ def test_opt_out_numbers_become_keyed_hashes(database_url: str, tmp_path: Path) 
     """An opt-out stored as a number before the upgrade is still honoured after it."""
     app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
     with app.app_context():
-        upgrade(revision="0002")
+        upgrade(revision="channel_admin")
         with db.engine.begin() as conn:
             conn.execute(
                 sa.text(

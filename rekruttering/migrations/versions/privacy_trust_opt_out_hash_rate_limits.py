@@ -7,7 +7,7 @@ honoured. Downgrading cannot give the numbers back: it empties the list (the peo
 keep ``sms_opted_out_at``, which sending checks too).
 
 Revision ID: privacy_trust
-Revises: 0001
+Revises: channel_admin
 Create Date: 2026-11-29 02:10:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import rekruttering.models.types
 
 revision = "privacy_trust"
-down_revision = "0001"
+down_revision = "channel_admin"
 branch_labels = None
 depends_on = None
 
