@@ -12,7 +12,17 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from rekruttering import access, i18n, input_boundary, navigation, security, templating, tenancy
+from rekruttering import (
+    access,
+    i18n,
+    input_boundary,
+    log_privacy,
+    navigation,
+    rate_limits,  # noqa: F401  (registers the database:// storage)
+    security,
+    templating,
+    tenancy,
+)
 from rekruttering.config import ConfigError, Settings, load_settings
 from rekruttering.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from rekruttering.features import FEATURES
@@ -47,6 +57,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     input_boundary.init_app(app)  # the bounded <int:> converter must precede every route
     logging.basicConfig(level=settings["app.log_level"])
     app.logger.setLevel(settings["app.log_level"])
+    log_privacy.install(app.logger)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -101,13 +112,15 @@ def _configure(app: Flask, settings: Settings) -> None:
         BOOTSTRAP_SERVE_LOCAL=True,
         WTF_CSRF_TIME_LIMIT=None,
         DEMO=settings.demo,
+        RATELIMIT_STORAGE_URI=settings["limits.storage_uri"],
     )
 
 
 def _engine_options(database_url: str) -> dict[str, Any]:
+    options = log_privacy.engine_options()
     if database_url.startswith("postgresql"):
-        return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
-    return {}
+        options.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return options
 
 
 @event.listens_for(Engine, "connect")

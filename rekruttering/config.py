@@ -91,6 +91,35 @@ def _parse_database_url(value: Any) -> str:
     return text
 
 
+#: Storages of the ``limits`` library that a [limits] storage_uri may name.
+LIMITS_SCHEMES = (
+    "memory",
+    "database",
+    "redis",
+    "rediss",
+    "redis+unix",
+    "redis+sentinel",
+    "redis+cluster",
+    "memcached",
+    "mongodb",
+    "mongodb+srv",
+    "valkey",
+    "valkeys",
+    "valkey+cluster",
+    "valkey+sentinel",
+)
+
+
+def _parse_limits_uri(value: Any) -> str:
+    text = _parse_str(value).strip()
+    scheme = text.split("://", 1)[0] if "://" in text else ""
+    if scheme not in LIMITS_SCHEMES:
+        raise ValueError(
+            'expected a storage URI such as "memory://", "database://" or "redis://host:6379"'
+        )
+    return text
+
+
 def _parse_url(value: Any) -> str:
     text = _parse_str(value)
     if text and not re.match(r"^https?://[^\s/]+", text):
@@ -156,6 +185,13 @@ SCHEMA: tuple[Key, ...] = (
     Key("security", "login_attempts", _int_parser(3, 100), 5),
     Key("security", "lockout_minutes", _int_parser(1, 24 * 60), 15),
     Key("security", "login_rate_limit", _parse_str, "20 per minute"),
+    Key(
+        "limits",
+        "storage_uri",
+        _parse_limits_uri,
+        "memory://",
+        env="REKRUTTERING_LIMITS_STORAGE_URI",
+    ),
     Key("funnel", "regular_attendances", _int_parser(1, 100), 3),
     Key("funnel", "regular_weeks", _int_parser(1, 104), 8),
     Key("funnel", "heard_not_asked_days", _int_parser(1, 365), 14),
@@ -182,6 +218,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("imports", "stalled_minutes", _int_parser(1, 24 * 60), 2),
     Key("imports", "run_in", _choice_parser("thread", "worker"), "thread"),
     Key("retention", "months", _int_parser(1, 240), 24),  # a new centre's default
+    Key("privacy", "opt_out_key", _parse_str, "", env="REKRUTTERING_OPTOUT_KEY"),
     Key("retention", "run_at", _parse_nightly_time, time(1, 30)),
     Key("partners", "invitation_days", _int_parser(1, 90), 7),
     Key("signup", "min_fill_seconds", _int_parser(0, 600), 3),

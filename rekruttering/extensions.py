@@ -31,4 +31,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+#: The storage comes from ``[limits] storage_uri`` (RATELIMIT_STORAGE_URI), see rate_limits.py.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

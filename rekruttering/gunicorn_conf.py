@@ -9,7 +9,26 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from gunicorn.glogging import Logger
+
+from rekruttering.log_privacy import mask
+
 wsgi_app = "rekruttering:create_app()"
+
+
+class PrivateAccessLogger(Logger):
+    """gunicorn's logger with searches and phone numbers masked in the access log
+    (the request line, the query string and the Referer)."""
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "q", "U", "f"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = mask(atoms[key])
+        return atoms
+
+
+logger_class = PrivateAccessLogger
 
 
 def post_worker_init(worker: Any) -> None:

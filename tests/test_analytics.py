@@ -13,8 +13,6 @@ from rekruttering.analytics import (
     newcombe_difference,
     probability_better,
     rate,
-    suppress,
-    suppress_grid,
     too_few_to_judge,
     wilson_interval,
 )
@@ -167,26 +165,3 @@ def test_comparison_sentence_uses_the_given_translation() -> None:
         "A", "B", compare(1, 2, 1, 2), gettext=lambda text, **kw: "NB:" + (text % kw)
     )
     assert said.startswith("NB:Too few people")
-
-
-def test_suppression_hides_small_counts_and_what_would_reveal_them() -> None:
-    """Counts 1-4 become '<5'; a lone hidden cell next to a total takes a partner with it."""
-    grid = suppress_grid([[10, 3, 12, 25], [0, 0, 7, 7], [4, 0, 0, 4], [20, 30, 40, 90]])
-    shown = [[str(cell) for cell in row] for row in grid]
-    assert shown == [
-        ["<5", "<5", "12", "25"],  # 3 is small; 10 hidden too, or 25 - 12 - 10 reveals it
-        ["0", "0", "7", "7"],  # zero singles out no one
-        ["<5", "0", "0", "<5"],  # the total is 4 itself
-        ["20", "30", "40", "90"],
-    ]
-
-
-def test_suppression_across_shared_cells_stays_consistent() -> None:
-    """Cells shared by two lines are hidden in both: nothing is recovered by subtraction."""
-    values = {"a": 3, "b": 8, "t1": 11, "c": 9, "d": 6, "t2": 15, "col": 12}
-    lines = [(["a", "b"], "t1"), (["c", "d"], "t2"), (["a", "c"], "col")]
-    cells = suppress(values, lines)
-    assert cells["a"].hidden and cells["b"].hidden  # row 1
-    assert cells["c"].hidden  # column: a hidden, so c (the only other part) goes too
-    assert cells["d"].hidden  # row 2: c hidden, so d goes too
-    assert not cells["t1"].hidden and not cells["t2"].hidden

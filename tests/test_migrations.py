@@ -64,6 +64,9 @@ RELEASED_REVISIONS = {
     ),
     "channel_admin.py": "b8e3c73cb3a6ac66ac65126c3bc063ddc1d198f26b0b3564064c6d605feb0b6c",
     "offline_checkin.py": "1bbfbd267444f0401399e693ae579348ee8d457be501730faf65982806c7d990",
+    "privacy_trust_opt_out_hash_rate_limits.py": (
+        "b32716a509e702136f4de128219eea49e5a7ebcf1333080f723fb83b3937c5ac"
+    ),
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -191,3 +194,26 @@ def test_a_database_from_an_earlier_0001_gets_the_released_indexes(
         db.engine.dispose()
     assert "ix_person_merged_into_id" in names
     assert "ix_person_centre_name" not in names
+
+
+def test_opt_out_numbers_become_keyed_hashes(database_url: str, tmp_path: Path) -> None:
+    """An opt-out stored as a number before the upgrade is still honoured after it."""
+    app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
+    with app.app_context():
+        upgrade(revision="channel_admin")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO opt_out (phone, source, created_at) "
+                    "VALUES ('+4791234567', 'keyword', CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(revision="privacy_trust")
+        from rekruttering.sms.opt_out import is_opted_out
+
+        assert is_opted_out("+4791234567") and not is_opted_out("+4791234568")
+        with db.engine.connect() as conn:
+            dumped = [tuple(row) for row in conn.execute(sa.text("SELECT * FROM opt_out"))]
+        assert "91234567" not in repr(dumped)
+        db.session.remove()
+        db.engine.dispose()

@@ -130,7 +130,11 @@ def test_the_log_holds_no_phone_numbers_or_message_texts(
     )
     client.post(
         f"/privacy/people/{pid}/erase",
-        data={"reason": "Ba om sletting, ring +47 912 34 567 eller 92345678", "confirm": "y"},
+        data={
+            "reason": "other",
+            "note": "Ba om sletting, ring +47 912 34 567 eller 92345678",
+            "confirm": "y",
+        },
     )
     events = db.session.scalars(select(AuditEvent)).all()
     actions = {e.action for e in events}

@@ -30,7 +30,13 @@ def test_erasure_removes_personal_text_and_keeps_counts(app: Any, make: Any) -> 
     admin = make.user(centre, role=UserRole.ADMIN)
     before = report_counts()
     with transaction():
-        erase_person(centre.id, holder.person.id, "Ba om sletting på telefon", admin.id)
+        erase_person(
+            centre.id,
+            holder.person.id,
+            "asked_by_phone",
+            "Amina Haugland ringte fra 912 34 567",
+            by_user_id=admin.id,
+        )
     assert report_counts() == before
     person = db.session.get(Person, holder.person.id)
     assert person.first_name == "Anonymisert" and person.last_name == ""
@@ -48,25 +54,31 @@ def test_erasure_removes_personal_text_and_keeps_counts(app: Any, make: Any) -> 
     assert (event.person_id, event.user_id, event.detail) == (
         holder.person.id,
         admin.id,
-        "Ba om sletting på telefon",
+        "asked_by_phone: [name] [name] ringte fra [number]",
     )
 
 
 def test_erasure_needs_a_reason_and_happens_once(app: Any, make: Any) -> None:
-    """No reason, a too long reason, a second erasure, another centre: refused, nothing written."""
+    """No reason, a free-text reason, "other" without a note, a too long note, a second
+    erasure, another centre: refused, nothing written."""
     mine, other = make.centre(), make.centre()
     person = make.person(mine)
-    for reason in ("", "   ", "x" * 201):
+    for reason, note, field in (
+        ("", "", "reason"),
+        ("Ba om det selv", "", "reason"),
+        ("other", "  ", "note"),
+        ("asked_in_person", "x" * 201, "note"),
+    ):
         with pytest.raises(ServiceError) as info, transaction():
-            erase_person(mine.id, person.id, reason)
-        assert info.value.field == "reason"
+            erase_person(mine.id, person.id, reason, note)
+        assert info.value.field == field
     assert db.session.get(Person, person.id).anonymised_at is None
     with pytest.raises(NotFound), transaction():
-        erase_person(mine.id, make.person(other).id, "asked")
+        erase_person(mine.id, make.person(other).id, "asked_in_person")
     with transaction():
-        erase_person(mine.id, person.id, "asked")
+        erase_person(mine.id, person.id, "other", "Flyttet, ba om sletting")
     with pytest.raises(ServiceError), transaction():
-        erase_person(mine.id, person.id, "asked again")
+        erase_person(mine.id, person.id, "asked_in_person")
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "person_erased"))
 
 
@@ -80,17 +92,21 @@ def test_erase_page_confirms_before_it_erases(client: Any, make: Any, login: Any
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Olga" in html and 'name="reason"' in html
     assert "data-confirm=" in html
-    assert client.post(url, data={"reason": "Ba om det"}).status_code == 200
+    assert 'name="note"' in html
+    assert client.post(url, data={"reason": "asked_in_person"}).status_code == 200
     assert client.post(url, data={"confirm": "y"}).status_code == 200
+    assert client.post(url, data={"reason": "Ba om det", "confirm": "y"}).status_code == 200
     assert db.session.get(Person, person.id).anonymised_at is None
-    done = client.post(url, data={"reason": "Ba om det, tlf 912 34 567", "confirm": "y"})
+    done = client.post(
+        url, data={"reason": "other", "note": "Ba om det, tlf 912 34 567", "confirm": "y"}
+    )
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(Person, person.id).first_name == "Anonymisert"
     detail = db.session.scalar(
         select(AuditEvent.detail).where(AuditEvent.action == "person_erased")
     )
-    assert "912" not in detail and detail.startswith("Ba om det")
+    assert "912" not in detail and detail.startswith("other: Ba om det")
 
 
 def test_only_admins_erase(client: Any, make: Any, login: Any) -> None:
@@ -100,5 +116,5 @@ def test_only_admins_erase(client: Any, make: Any, login: Any) -> None:
     login(make.user(centre, role=UserRole.STAFF))
     url = f"/privacy/people/{person.id}/erase"
     assert client.get(url).status_code == 403
-    assert client.post(url, data={"reason": "x", "confirm": "y"}).status_code == 403
+    assert client.post(url, data={"reason": "other", "confirm": "y"}).status_code == 403
     assert db.session.get(Person, person.id).anonymised_at is None

@@ -21,6 +21,7 @@ from rekruttering.extensions import db
 from rekruttering.models import Message, OptOut, Reminder, ReminderState, UserRole
 from rekruttering.reminders import service
 from rekruttering.reminders.dispatch import dispatch_due
+from rekruttering.sms.number_hash import hash_of
 from rekruttering.transaction import transaction
 from tests.sms_fakes import textable_person
 
@@ -116,7 +117,7 @@ def test_everyone_expected_skips_those_who_cannot_be_texted(
     make.enrolment(regular, activity, heard_at=t, asked_at=t, showed_up_at=t, regular_at=t)
     make.enrolment(declined, activity, heard_at=t, asked_at=t, declined_at=t + timedelta(days=1))
     make.enrolment(heard_only, activity, heard_at=t, stage=Stage.HEARD)
-    db.session.add(OptOut(phone=opted.phone, source="staff"))
+    db.session.add(OptOut(phone_hash=hash_of(opted.phone), source="staff"))
     db.session.commit()
     request = service.ScheduleRequest(everyone=True, session_id=world["session"].id)
     plan = service.preview(centre.id, request, "Ola", _settings(app), now=NOW)

@@ -16,6 +16,7 @@ from rekruttering.extensions import db
 from rekruttering.models import ConsentPurpose, Message, OptOut, Person, Reminder, ReminderState
 from rekruttering.privacy.consent import withdraw_consent
 from rekruttering.reminders.dispatch import claim_due, dispatch_due
+from rekruttering.sms.number_hash import hash_of
 from rekruttering.sms.provider_errors import Failure, FailureKind, classify_twilio
 from rekruttering.sms.twilio_gateway import TwilioGateway
 from tests.sms_fakes import (
@@ -103,7 +104,7 @@ def test_opted_out_after_scheduling_is_not_sent(app: Flask, make: Any) -> None:
     """A number put on the opt-out list after the reminder was scheduled gets nothing."""
     _, person, session = _setup(make)
     reminder = make.reminder(person, session, due_at=NOW)
-    db.session.add(OptOut(phone=person.phone, source="keyword"))
+    db.session.add(OptOut(phone_hash=hash_of(person.phone), source="keyword"))
     db.session.commit()
     gateway = RecordingGateway()
     dispatch_due(now=NOW, gateway=gateway)
@@ -223,7 +224,9 @@ def test_unsubscribed_at_provider_opts_out(app: Flask, make: Any) -> None:
     assert person.sms_opted_out_at is not None
     assert person.phone_not_textable_reason.startswith("Unsubscribed")
     assert (
-        db.session.scalar(sa.select(OptOut.source).where(OptOut.phone == person.phone))
+        db.session.scalar(
+            sa.select(OptOut.source).where(OptOut.phone_hash == hash_of(person.phone))
+        )
         == "provider"
     )
     assert _reload(other).state == ReminderState.CANCELLED

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
-from rekruttering.analytics import SUPPRESS_BELOW
 from rekruttering.models import ChannelKind, UserRole
 from rekruttering.reports.filters import Attribution, ReportFilter
 from rekruttering.reports.municipality import SUM, municipality_report
 from tests import report_data
+from tests.disclosure_checks import determined
+
+SUPPRESS_BELOW = 5
 
 
 @pytest.fixture
@@ -34,7 +37,10 @@ def data(app: Any, make: Any) -> dict[str, Any]:
 
 
 def _assert_nothing_can_be_worked_out(report: Any) -> None:
-    """No shown count is 1-4, and no line has exactly one hidden part next to a shown total."""
+    """No shown count is 1-4, no '<5' for 5 or more, no hidden cell follows from the sums."""
+    cells, lines = _page_cells(report)
+    assert all(c.value < SUPPRESS_BELOW for c in cells.values() if str(c) == "<5")
+    assert determined([k for k, c in cells.items() if c.hidden], lines) == []
     cells = [c for row in report.stages.values() for c in row.values()]
     cells += [c for m in report.kinds.values() for row in m.values() for c in row.values()]
     assert all(c.hidden or not 0 < c.value < SUPPRESS_BELOW for c in cells)
@@ -49,19 +55,16 @@ def _assert_nothing_can_be_worked_out(report: Any) -> None:
 
 
 def test_side_by_side_and_summed_with_small_cells_hidden(data: Any) -> None:
-    """7 and 12 people heard (19 in all); 4 and 6 showed up are hidden (4 < 5, 6 reveals 4)."""
+    """7 and 12 people heard (19 in all); 4 showed up is "<5", the 6 beside it "hidden"."""
     first, second = data["first"].centre, data["second"]
     report = municipality_report([first.id, second.id])
     assert [name for _, name in report.centres] == ["Andre senter", "Testsenter"]
     heard = report.stages["heard"]
     assert (heard[first.id].value, heard[second.id].value, heard[SUM].value) == (7, 12, 19)
-    assert not any(heard[c].hidden for c in report.columns)
     showed = report.stages["showed_up"]
-    assert showed[first.id].hidden and showed[second.id].hidden
-    assert str(showed[first.id]) == "<5"
-    assert not showed[SUM].hidden and showed[SUM].value == 10
+    assert str(showed[first.id]) == "<5" and showed[first.id].value == 4
+    assert showed[second.id].hidden and str(showed[second.id]) == "hidden"
     assert report.rates[first.id] is None  # a hidden count hides the rate
-    assert report.rates[SUM].successes == 10 and report.rates[SUM].trials == 19
     _assert_nothing_can_be_worked_out(report)
 
 
@@ -114,3 +117,99 @@ def test_staff_cannot_open_the_municipality_page(client: Any, make: Any, login: 
     """The cross-centre view is for the municipality role only."""
     login(make.user(data["first"].centre, role=UserRole.STAFF))
     assert client.get("/reports/municipality").status_code == 403
+
+
+# -- attacks from the municipality (issue 12, item 4) ------------------------------------
+
+#: People who heard, by kind of channel, in Borgen and Heggedal (March 2025): the table
+#: where the old rule said "<5" for 7 and let Borgen's 4 be worked out from the totals.
+ISSUE_TABLE = {
+    ChannelKind.WORD_OF_MOUTH: (7, 3),
+    ChannelKind.PARTNER: (4, 0),
+    ChannelKind.PRINT: (2, 6),
+    ChannelKind.OTHER: (0, 7),
+}
+
+
+@pytest.fixture
+def two_centres(app: Any, make: Any) -> tuple[Any, Any]:
+    borgen, heggedal = make.centre("Borgen"), make.centre("Heggedal")
+    for index, centre in enumerate((borgen, heggedal)):
+        activity = make.activity(centre, "Kafe")
+        for kind, counts in ISSUE_TABLE.items():
+            channel = make.channel(centre, f"Kanal {kind.value}", kind=kind)
+            for i in range(counts[index]):
+                person = make.person(centre)
+                make.enrolment(
+                    person, activity, first_channel_id=channel.id, heard_at=report_data.at(3, 1 + i)
+                )
+    return borgen, heggedal
+
+
+def _page_cells(report: Any) -> tuple[dict[Any, Any], list[Any]]:
+    """Every cell the page shows, and the sums an onlooker knows hold between them."""
+    cells: dict[Any, Any] = {}
+    lines: list[Any] = []
+    centres = [cid for cid, _ in report.centres]
+    for stage, row in report.stages.items():
+        cells.update({("stage", stage, c): row[c] for c in report.columns})
+        lines.append(([("stage", stage, c) for c in centres], ("stage", stage, SUM)))
+    for measure, kinds in report.kinds.items():
+        for kind, row in kinds.items():
+            cells.update({(measure, kind, c): row[c] for c in report.columns})
+            lines.append(([(measure, kind, c) for c in centres], (measure, kind, SUM)))
+        for c in report.columns:
+            lines.append(([(measure, k, c) for k in report.kind_order], ("stage", measure, c)))
+    return cells, lines
+
+
+@pytest.mark.parametrize("attribution", list(Attribution))
+def test_attack_municipality_works_out_a_hidden_cell(
+    two_centres: Any, attribution: Attribution
+) -> None:
+    """The municipality reads '<5' only for 1-4 and can work out no hidden cell."""
+    ids = [c.id for c in two_centres]
+    report = municipality_report(ids, ReportFilter(attribution=attribution))
+    cells, lines = _page_cells(report)
+    mislabelled = {k: c.value for k, c in cells.items() if str(c) == "<5" and c.value >= 5}
+    assert mislabelled == {}, "'<5' shown for 5 or more"
+    hidden = [k for k, c in cells.items() if c.hidden]
+    assert determined(hidden, lines) == []
+    assert all(c.hidden or not 0 < c.value < SUPPRESS_BELOW for c in cells.values())
+
+
+def test_attack_municipality_differences_two_periods_one_day_apart(
+    two_centres: Any, make: Any
+) -> None:
+    """One more person on 15 March: end=14th vs end=15th must not single them out."""
+    borgen, heggedal = two_centres
+    activity = make.activity(borgen, "Ny aktivitet")
+    make.enrolment(make.person(borgen), activity, heard_at=report_data.at(3, 15))
+    ids = [borgen.id, heggedal.id]
+
+    def shown(end: date) -> list[str]:
+        report = municipality_report(ids, ReportFilter(start=date(2025, 3, 1), end=end))
+        cells, _ = _page_cells(report)
+        return [f"{key}={cell}" for key, cell in sorted(cells.items(), key=str)]
+
+    assert shown(date(2025, 3, 14)) == shown(date(2025, 3, 15))
+
+
+def test_a_cell_hidden_in_one_attribution_is_hidden_in_the_other(two_centres: Any) -> None:
+    """The stage table is the same cells in both views, so it has the same pattern."""
+    ids = [c.id for c in two_centres]
+    first = municipality_report(ids, ReportFilter(attribution=Attribution.FIRST_HEARD))
+    ask = municipality_report(ids, ReportFilter(attribution=Attribution.ASK))
+    assert {(s, c): str(cell) for s, row in first.stages.items() for c, cell in row.items()} == {
+        (s, c): str(cell) for s, row in ask.stages.items() for c, cell in row.items()
+    }
+
+
+def test_the_page_states_the_rule(client: Any, make: Any, login: Any, two_centres: Any) -> None:
+    login(make.user(role=UserRole.MUNICIPALITY, centres=list(two_centres)))
+    response = client.get("/reports/municipality?start=2025-03-02&end=2025-03-14")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    assert "vises som «&lt;5»" in html and "hele måneder" in html
+    assert "skjult" in html
+    assert "Tall for 2025-03-01 til 2025-03-31" in html  # the period the figures are for

@@ -19,6 +19,7 @@ from rekruttering.models import Message, OptOut, Person, Reminder, ReminderState
 from rekruttering.reminders.dispatch import dispatch_due
 from rekruttering.reminders.rsvp import answers_for_session
 from rekruttering.sms.gateway import OutgoingSms, SendResult
+from rekruttering.sms.number_hash import hash_of
 from tests.sms_fakes import (
     AUTH_TOKEN,
     PUBLIC_BASE_URL,
@@ -308,7 +309,10 @@ def test_stop_words_opt_the_number_out(client: Any, make: Any, body: str) -> Non
     response = post_inbound(client, _inbound(person.phone, body))
     assert response.status_code == 200
     assert (
-        db.session.scalar(sa.select(OptOut.source).where(OptOut.phone == person.phone)) == "keyword"
+        db.session.scalar(
+            sa.select(OptOut.source).where(OptOut.phone_hash == hash_of(person.phone))
+        )
+        == "keyword"
     )
     assert _fresh(person).sms_opted_out_at is not None
     assert _fresh(pending).state == ReminderState.CANCELLED

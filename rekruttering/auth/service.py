@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from rekruttering import audit
@@ -21,6 +21,21 @@ MIN_PASSWORD_LENGTH = 10
 #: Checked against when the email is unknown, so an unknown address takes as long to
 #: refuse as a wrong password (no telling which emails have accounts by timing).
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
+
+
+def refused_message() -> str:
+    return _("Wrong email or password, or too many attempts: try again in a few minutes.")
+
+
+def _count_failure(user_id: int) -> int:
+    """Add one failed login to the user's count atomically; the new count."""
+    result = db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    )
+    return int(result.scalar_one())
 
 
 @dataclass(frozen=True)
@@ -45,7 +60,9 @@ def authenticate(
     """
     now = utcnow()
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    refused = ServiceError(_("Wrong email or password."))
+    # One answer for a wrong password, an unknown email and a locked account, so the
+    # form tells no one which emails have accounts (nor which are locked).
+    refused = ServiceError(refused_message())
     if user is None or not user.is_active_account:
         check_password_hash(_DUMMY_HASH, password)
         audit.record("login_failed", detail="unknown or inactive account", ip=ip)
@@ -53,16 +70,20 @@ def authenticate(
         raise refused
     trusted = bool(trusted_device and trusted_device(user))
     if user.locked_until and user.locked_until > now and not trusted:
+        check_password_hash(_DUMMY_HASH, password)  # as slow as any other refusal
         audit.record("login_locked", user_id=user.id, ip=ip)
         db.session.commit()
-        raise ServiceError(
-            _("Too many failed attempts. Try again in a few minutes."),
-        )
+        raise refused
     if not user.check_password(password):
-        user.failed_logins += 1
-        if user.failed_logins >= policy.attempts and not trusted:
-            user.locked_until = now + policy.lockout
-            user.failed_logins = 0
+        # Counted in the database in one statement, so failures through every worker
+        # (and at the same moment) add up: four workers do not allow four times as many.
+        failures = _count_failure(user.id)
+        if failures >= policy.attempts and not trusted:
+            db.session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(locked_until=now + policy.lockout, failed_logins=0)
+            )
         audit.record(
             "login_failed", user_id=user.id, ip=ip, detail="trusted device" if trusted else ""
         )

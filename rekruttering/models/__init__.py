@@ -11,6 +11,7 @@ from rekruttering.models.activities import (
 from rekruttering.models.centre import Centre, CentreOwned
 from rekruttering.models.centre_settings import CentreSettings
 from rekruttering.models.checkin import OfflineTap
+from rekruttering.models.limits import RateLimitCounter
 from rekruttering.models.messaging import (
     Direction,
     Message,
@@ -74,6 +75,7 @@ __all__ = [
     "PartnerKind",
     "Person",
     "PersonLink",
+    "RateLimitCounter",
     "Referral",
     "ReferralStatus",
     "Reminder",

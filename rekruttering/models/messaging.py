@@ -114,11 +114,14 @@ class MessageTemplate(CentreOwned, db.Model):
 
 
 class OptOut(db.Model):
-    """Our own list of numbers that asked not to be texted (STOPP, AVSLUTT, ...)."""
+    """Our own list of numbers that asked not to be texted (STOPP, AVSLUTT, ...).
+
+    Each number is kept as a keyed hash (sms/number_hash.py), never as the number.
+    """
 
     __tablename__ = "opt_out"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    phone_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     source: Mapped[str] = mapped_column(sa.String(20))  # keyword, staff, provider
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

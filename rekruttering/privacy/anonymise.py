@@ -10,11 +10,13 @@ Building blocks: they never commit (see transaction.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from rekruttering import audit
 from rekruttering.domain.clock import utcnow
@@ -30,7 +32,7 @@ from rekruttering.privacy.person_data import (
 )
 from rekruttering.tenancy import fetch
 
-MAX_REASON = 200
+MAX_NOTE = 200
 
 
 def anonymise_people(person_ids: Sequence[int], at: datetime | None = None) -> int:
@@ -71,30 +73,61 @@ def anonymise_people(person_ids: Sequence[int], at: datetime | None = None) -> i
     return len(ids)
 
 
+#: Why a person is erased: a choice, so the log says why without free text.
+ERASURE_REASONS = {
+    "asked_in_person": _l("They asked in person"),
+    "asked_by_phone": _l("They asked on the phone or by SMS"),
+    "asked_in_writing": _l("They asked in writing (e-mail, letter)"),
+    "asked_by_representative": _l("A parent, guardian or representative asked"),
+    "registered_by_mistake": _l("Registered by mistake"),
+    "other": _l("Other (say what in the note)"),
+}
+
+
+def scrub_person(text: str, person: Person) -> str:
+    """``text`` without the person's names and phone number (in any spacing)."""
+    words = {w for part in (person.first_name, person.last_name) for w in (part or "").split()}
+    for word in sorted((w for w in words if len(w) >= 2), key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", "[name]", text, flags=re.IGNORECASE)
+    if person.phone:
+        digits = re.sub(r"\D", "", person.phone)
+        for number in {digits, digits[2:] if digits.startswith("47") else digits}:
+            pattern = r"\+?" + r"[\s.-]?".join(re.escape(d) for d in number)
+            text = re.sub(pattern, "[number]", text)
+    return text
+
+
 def erase_person(
-    centre_id: int, person_id: int, reason: str, by_user_id: int | None = None
+    centre_id: int,
+    person_id: int,
+    reason: str,
+    note: str = "",
+    *,
+    by_user_id: int | None = None,
 ) -> Person:
     """Erasure on request: anonymise one person of ``centre_id`` and record why.
 
-    The reason is required (the log has to say why data was removed) and kept short;
-    it passes the audit log's filter, so a phone number typed into it is not stored.
+    ``reason`` is one of ``ERASURE_REASONS``; the optional ``note`` is kept short and
+    scrubbed of the person's names and phone number (and, by the audit log's filter,
+    of anything phone-like) before it is stored, so the log does not undo the erasure.
     """
     person = fetch(Person, person_id, centre_id)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ServiceError(_("Write why the person is erased."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ServiceError(
-            _("Keep the reason under %(n)d characters.", n=MAX_REASON), field="reason"
-        )
+    if reason not in ERASURE_REASONS:
+        raise ServiceError(_("Choose why the person is erased."), field="reason")
+    note = " ".join((note or "").split())
+    if len(note) > MAX_NOTE:
+        raise ServiceError(_("Keep the note under %(n)d characters.", n=MAX_NOTE), field="note")
+    if reason == "other" and not note:
+        raise ServiceError(_("Say in the note why the person is erased."), field="note")
     if person.anonymised_at is not None:
         raise ServiceError(_("This person is anonymised already."))
+    note = scrub_person(note, person)
     anonymise_people([person.id])
     audit.record(
         "person_erased",
         person_id=person.id,
         centre_id=centre_id,
         user_id=by_user_id,
-        detail=reason,
+        detail=f"{reason}: {note}" if note else reason,
     )
     return db.session.get(Person, person.id)  # type: ignore[return-value]

@@ -24,7 +24,7 @@ from wtforms.validators import (
 
 from rekruttering.date_rules import EventDate
 from rekruttering.models import ConsentMethod, ConsentPurpose
-from rekruttering.privacy.anonymise import MAX_REASON
+from rekruttering.privacy.anonymise import ERASURE_REASONS, MAX_NOTE
 
 PURPOSE_LABELS = {
     ConsentPurpose.SMS: _l("Being contacted by SMS"),
@@ -66,12 +66,17 @@ class WithdrawConsentForm(FlaskForm):
 
 
 class EraseForm(FlaskForm):
-    reason = TextAreaField(
+    reason = SelectField(
         _l("Reason"),
-        validators=[DataRequired(), Length(max=MAX_REASON)],
+        choices=[("", _l("Choose…")), *ERASURE_REASONS.items()],
+        validators=[DataRequired()],
+    )
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[Optional(), Length(max=MAX_NOTE)],
         description=_l(
-            "For example: asked in person on the phone to be deleted. "
-            "No sensitive details or phone numbers."
+            "The person's name and phone number are removed from the note before it is "
+            "stored. No sensitive details."
         ),
     )
     confirm = BooleanField(

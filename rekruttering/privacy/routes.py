@@ -204,6 +204,7 @@ def erase(person_id: int) -> str | BaseResponse:
                     tenancy.current_centre_id(),
                     person.id,
                     form.reason.data,
+                    form.note.data or "",
                     by_user_id=current_user.id,
                 )
         except ServiceError as exc:

@@ -10,6 +10,7 @@ from rekruttering.domain.phone import is_mobile
 from rekruttering.extensions import db
 from rekruttering.models import Consent, ConsentPurpose, OptOut, Person
 from rekruttering.privacy.consent import has_active_consent
+from rekruttering.sms.number_hash import current_key, number_hash
 from rekruttering.sms.opt_out import OPTED_OUT_REASON, is_opted_out
 from rekruttering.sms.provider_errors import NOT_MOBILE_REASON, _l
 
@@ -43,8 +44,14 @@ def why_not_textable(person: Person) -> str | None:
 
 def reasons_not_textable(people: Sequence[Person]) -> dict[int, str | None]:
     """``why_not_textable`` for many people in two queries (for a preview)."""
-    phones = [p.phone for p in people if p.phone]
-    opted = set(db.session.scalars(sa.select(OptOut.phone).where(OptOut.phone.in_(phones))))
+    key = current_key()
+    hashes = {p.phone: number_hash(p.phone, key) for p in people if p.phone}
+    listed = set(
+        db.session.scalars(
+            sa.select(OptOut.phone_hash).where(OptOut.phone_hash.in_(list(hashes.values())))
+        )
+    )
+    opted = {phone for phone, digest in hashes.items() if digest in listed}
     consenting = set(
         db.session.scalars(
             sa.select(Consent.person_id).where(

@@ -1,9 +1,11 @@
 """The municipality's view: the conversion report per centre, side by side and summed.
 
 Aggregates only: no names, no channel names (channels differ per centre, so they are
-compared by kind: word of mouth, partners, print ...), and no cell that would single
-out fewer than five people. Suppression covers the stage table and both channel-kind
-tables together, so a hidden number cannot be worked out from another table.
+compared by kind: word of mouth, partners, print ...), and every count goes through the
+one disclosure rule (``rekruttering.analytics.disclosure``): the period is widened to
+whole months, and the stage table and the channel-kind tables of *both* attributions are
+protected in one call, so a cell is hidden in every view of the same period or in none,
+and no hidden cell can be worked out from another table.
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from rekruttering.analytics import Cell, Rate, rate, suppress
+from rekruttering.analytics import Cell, Rate, rate
+from rekruttering.analytics.disclosure import Line, protect, whole_months
 from rekruttering.extensions import db
 from rekruttering.models import Centre, Channel, ChannelKind, Enrolment
 from rekruttering.reports.conversion import funnel_columns
-from rekruttering.reports.filters import ReportFilter, check_filter, enrolment_conditions
+from rekruttering.reports.filters import (
+    Attribution,
+    ReportFilter,
+    check_filter,
+    enrolment_conditions,
+)
 
 STAGES = ("heard", "asked", "showed_up", "regular")
 KIND_MEASURES = ("heard", "showed_up")
@@ -47,10 +55,17 @@ class MunicipalityReport:
         return [cid for cid, _ in self.centres] + [SUM]
 
 
+def municipality_filter(f: ReportFilter | None = None) -> ReportFilter:
+    """The filter the municipality's figures use: no activity (activities belong to one
+    centre), and the period widened to whole months."""
+    f = f or ReportFilter()
+    start, end = whole_months(f.start, f.end)
+    return f.but(activity_id=None, start=start, end=end)
+
+
 def municipality_report(centre_ids: list[int], f: ReportFilter | None = None) -> MunicipalityReport:
     """The report for the given centres (those where the user has the municipality role)."""
-    f = f or ReportFilter()
-    f = f.but(activity_id=None)  # activities belong to one centre
+    f = municipality_filter(f)
     centres = [
         (row.id, row.name)
         for row in db.session.execute(
@@ -71,6 +86,43 @@ def municipality_report(centre_ids: list[int], f: ReportFilter | None = None) ->
             .group_by(Enrolment.centre_id)
         )
     }
+    values: dict[Hashable, int] = {}
+    lines: list[Line] = []
+    columns = [*ids, SUM]
+    for stage in STAGES:
+        for cid in ids:
+            values[("stage", stage, cid)] = int(getattr(totals.get(cid), stage, 0) or 0)
+        values[("stage", stage, SUM)] = sum(values[("stage", stage, cid)] for cid in ids)
+        lines.append(([("stage", stage, c) for c in ids], ("stage", stage, SUM)))
+    # Both attributions' tables are protected together with the stage table, which both
+    # views show: switching the attribution never changes which stage cells are hidden.
+    kind_orders = {
+        attribution: _kind_values(ids, f.but(attribution=attribution), where, values, lines)
+        for attribution in Attribution
+    }
+    cells = protect(values, lines)
+
+    kind_order = kind_orders[f.attribution]
+    stages = {stage: {c: cells[("stage", stage, c)] for c in columns} for stage in STAGES}
+    rates = {c: _rate(stages["showed_up"][c], stages["heard"][c]) for c in columns}
+    kinds = {
+        measure: {
+            k: {c: cells[(f.attribution.value, measure, k, c)] for c in columns} for k in kind_order
+        }
+        for measure in KIND_MEASURES
+    }
+    kind_rates = {k: _rate(kinds["showed_up"][k][SUM], kinds["heard"][k][SUM]) for k in kind_order}
+    return MunicipalityReport(f, centres, stages, rates, kinds, kind_rates, kind_order)
+
+
+def _kind_values(
+    ids: list[int],
+    f: ReportFilter,
+    where: list[sa.ColumnElement[bool]],
+    values: dict[Hashable, int],
+    lines: list[Line],
+) -> list[str]:
+    """Add the channel-kind cells of ``f.attribution`` and their lines; the kinds present."""
     # Inline literal, not a bound parameter: PostgreSQL must see the same expression in
     # SELECT and GROUP BY.
     kind = sa.func.coalesce(
@@ -85,44 +137,23 @@ def municipality_report(centre_ids: list[int], f: ReportFilter | None = None) ->
             .group_by(Enrolment.centre_id, kind)
         )
     }
-
-    values: dict[Hashable, int] = {}
-    for stage in STAGES:
-        for cid in ids:
-            values[("stage", stage, cid)] = int(getattr(totals.get(cid), stage, 0) or 0)
-        values[("stage", stage, SUM)] = sum(values[("stage", stage, cid)] for cid in ids)
     kinds_present = {k for (_, k) in by_kind}
     kind_order = [k.value for k in ChannelKind if k.value in kinds_present]
     if NO_KIND in kinds_present:
         kind_order.append(NO_KIND)
+    table = f.attribution.value
     for measure in KIND_MEASURES:
         for k in kind_order:
             for cid in ids:
                 row = by_kind.get((cid, k))
-                values[("kind", measure, k, cid)] = int(getattr(row, measure, 0) or 0)
-            values[("kind", measure, k, SUM)] = sum(values[("kind", measure, k, c)] for c in ids)
-
-    columns = [*ids, SUM]
-    lines: list[tuple[list[Hashable], Hashable]] = []
-    for stage in STAGES:
-        lines.append(([("stage", stage, c) for c in ids], ("stage", stage, SUM)))
-    for measure in KIND_MEASURES:
-        for k in kind_order:
-            lines.append(([("kind", measure, k, c) for c in ids], ("kind", measure, k, SUM)))
-        for c in columns:
-            # A person may count under two kinds, so kinds sum to at least the total:
-            # treating the total as their sum hides more, never less.
-            lines.append(([("kind", measure, k, c) for k in kind_order], ("stage", measure, c)))
-    cells = suppress(values, lines)
-
-    stages = {stage: {c: cells[("stage", stage, c)] for c in columns} for stage in STAGES}
-    rates = {c: _rate(stages["showed_up"][c], stages["heard"][c]) for c in columns}
-    kinds = {
-        measure: {k: {c: cells[("kind", measure, k, c)] for c in columns} for k in kind_order}
-        for measure in KIND_MEASURES
-    }
-    kind_rates = {k: _rate(kinds["showed_up"][k][SUM], kinds["heard"][k][SUM]) for k in kind_order}
-    return MunicipalityReport(f, centres, stages, rates, kinds, kind_rates, kind_order)
+                values[(table, measure, k, cid)] = int(getattr(row, measure, 0) or 0)
+            values[(table, measure, k, SUM)] = sum(values[(table, measure, k, c)] for c in ids)
+            lines.append(([(table, measure, k, c) for c in ids], (table, measure, k, SUM)))
+        for c in [*ids, SUM]:
+            # A person may count under two kinds, so kinds sum to at least the total;
+            # the rule treats the difference as known, which protects more, never less.
+            lines.append(([(table, measure, k, c) for k in kind_order], ("stage", measure, c)))
+    return kind_order
 
 
 def _rate(successes: Cell, trials: Cell) -> Rate | None:

@@ -1,6 +1,6 @@
 """Our own list of numbers that asked not to be texted. Building blocks: never commit.
 
-The list is per phone number and shared by all centres on the installation (they send
+The list is per phone number (kept as a keyed hash, see number_hash.py) and shared by all centres on the installation (they send
 from the same number, so a STOP is about that sender). ``Person.sms_opted_out_at``
 mirrors it on each person with the number, and keeps them opted out if their number
 later changes. Sending checks both, at the moment of sending.
@@ -17,6 +17,7 @@ from rekruttering.domain.clock import utcnow
 from rekruttering.domain.phone import mask_phone
 from rekruttering.extensions import db
 from rekruttering.models import OptOut, Person, Reminder, ReminderState
+from rekruttering.sms.number_hash import hash_of
 from rekruttering.sms.provider_errors import UNSUBSCRIBED_REASON, _l
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,8 @@ OPTED_OUT_REASON = _l("Opted out of SMS")
 def is_opted_out(phone: str | None) -> bool:
     if not phone:
         return False
-    return db.session.scalar(sa.select(OptOut.id).where(OptOut.phone == phone)) is not None
+    entry = sa.select(OptOut.id).where(OptOut.phone_hash == hash_of(phone))
+    return db.session.scalar(entry) is not None
 
 
 def opt_out(phone: str, source: str, at: datetime | None = None) -> int:
@@ -39,7 +41,7 @@ def opt_out(phone: str, source: str, at: datetime | None = None) -> int:
     if not is_opted_out(phone):
         try:
             with db.session.begin_nested():  # another request may add it at the same time
-                db.session.add(OptOut(phone=phone, source=source[:20], created_at=at))
+                db.session.add(OptOut(phone_hash=hash_of(phone), source=source[:20], created_at=at))
         except sa.exc.IntegrityError:
             pass
     people = db.session.scalars(sa.select(Person).where(Person.phone == phone)).all()
@@ -69,7 +71,9 @@ def opt_in(phone: str) -> bool:
     Also clears "not textable" where the provider's unsubscribe was the reason: START
     resubscribes at the provider too. Returns True if the number was on the list.
     """
-    removed = db.session.execute(sa.delete(OptOut).where(OptOut.phone == phone)).rowcount
+    removed = db.session.execute(
+        sa.delete(OptOut).where(OptOut.phone_hash == hash_of(phone))
+    ).rowcount
     people = db.session.scalars(sa.select(Person).where(Person.phone == phone)).all()
     for person in people:
         person.sms_opted_out_at = None
