@@ -189,7 +189,9 @@ def open_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., A
     watch = PageWatch()
     errors_before = len(live_server.errors)
 
-    def open_(viewport: dict[str, int] | None = None, **options: Any) -> Any:
+    def open_(
+        viewport: dict[str, int] | None = None, page_clock: bool = False, **options: Any
+    ) -> Any:
         context = browser.new_context(
             viewport=viewport or DESKTOP,
             base_url=live_server.url,
@@ -198,8 +200,11 @@ def open_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., A
             **options,
         )
         context.set_default_timeout(15_000)
-        # The page's Date starts where the server's frozen clock is, and ticks on.
-        context.clock.install(time=utcnow())
+        if page_clock:
+            # The page's Date starts where the server's frozen clock is, and ticks on.
+            # Only where a page's script compares its own time with the server's (the
+            # offline check-in stamps taps): the fake also empties the Performance API.
+            context.clock.install(time=utcnow())
         context.expose_binding(
             "__a11yReport", lambda source, path, found: watch.add(path, list(found))
         )
