@@ -116,7 +116,7 @@ def test_a_merged_person_is_checked_in_as_the_surviving_record(door: Any) -> Non
 def test_an_erased_person_is_dropped_and_reported(door: Any) -> None:
     person = door.people[0]
     with transaction():
-        erase_person(door.centre.id, person.id, "Asked to be forgotten")
+        erase_person(door.centre.id, person.id, "asked_in_person")
     response = door.post([_tap(person), _tap(door.people[1])])
     assert _outcomes(response) == ["dropped", "checked_in"]
     dropped = response.get_json()["results"][0]
