@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from rekruttering.domain.clock import oslo_to_utc, oslo_today, start_of_oslo_day
+from rekruttering.domain.text import name_key
 
 PASSWORD = "bench-password-2026"  # noqa: S105 - synthetic data only
 MUNICIPALITY_EMAIL = "kommune@bench.test"
@@ -249,14 +250,17 @@ def generate_installation(
         w = {
             "centre": writer("centre", ("id", "name", "slug", "municipality", "created_at")),
             "partner": writer("partner", ("id", "name", "kind", "created_at")),
-            "partner_centre": writer("partner_centre", ("id", "partner_id", "centre_id")),
+            "partner_centre": writer(
+                "partner_centre", ("id", "partner_id", "centre_id", "name", "kind")
+            ),
             "user_account": writer(
                 "user_account",
                 ("id", "email", "name", "password_hash", "is_active_account", "partner_id"),
             ),
             "membership": writer("membership", ("id", "user_id", "centre_id", "role")),
             "channel": writer(
-                "channel", ("id", "centre_id", "name", "kind", "partner_id", "active")
+                "channel",
+                ("id", "centre_id", "name", "name_key", "kind", "partner_id", "active"),
             ),
             "activity": writer(
                 "activity",
@@ -382,7 +386,9 @@ def generate_installation(
             partner_ids.append(pid)
             w["partner"].add((pid, f"{name} (bench {seed})", kind, now))
             for cid in centre_ids:
-                w["partner_centre"].add((take("partner_centre"), pid, cid))
+                w["partner_centre"].add(
+                    (take("partner_centre"), pid, cid, f"{name} (bench {seed})", kind)
+                )
         staff_by_centre: dict[int, int] = {}
         for n, cid in enumerate(centre_ids, start=1):
             uid = take("user_account")
@@ -421,7 +427,7 @@ def generate_installation(
                     partner_ids[len(channels) % len(partner_ids)] if kind == "partner" else None
                 )
                 channels.append((chid, partner))
-                w["channel"].add((chid, cid, name, kind, partner, True))
+                w["channel"].add((chid, cid, name, name_key(name), kind, partner, True))
             # A big centre runs more activities: about one per 400 people, 9 to 60.
             activities: list[tuple[int, list[tuple[int, datetime]]]] = []
             for a in range(min(60, max(9, size // 400))):
