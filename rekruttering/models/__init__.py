@@ -1,6 +1,13 @@
 """The data model, one module per area. Importing this package registers every table."""
 
-from rekruttering.models.accounts import Invitation, Membership, User, UserRole
+from rekruttering.models.accounts import (
+    CENTRE_ROLES,
+    Invitation,
+    LinkPurpose,
+    Membership,
+    User,
+    UserRole,
+)
 from rekruttering.models.activities import (
     Activity,
     CancelledDate,
@@ -9,6 +16,7 @@ from rekruttering.models.activities import (
     WeeklySlot,
 )
 from rekruttering.models.centre import Centre, CentreOwned
+from rekruttering.models.mail import MailMessage
 from rekruttering.models.messaging import (
     Direction,
     Message,
@@ -41,6 +49,7 @@ from rekruttering.models.privacy import (
 )
 
 __all__ = [
+    "CENTRE_ROLES",
     "Activity",
     "ApiToken",
     "Attendance",
@@ -58,6 +67,8 @@ __all__ = [
     "Enrolment",
     "Invitation",
     "LinkKind",
+    "LinkPurpose",
+    "MailMessage",
     "Membership",
     "Message",
     "MessageTemplate",

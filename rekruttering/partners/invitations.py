@@ -7,53 +7,27 @@ over an account; a new link for the same user makes the older ones useless.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from rekruttering import audit
+from rekruttering.auth import links
 from rekruttering.auth.service import check_password_strength, create_user
 from rekruttering.domain.clock import utcnow
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
-from rekruttering.models import Invitation, Membership, User, UserRole
+from rekruttering.models import Invitation, LinkPurpose, Membership, User, UserRole
 from rekruttering.partners.organisations import centre_ids_of, partner_in_centre
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def issue_invitation(
     user: User, by_user_id: int | None, days: int, now: datetime | None = None
 ) -> str:
     """A fresh link token for ``user``; earlier unused links stop working."""
-    now = now or utcnow()
-    db.session.execute(
-        update(Invitation)
-        .where(
-            Invitation.user_id == user.id,
-            Invitation.used_at.is_(None),
-            Invitation.expires_at > now,
-        )
-        .values(expires_at=now)
-    )
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        Invitation(
-            user_id=user.id,
-            token_hash=hash_token(token),
-            expires_at=now + timedelta(days=days),
-            created_by_id=by_user_id,
-            created_at=now,
-        )
-    )
-    db.session.flush()
-    return token
+    return links.issue_link(user, LinkPurpose.INVITE, by_user_id, timedelta(days=days), now)
 
 
 def invite_partner_user(
@@ -117,13 +91,10 @@ def deactivate_partner_user(
     """The user can no longer log in; a new invitation link lets them back in."""
     user = partner_user(centre_id, partner_id, user_id)
     user.is_active_account = False
-    # Without memberships an open session of this user sees nothing either.
+    user.end_sessions()
+    # Without memberships the account sees nothing, whatever happens later.
     user.memberships.clear()
-    db.session.execute(
-        update(Invitation)
-        .where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
-        .values(expires_at=utcnow())
-    )
+    links.expire_links(user.id)
     audit.record(
         "partner_user_deactivated",
         user_id=by_user_id,
@@ -134,14 +105,9 @@ def deactivate_partner_user(
 
 
 def valid_invitation(token: str, now: datetime | None = None) -> Invitation | None:
-    """The unused, unexpired invitation for a token, or None."""
-    if not token or len(token) > 200:
-        return None
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
-    )
-    now = now or utcnow()
-    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+    """The unused, unexpired invitation (or reset link) of a partner user, or None."""
+    invitation = links.valid_link(token, (LinkPurpose.INVITE, LinkPurpose.RESET), now)
+    if invitation is None or invitation.user.partner_id is None:
         return None
     return invitation
 
@@ -161,6 +127,7 @@ def accept_invitation(
     if user.partner_id is not None:
         _restore_partner_memberships(user)
     user.set_password(password)
+    user.end_sessions()
     user.is_active_account = True
     user.failed_logins = 0
     user.locked_until = None
@@ -191,14 +158,7 @@ def partner_users(partner_id: int, now: datetime | None = None) -> list[PartnerU
     users = db.session.scalars(
         select(User).where(User.partner_id == partner_id).order_by(User.name)
     ).all()
-    latest: dict[int, Invitation] = {}
-    if users:
-        for invitation in db.session.scalars(
-            select(Invitation)
-            .where(Invitation.user_id.in_([u.id for u in users]))
-            .order_by(Invitation.created_at)
-        ):
-            latest[invitation.user_id] = invitation
+    latest = links.latest_links([u.id for u in users], LinkPurpose.INVITE)
     rows = []
     for user in users:
         invitation = latest.get(user.id)
