@@ -4,6 +4,8 @@ blueprint, CLI commands and translations; add a line here to switch one on."""
 FEATURES: tuple[str, ...] = (
     "rekruttering.auth",
     "rekruttering.main",
+    "rekruttering.mail",
+    "rekruttering.accounts",
     "rekruttering.people",
     "rekruttering.outreach",
     "rekruttering.activities",
