@@ -10,6 +10,7 @@ FEATURES: tuple[str, ...] = (
     "rekruttering.outreach",
     "rekruttering.activities",
     "rekruttering.checkin",
+    "rekruttering.devices",
     "rekruttering.imports",
     "rekruttering.privacy",
     "rekruttering.api",

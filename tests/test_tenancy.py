@@ -34,6 +34,7 @@ PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "contact_id": lambda make, c: make.contact(make.person(c), follow_up_on=date(2026, 1, 5)),
     "link_id": lambda make, c: make.person_link(c),
     "notification_id": lambda make, c: make.notification(make.person(c)),
+    "device_id": lambda make, c: make.device(c),
 }
 
 

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from rekruttering.access import STAFF, allow
+from rekruttering.access import DOOR, STAFF, allow
 from rekruttering.checkin.forms import TapForm, WalkInForm
 from rekruttering.checkin.service import (
     WalkInInput,
@@ -38,7 +39,7 @@ from rekruttering.domain.volunteer_ratio import ratio_phrase
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.funnel.service import regular_rule
-from rekruttering.models import Session
+from rekruttering.models import Session, UserRole
 from rekruttering.reminders.rsvp import answers_for_session
 from rekruttering.tenancy import current_centre_id, get_or_404, scoped
 from rekruttering.transaction import transaction
@@ -54,7 +55,7 @@ def _back(session_id: int, query: str = "", person_id: int | None = None) -> Res
 
 
 @bp.route("/checkin/")
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def index() -> str:
     """Today's sessions (and the last week's, to register attendance afterwards)."""
     today = oslo_today()
@@ -96,19 +97,21 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
         ratio_words=ratio_phrase(activity.wished_volunteer_ratio)
         if activity.wished_volunteer_ratio
         else None,
-        people_detail="people.detail" in current_app.view_functions,
+        # A door tablet sees names to tap, not the people's pages.
+        people_detail="people.detail" in current_app.view_functions
+        and g.get("role") != UserRole.DOOR,
     )
 
 
 @bp.route("/checkin/sessions/<int:session_id>", endpoint="session")
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def session_page(session_id: int) -> str:
     session = get_or_404(Session, session_id)
     return _render_session(session)
 
 
 @bp.route("/checkin/sessions/<int:session_id>/check-in", methods=["POST"])
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def tap(session_id: int) -> Response:
     session = get_or_404(Session, session_id)
     form = TapForm()
@@ -142,7 +145,7 @@ def tap(session_id: int) -> Response:
 
 
 @bp.route("/checkin/sessions/<int:session_id>/undo", methods=["POST"])
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def undo(session_id: int) -> Response:
     session = get_or_404(Session, session_id)
     form = TapForm()
@@ -159,7 +162,7 @@ def undo(session_id: int) -> Response:
 
 
 @bp.route("/checkin/sessions/<int:session_id>/walk-in", methods=["GET", "POST"])
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def walk_in_view(session_id: int) -> str | Response:
     session = get_or_404(Session, session_id)
     form = WalkInForm()
