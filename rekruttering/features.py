@@ -6,6 +6,7 @@ FEATURES: tuple[str, ...] = (
     "rekruttering.main",
     "rekruttering.mail",
     "rekruttering.accounts",
+    "rekruttering.installation",
     "rekruttering.people",
     "rekruttering.outreach",
     "rekruttering.activities",

@@ -110,3 +110,11 @@ def log_out(user: User) -> None:
     """Logout ends every copy of the session (and the user's other sessions)."""
     user.end_sessions()
     audit.record("logout", user_id=user.id)
+
+
+def create_installation_admin(email: str, name: str, password: str) -> User:
+    """Whoever runs the server: above the centres, with no membership."""
+    user = create_user(email, name, password, {})
+    user.is_installation_admin = True
+    audit.record("installation_admin_created", user_id=user.id)
+    return user

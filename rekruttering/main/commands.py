@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from rekruttering.extensions import db
-from rekruttering.models import Centre
+from rekruttering.centres.service import create_centre as create_centre_service
+from rekruttering.errors import ServiceError
+from rekruttering.transaction import transaction
 
 
 @click.command("create-centre")
@@ -16,9 +16,10 @@ from rekruttering.models import Centre
 @click.option("--municipality", default="")
 @with_appcontext
 def create_centre(name: str, slug: str, municipality: str) -> None:
-    """Add a centre to the installation."""
-    if db.session.scalar(select(Centre.id).where(Centre.slug == slug)):
-        raise click.ClickException(f"a centre with slug {slug!r} exists already")
-    db.session.add(Centre(name=name, slug=slug, municipality=municipality))
-    db.session.commit()
+    """Add a centre to the installation (with its starter channels)."""
+    try:
+        with transaction():
+            create_centre_service(name, slug, municipality)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from None
     click.echo(f"Created centre {slug}.")

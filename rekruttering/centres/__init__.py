@@ -1,0 +1,1 @@
+"""Centres: making one (the CLI today, the installation admin's page as well)."""
