@@ -231,3 +231,30 @@ def test_mail_page_shows_the_centres_mail_to_its_admin_only(app: Flask, make: An
     page = admin_client.get("/mail").get_data(as_text=True)
     assert "mine@example.test" in page and "theirs@example.test" not in page
     assert _client(app, make.user(mine)).get("/mail").status_code == 403
+
+
+def test_an_admin_cannot_see_or_touch_another_centres_staff(app: Flask, make: Any) -> None:
+    mine, other = make.centre(), make.centre()
+    admin = make.user(mine, role=UserRole.ADMIN)
+    theirs = make.user(other, name="Fremmed Person")
+    client = _client(app, admin)
+    assert "Fremmed Person" not in client.get("/users").get_data(as_text=True)
+    for action in ("role", "deactivate", "reactivate", "password-link", "new-invitation"):
+        response = client.post(f"/users/{theirs.id}/{action}", data={"role": "admin"})
+        assert response.status_code == 404, action
+    db.session.expire_all()
+    assert theirs.is_active_account and theirs.role_in(other.id) == UserRole.STAFF
+
+
+def test_partners_and_the_municipality_see_no_staff_pages(app: Flask, make: Any) -> None:
+    centre = make.centre()
+    partner = make.partner(centres=[centre])
+    for user in (
+        make.user(centre, role=UserRole.PARTNER, partner=partner),
+        make.user(centre, role=UserRole.MUNICIPALITY),
+    ):
+        client = _client(app, user)
+        assert client.get("/users").status_code == 403
+        assert client.get("/devices").status_code == 403
+        assert client.get("/mail").status_code == 403
+        assert client.get("/account").status_code == 200  # their own account only

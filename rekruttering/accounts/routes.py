@@ -67,8 +67,10 @@ def _account_page(
 @bp.route("/account", methods=["GET", "POST"])
 @allow(*PEOPLE)
 def account() -> str | Response:
+    if request.method == "GET":
+        return _account_page()
     form = ProfileForm()
-    if request.method == "POST" and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             with transaction():
                 own.update_profile(current_user, form.name.data, form.locale.data)
@@ -78,8 +80,7 @@ def account() -> str | Response:
             session["lang"] = form.locale.data
             flash(_("Saved."), "success")
             return redirect(url_for("accounts.account"))
-        return _account_page(profile=form)
-    return _account_page()
+    return _account_page(profile=form)
 
 
 @bp.route("/account/password", methods=["POST"])
