@@ -59,6 +59,7 @@ RELEASED_REVISIONS = {
     "0002_reconcile_initial_indexes.py": (
         "d7e87c8d0426682e0f69dddacebbebb2f65758851a70d54d0c5eb85a4f823262"
     ),
+    "staff_accounts.py": "4b6db05ad57060cad6dd078c6eb8219b42d0237577d275416ac26a88fd634b4b",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -176,7 +177,9 @@ def test_a_database_from_an_earlier_0001_gets_the_released_indexes(
             # What an earlier copy of 0001 left: the old name index, no merged_into_id index.
             conn.execute(sa.text("DROP INDEX ix_person_merged_into_id"))
             conn.execute(
-                sa.text("CREATE INDEX ix_person_centre_name ON person (centre_id, last_name, first_name)")
+                sa.text(
+                    "CREATE INDEX ix_person_centre_name ON person (centre_id, last_name, first_name)"
+                )
             )
         upgrade(revision="0002")
         with db.engine.connect() as conn:
