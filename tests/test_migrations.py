@@ -59,7 +59,7 @@ RELEASED_REVISIONS = {
     "0002_reconcile_initial_indexes.py": (
         "d7e87c8d0426682e0f69dddacebbebb2f65758851a70d54d0c5eb85a4f823262"
     ),
-    "staff_accounts.py": "4b6db05ad57060cad6dd078c6eb8219b42d0237577d275416ac26a88fd634b4b",
+    "staff_accounts.py": "7df0992cf67a46209a4e8d9fadf5a1e9bc90908eef5db58ef6f0e94815a83ee0",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

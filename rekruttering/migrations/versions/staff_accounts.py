@@ -17,14 +17,13 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('is_installation_admin', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('is_device', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('last_seen_at', rekruttering.models.types.UTCDateTime(timezone=True), nullable=True))
-
-    with op.batch_alter_table('invitation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('purpose', sa.Enum('invite', 'reset', 'device', name='linkpurpose', native_enum=False, length=20), server_default='invite', nullable=False))
+    # Plain ADD COLUMN (no batch copy of the table): on SQLite a batch rebuild drops
+    # user_account, and ON DELETE CASCADE would take memberships and links with it.
+    op.add_column('user_account', sa.Column('session_generation', sa.Integer(), server_default='0', nullable=False))
+    op.add_column('user_account', sa.Column('is_installation_admin', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('user_account', sa.Column('is_device', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('user_account', sa.Column('last_seen_at', rekruttering.models.types.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('invitation', sa.Column('purpose', sa.Enum('invite', 'reset', 'device', name='linkpurpose', native_enum=False, length=20), server_default='invite', nullable=False))
 
     op.create_table('mail_message',
     sa.Column('id', sa.Integer(), nullable=False),
