@@ -1,4 +1,5 @@
-"""Hourly: delete uploaded import files (and their records) older than 24 hours."""
+"""Imports: run queued checks and imports (``imports.run_in = "worker"``) every few
+seconds; hourly, delete uploaded files (and their records) older than 24 hours."""
 
 from __future__ import annotations
 
@@ -12,6 +13,21 @@ from rekruttering.imports.storage import purge_expired
 log = logging.getLogger(__name__)
 
 JOB_ID = "imports-cleanup"
+RUN_JOB_ID = "imports.run"
+
+
+def run_queued_imports(app: Flask) -> int:
+    from rekruttering.imports.runner import run_queued
+
+    try:
+        return run_queued(app)
+    except Exception:  # noqa: BLE001 - keep ticking; the page shows a stalled job
+        log.exception("imports: running queued jobs failed")
+        return 0
+
+
+def every_few_seconds(settings: Any) -> dict[str, Any]:
+    return {"trigger": "interval", "seconds": 3}
 
 
 def purge_uploads(app: Flask) -> int:

@@ -33,4 +33,5 @@ JOBS: list[Job] = [
     Job("retention", retention.run_retention, retention.nightly_trigger),
     Job(sessions.JOB_ID, sessions.generate_sessions_job, sessions.nightly_trigger),
     Job(imports.JOB_ID, imports.purge_uploads, imports.hourly_trigger),
+    Job(imports.RUN_JOB_ID, imports.run_queued_imports, imports.every_few_seconds),
 ]

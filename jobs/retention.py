@@ -1,4 +1,5 @@
-"""The nightly retention job: anonymise people with no activity for retention.months.
+"""The nightly retention job: anonymise people with no activity for their centre's
+retention period (the centre settings page; retention.months is a new centre's default).
 
 Runs at ``retention.run_at`` Europe/Oslo (default 01:30, outside the 02:00-03:00 hour
 that happens twice or not at all when summer time starts or ends). Several workers
@@ -13,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.privacy.retention import anonymise_due
+from rekruttering.privacy.retention import anonymise_due_everywhere
 from rekruttering.transaction import transaction
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,9 @@ log = logging.getLogger(__name__)
 def run_retention(app: Flask) -> int:
     """Anonymise everyone due now; returns how many (ids go to the audit log, not here)."""
     with app.app_context():
-        months = app.extensions["rekruttering.settings"]["retention.months"]
         with transaction():
-            done = anonymise_due(utcnow(), months)
-        log.info("retention: anonymised %d people (no activity for %d months)", len(done), months)
+            done = anonymise_due_everywhere(utcnow())
+        log.info("retention: anonymised %d people", len(done))
         return len(done)
 
 

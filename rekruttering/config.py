@@ -98,6 +98,34 @@ def _parse_url(value: Any) -> str:
     return text.rstrip("/")
 
 
+def _parse_inbound_centres(value: Any) -> dict[str, str]:
+    """Receiving number (E.164) or Twilio Messaging Service SID (MG...) -> centre slug."""
+    from rekruttering.domain.phone import try_normalise_phone  # pure, no Flask
+
+    if not isinstance(value, Mapping):
+        raise ValueError('expected a table such as { "+4722334400" = "borgen" }')
+    result: dict[str, str] = {}
+    for raw, slug in value.items():
+        if not isinstance(raw, str) or not isinstance(slug, str) or not slug.strip():
+            raise ValueError("expected numbers or messaging service SIDs mapped to centre slugs")
+        key = raw.strip()
+        if not key.startswith("MG"):
+            number = try_normalise_phone(key)
+            if number is None:
+                raise ValueError(f"{raw!r} is neither a phone number nor a messaging service SID")
+            key = number
+        result[key] = slug.strip()
+    return result
+
+
+def _parse_languages(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError('expected a list of language codes such as ["nb", "en"]')
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: where it lives, how it is parsed, its default, its environment name."""
@@ -139,14 +167,21 @@ SCHEMA: tuple[Key, ...] = (
     Key("sms", "dispatch_batch_size", _int_parser(1, 10000), 100),
     Key("sms", "max_attempts", _int_parser(1, 20), 5),
     Key("sms", "retry_base_seconds", _int_parser(1, 3600), 60),
+    Key("sms", "claim_lease_seconds", _int_parser(1, 24 * 3600), 300),
     Key("sms", "claim_timeout_minutes", _int_parser(1, 24 * 60), 10),
     Key("sms", "segment_price_ore", _int_parser(0, 10000), 80),
     Key("sms", "max_segments", _int_parser(1, 10), 3),
+    Key("sms", "inbound_centres", _parse_inbound_centres, {}),
     Key("twilio", "account_sid", _parse_str, "", env="TWILIO_ACCOUNT_SID"),
     Key("twilio", "auth_token", _parse_str, "", env="TWILIO_AUTH_TOKEN"),
     Key("twilio", "from_number", _parse_str, "", env="TWILIO_FROM_NUMBER"),
     Key("twilio", "messaging_service_sid", _parse_str, "", env="TWILIO_MESSAGING_SERVICE_SID"),
-    Key("retention", "months", _int_parser(1, 240), 24),
+    Key("imports", "max_rows", _int_parser(1, 1_000_000), 50_000),
+    Key("imports", "max_unpacked_mb", _int_parser(1, 2000), 100),
+    Key("imports", "max_shared_strings_mb", _int_parser(1, 500), 16),
+    Key("imports", "stalled_minutes", _int_parser(1, 24 * 60), 2),
+    Key("imports", "run_in", _choice_parser("thread", "worker"), "thread"),
+    Key("retention", "months", _int_parser(1, 240), 24),  # a new centre's default
     Key("retention", "run_at", _parse_nightly_time, time(1, 30)),
     Key("partners", "invitation_days", _int_parser(1, 90), 7),
     Key("accounts", "invitation_days", _int_parser(1, 90), 7),
@@ -164,6 +199,10 @@ SCHEMA: tuple[Key, ...] = (
     Key("signup", "min_fill_seconds", _int_parser(0, 600), 3),
     Key("signup", "max_form_age_hours", _int_parser(1, 24 * 30), 24),
     Key("signup", "rate_limit", _parse_str, "5 per minute; 30 per hour"),
+    # Defaults for a new centre; each centre changes its own on its settings page.
+    Key("centre_defaults", "reminder_days_before", _int_parser(0, 14), 1),
+    Key("centre_defaults", "reminder_time", _parse_time, time(18, 0)),
+    Key("centre_defaults", "reminder_languages", _parse_languages, ("nb", "en", "uk", "pl")),
 )
 
 KEYS: dict[str, Key] = {key.dotted: key for key in SCHEMA}

@@ -21,4 +21,6 @@ FEATURES: tuple[str, ...] = (
     "rekruttering.partners",
     "rekruttering.signup",
     "rekruttering.reports",
+    "rekruttering.channels",
+    "rekruttering.centre_settings",
 )

@@ -59,7 +59,10 @@ CRITICAL_INSTANTS = [
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """``@pytest.mark.time_sensitive`` runs a test once per instant in CRITICAL_INSTANTS."""
-    if metafunc.definition.get_closest_marker("time_sensitive") and "clock" in metafunc.fixturenames:
+    if (
+        metafunc.definition.get_closest_marker("time_sensitive")
+        and "clock" in metafunc.fixturenames
+    ):
         metafunc.parametrize(
             "clock",
             CRITICAL_INSTANTS,
@@ -98,8 +101,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """With REKRUTTERING_NO_SKIPS=1 (CI sets it) a skipped test fails the run."""
     outcome = yield
     report = outcome.get_result()
-    if os.environ.get("REKRUTTERING_NO_SKIPS") == "1" and report.skipped and not hasattr(
-        report, "wasxfail"
+    if (
+        os.environ.get("REKRUTTERING_NO_SKIPS") == "1"
+        and report.skipped
+        and not hasattr(report, "wasxfail")
     ):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, where nothing may be skipped: {report.longrepr}"

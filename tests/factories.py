@@ -68,7 +68,9 @@ def partner(centres: list[Centre] | None = None, **kw: Any) -> Partner:
     db.session.add(obj)
     db.session.flush()
     for c in centres or []:
-        db.session.add(PartnerCentre(partner_id=obj.id, centre_id=c.id))
+        db.session.add(
+            PartnerCentre(partner_id=obj.id, centre_id=c.id, name=obj.name, kind=obj.kind)
+        )
     db.session.commit()
     return obj
 
@@ -308,6 +310,21 @@ def referral(centre: Centre, partner: Partner | None = None, **kw: Any) -> Any:
         partner_id=partner.id,
         person_id=who.id,
         name_given=kw.pop("name_given", who.display_name),
+        **kw,
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def link_request(centre: Centre, **kw: Any) -> Any:
+    """A centre's waiting request asking a partner to work with it."""
+    from rekruttering.models import PartnerLinkRequest
+
+    obj = PartnerLinkRequest(
+        centre_id=centre.id,
+        email=kw.pop("email", f"kontakt{_n()}@partner.test"),
+        name=kw.pop("name", fake.company()),
         **kw,
     )
     db.session.add(obj)

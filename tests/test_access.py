@@ -135,3 +135,51 @@ EXPECTED_AUDIENCES: dict[str, set[str]] = {
 def test_account_routes_have_their_audience(app: Flask, endpoint: str) -> None:
     """Staff cannot manage accounts; partners and the municipality see only their own account."""
     assert set(audience_of(app, endpoint)) == EXPECTED_AUDIENCES[endpoint]
+
+
+#: The administration pages (issue 11): (method, url) -> the roles that get through.
+#: The channels list is read-only for staff; everything that changes channels, and the
+#: centre settings, is the admin's; partners and the municipality see none of it.
+ADMINISTRATION_ROUTES: list[tuple[str, str, set[UserRole]]] = [
+    ("GET", "/channels/", {UserRole.ADMIN, UserRole.STAFF}),
+    ("GET", "/channels/new", {UserRole.ADMIN}),
+    ("POST", "/channels/new", {UserRole.ADMIN}),
+    ("GET", "/channels/{channel}/edit", {UserRole.ADMIN}),
+    ("POST", "/channels/{channel}/edit", {UserRole.ADMIN}),
+    ("GET", "/channels/{channel}/retire", {UserRole.ADMIN}),
+    ("POST", "/channels/{channel}/retire", {UserRole.ADMIN}),
+    ("POST", "/channels/{channel}/reinstate", {UserRole.ADMIN}),
+    ("GET", "/channels/{channel}/merge", {UserRole.ADMIN}),
+    ("POST", "/channels/{channel}/merge", {UserRole.ADMIN}),
+    ("GET", "/centre-settings", {UserRole.ADMIN}),
+    ("POST", "/centre-settings", {UserRole.ADMIN}),
+]
+
+
+@pytest.mark.parametrize(
+    "role", [UserRole.ADMIN, UserRole.STAFF, UserRole.PARTNER, UserRole.MUNICIPALITY]
+)
+def test_administration_pages_by_role(app: Flask, make: Any, role: UserRole) -> None:
+    """Each role reaches exactly the administration pages listed for it (else 403)."""
+    centre = make.centre()
+    channel = make.channel(centre)
+    partner = make.partner(centres=[centre]) if role == UserRole.PARTNER else None
+    user = make.user(centre, role=role, partner=partner)
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": make.PASSWORD})
+    for method, url, allowed in ADMINISTRATION_ROUTES:
+        # An empty POST: the form is refused (200) or the action done (302), never a 500.
+        response = client.open(url.format(channel=channel.id), method=method)
+        expected = {200, 302} if role in allowed else {403}
+        assert response.status_code in expected, (role, method, url, response.status_code)
+
+
+def test_administration_routes_are_all_listed(app: Flask) -> None:
+    """A new route in these blueprints gets a row above."""
+    listed = {(m, u.replace("{channel}", "<int:channel_id>")) for m, u, _ in ADMINISTRATION_ROUTES}
+    found = {
+        (method, rule.rule)
+        for rule, method in _routes(app)
+        if rule.endpoint.split(".")[0] in ("channels", "centre_settings")
+    }
+    assert found == listed

@@ -25,6 +25,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from rekruttering.models import UserRole
+
 MAX_EXAMPLES = 30
 
 CHECKS = [
@@ -36,13 +38,14 @@ CHECKS = [
 
 
 def _data(make: Any) -> tuple[str, dict[str, int]]:
-    """A centre with people, an activity and sessions: a staff token, and real ids."""
+    """A centre with people, an activity and sessions: an admin's token (so adding a
+    channel is tried too, not only refused), and real ids."""
     centre = make.centre()
     people = [make.person(centre, first_name=f"Person{n}") for n in range(3)]
     activity = make.activity(centre, name="Språkkafe")
     make.session(activity, datetime(2026, 3, 5, 10, tzinfo=UTC))
     ids = {"person_id": people[0].id, "activity_id": activity.id}
-    return make.api_token(centre).plain, ids
+    return make.api_token(centre, make.user(centre, role=UserRole.ADMIN)).plain, ids
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
@@ -51,7 +54,7 @@ def test_api_fuzz_finds_no_server_error(app: Flask, make: Any, mode: GenerationM
     token, ids = _data(make)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 8
     headers = {"Authorization": f"Bearer {token}"}
     checks = CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
     strategies = []

@@ -247,6 +247,16 @@ def _upload(client: Any, content: bytes, name: str = "people.csv") -> str:
     return location.split("/")[-2]
 
 
+def _checked(client: Any, token: str) -> str:
+    """Open the check page: it starts the check in the background; wait; the result."""
+    first = client.get(f"/import/{token}/preview")
+    assert first.status_code == 302
+    runner.wait(token)
+    page = client.get(f"/import/{token}/preview")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
 def _mapping_form(mapping: list[Field | None]) -> dict[str, str]:
     return {f"col_{i}": (f.value if f else "") for i, f in enumerate(mapping)}
 
@@ -265,10 +275,10 @@ def test_the_whole_journey_through_the_pages(
     )
     response = client.post(f"/import/{token}/columns", data=_mapping_form(MAPPING))
     assert response.headers["Location"].endswith(f"/import/{token}/preview")
-    page = client.get(f"/import/{token}/preview").get_data(as_text=True)
+    page = _checked(client, token)
     assert f'action="/import/{token}/confirm"' in page
     assert _count(Person) == 0
-    started = client.post(f"/import/{token}/confirm")
+    started = client.post(f"/import/{token}/confirm", data={"mode": "all"})
     assert started.headers["Location"].endswith(f"/import/{token}")
     runner.wait(token)
     db.session.expire_all()
@@ -277,7 +287,7 @@ def test_the_whole_journey_through_the_pages(
     assert "Refresh" not in status.headers
     assert not storage.data_path(token).exists()
     # Sent twice: the second confirm starts nothing.
-    client.post(f"/import/{token}/confirm")
+    client.post(f"/import/{token}/confirm", data={"mode": "all"})
     runner.wait(token)
     assert _count(Person) == 3
 
@@ -285,20 +295,20 @@ def test_the_whole_journey_through_the_pages(
 def test_broken_file_cannot_be_confirmed_and_writes_nothing(
     client: Any, make: Any, login: Any, centre: Any, import_dir: Path
 ) -> None:
-    """With problems the preview lists them and offers no import; forcing it anyway
-    fails in the background and leaves the database as it was."""
+    """With problems the preview lists them and offers no all-or-nothing import;
+    forcing it anyway is refused and leaves the database as it was."""
     _staff(make, login, centre)
     token = _upload(client, (HEADER + GOOD_ROWS + "Zara;12;;;;;;;\n").encode())
     client.post(f"/import/{token}/columns", data=_mapping_form(MAPPING))
-    page = client.get(f"/import/{token}/preview").get_data(as_text=True)
-    assert f'action="/import/{token}/confirm"' not in page
+    page = _checked(client, token)
+    assert 'name="mode" value="all"' not in page
     assert "12" in page and ">5<" in page  # row 5 is named
-    client.post(f"/import/{token}/confirm")
+    refused = client.post(f"/import/{token}/confirm", data={"mode": "all"})
+    assert refused.headers["Location"].endswith(f"/import/{token}/preview")
     runner.wait(token)
     db.session.expire_all()
     assert _count(Person) == 0
-    status = client.get(f"/import/{token}").get_data(as_text=True)
-    assert "alert-danger" in status
+    assert storage.load(token)["state"] == "checked"
 
 
 def test_xlsx_upload_and_bad_uploads(
@@ -366,8 +376,9 @@ def test_running_import_page_refreshes_itself(
     assert response.headers["Refresh"] == "2"
     assert '<progress id="import-progress"' in response.get_data(as_text=True)
     record = storage.load(token)
+    assert not runner.stalled(record, minutes=2)
     record["updated_at"] = (utcnow() - timedelta(hours=1)).isoformat()
-    assert runner.stalled(record)
+    assert runner.stalled(record, minutes=2)
 
 
 def test_uploads_older_than_a_day_are_deleted(app: Any, import_dir: Path) -> None:

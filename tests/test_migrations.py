@@ -59,7 +59,11 @@ RELEASED_REVISIONS = {
     "0002_reconcile_initial_indexes.py": (
         "d7e87c8d0426682e0f69dddacebbebb2f65758851a70d54d0c5eb85a4f823262"
     ),
-    "staff_accounts.py": "7df0992cf67a46209a4e8d9fadf5a1e9bc90908eef5db58ef6f0e94815a83ee0",
+    "partner_trust_centre_links.py": (
+        "477f84e81cb941502a889bbd64282cb3544385db0680dff9485256fb5f0a1104"
+    ),
+    "channel_admin.py": "b8e3c73cb3a6ac66ac65126c3bc063ddc1d198f26b0b3564064c6d605feb0b6c",
+    "staff_accounts.py": "e9d69842aa15a4269cd406535c44618e8eca47bb06db0c545dfbfc69ed660e35",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

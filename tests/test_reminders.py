@@ -270,9 +270,7 @@ def _english(client: Any) -> None:
 
 
 def _soon() -> datetime:
-    return (utcnow() + timedelta(days=3)).replace(
-        hour=10, minute=0, second=0, microsecond=0
-    )
+    return (utcnow() + timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
 
 
 def test_schedule_page_previews_then_schedules(client: Any, make: Any, login: Any) -> None:
@@ -379,9 +377,7 @@ def test_list_detail_cancel_and_decide_pages(client: Any, make: Any, login: Any)
 
 
 @pytest.mark.time_sensitive
-def test_outbox_and_person_messages_pages(
-    client: Any, make: Any, login: Any, clock: Any
-) -> None:
+def test_outbox_and_person_messages_pages(client: Any, make: Any, login: Any, clock: Any) -> None:
     """The outbox shows stored-not-sent texts; the person's page shows their messages
     and lets staff opt them out and back in."""
     # Mid-morning in Oslo, outside the quiet hours, whatever instant the suite runs at.

@@ -243,21 +243,7 @@ def test_unexpected_gateway_error_leaves_it_uncertain_and_never_resends(
     assert len(gateway.sent) == 1
 
 
-@pytest.mark.settings(**{"sms.claim_timeout_minutes": 10})
-def test_crash_between_claim_and_answer_becomes_uncertain(app: Flask, make: Any) -> None:
-    """A reminder left 'sending' by a dead worker turns uncertain after the timeout,
-    and is never sent again by itself."""
-    _, person, session = _setup(make)
-    reminder = make.reminder(person, session, due_at=NOW)
-    assert claim_due(NOW, 10, "dead-worker") == [reminder.id]  # ... and the worker dies
-    gateway = RecordingGateway()
-    assert dispatch_due(now=NOW + timedelta(minutes=5), gateway=gateway).timed_out == 0
-    assert _reload(reminder).state == ReminderState.SENDING
-    report = dispatch_due(now=NOW + timedelta(minutes=11), gateway=gateway)
-    assert report.timed_out == 1
-    assert _reload(reminder).state == ReminderState.UNCERTAIN
-    dispatch_due(now=NOW + timedelta(hours=2), gateway=gateway)
-    assert gateway.sent == []
+# A worker that dies between claim and answer: see tests/test_dispatch_safeguards.py.
 
 
 def test_rejected_by_provider_fails_without_marking_the_person(app: Flask, make: Any) -> None:

@@ -219,11 +219,13 @@ def test_every_extra_language_has_every_label() -> None:
 
 
 def test_a_known_phone_attaches_the_sign_up(app: Flask, poster: Source, make: Any) -> None:
-    """A phone already in the centre: the sign-up is logged on that person, not a copy."""
+    """A phone already in the centre: the sign-up is held on a new record for staff to
+    merge; the known person is not touched (issue 12)."""
     known = make.person(_centre(poster), phone="+4791234567")
     assert _post(_client(app), app, poster).status_code == 302
-    assert db.session.scalar(sa.select(sa.func.count(Person.id))) == 1
-    assert db.session.scalar(sa.select(Contact)).person_id == known.id
+    assert db.session.scalar(sa.select(sa.func.count(Person.id))) == 2
+    held = db.session.get(Person, db.session.scalar(sa.select(Contact)).person_id)
+    assert held.id != known.id and held.held_match_id == known.id
 
 
 def _centre(source: Source) -> Any:

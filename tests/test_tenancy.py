@@ -20,6 +20,7 @@ from rekruttering.models import UserRole
 PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "person_id": lambda make, c: make.person(c),
     "activity_id": lambda make, c: make.activity(c),
+    "channel_id": lambda make, c: make.channel(c),
     "session_id": lambda make, c: make.session(
         make.activity(c), datetime(2026, 1, 8, 10, tzinfo=UTC)
     ),
@@ -27,6 +28,7 @@ PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "partner_id": lambda make, c: make.partner(centres=[c]),
     "user_id": lambda make, c: make.partner_user(c),
     "referral_id": lambda make, c: make.referral(c),
+    "request_id": lambda make, c: make.link_request(c),
     "source_id": lambda make, c: make.source(c),
     "reminder_id": lambda make, c: make.reminder(make.person(c)),
     "message_id": lambda make, c: make.message(make.person(c)),
@@ -95,3 +97,29 @@ def test_user_with_two_centres_can_switch(app: Flask, make: Any) -> None:
     assert 'class="navbar-brand" href="/">Beta senter</a>' in html
     other = make.centre("Gamma senter")
     assert client.post("/centre", data={"centre_id": other.id}).status_code == 404
+
+
+def test_another_centres_admin_cannot_see_or_touch_its_channels(app: Flask, make: Any) -> None:
+    """Channels of another centre: 404 on every page (a merged one too), absent from the
+    API's list, and refused as the target of a merge."""
+    from rekruttering.channels.service import merge_channels
+    from rekruttering.transaction import transaction
+
+    mine, other = make.centre(), make.centre()
+    theirs = make.channel(other, "Facebook")
+    typo = make.channel(other, "Facebok")
+    with transaction():
+        merge_channels(other.id, typo.id, theirs.id)
+    admin = make.user(mine, role=UserRole.ADMIN)
+    own = make.channel(mine, "Plakat")
+    client = app.test_client()
+    client.post("/login", data={"email": admin.email, "password": make.PASSWORD})
+    for channel in (theirs, typo):
+        for action in ("edit", "retire", "merge"):
+            assert client.get(f"/channels/{channel.id}/{action}").status_code == 404
+        assert client.post(f"/channels/{channel.id}/reinstate").status_code == 404
+    response = client.post(f"/channels/{own.id}/merge", data={"into": theirs.id, "confirm": "1"})
+    assert response.status_code == 200  # refused with a message; nothing moved
+    token = make.api_token(mine, admin)
+    listed = client.get("/api/v1/channels", headers={"Authorization": f"Bearer {token.plain}"})
+    assert [c["name"] for c in listed.json["items"]] == ["Plakat"]

@@ -36,6 +36,7 @@ from rekruttering.activities.service import (
 )
 from rekruttering.activities.sessions import generate_sessions
 from rekruttering.activities.signups import cancel_signup, sign_up
+from rekruttering.centre_settings.service import settings_of
 from rekruttering.checkin.forms import NewPersonForm
 from rekruttering.checkin.service import find_other_people
 from rekruttering.config import current_settings
@@ -205,6 +206,11 @@ def _save_activity(form: ActivityForm, activity: Activity | None) -> Response | 
 @allow(*STAFF)
 def create() -> str | Response:
     form = ActivityForm()
+    if request.method == "GET":
+        # The centre's reminder default (its settings page) for a new activity.
+        defaults = settings_of(current_centre_id())
+        form.reminder_days_before.data = defaults.reminder_days_before
+        form.reminder_time.data = defaults.reminder_time
     if request.method == "POST":
         done = _save_activity(form, None)
         if done is not None:

@@ -12,6 +12,7 @@ from copy import deepcopy
 from typing import Any
 
 from rekruttering.domain.funnel import Outcome, Role, Stage
+from rekruttering.models.outreach import ChannelKind
 
 BASE_PATH = "/api/v1"
 MAX_ID = 2**31 - 1
@@ -232,6 +233,45 @@ SCHEMAS: dict[str, Any] = {
             "cancelled": {"type": "boolean"},
         },
     },
+    "Channel": {
+        "type": "object",
+        "required": ["id", "name", "kind", "active"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "kind": {"type": "string", "enum": [k.value for k in ChannelKind]},
+            "active": {
+                "type": "boolean",
+                "description": "False for a retired channel (kept for history)",
+            },
+            "partner_id": NULLABLE_ID,
+            "note": {"type": "string"},
+        },
+    },
+    "ChannelInput": {
+        "type": "object",
+        "required": ["name", "kind"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 120,
+                "description": "Unique in the centre in any letter case",
+            },
+            "kind": {
+                "type": "string",
+                "enum": [k.value for k in ChannelKind if k != ChannelKind.PARTNER],
+                "description": "Partner channels are made by adding a partner",
+            },
+            "note": _optional({"type": "string", "maxLength": 500}),
+        },
+    },
+    "ChannelList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": _ref("Channel")}},
+    },
     "PersonPage": _page_of("Person"),
     "SessionPage": _page_of("Session"),
     "ActivityList": {
@@ -302,6 +342,27 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/channels": {
+        "get": {
+            "operationId": "listChannels",
+            "summary": "The centre's channels (the channel_id of a contact)",
+            "responses": {"200": _json(_ref("ChannelList"), "All channels"), **COMMON_ERRORS},
+        },
+        "post": {
+            "operationId": "createChannel",
+            "summary": "Add a channel (admin tokens only)",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("ChannelInput")}},
+            },
+            "responses": {
+                "201": _json(_ref("Channel"), "Created"),
+                **COMMON_ERRORS,
+                "409": _error("A channel with this name exists (in any letter case)"),
+                "415": _error("The body is not JSON"),
+            },
+        },
+    },
     "/activities": {
         "get": {
             "operationId": "listActivities",
@@ -346,7 +407,7 @@ DOCUMENT: dict[str, Any] = {
         "title": "rekruttering API",
         "version": "1",
         "description": (
-            "People, contacts, activities and sessions of one centre. Authenticate with a "
+            "People, contacts, channels, activities and sessions of one centre. Authenticate with a "
             "personal API token (made on the API tokens page or with `rekruttering "
             "create-api-token`) sent as `Authorization: Bearer <token>`. Errors are JSON: "
             '`{"error": {"status", "message", "fields"}}`.'

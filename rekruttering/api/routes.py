@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1: people, contacts, activities, sessions.
+"""The JSON API under /api/v1: people, contacts, channels, activities, sessions.
 
 Thin like the pages: read and check the input, call the same services the pages
 call (create_person, log_contact, the people search), answer JSON. Every view is
@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, current_app, g, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,11 +24,12 @@ from rekruttering.api.auth import forget_token_user, token_required
 from rekruttering.api.errors import ApiError, register_handlers
 from rekruttering.api.openapi import openapi_document
 from rekruttering.api.validation import MAX_PAGE, MAX_PER_PAGE, Reader, json_body, query_args
+from rekruttering.channels.service import KINDS_BY_HAND, add_channel
 from rekruttering.domain.clock import oslo_day_bounds
 from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.errors import NotFound
 from rekruttering.extensions import db
-from rekruttering.models import Activity, Channel, Enrolment, Person, Session
+from rekruttering.models import Activity, Channel, ChannelKind, Enrolment, Person, Session, UserRole
 from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.people.search import PeopleFilter, people_query
 from rekruttering.people.service import DuplicatePhone, create_person
@@ -45,6 +46,8 @@ PERSON_FIELDS = {"first_name", "last_name", "phone", "language", "target_group",
 #: Query parameters each list accepts (the OpenAPI test checks the document says so).
 PEOPLE_QUERY = {"q", "page", "per_page"}
 ACTIVITIES_QUERY: set[str] = set()
+CHANNELS_QUERY: set[str] = set()
+CHANNEL_FIELDS = {"name", "kind", "note"}
 SESSIONS_QUERY = {"from", "to", "page", "per_page"}
 
 CONTACT_FIELDS = {
@@ -189,6 +192,45 @@ def _form_token(centre_id: int, user_id: int, key: str | None) -> str | None:
     if not key:
         return None
     return "api-" + hashlib.sha256(f"{centre_id}:{user_id}:{key}".encode()).hexdigest()[:60]
+
+
+@bp.route("/channels")
+@allow(PUBLIC)
+@token_required
+def channels() -> Response:
+    """The centre's channels (retired ones too, with ``active`` false): the ids
+    POST /contacts takes as ``channel_id``."""
+    args = query_args()
+    args.done(CHANNELS_QUERY)
+    found = db.session.scalars(
+        tenancy.scoped(Channel)
+        .where(Channel.merged_into_id.is_(None))
+        .order_by(Channel.active.desc(), Channel.name_key, Channel.id)
+    ).all()
+    return jsonify({"items": [serialize.channel(c) for c in found]})
+
+
+@bp.route("/channels", methods=["POST"])
+@allow(PUBLIC)
+@token_required
+def create_channel() -> tuple[Response, int]:
+    """Add a channel: only with the token of one of the centre's admins."""
+    if g.get("role") != UserRole.ADMIN:
+        raise ApiError(403, _("Only the centre's admin can add channels."))
+    centre_id = tenancy.current_centre_id()
+    body = Reader(json_body())
+    name = body.text("name", 120, required=True)
+    kind = body.choice("kind", ChannelKind, required=True)
+    note = body.text("note", 500) or ""
+    if kind is not None and kind not in KINDS_BY_HAND:
+        body.fail(
+            "kind", _("Partner channels are made by adding a partner (Partners and sign-up).")
+        )
+    body.done(CHANNEL_FIELDS)
+    assert name is not None and kind is not None  # done() raised otherwise
+    with transaction():
+        channel = add_channel(centre_id, name, kind, note)
+    return jsonify(serialize.channel(channel)), 201
 
 
 @bp.route("/activities")

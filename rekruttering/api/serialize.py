@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from rekruttering.models import Activity, Contact, Enrolment, Person, Session
+from rekruttering.models import Activity, Channel, Contact, Enrolment, Person, Session
 
 
 def _time(value: datetime | None) -> str | None:
@@ -101,4 +101,15 @@ def page(items: list[dict[str, Any]], pagination: Any) -> dict[str, Any]:
         "per_page": pagination.per_page,
         "total": pagination.total,
         "pages": pagination.pages,
+    }
+
+
+def channel(c: Channel) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "kind": c.kind.value,
+        "active": c.active,
+        "partner_id": c.partner_id,
+        "note": c.note,
     }

@@ -31,8 +31,13 @@ def issue_link(
     by_user_id: int | None,
     lifetime: timedelta,
     now: datetime | None = None,
+    centre_id: int | None = None,
 ) -> str:
-    """A fresh token for ``user``; earlier unused links of the same purpose stop working."""
+    """A fresh token for ``user``; earlier unused links of the same purpose stop working.
+
+    ``centre_id`` is the centre issuing it, if any (a partner's invitation gives access
+    to that centre only).
+    """
     now = now or utcnow()
     expire_links(user.id, purpose, now)
     token = secrets.token_urlsafe(32)
@@ -44,6 +49,7 @@ def issue_link(
             expires_at=now + lifetime,
             created_by_id=by_user_id,
             created_at=now,
+            centre_id=centre_id,
         )
     )
     db.session.flush()
@@ -51,9 +57,13 @@ def issue_link(
 
 
 def expire_links(
-    user_id: int, purpose: LinkPurpose | None = None, now: datetime | None = None
+    user_id: int,
+    purpose: LinkPurpose | None = None,
+    now: datetime | None = None,
+    centre_id: int | None = None,
 ) -> None:
-    """Unused links of the user (of one purpose, or all) stop working."""
+    """Unused links of the user (of one purpose, or all; issued by one centre, or by
+    anyone) stop working."""
     now = now or utcnow()
     query = update(Invitation).where(
         Invitation.user_id == user_id,
@@ -62,6 +72,8 @@ def expire_links(
     )
     if purpose is not None:
         query = query.where(Invitation.purpose == purpose)
+    if centre_id is not None:
+        query = query.where(Invitation.centre_id == centre_id)
     db.session.execute(query.values(expires_at=now))
 
 

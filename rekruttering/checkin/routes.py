@@ -94,8 +94,8 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
         others=others,
         query=query,
         walk_in_form=walk_in_form,
-        ratio_words=ratio_phrase(activity.wished_volunteer_ratio)
-        if activity.wished_volunteer_ratio
+        ratio_words=ratio_phrase(overview.ratio.wished_ratio)
+        if overview.ratio.wished_ratio
         else None,
         # A door tablet sees names to tap, not the people's pages.
         people_detail="people.detail" in current_app.view_functions

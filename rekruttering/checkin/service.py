@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from rekruttering.activities.signups import has_room, locked_session
+from rekruttering.centre_settings.service import wished_ratio
 from rekruttering.domain.clock import oslo_today, to_oslo, utcnow
 from rekruttering.domain.funnel import STAGE_ORDER, Outcome, RegularRule, Role, Stage
 from rekruttering.domain.volunteer_ratio import RatioStatus, ratio_status
@@ -182,7 +183,7 @@ def session_overview(
     return SessionOverview(
         session=session,
         people=people,
-        ratio=ratio_status(participants, volunteers, activity.wished_volunteer_ratio),
+        ratio=ratio_status(participants, volunteers, wished_ratio(activity)),
         places_taken=taken,
         rsvp_yes=sum(1 for r in people if r.rsvp == "yes"),
         rsvp_no=sum(1 for r in people if r.rsvp == "no"),

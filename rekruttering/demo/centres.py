@@ -5,6 +5,12 @@ from __future__ import annotations
 from datetime import date, time
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
+from rekruttering.centre_settings.service import SettingsInput, update_settings
+from rekruttering.centres.service import create_centre
+from rekruttering.channels.service import add_channel, edit_channel
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.target_groups import TargetGroup
 from rekruttering.extensions import db
@@ -13,12 +19,13 @@ from rekruttering.models import (
     Centre,
     Channel,
     ChannelKind,
-    MessageTemplate,
     Partner,
     PartnerCentre,
     PartnerKind,
     WeeklySlot,
 )
+from rekruttering.partners.organisations import partner_channel
+from rekruttering.reminders.service import save_template
 
 if TYPE_CHECKING:
     from rekruttering.demo import DemoContext
@@ -151,12 +158,33 @@ def _season(today: date) -> tuple[date, date]:
     return date(start_year - 1, 8, 15), date(start_year + 1, 6, 20)
 
 
+def _channels(context: DemoContext, centre: Centre) -> None:
+    """The demo's channels, made as an admin makes them: the starter set renamed to the
+    demo's names, the rest added, the partners' channels from their partners."""
+    starters: dict[ChannelKind, list[Channel]] = {}
+    for channel in db.session.scalars(
+        select(Channel).where(Channel.centre_id == centre.id).order_by(Channel.id)
+    ):
+        starters.setdefault(channel.kind, []).append(channel)
+    for key, name, kind, partner_key in CHANNELS:
+        if centre.slug == "heggedal" and key in ("school", "bleiker", "kindergarten", "inclusion"):
+            continue
+        if partner_key:
+            partner: Partner = context.objects[f"partner:{partner_key}"]  # type: ignore[assignment]
+            channel = partner_channel(centre.id, partner)
+            edit_channel(centre.id, channel.id, name)
+        elif starters.get(kind):
+            channel = starters[kind].pop(0)
+            edit_channel(centre.id, channel.id, name)
+        else:
+            channel = add_channel(centre.id, name, kind)
+        context.objects[f"channel:{centre.slug}:{key}"] = channel
+
+
 def load(context: DemoContext) -> None:
     today = oslo_today()
-    borgen = Centre(name="Borgen nærmiljøsentral", slug="borgen", municipality="Asker")
-    heggedal = Centre(name="Heggedal nærmiljøsentral", slug="heggedal", municipality="Asker")
-    db.session.add_all([borgen, heggedal])
-    db.session.flush()
+    borgen = create_centre("Borgen nærmiljøsentral", "borgen", "Asker")
+    heggedal = create_centre("Heggedal nærmiljøsentral", "heggedal", "Asker")
     context.objects["centre:borgen"] = borgen
     context.objects["centre:heggedal"] = heggedal
 
@@ -165,28 +193,30 @@ def load(context: DemoContext) -> None:
         db.session.add(partner)
         db.session.flush()
         context.objects[f"partner:{key}"] = partner
-        db.session.add(PartnerCentre(partner_id=partner.id, centre_id=borgen.id))
-        if key in ("nav", "refugee"):
-            db.session.add(PartnerCentre(partner_id=partner.id, centre_id=heggedal.id))
+        # NAV and the refugee service agreed to work with both centres.
+        for centre in (borgen, heggedal) if key in ("nav", "refugee") else (borgen,):
+            db.session.add(
+                PartnerCentre(partner_id=partner.id, centre_id=centre.id, name=name, kind=kind)
+            )
 
     for centre in (borgen, heggedal):
-        for key, name, kind, partner_key in CHANNELS:
-            if centre is heggedal and key in ("school", "bleiker", "kindergarten", "inclusion"):
-                continue
-            partner = context.objects.get(f"partner:{partner_key}") if partner_key else None
-            channel = Channel(
-                centre_id=centre.id,
-                name=name,
-                kind=kind,
-                partner_id=partner.id if partner else None,  # type: ignore[attr-defined]
-            )
-            db.session.add(channel)
-            db.session.flush()
-            context.objects[f"channel:{centre.slug}:{key}"] = channel
+        _channels(context, centre)
         for language, body in REMINDER_TEMPLATES.items():
-            db.session.add(
-                MessageTemplate(centre_id=centre.id, kind="reminder", language=language, body=body)
-            )
+            save_template(centre.id, language, body)
+    update_settings(
+        borgen.id,
+        SettingsInput(
+            address="Borgenveien 1, 1388 Borgen",
+            phone="66 00 00 00",
+            email="borgen@example.no",
+            wished_volunteer_ratio=None,
+            reminder_days_before=1,
+            reminder_time=time(18, 0),
+            sms_signature="",
+            reminder_languages=("nb", *(code for code in REMINDER_TEMPLATES if code != "nb")),
+            retention_months=current_settings()["retention.months"],
+        ),
+    )
 
     season_start, season_end = _season(today)
     for slug, name, group, slots, extra in ACTIVITIES:

@@ -136,10 +136,11 @@ def load(context: DemoContext) -> None:
             session = past[i % len(past)]
             _history(borgen, person, session, state, book, staff, staff_name, rng.random())
 
-    # A text from a number nobody here has: kept for admins under "unknown sender".
+    # A text from a number nobody here has, to Borgen's number: Borgen's admins see it
+    # under "unknown sender" (sms.inbound_centres maps the number to the centre).
     db.session.add(
         Message(
-            centre_id=None,
+            centre_id=borgen.id,
             direction=Direction.INBOUND,
             from_number="+4799887766",
             to_number=settings["twilio.from_number"] or "",

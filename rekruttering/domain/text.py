@@ -31,3 +31,9 @@ def key(text: str) -> str:
     folded = folded.replace("æ", "ae").replace("ø", "o").replace("å", "a")
     decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def name_key(text: str) -> str:
+    """How names that must be unique are compared: letter case (in any alphabet) and
+    spacing do not matter; accents do ("Plakat" and "Plåkat" are two words)."""
+    return unicodedata.normalize("NFKC", clean(text)).casefold()[:120]

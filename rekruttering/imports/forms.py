@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, SubmitField
+from wtforms import RadioField, SelectField, SubmitField
 
 from rekruttering.domain.import_rows import Field
 
@@ -59,4 +59,18 @@ def mapping_form(
 
 
 class ConfirmForm(FlaskForm):
+    submit = SubmitField(_l("Import now"))
+
+
+class ImportModeForm(FlaskForm):
+    """Confirm the import: all or nothing (the default) or leave the bad rows out."""
+
+    mode = RadioField(
+        _l("Rows with problems"),
+        choices=[
+            ("all", _l("Import nothing while any row has a problem (all or nothing)")),
+            ("skip", _l("Leave the rows with problems out, and give me a list of them")),
+        ],
+        default="all",
+    )
     submit = SubmitField(_l("Import now"))

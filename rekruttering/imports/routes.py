@@ -13,6 +13,8 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -21,22 +23,32 @@ from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
 from rekruttering.access import STAFF, allow
-from rekruttering.domain.clock import oslo_today
+from rekruttering.config import current_settings
 from rekruttering.domain.import_rows import guess_mapping, mapping_problems
-from rekruttering.imports import runner, storage
-from rekruttering.imports.forms import ConfirmForm, UploadForm, mapping_form
-from rekruttering.imports.reading import FileFormat, UnreadableFile, detect_format
+from rekruttering.imports import preview_record, runner, storage
+from rekruttering.imports.forms import ConfirmForm, ImportModeForm, UploadForm, mapping_form
+from rekruttering.imports.reading import (
+    FileFormat,
+    Limits,
+    UnreadableFile,
+    check_archive,
+    count_rows,
+    detect_format,
+    sheet_names,
+)
 from rekruttering.imports.service import (
     FIELD_LABELS,
     file_problem_message,
     mapping_message,
-    preview,
     problem_message,
     read_header,
 )
 from rekruttering.tenancy import current_centre_id
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
+
+#: States in which the columns can still be chosen (nothing is running).
+EDITABLE = frozenset({"uploaded", "checked"})
 
 
 def _record_or_404(token: str) -> dict[str, Any]:
@@ -67,8 +79,15 @@ def upload() -> str | Response:
         upload_file = form.file.data
         upload_file.save(path)  # streamed to disk in chunks
         filename = secure_filename(upload_file.filename or "")[:100] or "upload"
+        limits = Limits.from_settings(current_settings())
         try:
             fmt = detect_format(path, filename)
+            sheets: list[str] = []
+            if fmt.kind == "xlsx":
+                check_archive(path, limits)  # before anything is unpacked
+                sheets = sheet_names(path)
+            else:
+                count_rows(path, fmt, limits)  # cheap: stops one row past the limit
             headers, _samples = read_header(path, fmt)
         except UnreadableFile as exc:
             path.unlink(missing_ok=True)
@@ -82,6 +101,7 @@ def upload() -> str | Response:
                     "filename": filename,
                     "format": fmt.as_dict(),
                     "headers": headers,
+                    "sheets": sheets,
                     "state": "uploaded",
                     "created_at": datetime.now(UTC).isoformat(),
                 },
@@ -94,22 +114,36 @@ def upload() -> str | Response:
 @allow(*STAFF)
 def columns(token: str) -> str | Response:
     record = _record_or_404(token)
-    if record.get("state") != "uploaded":
+    if record.get("state") not in EDITABLE:
         return redirect(url_for("imports.status", token=token))
     path = storage.data_path(token)
     if not path.exists():
         return _file_gone(token)
+    sheet = request.args.get("sheet")
+    if sheet is not None and sheet in record.get("sheets", []):
+        # Another sheet: its own header, so the mapping is guessed again.
+        fmt = {**record["format"], "sheet": sheet}
+        record = storage.update(token, format=fmt, mapping=[], state="uploaded", preview=None)
     try:
         headers, samples = read_header(path, FileFormat.from_dict(record["format"]))
     except UnreadableFile as exc:
-        return _file_gone(token, exc)
+        if exc.code == "empty" and len(record.get("sheets", [])) > 1:
+            headers, samples = [], []
+            flash(_("This sheet is empty. Choose another sheet."), "warning")
+        else:
+            return _file_gone(token, exc)
     chosen = runner.mapping_of(record) or guess_mapping(headers)
     form = mapping_form(headers, chosen, FIELD_LABELS)
     if form.validate_on_submit():
         mapping = form.mapping()
         problems = mapping_problems(mapping)
         if not problems:
-            storage.update(token, mapping=[f.value if f else None for f in mapping])
+            storage.update(
+                token,
+                mapping=[f.value if f else None for f in mapping],
+                state="uploaded",
+                preview=None,
+            )
             return redirect(url_for("imports.check", token=token))
         for problem in problems:
             flash(mapping_message(problem), "danger")
@@ -123,31 +157,28 @@ def columns(token: str) -> str | Response:
         record=record,
         token=token,
         columns=columns_with_samples,
+        sheet=FileFormat.from_dict(record["format"]).sheet,
     )
 
 
 @bp.route("/<token>/preview")
 @allow(*STAFF)
 def check(token: str) -> str | Response:
+    """Start the check in the background, show its progress, then its result."""
     record = _record_or_404(token)
-    if record.get("state") != "uploaded":
+    state = record.get("state")
+    if state in ("running", "done", "cancelled") or (state == "failed" and record.get("mode")):
         return redirect(url_for("imports.status", token=token))
     if not record.get("mapping"):
         return redirect(url_for("imports.columns", token=token))
-    path = storage.data_path(token)
-    if not path.exists():
+    if not storage.data_path(token).exists():
         return _file_gone(token)
-    try:
-        result = preview(
-            current_centre_id(),
-            path,
-            FileFormat.from_dict(record["format"]),
-            runner.mapping_of(record),
-            oslo_today(),
-        )
-    except UnreadableFile as exc:
-        return _file_gone(token, exc)
-    storage.update(token, total=result.rows)
+    if state == "uploaded":
+        runner.start_check(_app(), token)
+        return redirect(url_for("imports.check", token=token))
+    if state in ("checking", "failed"):
+        return _progress_page(token, record)
+    result = preview_record.from_dict(record["preview"])
     return render_template(
         "imports/preview.html",
         record=record,
@@ -155,49 +186,115 @@ def check(token: str) -> str | Response:
         result=result,
         problem_message=problem_message,
         labels=FIELD_LABELS,
-        form=ConfirmForm(),
+        form=ImportModeForm(),
     )
+
+
+def _app() -> Any:
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def _stalled(record: dict[str, Any]) -> bool:
+    return runner.stalled(record, current_settings()["imports.stalled_minutes"])
+
+
+def _progress_page(token: str, record: dict[str, Any]) -> Response:
+    stalled = _stalled(record)
+    response = make_response(
+        render_template(
+            "imports/status.html",
+            record=record,
+            token=token,
+            stalled=stalled,
+            error=runner.error_message(record),
+            form=ConfirmForm(),
+        )
+    )
+    if record.get("state") in runner.WORKING and not stalled and not record.get("cancel"):
+        # Reload every two seconds while it runs; a header, so no script is needed.
+        response.headers["Refresh"] = "2"
+    return response
 
 
 @bp.route("/<token>/confirm", methods=["POST"])
 @allow(*STAFF)
 def confirm(token: str) -> Response:
     record = _record_or_404(token)
-    if not ConfirmForm().validate_on_submit():
+    form = ImportModeForm()
+    if not form.validate_on_submit():
         abort(400)
-    if record.get("state") != "uploaded" or not storage.claim(token):
+    preview_data = record.get("preview") or {}
+    skip = form.mode.data == "skip"
+    importable = preview_data.get("rows", 0) - (preview_data.get("problem_rows", 0) if skip else 0)
+    if record.get("state") != "checked" or not storage.claim(token):
         # Sent twice: the first request started it.
         return redirect(url_for("imports.status", token=token))
+    if preview_data.get("problem_rows") and not skip or importable <= 0:
+        storage.unclaim(token)
+        flash(_("Nothing to import: every row has a problem."), "danger")
+        return redirect(url_for("imports.check", token=token))
     if not storage.data_path(token).exists():
         return _file_gone(token)
-    storage.update(token, state="running", done=0, user_id=current_user.id)
-    runner.start(current_app._get_current_object(), token)  # type: ignore[attr-defined]
+    storage.update(token, user_id=current_user.id)
+    runner.start_import(_app(), token, skip_bad_rows=skip)
     return redirect(url_for("imports.status", token=token))
 
 
 @bp.route("/<token>/cancel", methods=["POST"])
 @allow(*STAFF)
 def cancel(token: str) -> Response:
+    """Cancel: delete an upload not yet importing; stop a running check or import."""
     record = _record_or_404(token)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if record.get("state") == "uploaded":
+    if record.get("state") in runner.WORKING and not _stalled(record):
+        storage.update(token, cancel=True)
+        flash(_("Cancelling… nothing is imported."), "info")
+        return redirect(url_for("imports.status", token=token))
+    if record.get("state") != "done":
         storage.delete(token)
         flash(_("The upload is deleted; nothing was imported."), "info")
     return redirect(url_for("imports.upload"))
+
+
+@bp.route("/<token>/restart", methods=["POST"])
+@allow(*STAFF)
+def restart(token: str) -> Response:
+    """Start a check or import again that stopped (its process died) or failed."""
+    record = _record_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    state = record.get("state")
+    if not (_stalled(record) or state in ("failed", "cancelled")):
+        return redirect(url_for("imports.status", token=token))
+    if not storage.data_path(token).exists():
+        return _file_gone(token)
+    if record.get("mode") and record.get("preview"):
+        storage.update(token, state="checked")
+        runner.start_import(_app(), token, skip_bad_rows=record.get("mode") == "skip")
+        return redirect(url_for("imports.status", token=token))
+    storage.update(token, state="uploaded")
+    return redirect(url_for("imports.check", token=token))
+
+
+@bp.route("/<token>/skipped.csv")
+@allow(*STAFF)
+def skipped(token: str) -> Response:
+    """The rows an import left out, and why (CSV)."""
+    _record_or_404(token)
+    if not storage.skipped_path(token).exists():
+        abort(404)
+    return Response(
+        stream_with_context(runner.skipped_csv(token)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=skipped-rows.csv"},
+    )
 
 
 @bp.route("/<token>")
 @allow(*STAFF)
 def status(token: str) -> Response:
     record = _record_or_404(token)
-    if record.get("state") == "uploaded":
+    if record.get("state") in EDITABLE:
         return redirect(url_for("imports.check", token=token))
-    stalled = runner.stalled(record)
-    response = make_response(
-        render_template("imports/status.html", record=record, token=token, stalled=stalled)
-    )
-    if record.get("state") == "running" and not stalled:
-        # Reload every two seconds while it runs; a header, so no script is needed.
-        response.headers["Refresh"] = "2"
-    return response
+    return _progress_page(token, record)

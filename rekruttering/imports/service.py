@@ -38,7 +38,7 @@ from rekruttering.domain.text import key
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.funnel.service import enrol, reach_stage
-from rekruttering.imports.reading import FileFormat, UnreadableFile, header_and_rows
+from rekruttering.imports.reading import FileFormat, Limits, UnreadableFile, header_and_rows
 from rekruttering.models import Channel, ConsentMethod, ConsentPurpose, Person
 from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.people.service import create_person
@@ -80,7 +80,8 @@ def problem_message(problem: Problem) -> str:
             value=value,
         ),
         ProblemCode.UNKNOWN_CHANNEL: _(
-            "No channel is called %(value)s. Use the name of one of the centre's channels.",
+            "No channel is called %(value)s. Use the name of one of the centre's channels; "
+            "the centre's admin adds and renames them under Administration > Channels.",
             value=value,
         ),
         ProblemCode.BAD_DATE: _(
@@ -113,6 +114,17 @@ def file_problem_message(error: UnreadableFile) -> str:
             row=error.detail,
         ),
         "csv": _("The CSV file is broken near row %(row)s.", row=error.detail),
+        "too_many_rows": _(
+            "The file has more than %(max)s rows, the most one import takes. "
+            "Split it into smaller files and import them one by one.",
+            max=error.detail,
+        ),
+        "unpacked_too_large": _(
+            "The workbook would unpack to more than %(mb)s MB (an .xlsx file is packed). "
+            "Keep only the sheet you need, or save it as CSV, and try again.",
+            mb=error.detail,
+        ),
+        "no_sheet": _("The workbook has no sheet called %(name)s.", name=error.detail),
     }
     return messages.get(error.code, _("The file cannot be read."))
 
@@ -153,6 +165,7 @@ class ImportResult:
     people_existing: int = 0
     contacts: int = 0
     consents: int = 0
+    skipped: list[RowReport] = field(default_factory=list)
 
 
 class ImportAborted(ServiceError):
@@ -169,7 +182,9 @@ def lookups(centre_id: int) -> Lookups:
     """The centre's activities (by name and slug) and channels (by name)."""
     channels: dict[str, int] = {}
     for channel_id, name in db.session.execute(
-        select(Channel.id, Channel.name).where(Channel.centre_id == centre_id)
+        select(Channel.id, Channel.name).where(
+            Channel.centre_id == centre_id, Channel.merged_into_id.is_(None)
+        )
     ):
         channels.setdefault(key(name), channel_id)
     return Lookups(activities=activity_lookups(centre_id), channels=channels)
@@ -187,10 +202,15 @@ def read_header(path: Path, fmt: FileFormat) -> tuple[list[str], list[list[str]]
 
 
 def _checked_rows(
-    path: Path, fmt: FileFormat, mapping: Sequence[Field | None], known: Lookups, today: date
+    path: Path,
+    fmt: FileFormat,
+    mapping: Sequence[Field | None],
+    known: Lookups,
+    today: date,
+    limits: Limits | None = None,
 ) -> Iterator[tuple[int, ParsedRow | list[Problem]]]:
     """Every data row parsed, with duplicate phones within the file named."""
-    _header, rows = header_and_rows(path, fmt)
+    _header, rows = header_and_rows(path, fmt, limits)
     duplicates = DuplicatePhones()
     for number, cells in rows:
         parsed = parse_row(apply_mapping(cells, mapping), known, today)
@@ -220,12 +240,17 @@ def preview(
     fmt: FileFormat,
     mapping: Sequence[Field | None],
     today: date,
+    limits: Limits | None = None,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 500,
 ) -> Preview:
     """Check every row; write nothing. Raises UnreadableFile for a broken file."""
     result = Preview()
     phones: list[str] = []
-    for number, parsed in _checked_rows(path, fmt, mapping, lookups(centre_id), today):
+    for number, parsed in _checked_rows(path, fmt, mapping, lookups(centre_id), today, limits):
         result.rows += 1
+        if progress is not None and result.rows % progress_every == 0:
+            progress(result.rows)
         if isinstance(parsed, list):
             result.problem_rows += 1
             if len(result.listed) < MAX_LISTED:
@@ -258,25 +283,36 @@ def run_import(
     today: date,
     progress: Callable[[int], None] | None = None,
     progress_every: int = 100,
+    limits: Limits | None = None,
+    skip_bad_rows: bool = False,
 ) -> ImportResult:
-    """Write the file's people and contacts. Raises ImportAborted at the first bad row;
-    the caller's transaction then leaves nothing behind."""
+    """Write the file's people and contacts.
+
+    By default (all or nothing) the first bad row raises ImportAborted and the caller's
+    transaction leaves nothing behind. With ``skip_bad_rows`` the bad rows are left
+    out and listed in ``result.skipped`` (row number and problems), the rest imported.
+    """
     now = utcnow()
     result = ImportResult()
-    for number, parsed in _checked_rows(path, fmt, mapping, lookups(centre_id), today):
+    rows = _checked_rows(path, fmt, mapping, lookups(centre_id), today, limits)
+    for seen, (number, parsed) in enumerate(rows, start=1):
         if isinstance(parsed, list):
-            raise ImportAborted(number, parsed)
-        _import_row(centre_id, parsed, by_user_id, now, result)
-        result.rows += 1
-        if progress is not None and result.rows % progress_every == 0:
-            progress(result.rows)
+            if not skip_bad_rows:
+                raise ImportAborted(number, parsed)
+            result.skipped.append(RowReport(number, parsed))
+        else:
+            _import_row(centre_id, parsed, by_user_id, now, result)
+            result.rows += 1
+        if progress is not None and seen % progress_every == 0:
+            progress(seen)
     if result.rows == 0:
         raise ServiceError(_("The file has no rows to import."))
     audit.record(
         "import",
         user_id=by_user_id,
         centre_id=centre_id,
-        detail=f"{result.rows} rows, {result.people_created} new people, {result.contacts} contacts",
+        detail=f"{result.rows} rows, {result.people_created} new people, {result.contacts} contacts"
+        + (f", {len(result.skipped)} rows skipped" if result.skipped else ""),
     )
     return result
 
@@ -288,7 +324,11 @@ def _import_row(
     person = None
     if row.phone:
         person = db.session.scalar(
-            select(Person).where(Person.centre_id == centre_id, Person.phone == row.phone)
+            select(Person).where(
+                Person.centre_id == centre_id,
+                Person.phone == row.phone,
+                Person.held_match_id.is_(None),
+            )
         )
     if person is None:
         person = create_person(

@@ -46,6 +46,18 @@ def data_path(token: str) -> Path:
     return directory() / f"{token}.upload"
 
 
+def skipped_path(token: str) -> Path:
+    """The rows an import left out (``skip bad rows``) and why, a JSON line each."""
+    if not valid_token(token):
+        raise ValueError("bad import token")
+    return directory() / f"{token}.skipped.jsonl"
+
+
+def unclaim(token: str) -> None:
+    """Allow the import to be started again (after it stopped or failed)."""
+    (directory() / f"{token}.lock").unlink(missing_ok=True)
+
+
 def _meta_path(token: str) -> Path:
     if not valid_token(token):
         raise ValueError("bad import token")
@@ -93,13 +105,36 @@ def claim(token: str) -> bool:
     return True
 
 
+def claim_run(token: str, attempt: int) -> bool:
+    """One worker runs an attempt of a queued job: the first to create its file."""
+    name = directory() / f"{token}.{int(attempt)}.runlock"
+    try:
+        fd = os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return False
+    os.close(fd)
+    return True
+
+
+def queued() -> list[tuple[str, dict[str, Any]]]:
+    """(token, record) of every check or import waiting for a worker, oldest first."""
+    found = []
+    for path in sorted(directory().glob("*.json"), key=lambda p: p.stat().st_mtime):
+        record = load(path.stem)
+        if record is not None and record.get("queued"):
+            found.append((path.stem, record))
+    return found
+
+
 def delete_data(token: str) -> None:
     data_path(token).unlink(missing_ok=True)
 
 
 def delete(token: str) -> None:
-    for suffix in (".upload", ".json", ".lock"):
+    for suffix in (".upload", ".json", ".lock", ".skipped.jsonl"):
         (directory() / f"{token}{suffix}").unlink(missing_ok=True)
+    for path in directory().glob(f"{token}.*.runlock"):
+        path.unlink(missing_ok=True)
 
 
 def purge_expired(now: float | None = None, max_age: timedelta = MAX_AGE) -> int:
@@ -107,7 +142,7 @@ def purge_expired(now: float | None = None, max_age: timedelta = MAX_AGE) -> int
     limit = (now if now is not None else time.time()) - max_age.total_seconds()
     removed = 0
     for path in directory().iterdir():
-        if path.suffix not in (".upload", ".json", ".lock"):
+        if path.suffix not in (".upload", ".json", ".lock", ".jsonl", ".runlock"):
             continue
         try:
             if path.stat().st_mtime < limit:

@@ -16,6 +16,7 @@ from rekruttering.models.activities import (
     WeeklySlot,
 )
 from rekruttering.models.centre import Centre, CentreOwned
+from rekruttering.models.centre_settings import CentreSettings
 from rekruttering.models.mail import MailMessage
 from rekruttering.models.messaging import (
     Direction,
@@ -35,6 +36,7 @@ from rekruttering.models.outreach import (
     Partner,
     PartnerCentre,
     PartnerKind,
+    PartnerLinkRequest,
     Referral,
     ReferralStatus,
     Source,
@@ -57,6 +59,7 @@ __all__ = [
     "CancelledDate",
     "Centre",
     "CentreOwned",
+    "CentreSettings",
     "Channel",
     "ChannelKind",
     "Consent",
@@ -76,6 +79,7 @@ __all__ = [
     "OptOut",
     "Partner",
     "PartnerCentre",
+    "PartnerLinkRequest",
     "PartnerKind",
     "Person",
     "PersonLink",

@@ -137,5 +137,9 @@ class Invitation(db.Model):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The centre that issued the link: accepting it gives access to that centre only.
+    centre_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("centre.id", ondelete="CASCADE"), index=True
+    )
 
     user = relationship("User", foreign_keys=[user_id])

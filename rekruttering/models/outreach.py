@@ -6,10 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship, validates
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome, Role, Stage
+from rekruttering.domain.text import name_key
 from rekruttering.extensions import db
 from rekruttering.models.centre import CentreOwned
 from rekruttering.models.types import UTCDateTime, enum_column
@@ -26,20 +27,38 @@ class ChannelKind(StrEnum):
 
 
 class Channel(CentreOwned, db.Model):
-    """A way people hear of the centre; conversion is reported per channel."""
+    """A way people hear of the centre; conversion is reported per channel.
+
+    ``name_key`` is the name folded for comparison (any letter case, any alphabet), so
+    "Facebook" and "FACEBOOK" cannot both exist in a centre on either database (SQLite's
+    lower() folds only A-Z). A retired channel (``active`` false) is gone from pickers
+    and kept in reports; a merged one points at the channel it was merged into, has no
+    contacts left and frees its name (``name_key`` is then null).
+    """
 
     __tablename__ = "channel"
-    __table_args__ = (sa.UniqueConstraint("centre_id", "name"),)
+    __table_args__ = (sa.UniqueConstraint("centre_id", "name_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+    name_key: Mapped[str | None] = mapped_column(sa.String(120))
     kind: Mapped[ChannelKind] = mapped_column(enum_column(ChannelKind), default=ChannelKind.OTHER)
     partner_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("partner.id", ondelete="SET NULL"), index=True
     )
     active: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    merged_into_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("channel.id", ondelete="SET NULL")
+    )
 
     partner = relationship("Partner")
+
+    @validates("name")
+    def _fold_name(self, _key: str, value: str) -> str:
+        if self.merged_into_id is None:
+            self.name_key = name_key(value)
+        return value
 
 
 class PartnerKind(StrEnum):
@@ -52,18 +71,22 @@ class PartnerKind(StrEnum):
 
 
 class Partner(db.Model):
-    """An organisation that refers people. Installation-wide: NAV may work with many centres."""
+    """An organisation that refers people. It may work with several centres, but only
+    through a link each centre made with the partner's agreement (PartnerLinkRequest);
+    names are not unique: two centres may each have their own "NAV Asker"."""
 
     __tablename__ = "partner"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    #: The name the organisation was created with; what its own users see.
+    name: Mapped[str] = mapped_column(sa.String(120))
     kind: Mapped[PartnerKind] = mapped_column(enum_column(PartnerKind), default=PartnerKind.OTHER)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PartnerCentre(db.Model):
-    """Which centres a partner works with."""
+    """Which centres a partner works with, and the name and kind each centre gives it
+    (a rename at one centre changes nothing another centre sees)."""
 
     __tablename__ = "partner_centre"
     __table_args__ = (sa.UniqueConstraint("partner_id", "centre_id"),)
@@ -73,9 +96,38 @@ class PartnerCentre(db.Model):
     centre_id: Mapped[int] = mapped_column(
         sa.ForeignKey("centre.id", ondelete="CASCADE"), index=True
     )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[PartnerKind] = mapped_column(enum_column(PartnerKind), default=PartnerKind.OTHER)
 
     partner = relationship("Partner")
     centre = relationship("Centre")
+
+
+class PartnerLinkRequest(CentreOwned, db.Model):
+    """A centre asks an organisation that already uses the system to work with it.
+
+    Addressed to an e-mail address, not to an organisation: the centre learns nothing
+    about who has a login. Only the login with that address (or the installation's
+    operator, through the CLI) can accept; accepting links the login's organisation to
+    the centre under ``name`` and gives that login access to the centre.
+    """
+
+    __tablename__ = "partner_link_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)  # lower case
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[PartnerKind] = mapped_column(enum_column(PartnerKind), default=PartnerKind.OTHER)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: accepted, declined or cancelled; None while it waits.
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    partner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("partner.id", ondelete="SET NULL")
+    )
 
 
 class Source(CentreOwned, db.Model):

@@ -25,7 +25,16 @@ class Person(CentreOwned, db.Model):
     __tablename__ = "person"
     __table_args__ = (
         # One person per phone number in a centre; anonymised people have no phone.
-        sa.UniqueConstraint("centre_id", "phone"),
+        # A record held for staff to confirm (a referral or sign-up with a number the
+        # centre knows) shares the number with the person it may be, so it is left out.
+        sa.Index(
+            "uq_person_centre_phone",
+            "centre_id",
+            "phone",
+            unique=True,
+            sqlite_where=sa.text("held_match_id IS NULL"),
+            postgresql_where=sa.text("held_match_id IS NULL"),
+        ),
         # The orders lists use: by name (pickers, "sort by name") and most recent
         # activity first (the people list, "recent people"); without them a centre of
         # 20,000 people is sorted in full for every picker (bench: 40 ms -> 11 ms).
@@ -59,8 +68,18 @@ class Person(CentreOwned, db.Model):
         index=True,
     )
 
+    #: A third party (a partner's referral, the public form) gave a phone the centre
+    #: already knows: this record is held apart until staff merge it into that person
+    #: or keep it apart. Nothing a third party types changes the known person.
+    #: No foreign key on purpose: with ON DELETE SET NULL, deleting the known person
+    #: would turn two held records into two people with one phone. A merge moves it.
+    held_match_id: Mapped[int | None] = mapped_column(index=True)
+
     recruited_by: Mapped[Person | None] = relationship(
         remote_side=[id], foreign_keys=[recruited_by_id]
+    )
+    held_match: Mapped[Person | None] = relationship(
+        primaryjoin="foreign(Person.held_match_id) == remote(Person.id)", viewonly=True
     )
     enrolments = relationship("Enrolment", back_populates="person")
 

@@ -105,8 +105,10 @@ def log_contact(centre_id: int, data: ContactInput) -> Contact:
         raise ServiceError(_("This person is anonymised or merged."), field="person_id")
     if data.activity_id is not None:
         fetch(Activity, data.activity_id, centre_id)
-    if data.channel_id is not None:
-        fetch(Channel, data.channel_id, centre_id)
+    channel_id = data.channel_id
+    if channel_id is not None:
+        # A channel merged away (an old form, an API client's cached id): its twin.
+        channel_id = fetch(Channel, channel_id, centre_id).merged_into_id or channel_id
     if data.source_id is not None:
         fetch(Source, data.source_id, centre_id)
     if data.recruited_by_id is not None:
@@ -122,7 +124,7 @@ def log_contact(centre_id: int, data: ContactInput) -> Contact:
         centre_id=centre_id,
         person_id=person.id,
         activity_id=data.activity_id,
-        channel_id=data.channel_id,
+        channel_id=channel_id,
         role=data.role,
         outcome=data.outcome,
         occurred_at=at,
@@ -140,7 +142,7 @@ def log_contact(centre_id: int, data: ContactInput) -> Contact:
     if data.activity_id is not None:
         enrolment = enrol(centre_id, person.id, data.activity_id, data.role)
         partner_id = data.partner_id or (referral.partner_id if referral else None)
-        apply_outcome(enrolment, data.outcome, at, data.channel_id, partner_id)
+        apply_outcome(enrolment, data.outcome, at, channel_id, partner_id)
     if referral is not None:
         _advance_referral(centre_id, referral, data.outcome)
     if data.closes_follow_up_id is not None:

@@ -44,6 +44,19 @@ class PartnerForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class LinkRequestForm(FlaskForm):
+    email = EmailField(
+        _l("Email of someone at the organisation"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("The address they log in with at another centre."),
+    )
+    name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(
+        _l("Kind"), choices=[(k.value, label) for k, label in PARTNER_KIND_LABELS.items()]
+    )
+    submit = SubmitField(_l("Send the request"))
+
+
 class InviteForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])

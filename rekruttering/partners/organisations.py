@@ -1,8 +1,11 @@
 """Partner organisations and the centres they work with. Never commits.
 
-A partner is installation-wide (NAV may work with several centres), so it is not
-scoped by a ``centre_id`` column: a centre sees a partner only while a PartnerCentre
-row links them, and ``partner_in_centre`` is the one way services load one.
+A partner may work with several centres (NAV), so it is not scoped by a ``centre_id``
+column: a centre sees a partner only while a PartnerCentre row links them, and
+``partner_in_centre`` is the one way services load one. A centre adds organisations of
+its own; a second centre is linked only when the partner agrees (``link_requests``).
+Each centre names the partner on its own link; what one centre does to a shared
+partner is in the audit log of every centre the partner works with.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from rekruttering import audit
+from rekruttering.domain.text import name_key
 from rekruttering.errors import Conflict, NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import (
@@ -54,9 +58,46 @@ def partners_of_centre(centre_id: int) -> list[Partner]:
             select(Partner)
             .join(PartnerCentre, PartnerCentre.partner_id == Partner.id)
             .where(PartnerCentre.centre_id == centre_id)
-            .order_by(Partner.name)
+            .order_by(PartnerCentre.name)
         )
     )
+
+
+def link_of(partner_id: int, centre_id: int) -> PartnerCentre:
+    """The link between a partner and a centre (its name and kind there); NotFound if none."""
+    link = db.session.scalar(
+        select(PartnerCentre).where(
+            PartnerCentre.partner_id == partner_id, PartnerCentre.centre_id == centre_id
+        )
+    )
+    if link is None:
+        raise NotFound("not found")
+    return link
+
+
+def partner_labels(centre_id: int) -> dict[int, tuple[str, PartnerKind]]:
+    """partner id -> (name, kind) as this centre calls its partners (one query)."""
+    return {
+        partner_id: (name, kind)
+        for partner_id, name, kind in db.session.execute(
+            select(PartnerCentre.partner_id, PartnerCentre.name, PartnerCentre.kind).where(
+                PartnerCentre.centre_id == centre_id
+            )
+        )
+    }
+
+
+def record_for_partner(
+    action: str, partner_id: int, centre_id: int, detail: str, user_id: int | None = None
+) -> None:
+    """Audit an action on a partner in the acting centre and in every other centre the
+    partner works with: a shared organisation's logins concern them all."""
+    audit.record(action, user_id=user_id, centre_id=centre_id, detail=detail)
+    for other in centre_ids_of(partner_id):
+        if other != centre_id:
+            audit.record(
+                action, user_id=user_id, centre_id=other, detail=f"{detail} by_centre={centre_id}"
+            )
 
 
 def _clean_name(name: str | None) -> str:
@@ -66,54 +107,65 @@ def _clean_name(name: str | None) -> str:
     return name[:120]
 
 
-def _by_name(name: str) -> Partner | None:
-    return db.session.scalar(select(Partner).where(func.lower(Partner.name) == name.lower()))
+def _named_here(centre_id: int, name: str) -> PartnerCentre | None:
+    """This centre's partner of that name (names are unique within a centre only)."""
+    return db.session.scalar(
+        select(PartnerCentre).where(
+            PartnerCentre.centre_id == centre_id, func.lower(PartnerCentre.name) == name.lower()
+        )
+    )
 
 
-def add_partner(centre_id: int, name: str, kind: PartnerKind) -> tuple[Partner, bool]:
-    """Add a partner to the centre; returns (partner, created).
+def add_partner(centre_id: int, name: str, kind: PartnerKind) -> Partner:
+    """A new partner organisation of this centre.
 
-    Partner names are unique in the installation. When another centre already works
-    with an organisation of this name, the same partner is linked to this centre too
-    (created is False), so NAV stays one organisation with one set of users.
+    Never joins another centre's organisation of the same name: that would show this
+    centre the other's logins and let it act on them. A partner works with several
+    centres only when it accepts a centre's request (``link_requests``).
     """
     name = _clean_name(name)
-    partner = _by_name(name)
-    created = partner is None
-    if partner is None:
-        partner = Partner(name=name, kind=PartnerKind(kind))
-        db.session.add(partner)
-        db.session.flush()
-    elif centre_id in centre_ids_of(partner.id):
-        raise Conflict(_("%(name)s already works with this centre.", name=partner.name), "name")
-    link_partner(partner, centre_id)
-    audit.record(
-        "partner_created" if created else "partner_linked",
-        centre_id=centre_id,
-        detail=f"partner={partner.id}",
-    )
-    return partner, created
-
-
-def link_partner(partner: Partner, centre_id: int) -> None:
-    """Link a partner to a centre: its channel there and its users' access."""
-    db.session.add(PartnerCentre(partner_id=partner.id, centre_id=centre_id))
-    partner_channel(centre_id, partner)
-    users = db.session.scalars(select(User).where(User.partner_id == partner.id)).all()
-    for user in users:
-        if user.role_in(centre_id) is None:
-            user.memberships.append(Membership(centre_id=centre_id, role=UserRole.PARTNER))
+    if _named_here(centre_id, name) is not None:
+        raise Conflict(_("%(name)s already works with this centre.", name=name), "name")
+    partner = Partner(name=name, kind=PartnerKind(kind))
+    db.session.add(partner)
     db.session.flush()
+    link_partner(partner, centre_id, name, PartnerKind(kind))
+    audit.record("partner_created", centre_id=centre_id, detail=f"partner={partner.id}")
+    return partner
+
+
+def link_partner(
+    partner: Partner, centre_id: int, name: str, kind: PartnerKind, user: User | None = None
+) -> PartnerCentre:
+    """Link a partner to a centre under the centre's name for it, with its channel there.
+
+    Only ``user`` (the login that agreed to the link) gets access to the centre: other
+    logins of the organisation are invited by the centre if it wants them.
+    """
+    link = PartnerCentre(partner_id=partner.id, centre_id=centre_id, name=name, kind=kind)
+    db.session.add(link)
+    db.session.flush()
+    partner_channel(centre_id, partner)
+    if user is not None and user.role_in(centre_id) is None:
+        user.memberships.append(Membership(centre_id=centre_id, role=UserRole.PARTNER))
+    db.session.flush()
+    return link
 
 
 def update_partner(centre_id: int, partner_id: int, name: str, kind: PartnerKind) -> Partner:
+    """Rename the partner as this centre sees it; other centres keep their own name."""
     partner = partner_in_centre(partner_id, centre_id)
+    link = link_of(partner.id, centre_id)
     name = _clean_name(name)
-    clash = _by_name(name)
-    if clash is not None and clash.id != partner.id:
+    clash = _named_here(centre_id, name)
+    if clash is not None and clash.partner_id != partner.id:
         raise Conflict(_("Another partner is called %(name)s.", name=clash.name), "name")
-    partner.name = name
-    partner.kind = PartnerKind(kind)
+    link.name = name
+    link.kind = PartnerKind(kind)
+    if centre_ids_of(partner.id) == [centre_id]:
+        # The centre's own organisation: its users see the new name too.
+        partner.name = name
+        partner.kind = PartnerKind(kind)
     audit.record("partner_updated", centre_id=centre_id, detail=f"partner={partner.id}")
     return partner
 
@@ -124,6 +176,7 @@ def unlink_partner(centre_id: int, partner_id: int) -> Partner:
     Referrals, contacts and the channel stay: they are the centre's history.
     """
     partner = partner_in_centre(partner_id, centre_id)
+    record_for_partner("partner_unlinked", partner.id, centre_id, f"partner={partner.id}")
     db.session.execute(
         delete(PartnerCentre).where(
             PartnerCentre.partner_id == partner.id, PartnerCentre.centre_id == centre_id
@@ -138,7 +191,6 @@ def unlink_partner(centre_id: int, partner_id: int) -> Partner:
         )
     )
     db.session.expire_all()
-    audit.record("partner_unlinked", centre_id=centre_id, detail=f"partner={partner.id}")
     return partner
 
 
@@ -152,13 +204,28 @@ def partner_channel(centre_id: int, partner: Partner) -> Channel:
     )
     if channel is not None:
         return channel
-    taken = db.session.scalar(
-        select(Channel).where(Channel.centre_id == centre_id, Channel.name == partner.name)
+    link = db.session.scalar(
+        select(PartnerCentre.name).where(
+            PartnerCentre.partner_id == partner.id, PartnerCentre.centre_id == centre_id
+        )
     )
+    label = link or partner.name
+
+    def named(name: str) -> Channel | None:
+        return db.session.scalar(
+            select(Channel).where(
+                Channel.centre_id == centre_id, Channel.name_key == name_key(name)
+            )
+        )
+
+    taken = named(label)
     if taken is not None and taken.partner_id is None and taken.kind == ChannelKind.PARTNER:
         taken.partner_id = partner.id  # a channel named after the partner before it was one
         return taken
-    name = partner.name if taken is None else f"{partner.name} ({_('partner')})"[:120]
+    name, n = label, 1
+    while named(name) is not None:  # another channel has the partner's name
+        suffix = _("partner") if n == 1 else f"{_('partner')} {n}"
+        name, n = f"{label[:100]} ({suffix})", n + 1
     channel = Channel(
         centre_id=centre_id, name=name, kind=ChannelKind.PARTNER, partner_id=partner.id
     )

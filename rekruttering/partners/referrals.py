@@ -36,7 +36,7 @@ from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.partners.notifications import NoticeKind, notify
 from rekruttering.partners.organisations import partner_channel, partner_in_centre
 from rekruttering.partners.status import status_case, status_expression
-from rekruttering.people.service import create_person, find_by_phone, parse_phone
+from rekruttering.people.service import add_from_third_party, parse_phone
 from rekruttering.privacy.consent import give_consent
 from rekruttering.tenancy import fetch
 
@@ -96,10 +96,9 @@ def refer_person(user: User, data: ReferralInput, at: datetime | None = None) ->
                 _("That activity is not at the chosen centre."), field="activity_id"
             ) from None
     at = at or utcnow()
-    person = find_by_phone(data.centre_id, e164)
-    if person is None:
-        first, last = split_name(name)
-        person = create_person(data.centre_id, first, last, e164, data.language or "nb")
+    # Always a new record: a known phone is held for staff to confirm (issue 12).
+    first, last = split_name(name)
+    person = add_from_third_party(data.centre_id, first, last, e164, data.language or "nb")
     referral = Referral(
         centre_id=data.centre_id,
         partner_id=partner.id,
@@ -170,8 +169,11 @@ def with_status(query: Select[tuple[Referral]]) -> Select[tuple[Referral]]:
     ).execution_options(populate_existing=True)
 
 
-def partner_referrals(partner_id: int, status: ReferralStatus | None = None) -> Select:
-    """A partner's own referrals in every centre it (still) works with, newest first."""
+def partner_referrals(
+    partner_id: int, status: ReferralStatus | None = None, centre_ids: list[int] | None = None
+) -> Select:
+    """A partner's own referrals in every centre it (still) works with, newest first;
+    with ``centre_ids`` (a login's centres) only those."""
     query = (
         with_status(select(Referral))
         .options(joinedload(Referral.activity))
@@ -186,6 +188,8 @@ def partner_referrals(partner_id: int, status: ReferralStatus | None = None) -> 
         )
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     )
+    if centre_ids is not None:
+        query = query.where(Referral.centre_id.in_(centre_ids))
     if status is not None:
         query = query.where(status_case() == status.value)
     return query

@@ -38,17 +38,19 @@ from rekruttering.models import (
     Notification,
     Partner,
     PartnerKind,
+    PartnerLinkRequest,
     Referral,
     ReferralStatus,
     User,
     UserRole,
 )
-from rekruttering.partners import invitations, notifications, organisations
+from rekruttering.partners import invitations, link_requests, notifications, organisations
 from rekruttering.partners import referrals as referral_service
 from rekruttering.partners.forms import (
     PARTNER_KIND_LABELS,
     AcceptForm,
     InviteForm,
+    LinkRequestForm,
     PartnerForm,
     ReferForm,
 )
@@ -110,6 +112,7 @@ def index() -> str:
     centre_id = tenancy.current_centre_id()
     return render_template(
         "partners/index.html",
+        requests=link_requests.pending_of_centre(centre_id),
         partners=organisations.partners_of_centre(centre_id),
         outcomes=referral_service.outcomes_by_partner(centre_id),
         statuses=list(ReferralStatus),
@@ -125,22 +128,13 @@ def new() -> str | Response:
     if form.validate_on_submit():
         try:
             with transaction():
-                partner, created = organisations.add_partner(
+                partner = organisations.add_partner(
                     tenancy.current_centre_id(), form.name.data, PartnerKind(form.kind.data)
                 )
         except ServiceError as exc:
             _form_error(form, exc)
         else:
-            if created:
-                flash(_("%(name)s is added as a partner.", name=partner.name), "success")
-            else:
-                flash(
-                    _(
-                        "%(name)s already worked with another centre and now works with this one too.",
-                        name=partner.name,
-                    ),
-                    "success",
-                )
+            flash(_("%(name)s is added as a partner.", name=partner.name), "success")
             return redirect(url_for(".detail", partner_id=partner.id))
     return render_template("partners/form.html", form=form, partner=None)
 
@@ -149,18 +143,20 @@ def new() -> str | Response:
 @allow(*STAFF)
 def detail(partner_id: int) -> str:
     partner = _partner_or_404(partner_id)
+    centre_id = tenancy.current_centre_id()
+    link = organisations.link_of(partner.id, centre_id)
     centre_names = db.session.scalars(
         select(Centre.name)
         .where(Centre.id.in_(organisations.centre_ids_of(partner.id)))
         .order_by(Centre.name)
     ).all()
-    outcomes = referral_service.outcomes_by_partner(tenancy.current_centre_id())
+    outcomes = referral_service.outcomes_by_partner(centre_id)
     return render_template(
         "partners/detail.html",
         partner=partner,
-        kind_label=PARTNER_KIND_LABELS.get(partner.kind, partner.kind),
+        kind_label=PARTNER_KIND_LABELS.get(link.kind, link.kind),
         centre_names=centre_names,
-        users=invitations.partner_users(partner.id),
+        users=invitations.partner_users(partner.id, centre_id),
         outcome=outcomes.get(partner.id, {}),
         statuses=list(ReferralStatus),
         status_label=status_label,
@@ -171,7 +167,7 @@ def detail(partner_id: int) -> str:
 @allow(*STAFF)
 def edit(partner_id: int) -> str | Response:
     partner = _partner_or_404(partner_id)
-    form = PartnerForm(obj=partner)
+    form = PartnerForm(obj=organisations.link_of(partner.id, tenancy.current_centre_id()))
     if form.validate_on_submit():
         try:
             with transaction():
@@ -242,6 +238,9 @@ def new_link(partner_id: int, user_id: int) -> Response:
             )
     except NotFound:
         abort(404)
+    except ServiceError as exc:
+        flash(exc.message, "warning")
+        return redirect(url_for(".detail", partner_id=partner.id))
     return _invitation_page(partner, user, token)
 
 
@@ -256,8 +255,52 @@ def deactivate(partner_id: int, user_id: int) -> Response:
             )
     except NotFound:
         abort(404)
-    flash(_("%(name)s can no longer log in.", name=user.name), "success")
+    flash(_("%(name)s no longer has access to this centre.", name=user.name), "success")
     return redirect(url_for(".detail", partner_id=partner.id))
+
+
+# --- asking a partner of another centre to work with this one (staff) -------------------
+
+
+@bp.route("/partners/requests/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def ask() -> str | Response:
+    form = LinkRequestForm()
+    if form.validate_on_submit():
+        try:
+            with transaction():
+                link_requests.ask_partner(
+                    tenancy.current_centre_id(),
+                    form.email.data,
+                    form.name.data,
+                    PartnerKind(form.kind.data),
+                    current_user.id,
+                )
+        except ServiceError as exc:
+            _form_error(form, exc)
+        else:
+            # The same words whether or not the address has a login: no lookup.
+            flash(
+                _(
+                    "The request is saved. If %(email)s has a partner login, they see it "
+                    "when they log in, and the partner works with this centre once they "
+                    "accept.",
+                    email=form.email.data.strip().lower(),
+                ),
+                "success",
+            )
+            return redirect(url_for(".index"))
+    return render_template("partners/ask.html", form=form)
+
+
+@bp.route("/partners/requests/<int:request_id>/cancel", methods=["POST"])
+@allow(*STAFF)
+def cancel_request(request_id: int) -> Response:
+    ask_row = tenancy.get_or_404(PartnerLinkRequest, request_id)
+    with transaction():
+        link_requests.cancel_request(tenancy.current_centre_id(), ask_row.id)
+    flash(_("The request is withdrawn."), "success")
+    return redirect(url_for(".index"))
 
 
 def _invitation_page(partner: Partner, user: User, token: str) -> Response:
@@ -418,8 +461,9 @@ class PartnerRow:
 def my_referrals() -> str:
     user = _partner_user()
     status = _status_arg()
+    centre_ids = [m.centre_id for m in user.memberships if m.role == UserRole.PARTNER]
     page = db.paginate(
-        referral_service.partner_referrals(user.partner_id, status),  # type: ignore[arg-type]
+        referral_service.partner_referrals(user.partner_id, status, centre_ids),  # type: ignore[arg-type]
         page=_page(),
         per_page=current_settings()["app.page_size"],
         error_out=False,
@@ -453,7 +497,41 @@ def my_referrals() -> str:
         statuses=list(ReferralStatus),
         status_label=status_label,
         partner=db.session.get(Partner, user.partner_id),
+        link_requests=link_requests.pending_for_user(user),
     )
+
+
+@bp.route("/partner/requests/accept", methods=["POST"])
+@allow(*PARTNER)
+def accept_request() -> Response:
+    """The partner agrees to work with a centre that asked it."""
+    return _answer_request("accept")
+
+
+@bp.route("/partner/requests/decline", methods=["POST"])
+@allow(*PARTNER)
+def decline_request() -> Response:
+    return _answer_request("decline")
+
+
+def _answer_request(answer: str) -> Response:
+    user = _partner_user()
+    request_id = request.form.get("request_id", type=int)
+    try:
+        with transaction():
+            if answer == "accept":
+                ask_row = link_requests.accept_request(user, request_id)
+            else:
+                ask_row = link_requests.decline_request(user, request_id)
+    except NotFound:
+        flash(_("This request is no longer waiting."), "warning")
+        return redirect(url_for(".my_referrals"))
+    centre = db.session.get(Centre, ask_row.centre_id)
+    if answer == "accept":
+        flash(_("You now work with %(centre)s.", centre=centre.name if centre else ""), "success")
+    else:
+        flash(_("The request is declined."), "success")
+    return redirect(url_for(".my_referrals"))
 
 
 def _refer_centres(user: User) -> list[Centre]:

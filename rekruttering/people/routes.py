@@ -39,6 +39,9 @@ from rekruttering.people.service import (
     unlink_family,
     update_person,
 )
+from rekruttering.people.service import (
+    keep_apart as keep_apart_service,
+)
 from rekruttering.people.timeline import CONSENT, history_of
 from rekruttering.privacy.access_log import mark_logged
 from rekruttering.transaction import transaction
@@ -74,13 +77,15 @@ def _filter_options(centre_id: int) -> dict[str, Any]:
             tenancy.scoped(Activity, centre_id).order_by(Activity.name)
         ).all(),
         "channels": db.session.scalars(
-            tenancy.scoped(Channel, centre_id).order_by(Channel.name)
+            tenancy.scoped(Channel, centre_id)
+            .where(Channel.merged_into_id.is_(None))
+            .order_by(Channel.name)
         ).all(),
         "partners": db.session.scalars(
             select(Partner)
             .join(PartnerCentre, PartnerCentre.partner_id == Partner.id)
             .where(PartnerCentre.centre_id == centre_id)
-            .order_by(Partner.name)
+            .order_by(PartnerCentre.name)
         ).all(),
         "person_languages": db.session.scalars(
             select(Person.language)
@@ -278,6 +283,21 @@ def merge(person_id: int) -> str | Response | tuple[str, int]:
     candidates = quick_search(centre_id, q or person.first_name)
     candidates = [p for p in candidates if p.id != person.id]
     return render_template("people/merge.html", person=person, q=q, candidates=candidates)
+
+
+@bp.route("/<int:person_id>/keep-apart", methods=["POST"])
+@allow(*STAFF)
+def keep_apart(person_id: int) -> Response:
+    """A held record (a referral or sign-up with a known phone) is someone else."""
+    person = tenancy.get_or_404(Person, person_id)
+    try:
+        with transaction():
+            keep_apart_service(tenancy.current_centre_id(), person.id)
+    except ServiceError as exc:
+        flash(exc.message, "warning")
+    else:
+        flash(_("Kept apart. The phone number stays with the other person."), "success")
+    return redirect(url_for("people.detail", person_id=person.id))
 
 
 # --- family links -------------------------------------------------------------------

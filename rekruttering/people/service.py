@@ -59,9 +59,49 @@ def parse_phone(text: str | None) -> str | None:
 
 
 def find_by_phone(centre_id: int, e164: str) -> Person | None:
+    """The centre's person with this phone (records held for staff to confirm aside)."""
     return db.session.scalar(
-        select(Person).where(Person.centre_id == centre_id, Person.phone == e164)
+        select(Person).where(
+            Person.centre_id == centre_id, Person.phone == e164, Person.held_match_id.is_(None)
+        )
     )
+
+
+def add_from_third_party(
+    centre_id: int, first_name: str, last_name: str, e164: str, language: str = "nb"
+) -> Person:
+    """A person a partner or the public form tells us about: always a new record.
+
+    A third party never changes what the centre knows about someone: when the phone is
+    already a person's, the new record is held (``held_match_id``) for staff to merge
+    or keep apart, and consent given with it stays on it. Both cases run the same
+    statements, so neither the answer nor its timing tells whether a number is known.
+    """
+    match = find_by_phone(centre_id, e164)
+    person = Person(
+        centre_id=centre_id,
+        first_name=_clean_first_name(first_name),
+        last_name=(last_name or "").strip()[:80],
+        phone=e164,
+        language=_clean_language(language),
+        held_match_id=match.id if match is not None else None,
+    )
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def keep_apart(centre_id: int, person_id: int) -> Person:
+    """Staff decide a held record is someone else: it stays, without the other's phone."""
+    person = fetch(Person, person_id, centre_id)
+    if person.held_match_id is None:
+        raise Conflict(_("This person is not waiting for a decision."))
+    person.held_match_id = None
+    person.phone = None
+    person.phone_not_textable_reason = None
+    audit.record("person_kept_apart", person_id=person.id, centre_id=centre_id)
+    db.session.flush()
+    return person
 
 
 def _clean_first_name(first_name: str | None) -> str:
@@ -128,7 +168,8 @@ def update_person(centre_id: int, person_id: int, changes: PersonChanges) -> Per
         raise Conflict(_("This person is anonymised or merged and cannot be edited."))
     first_name = _clean_first_name(changes.first_name)
     e164 = parse_phone(changes.phone)
-    if e164 is not None:
+    held_with_own_phone = person.held_match_id is not None and e164 == person.phone
+    if e164 is not None and not held_with_own_phone:
         existing = find_by_phone(centre_id, e164)
         if existing is not None and existing.id != person.id:
             raise DuplicatePhone(existing)
@@ -345,11 +386,24 @@ def merge_people(centre_id: int, keep_id: int, merge_id: int) -> Person:
             update(column.table).where(column == other.id).values({column.name: keep.id}),
             execution_options={"synchronize_session": False},
         )
-    # Nobody recruits themselves.
+    # Nobody recruits themselves; records held as a possible match of the duplicate
+    # now wait on the kept person, and a held record merged with its match is settled.
     db.session.execute(
         update(Person)
         .where(Person.id == keep.id, Person.recruited_by_id == keep.id)
         .values(recruited_by_id=None),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(Person)
+        .where(Person.held_match_id == other.id)
+        .values(held_match_id=keep.id),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        update(Person)
+        .where(Person.id == keep.id, Person.held_match_id == keep.id)
+        .values(held_match_id=None),
         execution_options={"synchronize_session": False},
     )
     db.session.flush()

@@ -1,5 +1,6 @@
-"""Retention: people with no contact, attendance or message for ``retention.months``
-are anonymised by the nightly job (jobs/retention.py); staff see who is due first.
+"""Retention: people with no contact, attendance or message for their centre's
+retention period (its settings page; ``retention.months`` for a centre that never set
+one) are anonymised by the nightly job (jobs/retention.py); staff see who is due first.
 
 A person's last activity is the latest of ``Person.last_activity_at`` (kept up to
 date by the use cases) and the newest contact, attendance and message about them,
@@ -15,9 +16,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from rekruttering import audit
+from rekruttering.centre_settings.service import settings_of
 from rekruttering.domain.retention import retention_cutoff
 from rekruttering.extensions import db
-from rekruttering.models import Attendance, Contact, Message, Person
+from rekruttering.models import Attendance, Centre, Contact, Message, Person
 from rekruttering.privacy.anonymise import anonymise_people
 
 #: How far ahead the dry-run list looks, so staff see who is coming up.
@@ -136,6 +138,30 @@ def anonymise_due(now: datetime, months: int, centre_id: int | None = None) -> l
         db.session.flush()
         done += batch
     return done
+
+
+def centre_months(centre_id: int | None = None) -> dict[int, int]:
+    """centre id -> its retention period in months (every centre, or one)."""
+    ids = [centre_id] if centre_id is not None else list(db.session.scalars(sa.select(Centre.id)))
+    return {cid: settings_of(cid).retention_months for cid in ids}
+
+
+def due_everywhere(now: datetime, centre_id: int | None = None) -> list[DuePerson]:
+    """Who is due now, each centre with its own period (ids only)."""
+    return [
+        item
+        for cid, months in centre_months(centre_id).items()
+        for item in due_people(cid, now, months)
+    ]
+
+
+def anonymise_due_everywhere(now: datetime, centre_id: int | None = None) -> list[DuePerson]:
+    """Anonymise everyone due now, each centre with its own period (the caller commits)."""
+    return [
+        item
+        for cid, months in centre_months(centre_id).items()
+        for item in anonymise_due(now, months, cid)
+    ]
 
 
 def try_lock() -> bool:

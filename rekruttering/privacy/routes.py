@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from rekruttering import tenancy
 from rekruttering.access import ADMIN, STAFF, allow
+from rekruttering.centre_settings.service import settings_of
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.retention import due_at
@@ -223,7 +224,7 @@ def erase(person_id: int) -> str | BaseResponse:
 def retention() -> str:
     """Who the nightly job will anonymise, and when: before it happens."""
     settings = current_settings()
-    months = settings["retention.months"]
+    months = settings_of(tenancy.current_centre_id()).retention_months
     now = utcnow()
     page = db.paginate(
         due_query(tenancy.current_centre_id(), now, months, ahead=LOOKAHEAD),

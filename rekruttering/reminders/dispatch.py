@@ -2,18 +2,29 @@
 
 One tick (``dispatch_due``):
 
-1. Reminders claimed longer ago than ``sms.claim_timeout_minutes`` without an answer
-   (a worker died between claim and answer) become ``uncertain``: never resent
-   silently, a person decides.
-2. Due ``pending`` reminders are claimed atomically: one UPDATE moves them to
-   ``sending`` with our claim id, choosing them with ``FOR UPDATE SKIP LOCKED`` on
-   PostgreSQL so concurrent workers take different rows, and re-checking
-   ``state = 'pending'`` in the UPDATE itself (so on SQLite, or if two choices overlap,
-   a row can still be claimed only once). The claim is committed before anything is
-   sent.
-3. Each claimed reminder is checked again at the moment of sending (consent, opt-out,
-   not textable, session cancelled or started, quiet hours), its Message row is
-   written and committed, then the gateway is called, and the answer recorded.
+1. Claims whose lease ran out (``sms.claim_lease_seconds``) are settled. A reminder
+   that was never handed to the gateway (no Message row for this claim) goes back to
+   ``pending``: its worker died, nothing left the server, another worker may send it.
+   One already handed over (Message row written, provider answer missing) becomes
+   ``uncertain`` once ``sms.claim_timeout_minutes`` have passed: it may have left, so a
+   person decides; it is never resent silently.
+2. Due ``pending`` reminders are claimed in two steps inside one transaction: choose at
+   most ``batch`` ids (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent workers
+   take different rows without waiting for each other), then move exactly those ids to
+   ``sending``, re-checking ``state = 'pending'`` (a choice made without row locks,
+   as on SQLite, can still claim a row only once). Choosing the ids first, in their own
+   statement, means no query plan can claim more than the batch: PostgreSQL may re-run
+   an ``IN (SELECT ... LIMIT n)`` subquery for every row it joins. The claim is
+   committed before anything is sent, and clears ``message_id``: the claim has no
+   Message row until it is handed over.
+3. Each claimed reminder is checked again at the moment of sending: still ours (the
+   claim owner check: a lease that ran out may have been re-claimed by another worker),
+   still within our lease, consent, opt-out, not textable, session cancelled or
+   started, quiet hours. Its Message row is written and committed (the hand-over), then
+   the gateway is called, and the answer recorded.
+
+Each safeguard is a small function of its own (``_lock_choice``, ``_still_pending``,
+``_owned_by``) so the tests can remove one at a time and show that its test then fails.
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -58,6 +70,7 @@ class DispatchReport:
     failed: int = 0
     deferred: int = 0
     timed_out: int = 0
+    released: int = 0
     outcomes: dict[int, str] = field(default_factory=dict)
 
 
@@ -65,12 +78,46 @@ def new_claimer_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
-def expire_stale_claims(now: datetime, timeout: timedelta) -> int:
-    """Reminders stuck in ``sending`` past the timeout become ``uncertain``."""
+def release_expired_leases(now: datetime, lease: timedelta) -> int:
+    """Claims past their lease that were never handed over go back to ``pending``.
+
+    Nothing of them left the server (no Message row for this claim), so sending them
+    later is not a second send. The attempt they were counted as is given back.
+    """
     with transaction():
         result = db.session.execute(
             sa.update(Reminder)
-            .where(Reminder.state == ReminderState.SENDING, Reminder.claimed_at < now - timeout)
+            .where(
+                Reminder.state == ReminderState.SENDING,
+                Reminder.message_id.is_(None),
+                Reminder.claimed_at <= now - lease,
+            )
+            .values(
+                state=ReminderState.PENDING,
+                claimed_at=None,
+                claimed_by=None,
+                attempts=Reminder.attempts - 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    if result.rowcount:
+        log.warning(
+            "%d claimed reminders were never sent (lease ran out): pending again", result.rowcount
+        )
+    return result.rowcount
+
+
+def expire_stale_claims(now: datetime, timeout: timedelta) -> int:
+    """Reminders handed to the gateway without an answer past the timeout: ``uncertain``."""
+    with transaction():
+        result = db.session.execute(
+            sa.update(Reminder)
+            .where(
+                Reminder.state == ReminderState.SENDING,
+                Reminder.message_id.is_not(None),
+                Reminder.claimed_at < now - timeout,
+            )
             .values(state=ReminderState.UNCERTAIN, last_error=CLAIM_TIMED_OUT, updated_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -79,32 +126,67 @@ def expire_stale_claims(now: datetime, timeout: timedelta) -> int:
     return result.rowcount
 
 
-def claim_due(now: datetime, limit: int, claimer: str) -> list[int]:
-    """Atomically move up to ``limit`` due pending reminders to ``sending``; their ids."""
+# --- the safeguards (one function each, so a test can remove exactly one) -------------
+
+
+def _lock_choice(choose: sa.Select[Any]) -> sa.Select[Any]:
+    """SKIP LOCKED: rows another worker is claiming are passed over, not waited for."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return choose.with_for_update(skip_locked=True)
+    return choose  # SQLite locks the whole database for a write; _still_pending decides
+
+
+def _still_pending() -> sa.ColumnElement[bool]:
+    """The pending re-check: a chosen row is taken only if nobody took it meanwhile."""
+    return Reminder.state == ReminderState.PENDING
+
+
+def _owned_by(reminder: Reminder, claimer: str) -> bool:
+    """The claim owner check: our lease may have run out and another worker re-claimed."""
+    return reminder.claimed_by == claimer
+
+
+def choose_due(now: datetime, limit: int) -> list[int]:
+    """Step 1 of a claim: the ids of at most ``limit`` due pending reminders."""
     choose = (
         sa.select(Reminder.id)
         .where(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now)
         .order_by(Reminder.due_at, Reminder.id)
         .limit(limit)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        choose = choose.with_for_update(skip_locked=True)
-    with transaction():
-        ids = db.session.scalars(
+    return list(db.session.scalars(_lock_choice(choose)).all())
+
+
+def take(ids: list[int], now: datetime, claimer: str) -> list[int]:
+    """Step 2 of a claim: move exactly these ids to ``sending`` under our claim."""
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
             sa.update(Reminder)
-            .where(
-                Reminder.id.in_(choose.scalar_subquery()), Reminder.state == ReminderState.PENDING
-            )
+            .where(Reminder.id.in_(ids), _still_pending())
             .values(
                 state=ReminderState.SENDING,
                 claimed_at=now,
                 claimed_by=claimer,
+                message_id=None,
                 attempts=Reminder.attempts + 1,
                 updated_at=now,
             )
             .returning(Reminder.id)
             .execution_options(synchronize_session=False)
         ).all()
+    )
+
+
+def claim_due(now: datetime, limit: int, claimer: str) -> list[int]:
+    """Atomically move up to ``limit`` due pending reminders to ``sending``; their ids.
+
+    Never more than ``limit``, whatever plan the database picks: the ids are chosen
+    in a statement of their own and the update names them.
+    """
+    with transaction():
+        ids = take(choose_due(now, limit), now, claimer)
     return sorted(ids)
 
 
@@ -118,19 +200,37 @@ def _locked(model: type[Any], ident: int) -> Any:
     )
 
 
+def _release(reminder: Reminder) -> None:
+    reminder.state = ReminderState.PENDING
+    reminder.attempts -= 1
+    reminder.claimed_at = reminder.claimed_by = None
+
+
 def _prepare(
-    reminder_id: int, claimer: str, now: datetime, settings: Any, gateway: Gateway
+    reminder_id: int,
+    claimer: str,
+    now: datetime,
+    settings: Any,
+    gateway: Gateway,
+    elapsed: timedelta = timedelta(0),
 ) -> tuple[str, OutgoingSms | None]:
     """Check the reminder at the moment of sending and write its Message row.
 
-    Returns ("send", sms) or (outcome, None) when it is not to be sent now.
+    ``elapsed`` is how long the tick has been sending (``now`` is its start): the
+    lease is checked against ``now + elapsed``. Returns ("send", sms) or
+    (outcome, None) when it is not to be sent now.
     """
     with transaction():
         reminder: Reminder | None = _locked(Reminder, reminder_id)
         if reminder is None or reminder.state != ReminderState.SENDING:
             return "gone", None
-        if reminder.claimed_by != claimer:
+        if not _owned_by(reminder, claimer):
             return "gone", None
+        lease = timedelta(seconds=settings["sms.claim_lease_seconds"])
+        if reminder.claimed_at is None or reminder.claimed_at + lease <= now + elapsed:
+            # Past our lease another worker may release and send it: hand it back.
+            _release(reminder)
+            return "released", None
         session: Session | None = reminder.session
         reason = None
         if session is not None and session.cancelled:
@@ -147,10 +247,8 @@ def _prepare(
         quiet = quiet_hours(settings)
         if quiet.contains(now):
             # Due before quiet hours but picked up late (a worker was down): wait.
-            reminder.state = ReminderState.PENDING
+            _release(reminder)
             reminder.due_at = quiet.next_allowed(now)
-            reminder.attempts -= 1
-            reminder.claimed_at = reminder.claimed_by = None
             return "deferred", None
         person = reminder.person
         message = Message(
@@ -196,10 +294,15 @@ def _record(reminder_id: int, message_id: int, outcome: Any, now: datetime, sett
 
 
 def send_claimed(
-    reminder_id: int, claimer: str, now: datetime, settings: Any, gateway: Gateway
+    reminder_id: int,
+    claimer: str,
+    now: datetime,
+    settings: Any,
+    gateway: Gateway,
+    elapsed: timedelta = timedelta(0),
 ) -> str:
     """Send one claimed reminder; returns what became of it."""
-    step, sms = _prepare(reminder_id, claimer, now, settings, gateway)
+    step, sms = _prepare(reminder_id, claimer, now, settings, gateway, elapsed)
     if sms is None:
         return step
     try:
@@ -224,37 +327,43 @@ def dispatch_due(
     gateway = gateway or build_gateway(settings)
     claimer = claimer or new_claimer_id()
     report = DispatchReport()
+    report.released = release_expired_leases(
+        now, timedelta(seconds=settings["sms.claim_lease_seconds"])
+    )
     report.timed_out = expire_stale_claims(
         now, timedelta(minutes=settings["sms.claim_timeout_minutes"])
     )
     ids = claim_due(now, limit or settings["sms.dispatch_batch_size"], claimer)
     report.claimed = len(ids)
+    started = time.monotonic()
     for reminder_id in ids:
+        # The lease runs on while the batch is sent: check it against the time spent.
+        elapsed = timedelta(seconds=time.monotonic() - started)
         try:
-            result = send_claimed(reminder_id, claimer, now, settings, gateway)
+            result = send_claimed(reminder_id, claimer, now, settings, gateway, elapsed)
         except Exception:  # noqa: BLE001 - one bad row must not stop the batch
             db.session.rollback()
-            log.exception(
-                "reminder %s: dispatch failed; it will time out to uncertain", reminder_id
-            )
+            log.exception("reminder %s: dispatch failed; its lease decides", reminder_id)
             result = "error"
         report.outcomes[reminder_id] = result
         if result in (ReminderState.SENT, ReminderState.DELIVERED):
             report.sent += 1
         elif result == "skipped":
             report.skipped += 1
-        elif result == "deferred":
+        elif result in ("deferred", "released"):
             report.deferred += 1
         elif result in (ReminderState.FAILED, ReminderState.UNCERTAIN, "error"):
             report.failed += 1
-    if report.claimed or report.timed_out:
+    if report.claimed or report.timed_out or report.released:
         log.info(
-            "dispatch: %d claimed, %d sent, %d skipped, %d deferred, %d failed, %d timed out",
+            "dispatch: %d claimed, %d sent, %d skipped, %d deferred, %d failed, %d timed out, "
+            "%d released",
             report.claimed,
             report.sent,
             report.skipped,
             report.deferred,
             report.failed,
             report.timed_out,
+            report.released,
         )
     return report

@@ -301,14 +301,21 @@ def outbox() -> str:
     )
 
 
+def _unknown_senders() -> sa.Select:
+    """Texts from unknown numbers received on this centre's number (sms.inbound_centres).
+
+    Texts to a number no centre owns are for the installation's operator only
+    (``rekruttering unknown-senders``), never for every centre's admins.
+    """
+    return tenancy.scoped(Message).where(
+        Message.person_id.is_(None), Message.direction == Direction.INBOUND
+    )
+
+
 @bp.route("/unknown-senders")
 @allow(*ADMIN)
 def unknown_senders() -> str:
-    query = (
-        sa.select(Message)
-        .where(Message.centre_id.is_(None), Message.direction == Direction.INBOUND)
-        .order_by(Message.created_at.desc(), Message.id.desc())
-    )
+    query = _unknown_senders().order_by(Message.created_at.desc(), Message.id.desc())
     page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
     return render_template("reminders/unknown_senders.html", page=page)
 
@@ -316,9 +323,7 @@ def unknown_senders() -> str:
 @bp.route("/unknown-senders/<int:message_id>/delete", methods=["POST"])
 @allow(*ADMIN)
 def delete_unknown(message_id: int) -> Response:
-    message = db.session.scalar(
-        sa.select(Message).where(Message.id == message_id, Message.centre_id.is_(None))
-    )
+    message = db.session.scalar(_unknown_senders().where(Message.id == message_id))
     if message is None:
         abort(404)
     with transaction():

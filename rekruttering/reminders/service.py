@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from rekruttering import audit
+from rekruttering.centre_settings.service import add_reminder_language
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.reminder_text import template_problems
 from rekruttering.domain.reminder_time import default_due_at, plan_due_at
@@ -389,6 +390,7 @@ def save_template(centre_id: int, language: str, body: str) -> MessageTemplate:
         db.session.add(template)
     else:
         template.body = body
+    add_reminder_language(centre_id, language)
     db.session.flush()
     return template
 

@@ -1,7 +1,9 @@
 """Which template a person's reminder is written from, and the text it makes.
 
 Fall-back order for a person whose language is ``uk``: the centre's own ``uk``
-template, the built-in ``uk`` one, the centre's ``nb`` template, the built-in ``nb``.
+template, the built-in ``uk`` one, then the same for the first language the centre
+writes reminders in (its settings page; ``nb`` by default), then the built-in ``nb``.
+A person whose language the centre does not write reminders in gets that first one.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from rekruttering.centre_settings.service import settings_of
 from rekruttering.domain.reminder_text import (
     DEFAULT_TEMPLATES,
     FALLBACK_LANGUAGE,
@@ -37,8 +40,17 @@ class TemplateChoice:
     custom: bool  # the centre's own template, not a built-in one
 
 
+def signed(staff_name: str, signature: str) -> str:
+    """The ``{staff_name}`` value: the staff member's name and the centre's signature."""
+    return ", ".join(part for part in (staff_name.strip(), signature.strip()) if part)
+
+
 class TemplateBook:
-    """A centre's reminder templates, loaded once for a batch of people."""
+    """A centre's reminder templates, loaded once for a batch of people.
+
+    The centre's settings say which languages it writes reminders in (a person whose
+    language is not among them gets the first) and the signature after the staff name.
+    """
 
     def __init__(self, centre_id: int) -> None:
         rows = db.session.scalars(
@@ -47,10 +59,15 @@ class TemplateBook:
             )
         ).all()
         self.custom = {row.language: row.body for row in rows}
+        settings = settings_of(centre_id)
+        self.languages = settings.languages or (FALLBACK_LANGUAGE,)
+        self.signature = settings.sms_signature
 
     def choose(self, language: str | None) -> TemplateChoice:
         wanted = normalise_language(language)
-        for code in dict.fromkeys((wanted, FALLBACK_LANGUAGE)):
+        if wanted not in self.languages:
+            wanted = self.languages[0]
+        for code in dict.fromkeys((wanted, self.languages[0], FALLBACK_LANGUAGE)):
             if code in self.custom:
                 return TemplateChoice(self.custom[code], code, True)
             if code in DEFAULT_TEMPLATES:
@@ -67,7 +84,7 @@ class TemplateBook:
             activity=activity.name,
             starts_at=session.starts_at,
             place=place,
-            staff_name=staff_name,
+            staff_name=signed(staff_name, self.signature),
             language=choice.language,
         )
         return render(choice.body, values), choice.language

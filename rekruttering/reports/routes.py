@@ -18,7 +18,7 @@ from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.funnel import Role
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
-from rekruttering.models import Activity, Centre, Partner, PartnerCentre, Person
+from rekruttering.models import Activity, Centre, PartnerCentre, Person
 from rekruttering.reports import charts, exports, percent, ratio, word_of_mouth
 from rekruttering.reports.conversion import ConversionReport, compare_channels, conversion_report
 from rekruttering.reports.filters import Attribution, ReportFilter
@@ -55,18 +55,15 @@ def _activities(centre_id: int) -> list[tuple[int, str]]:
 
 
 def _partners(centre_ids: list[int]) -> list[tuple[int, str]]:
+    # Each centre names its partner on its own link; across centres, one of those names.
+    name = sa.func.min(PartnerCentre.name)
     return [
-        (row.id, row.name)
-        for row in db.session.execute(
-            sa.select(Partner.id, Partner.name)
-            .where(
-                Partner.id.in_(
-                    sa.select(PartnerCentre.partner_id).where(
-                        PartnerCentre.centre_id.in_(centre_ids)
-                    )
-                )
-            )
-            .order_by(Partner.name)
+        (partner_id, label)
+        for partner_id, label in db.session.execute(
+            sa.select(PartnerCentre.partner_id, name)
+            .where(PartnerCentre.centre_id.in_(centre_ids))
+            .group_by(PartnerCentre.partner_id)
+            .order_by(name)
         )
     ]
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from rekruttering.centre_settings.service import settings_of
 from rekruttering.domain.clock import oslo_today, utcnow
 from rekruttering.domain.funnel import Role
 from rekruttering.errors import NotFound, ServiceError
@@ -106,15 +107,17 @@ def volunteer_ratios(
         .group_by(Session.id, Session.activity_id, Session.starts_at)
         .subquery("per_session")
     )
+    # The activity's own wish, else the centre's (its settings page).
+    centre_ratio = settings_of(centre_id).wished_volunteer_ratio
+    wished = sa.func.coalesce(Activity.wished_volunteer_ratio, sa.literal(centre_ratio, sa.Float))
     # Volunteers wished = ceil(participants x ratio); short when fewer came. In
     # integers: volunteers < participants x ratio (the ceiling changes nothing).
     short = sa.case(
         (
             sa.and_(
-                Activity.wished_volunteer_ratio.is_not(None),
-                Activity.wished_volunteer_ratio > 0,
-                per_session.c.volunteers
-                < per_session.c.participants * Activity.wished_volunteer_ratio,
+                wished.is_not(None),
+                wished > 0,
+                per_session.c.volunteers < per_session.c.participants * wished,
             ),
             1,
         ),
@@ -160,7 +163,7 @@ def volunteer_ratios(
         ActivityRatio(
             a.id,
             a.name,
-            a.wished_volunteer_ratio,
+            a.wished_volunteer_ratio or centre_ratio,
             [found[a.id].get(b.label, RatioPoint(b)) for b in periods],
         )
         for a in activities

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import PUBLIC, STAFF, allow
+from rekruttering.centre_settings.service import public_details
 from rekruttering.config import current_settings
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db, limiter
@@ -61,9 +62,14 @@ def short_url(code: str) -> str:
 # --- sources (staff) ------------------------------------------------------------------
 
 
-def _fill_choices(form: SourceForm, centre_id: int) -> None:
+def _fill_choices(form: SourceForm, centre_id: int, keep_channel_id: int | None = None) -> None:
+    # Channels in use, and the source's own channel if it was retired since (so a taken-
+    # down code can still be edited without choosing a new channel).
+    in_use = Channel.active.is_(True)
+    if keep_channel_id is not None:
+        in_use = in_use | (Channel.id == keep_channel_id)
     channels = db.session.scalars(
-        tenancy.scoped(Channel, centre_id).where(Channel.active.is_(True)).order_by(Channel.name)
+        tenancy.scoped(Channel, centre_id).where(in_use).order_by(Channel.name)
     ).all()
     activities = db.session.scalars(
         tenancy.scoped(Activity, centre_id).where(Activity.active.is_(True)).order_by(Activity.name)
@@ -128,6 +134,7 @@ def source(source_id: int) -> str:
     return render_template(
         "signup/source.html",
         source=obj,
+        centre=public_details(db.session.get(Centre, obj.centre_id)),
         url=short_url(obj.code),
         stats=service.stats_by_source(obj.centre_id).get(obj.id, service.SourceStats()),
     )
@@ -138,7 +145,7 @@ def source(source_id: int) -> str:
 def edit_source(source_id: int) -> str | Response:
     obj = tenancy.get_or_404(Source, source_id)
     form = SourceForm(obj=obj)
-    _fill_choices(form, obj.centre_id)
+    _fill_choices(form, obj.centre_id, obj.channel_id)
     if form.validate_on_submit():
         data = service.SourceInput(form.name.data, form.channel_id.data, form.activity_id.data)
         try:
@@ -265,7 +272,7 @@ def form(code: str) -> tuple[str, int] | Response:
         "signup/form.html",
         status,
         source=src,
-        centre=centre,
+        centre=public_details(centre),
         activities=activities,
         lang=lang,
         form_languages=[(code_, NATIVE_NAMES.get(code_, code_)) for code_ in languages],
@@ -286,7 +293,7 @@ def thanks(code: str) -> tuple[str, int]:
     return _render_public(
         "signup/thanks.html",
         source=src,
-        centre=db.session.get(Centre, src.centre_id),
+        centre=public_details(db.session.get(Centre, src.centre_id)),
         lang=lang,
         t=texts_for(lang),
         direction=text_direction(lang),

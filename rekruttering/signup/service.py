@@ -34,7 +34,7 @@ from rekruttering.models import (
 from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.partners.notifications import NoticeKind, notify
 from rekruttering.partners.referrals import split_name
-from rekruttering.people.service import create_person, find_by_phone, parse_phone
+from rekruttering.people.service import add_from_third_party, parse_phone
 from rekruttering.privacy.consent import give_consent
 from rekruttering.signup.form_texts import form_languages
 from rekruttering.signup.spam import SpamGuard, SpamSuspected
@@ -232,10 +232,9 @@ def sign_up(code: str, data: SignupInput, guard: SpamGuard, now: datetime | None
     language = data.language if data.language in languages else "nb"
     at = now or utcnow()
     centre_id = source.centre_id
-    person = find_by_phone(centre_id, e164)
-    if person is None:
-        first, last = split_name(name)
-        person = create_person(centre_id, first, last, e164, language)
+    # Always a new record: a known phone is held for staff to confirm (issue 12).
+    first, last = split_name(name)
+    person = add_from_third_party(centre_id, first, last, e164, language)
     contact = log_contact(
         centre_id,
         ContactInput(

@@ -7,8 +7,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from rekruttering.extensions import csrf
-    from rekruttering.sms import webhooks
+    from rekruttering.sms import commands, webhooks
 
     # Twilio cannot send our CSRF token; the request signature is checked instead.
     csrf.exempt(webhooks.bp)
     app.register_blueprint(webhooks.bp)
+    app.cli.add_command(commands.unknown_senders)

@@ -2,9 +2,10 @@
 
 Building blocks: never commit. The sender is matched by phone number: the person we
 last texted on that number (one number may belong to people in several centres), else
-the most recently active person with it. An unknown sender's message is kept with no
-centre, for admins to see under "unknown sender". Opt-out and opt-in apply to the
-number whoever it belongs to.
+the most recently active person with it. An unknown sender's message belongs to the
+centre that received it (``receiving_centre``), whose admins see it under "unknown
+sender"; with no such centre it is kept with no centre and shown to no centre.
+Opt-out and opt-in apply to the number whoever it belongs to.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class Inbound:
 
 def match_sender(phone: str) -> Person | None:
     """The person a reply from ``phone`` most likely comes from."""
-    live = sa.and_(Person.phone == phone, Person.anonymised_at.is_(None))
+    live = sa.and_(
+        Person.phone == phone, Person.anonymised_at.is_(None), Person.held_match_id.is_(None)
+    )
     person = db.session.scalar(
         sa.select(Person)
         .join(Message, Message.person_id == Person.id)
@@ -75,7 +78,15 @@ def record_rsvp(person: Person, answer: str, now: datetime) -> Reminder | None:
     return reminder
 
 
-def receive(*, sid: str, from_number: str, to_number: str, body: str, now: datetime) -> Inbound:
+def receive(
+    *,
+    sid: str,
+    from_number: str,
+    to_number: str,
+    body: str,
+    now: datetime,
+    receiving_centre_id: int | None = None,
+) -> Inbound:
     """File one inbound SMS (idempotent by Twilio's MessageSid) and act on its keyword."""
     if sid:
         existing = db.session.scalar(sa.select(Message).where(Message.provider_sid == sid))
@@ -85,7 +96,7 @@ def receive(*, sid: str, from_number: str, to_number: str, body: str, now: datet
     person = match_sender(phone) if phone else None
     reply = parse_reply(body)
     message = Message(
-        centre_id=person.centre_id if person else None,
+        centre_id=person.centre_id if person else receiving_centre_id,
         person_id=person.id if person else None,
         direction=Direction.INBOUND,
         from_number=phone,

@@ -21,6 +21,7 @@ from rekruttering.domain.sms_keywords import ReplyKind
 from rekruttering.extensions import db
 from rekruttering.sms.delivery import apply_status
 from rekruttering.sms.inbound import receive
+from rekruttering.sms.receiving_centre import receiving_centre_id
 from rekruttering.sms.signature import is_from_twilio
 from rekruttering.sms.twilio_gateway import INBOUND_PATH, STATUS_PATH
 from rekruttering.transaction import transaction
@@ -73,12 +74,18 @@ def inbound() -> Response:
     _require_signature()
     try:
         with transaction():
+            to_number = request.form.get("To", "")
             result = receive(
                 sid=request.form.get("MessageSid", "") or request.form.get("SmsSid", ""),
                 from_number=request.form.get("From", ""),
-                to_number=request.form.get("To", ""),
+                to_number=to_number,
                 body=request.form.get("Body", ""),
                 now=utcnow(),
+                receiving_centre_id=receiving_centre_id(
+                    current_settings()["sms.inbound_centres"],
+                    to_number,
+                    request.form.get("MessagingServiceSid", ""),
+                ),
             )
     except sa.exc.IntegrityError:
         db.session.rollback()

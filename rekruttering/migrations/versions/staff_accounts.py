@@ -1,7 +1,7 @@
 """staff accounts: revocable sessions, installation admin, door tablets, link purposes, mail
 
 Revision ID: staff_accounts
-Revises: 0002
+Revises: channel_admin
 Create Date: 2026-11-29 01:30:00
 
 """
@@ -11,7 +11,7 @@ import rekruttering.models.types
 
 
 revision = 'staff_accounts'
-down_revision = '0002'
+down_revision = 'channel_admin'
 branch_labels = None
 depends_on = None
 
