@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from rekruttering.channels.starter import STARTER_CHANNELS
 from rekruttering.extensions import db
-from rekruttering.models import Centre, Invitation, User, UserRole
+from rekruttering.models import Centre, CentreSettings, Channel, Invitation, User, UserRole
 
 NEW_PASSWORD = "fjelltur i regnvær"
 
@@ -71,6 +72,12 @@ def test_installation_admin_creates_a_centre_whose_manager_accepts(app: Flask, m
     )
     link = _link(page.get_data(as_text=True))
     centre = db.session.scalar(select(Centre).where(Centre.slug == "heggedal"))
+    # The page goes through centres.service.create_centre: starter channels and settings.
+    channels = db.session.scalars(select(Channel).where(Channel.centre_id == centre.id)).all()
+    assert len(channels) == len(STARTER_CHANNELS)
+    assert db.session.scalar(
+        select(func.count(CentreSettings.id)).where(CentreSettings.centre_id == centre.id)
+    )
     manager = app.test_client()
     manager.post(
         link,
@@ -98,6 +105,7 @@ def test_a_taken_email_leaves_no_half_made_centre(app: Flask, make: Any) -> None
     )
     assert "already exists" in page.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Centre.id)).where(Centre.slug == "ny")) == 0
+    assert db.session.scalar(select(func.count(Channel.id))) == 0
     assert db.session.scalar(select(Invitation)) is None
 
 
