@@ -32,6 +32,7 @@ setup(
             "**/translations/nb/LC_MESSAGES/*.mo",
             "**/translations/nb/LC_MESSAGES/*.po",
             "static/**/*",
+            "auth/data/*.txt",
         ],
     },
 )

@@ -24,6 +24,9 @@ STAFF = (UserRole.STAFF, UserRole.ADMIN)
 ADMIN = (UserRole.ADMIN,)
 PARTNER = (UserRole.PARTNER,)
 MUNICIPALITY = (UserRole.MUNICIPALITY,)
+DOOR = (UserRole.DOOR,)  # a door tablet: check-in only
+#: Whoever runs the server: above the centres, with no current centre of its own.
+INSTALLATION = (UserRole.INSTALLATION_ADMIN,)
 
 ATTRIBUTE = "access_roles"
 

@@ -73,7 +73,8 @@ def init_app(app: Flask) -> None:
 
 
 def _enforce_absolute_timeout() -> None:
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or current_user.is_device:
+        # A door tablet stays logged in (its remember cookie) until an admin revokes it.
         return
     limit = timedelta(
         hours=current_app.extensions["rekruttering.settings"]["security.session_absolute_hours"]

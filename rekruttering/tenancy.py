@@ -46,6 +46,10 @@ def resolve_centre() -> None:
     g.memberships = []
     if not current_user.is_authenticated:
         return
+    if current_user.is_installation_admin:
+        # Above the centres: no current centre, so no centre's data by accident.
+        g.role = UserRole.INSTALLATION_ADMIN
+        return
     memberships = db.session.scalars(
         select(Membership)
         .where(Membership.user_id == current_user.id)

@@ -363,3 +363,31 @@ def api_token(centre: Centre, user: User | None = None, **kw: Any) -> Any:
     db.session.commit()
     row.plain = plain
     return row
+
+
+def device(centre: Centre, name: str | None = None) -> User:
+    """A door tablet of ``centre`` (logged in through its pairing link, not a password)."""
+    obj = User(
+        email=f"tablet-{_n()}@devices.invalid",
+        name=name or f"Nettbrett {_n()}",
+        is_device=True,
+        password_hash="",
+    )
+    obj.memberships.append(Membership(centre_id=centre.id, role=UserRole.DOOR))
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
+def installation_admin(**kw: Any) -> User:
+    """Whoever runs the server: above the centres, no membership."""
+    obj = User(
+        email=kw.pop("email", f"drift{_n()}@example.test"),
+        name=kw.pop("name", fake.name()),
+        is_installation_admin=True,
+        **kw,
+    )
+    obj.set_password(PASSWORD)
+    db.session.add(obj)
+    db.session.commit()
+    return obj

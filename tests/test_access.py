@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, Rule
 
 from rekruttering.access import ANY_USER, PUBLIC, audience_of
+from rekruttering.extensions import db
 from rekruttering.models import UserRole
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
@@ -54,12 +55,29 @@ def test_logged_out_visitor_is_sent_to_login(app: Flask) -> None:
     assert checked >= 2
 
 
-@pytest.mark.parametrize("role", [UserRole.PARTNER, UserRole.MUNICIPALITY, UserRole.STAFF])
+@pytest.mark.parametrize(
+    "role",
+    [
+        UserRole.PARTNER,
+        UserRole.MUNICIPALITY,
+        UserRole.STAFF,
+        UserRole.ADMIN,
+        UserRole.DOOR,
+        UserRole.INSTALLATION_ADMIN,
+    ],
+)
 def test_roles_get_403_outside_their_audience(app: Flask, make: Any, role: UserRole) -> None:
     """A partner on a staff page (and any role outside a route's audience) gets 403."""
     centre = make.centre()
     partner = make.partner(centres=[centre]) if role == UserRole.PARTNER else None
-    user = make.user(centre, role=role, partner=partner)
+    if role == UserRole.INSTALLATION_ADMIN:
+        user = make.installation_admin()
+    elif role == UserRole.DOOR:
+        user = make.device(centre)
+        user.set_password(make.PASSWORD)  # only to log this test in; tablets pair by link
+        db.session.commit()
+    else:
+        user = make.user(centre, role=role, partner=partner)
     client = app.test_client()
     response = client.post("/login", data={"email": user.email, "password": make.PASSWORD})
     assert response.status_code == 302
@@ -74,6 +92,49 @@ def test_roles_get_403_outside_their_audience(app: Flask, make: Any, role: UserR
         assert response.status_code == 403, (rule.rule, method, response.status_code)
         refused += 1
     assert refused > 0, "every role has routes outside its audience"
+
+
+#: The audience of each account, mail, door-tablet and installation route: who may open it.
+EXPECTED_AUDIENCES: dict[str, set[str]] = {
+    "accounts.account": {"staff", "admin", "partner", "municipality", "installation-admin"},
+    "accounts.change_password": {"staff", "admin", "partner", "municipality", "installation-admin"},
+    "accounts.logout_everywhere": {
+        "staff",
+        "admin",
+        "partner",
+        "municipality",
+        "installation-admin",
+    },
+    "accounts.use_link": {PUBLIC},
+    "accounts.forgot_password": {PUBLIC},
+    "accounts.users": {"admin"},
+    "accounts.invite": {"admin"},
+    "accounts.new_invitation": {"admin"},
+    "accounts.change_role": {"admin"},
+    "accounts.deactivate": {"admin"},
+    "accounts.reactivate": {"admin"},
+    "accounts.password_link": {"admin"},
+    "mail.outbox": {"admin", "installation-admin"},
+    "devices.index": {"admin"},
+    "devices.new_link": {"admin"},
+    "devices.revoke": {"admin"},
+    "devices.pair": {PUBLIC},
+    "installation.centres": {"installation-admin"},
+    "installation.new_centre": {"installation-admin"},
+    "installation.municipality": {"installation-admin"},
+    "installation.municipality_centres": {"installation-admin"},
+    "checkin.index": {"staff", "admin", "door"},
+    "checkin.session": {"staff", "admin", "door"},
+    "checkin.tap": {"staff", "admin", "door"},
+    "checkin.undo": {"staff", "admin", "door"},
+    "checkin.walk_in_view": {"staff", "admin", "door"},
+}
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED_AUDIENCES))
+def test_account_routes_have_their_audience(app: Flask, endpoint: str) -> None:
+    """Staff cannot manage accounts; partners and the municipality see only their own account."""
+    assert set(audience_of(app, endpoint)) == EXPECTED_AUDIENCES[endpoint]
 
 
 #: The administration pages (issue 11): (method, url) -> the roles that get through.
@@ -126,6 +187,8 @@ def test_administration_routes_are_all_listed(app: Flask) -> None:
 
 def test_offline_checkin_routes_have_their_audience(app: Flask) -> None:
     """The check-in service worker is public (a script, no data, fetched outside a
-    login when it updates); the sync endpoint that takes a tablet's queue is staff's."""
+    login when it updates); the sync endpoint that takes a tablet's queue is staff's and the door tablets'."""
     assert audience_of(app, "checkin.service_worker") == frozenset({PUBLIC})
-    assert audience_of(app, "checkin.sync") == frozenset({str(UserRole.STAFF), str(UserRole.ADMIN)})
+    assert audience_of(app, "checkin.sync") == frozenset(
+        {str(UserRole.STAFF), str(UserRole.ADMIN), str(UserRole.DOOR)}
+    )

@@ -120,7 +120,7 @@ def test_create_user_command(app: Flask, make: Any) -> None:
     short = runner.invoke(
         args=["create-user", "--email", "z@example.test", "--name", "Z", "--password", "short"]
     )
-    assert short.exit_code != 0 and "minst 10" in short.output
+    assert short.exit_code != 0 and "minst 12" in short.output
 
 
 def test_language_switch_is_remembered(client: Any, make: Any, login: Any) -> None:

@@ -49,6 +49,10 @@ def _routes(app: Flask) -> list[tuple[Rule, str]]:
     ]
 
 
+#: Routes that log the walking client out (covered by test_auth and test_accounts).
+ENDS_THE_SESSION = ("auth.logout", "accounts.logout_everywhere")
+
+
 def expected(role: str, audience: frozenset[str]) -> str:
     """'login', 'forbidden' or 'allowed': what ``role`` should get from a route."""
     if PUBLIC in audience:
@@ -95,7 +99,7 @@ def test_every_route_gives_each_role_the_expected_answer(
     objects: dict[str, Any] = {}
     checked: dict[str, int] = {"login": 0, "forbidden": 0, "allowed": 0}
     for rule, method in _routes(app):
-        if rule.endpoint == "auth.logout" and role != "anonymous":
+        if rule.endpoint in ENDS_THE_SESSION and role != "anonymous":
             continue  # would end this walk; covered by the logout tests
         values: dict[str, Any] = {}
         for name in rule.arguments:

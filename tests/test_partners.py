@@ -605,7 +605,7 @@ def test_invitation_link_sets_a_password_and_logs_in(app: Flask, world: dict[str
     short = visitor.post(
         f"/invitation/{token}?lang=en", data={"password": "short", "password_again": "short"}
     )
-    assert "at least 10" in short.get_data(as_text=True)
+    assert "at least 12" in short.get_data(as_text=True)
     ok = visitor.post(
         f"/invitation/{token}",
         data={"password": "long-enough-pw", "password_again": "long-enough-pw"},

@@ -147,7 +147,7 @@ def test_login_starts_a_new_session(client: Any, make: Any) -> None:
     with client.session_transaction() as sess:
         assert "planted" not in sess
         assert sess["lang"] == "en"  # the language choice is kept on purpose
-        assert sess["_user_id"] == str(user.id) and "login_at" in sess
+        assert sess["_user_id"] == user.get_id() and "login_at" in sess
 
 
 def test_idle_timeout(client: Any, make: Any, monkeypatch: pytest.MonkeyPatch) -> None:

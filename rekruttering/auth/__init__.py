@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from rekruttering.auth import commands, routes
-from rekruttering.extensions import db, login_manager
-from rekruttering.models import User
+from rekruttering.auth import commands, routes, sessions
+from rekruttering.extensions import login_manager
 
 
 def init_app(app: Flask) -> None:
@@ -17,9 +16,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        try:
-            return db.session.get(User, int(user_id))
-        except ValueError:
-            return None
+    login_manager.user_loader(sessions.load_user)

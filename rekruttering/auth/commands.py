@@ -7,10 +7,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from rekruttering import audit
+from rekruttering.auth.service import create_installation_admin
 from rekruttering.auth.service import create_user as create_user_service
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
-from rekruttering.models import Centre, User, UserRole
+from rekruttering.models import CENTRE_ROLES, Centre, User, UserRole
+from rekruttering.transaction import transaction
 
 
 @click.command("create-user")
@@ -18,15 +20,26 @@ from rekruttering.models import Centre, User, UserRole
 @click.option("--name", required=True)
 @click.option(
     "--role",
-    type=click.Choice([r.value for r in UserRole]),
+    type=click.Choice([*(r.value for r in CENTRE_ROLES), UserRole.INSTALLATION_ADMIN.value]),
     default=UserRole.STAFF.value,
     show_default=True,
+    help="installation-admin: runs the installation, above the centres (no --centre).",
 )
 @click.option("--centre", "centres", multiple=True, help="Centre slug (repeat for several).")
 @click.password_option(help="Asked for when not given.")
 @with_appcontext
 def create_user(email: str, name: str, role: str, centres: tuple[str, ...], password: str) -> None:
-    """Create a login with a role in one or more centres."""
+    """Create a login with a role in one or more centres, or an installation admin."""
+    if role == UserRole.INSTALLATION_ADMIN.value:
+        if centres:
+            raise click.UsageError("an installation admin belongs to no centre: drop --centre")
+        try:
+            with transaction():
+                user = create_installation_admin(email, name, password)
+        except ServiceError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"Created installation admin {user.email}.")
+        return
     query = select(Centre)
     if centres:
         query = query.where(Centre.slug.in_(centres))

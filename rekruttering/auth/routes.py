@@ -11,24 +11,23 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from rekruttering import audit
 from rekruttering.access import ANY_USER, PUBLIC, allow
 from rekruttering.auth.device import is_trusted_device, remember_device
 from rekruttering.auth.forms import LoginForm
-from rekruttering.auth.service import LoginPolicy, authenticate
+from rekruttering.auth.service import LoginPolicy, authenticate, log_out
+from rekruttering.auth.sessions import end_browser_session, start_session
 from rekruttering.auth.site_data import clear_site_data
 from rekruttering.demo.logins import DEMO_LOGINS
-from rekruttering.domain.clock import utcnow
 from rekruttering.errors import ServiceError
-from rekruttering.extensions import db, limiter
+from rekruttering.extensions import limiter
 from rekruttering.input_boundary import safe_next
+from rekruttering.transaction import transaction
 
 bp = Blueprint("auth", __name__)
 
@@ -59,13 +58,7 @@ def login() -> str | Response:
         except ServiceError as exc:
             flash(exc.message, "danger")
         else:
-            lang = session.get("lang")
-            session.clear()  # a new session at login: no fixation
-            if lang:
-                session["lang"] = lang
-            session.permanent = True
-            session["login_at"] = utcnow().isoformat()
-            login_user(user)
+            start_session(user)
             response = redirect(safe_next(request.args.get("next"), url_for("main.home")))
             remember_device(response, user)
             return response
@@ -78,13 +71,9 @@ def login() -> str | Response:
 @bp.route("/logout", methods=["POST"])
 @allow(ANY_USER)
 def logout() -> Response:
-    audit.record("logout")
-    db.session.commit()
-    logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    with transaction():
+        log_out(current_user)
+    end_browser_session()
     flash(_("You are logged out."), "info")
     # The check-in page's offline copy (today's list, the queue) goes with the login.
     return clear_site_data(redirect(url_for("auth.login")))

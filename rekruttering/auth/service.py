@@ -11,12 +11,11 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from rekruttering import audit
+from rekruttering.auth.passwords import check_new_password
 from rekruttering.domain.clock import utcnow
 from rekruttering.errors import Conflict, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Centre, Membership, User, UserRole
-
-MIN_PASSWORD_LENGTH = 10
 
 #: Checked against when the email is unknown, so an unknown address takes as long to
 #: refuse as a wrong password (no telling which emails have accounts by timing).
@@ -98,11 +97,8 @@ def authenticate(
 
 
 def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(
-            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
-            field="password",
-        )
+    """The password policy (see passwords.py); kept under this name for its callers."""
+    check_new_password(password)
 
 
 def create_user(
@@ -128,4 +124,18 @@ def create_user(
         user.memberships.append(Membership(centre_id=centre_id, role=role))
     db.session.flush()
     audit.record("user_created", user_id=user.id, detail=f"roles={len(memberships)}")
+    return user
+
+
+def log_out(user: User) -> None:
+    """Logout ends every copy of the session (and the user's other sessions)."""
+    user.end_sessions()
+    audit.record("logout", user_id=user.id)
+
+
+def create_installation_admin(email: str, name: str, password: str) -> User:
+    """Whoever runs the server: above the centres, with no membership."""
+    user = create_user(email, name, password, {})
+    user.is_installation_admin = True
+    audit.record("installation_admin_created", user_id=user.id)
     return user

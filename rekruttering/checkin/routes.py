@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -26,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
-from rekruttering.access import PUBLIC, STAFF, allow
+from rekruttering.access import DOOR, PUBLIC, STAFF, allow
 from rekruttering.checkin.forms import TapForm, WalkInForm
 from rekruttering.checkin.service import (
     WalkInInput,
@@ -43,7 +44,7 @@ from rekruttering.domain.volunteer_ratio import ratio_phrase
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.funnel.service import regular_rule
-from rekruttering.models import Session
+from rekruttering.models import Session, UserRole
 from rekruttering.reminders.rsvp import answers_for_session
 from rekruttering.tenancy import current_centre_id, get_or_404, scoped
 from rekruttering.transaction import transaction
@@ -82,7 +83,7 @@ def service_worker() -> Response:
 
 
 @bp.route("/checkin/")
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def index() -> Response:
     """Today's sessions (and the last week's, to register attendance afterwards)."""
     today = oslo_today()
@@ -127,14 +128,16 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
         ratio_words=ratio_phrase(overview.ratio.wished_ratio)
         if overview.ratio.wished_ratio
         else None,
-        people_detail="people.detail" in current_app.view_functions,
+        # A door tablet sees names to tap, not the people's pages.
+        people_detail="people.detail" in current_app.view_functions
+        and g.get("role") != UserRole.DOOR,
         session_day=to_oslo(session.starts_at).date(),
         rendered_at=utcnow().isoformat(timespec="milliseconds"),
     )
 
 
 @bp.route("/checkin/sessions/<int:session_id>", endpoint="session")
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def session_page(session_id: int) -> Response:
     session = get_or_404(Session, session_id)
     return _for_today(_render_session(session), to_oslo(session.starts_at).date())
@@ -160,7 +163,7 @@ def _sync_one(centre_id: int, session_id: int, tap: QueuedTap) -> TapOutcome:
 
 
 @bp.route("/checkin/sessions/<int:session_id>/sync", methods=["POST"])
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def sync(session_id: int) -> tuple[Response, int] | Response:
     """Taps, undos and walk-ins a tablet queued (offline or not), each applied once."""
     session = get_or_404(Session, session_id)
@@ -176,7 +179,7 @@ def sync(session_id: int) -> tuple[Response, int] | Response:
 
 
 @bp.route("/checkin/sessions/<int:session_id>/check-in", methods=["POST"])
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def tap(session_id: int) -> Response:
     session = get_or_404(Session, session_id)
     form = TapForm()
@@ -210,7 +213,7 @@ def tap(session_id: int) -> Response:
 
 
 @bp.route("/checkin/sessions/<int:session_id>/undo", methods=["POST"])
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def undo(session_id: int) -> Response:
     session = get_or_404(Session, session_id)
     form = TapForm()
@@ -227,7 +230,7 @@ def undo(session_id: int) -> Response:
 
 
 @bp.route("/checkin/sessions/<int:session_id>/walk-in", methods=["GET", "POST"])
-@allow(*STAFF)
+@allow(*STAFF, *DOOR)
 def walk_in_view(session_id: int) -> str | Response:
     session = get_or_404(Session, session_id)
     form = WalkInForm()

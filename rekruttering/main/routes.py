@@ -31,6 +31,8 @@ START_PAGES: dict[UserRole, str] = {
     UserRole.ADMIN: "outreach.follow_up",
     UserRole.PARTNER: "partners.my_referrals",
     UserRole.MUNICIPALITY: "reports.municipality",
+    UserRole.DOOR: "checkin.index",
+    UserRole.INSTALLATION_ADMIN: "installation.centres",
 }
 
 

@@ -1,6 +1,13 @@
 """The data model, one module per area. Importing this package registers every table."""
 
-from rekruttering.models.accounts import Invitation, Membership, User, UserRole
+from rekruttering.models.accounts import (
+    CENTRE_ROLES,
+    Invitation,
+    LinkPurpose,
+    Membership,
+    User,
+    UserRole,
+)
 from rekruttering.models.activities import (
     Activity,
     CancelledDate,
@@ -12,6 +19,7 @@ from rekruttering.models.centre import Centre, CentreOwned
 from rekruttering.models.centre_settings import CentreSettings
 from rekruttering.models.checkin import OfflineTap
 from rekruttering.models.limits import RateLimitCounter
+from rekruttering.models.mail import MailMessage
 from rekruttering.models.messaging import (
     Direction,
     Message,
@@ -45,6 +53,7 @@ from rekruttering.models.privacy import (
 )
 
 __all__ = [
+    "CENTRE_ROLES",
     "Activity",
     "ApiToken",
     "Attendance",
@@ -63,6 +72,8 @@ __all__ = [
     "Enrolment",
     "Invitation",
     "LinkKind",
+    "LinkPurpose",
+    "MailMessage",
     "Membership",
     "Message",
     "MessageTemplate",

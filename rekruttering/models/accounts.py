@@ -22,6 +22,14 @@ class UserRole(StrEnum):
     STAFF = "staff"  # the daily work with people
     PARTNER = "partner"  # refers people, sees only its own referrals
     MUNICIPALITY = "municipality"  # aggregate reports across its centres, no names
+    DOOR = "door"  # a door tablet: the check-in pages of one centre, nothing else
+    # Not a membership role: whoever runs the server, above the centres (no current
+    # centre). Stored as ``User.is_installation_admin``; tenancy sets it as ``g.role``.
+    INSTALLATION_ADMIN = "installation-admin"
+
+
+#: Roles a user can hold in a centre (a membership); the others are set apart.
+CENTRE_ROLES = (UserRole.ADMIN, UserRole.STAFF, UserRole.PARTNER, UserRole.MUNICIPALITY)
 
 
 class User(UserMixin, db.Model):
@@ -40,6 +48,14 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Part of the id in the session cookie: raising it ends every copy of every
+    #: session of this user at once (logout, password change, "log out everywhere").
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    is_installation_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: A door tablet: no person behind it, no password, check-in only.
+    is_device: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The last request of a door tablet (updated at most every few minutes).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -49,6 +65,13 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_account
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie names
+        return f"{self.id}:{self.session_generation}"
+
+    def end_sessions(self) -> None:
+        """Every session cookie of this user, and every copy of one, stops working."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def set_password(self, password: str) -> None:
         # werkzeug's default is scrypt with a random salt: memory-hard and well reviewed.
@@ -84,12 +107,26 @@ class Membership(db.Model):
     centre = relationship("Centre")
 
 
+class LinkPurpose(StrEnum):
+    """What a single-use link (an ``Invitation``) is for."""
+
+    INVITE = "invite"  # a new account chooses its name and password
+    RESET = "reset"  # an existing account chooses a new password
+    DEVICE = "device"  # a door tablet logs in (opened on the tablet)
+
+
 class Invitation(db.Model):
-    """A link that lets a partner set a password; stored as a hash, expires."""
+    """A single-use link: an invitation, a password reset or a door tablet's pairing.
+
+    Stored as a hash, expires; a new link of the same purpose replaces the older ones.
+    """
 
     __tablename__ = "invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(
+        enum_column(LinkPurpose), default=LinkPurpose.INVITE, server_default="invite"
+    )
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )

@@ -4,36 +4,33 @@ We send no e-mail: the invite page shows the link for the staff member to pass o
 Each centre manages only its own access: an invitation from a centre gives access to
 that centre, removing access removes it there, and a centre cannot set a new password
 for a login that also works with another centre.
-Only a hash of the token is stored, so a copy of the database cannot be used to take
-over an account; a new link for the same user makes the older ones useless.
+Links are the shared mechanism of ``auth/links.py`` (purpose ``invite``, the issuing
+centre in ``centre_id``): only a hash of the token is stored, so a copy of the database
+cannot be used to take over an account; a new link for the same user makes the older
+ones useless.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from rekruttering import audit
+from rekruttering.auth import links
 from rekruttering.auth.service import check_password_strength, create_user
 from rekruttering.domain.clock import utcnow
 from rekruttering.errors import Conflict, NotFound, ServiceError
 from rekruttering.extensions import db
-from rekruttering.models import Invitation, Membership, User, UserRole
+from rekruttering.models import Invitation, LinkPurpose, Membership, User, UserRole
 from rekruttering.partners.organisations import (
     centre_ids_of,
     partner_in_centre,
     record_for_partner,
 )
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def issue_invitation(
@@ -47,29 +44,9 @@ def issue_invitation(
 
     ``centre_id`` is the centre issuing it: accepting gives access to that centre only.
     """
-    now = now or utcnow()
-    db.session.execute(
-        update(Invitation)
-        .where(
-            Invitation.user_id == user.id,
-            Invitation.used_at.is_(None),
-            Invitation.expires_at > now,
-        )
-        .values(expires_at=now)
+    return links.issue_link(
+        user, LinkPurpose.INVITE, by_user_id, timedelta(days=days), now, centre_id=centre_id
     )
-    token = secrets.token_urlsafe(32)
-    db.session.add(
-        Invitation(
-            user_id=user.id,
-            token_hash=hash_token(token),
-            expires_at=now + timedelta(days=days),
-            created_by_id=by_user_id,
-            created_at=now,
-            centre_id=centre_id,
-        )
-    )
-    db.session.flush()
-    return token
 
 
 def invite_partner_user(
@@ -173,12 +150,15 @@ def deactivate_partner_user(
     for membership in [m for m in user.memberships if m.centre_id == centre_id]:
         user.memberships.remove(membership)
     db.session.flush()
-    unused = [Invitation.user_id == user.id, Invitation.used_at.is_(None)]
     if not user.memberships:
+        # No centre left: the login stops working, with every unused link.
         user.is_active_account = False
+        links.expire_links(user.id)
     else:
-        unused.append(Invitation.centre_id == centre_id)
-    db.session.execute(update(Invitation).where(*unused).values(expires_at=utcnow()))
+        # Other centres' access stays, and so do the links they issued.
+        links.expire_links(user.id, centre_id=centre_id)
+    # A fresh session everywhere, so no page opened with this centre's access lingers.
+    user.end_sessions()
     record_for_partner(
         "partner_user_deactivated", partner_id, centre_id, f"user={user.id}", user_id=by_user_id
     )
@@ -186,14 +166,9 @@ def deactivate_partner_user(
 
 
 def valid_invitation(token: str, now: datetime | None = None) -> Invitation | None:
-    """The unused, unexpired invitation for a token, or None."""
-    if not token or len(token) > 200:
-        return None
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
-    )
-    now = now or utcnow()
-    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+    """The unused, unexpired invitation (or reset link) of a partner user, or None."""
+    invitation = links.valid_link(token, (LinkPurpose.INVITE, LinkPurpose.RESET), now)
+    if invitation is None or invitation.user.partner_id is None:
         return None
     return invitation
 
@@ -213,6 +188,7 @@ def accept_invitation(
     if user.partner_id is not None and invitation.centre_id is not None:
         _restore_membership(user, invitation.centre_id)
     user.set_password(password)
+    user.end_sessions()
     user.is_active_account = True
     user.failed_logins = 0
     user.locked_until = None
@@ -249,14 +225,7 @@ def partner_users(
         .options(selectinload(User.memberships))
         .order_by(User.name)
     ).all()
-    latest: dict[int, Invitation] = {}
-    if users:
-        for invitation in db.session.scalars(
-            select(Invitation)
-            .where(Invitation.user_id.in_([u.id for u in users]))
-            .order_by(Invitation.created_at)
-        ):
-            latest[invitation.user_id] = invitation
+    latest = links.latest_links([u.id for u in users], LinkPurpose.INVITE)
     rows = []
     for user in users:
         invitation = latest.get(user.id)

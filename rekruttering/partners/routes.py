@@ -22,15 +22,15 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import PARTNER, PUBLIC, STAFF, allow
+from rekruttering.auth.sessions import start_session
 from rekruttering.config import current_settings
-from rekruttering.domain.clock import utcnow
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db, limiter
 from rekruttering.models import (
@@ -337,21 +337,10 @@ def accept(token: str) -> tuple[str, int] | str | Response:
         except ServiceError as exc:
             _form_error(form, exc)
         else:
-            _start_session(user)
+            start_session(user)
             flash(_("Welcome! Your password is saved."), "success")
             return redirect(url_for("main.home"))
     return render_template("partners/accept.html", form=form, user=invitation.user)
-
-
-def _start_session(user: User) -> None:
-    """As at login: a new session (no fixation), keeping the chosen language."""
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
-    session.permanent = True
-    session["login_at"] = utcnow().isoformat()
-    login_user(user)
 
 
 # --- referrals (staff) ----------------------------------------------------------------

@@ -36,6 +36,20 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(el.getAttribute("data-confirm"))) event.preventDefault();
     });
   });
+  // Copy a link to the clipboard (invitation and password links).
+  document.querySelectorAll("[data-copy]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const input = document.querySelector(button.getAttribute("data-copy"));
+      if (!input) return;
+      input.select();
+      const done = () => { button.textContent = button.getAttribute("data-copied"); };
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(input.value).then(done, () => document.execCommand("copy") && done());
+      } else if (document.execCommand("copy")) {
+        done();
+      }
+    });
+  });
 });
 
 // A page restored from the back/forward cache keeps its disabled buttons: enable them.

@@ -1,0 +1,239 @@
+"""Setting up a real centre in the browser, from an empty installation (issue 11).
+
+The database holds nothing but an installation admin made with the command line;
+everything after that happens in Chromium, with CSRF on: the installation admin
+creates a centre and invites its manager; the manager accepts, invites a colleague
+who accepts and logs in, and makes a door tablet login that the tablet opens; the
+colleague forgets the password and resets it through the mail outbox.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, got_request_exception
+from werkzeug.serving import make_server
+
+from rekruttering import create_app
+from rekruttering.extensions import db
+from tests.browser.conftest import (
+    A11Y_SCRIPT,
+    BACKENDS,
+    PHONE,
+    LiveServer,
+    PageWatch,
+    click_and_wait,
+    playwright_api,
+    screenshot_dir,
+)
+from tests.conftest import make_settings, postgres_database
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+DESKTOP_WIDE = {"width": 1366, "height": 900}
+ROOT_EMAIL, ROOT_PASSWORD = "drift@asker.example.test", "en lang setning for drift"
+MANAGER_EMAIL, MANAGER_PASSWORD = "leder@heggedal.example.test", "kaffe og boller hver tirsdag"
+COLLEAGUE_EMAIL = "kollega@heggedal.example.test"
+COLLEAGUE_PASSWORD, COLLEAGUE_NEW_PASSWORD = "strikkekafe i kjelleren", "sommerfugl over fjorden"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def empty_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The app on an empty database: no demo, only an installation admin from the CLI."""
+    if request.param == "postgresql":
+        url = postgres_database("browser_admin_")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('admin') / 'empty.db'}"
+    app: Flask = create_app(
+        make_settings(url),
+        SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_SECURE=False,
+        RATELIMIT_ENABLED=False,
+    )
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        db.session.remove()
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "--email", ROOT_EMAIL, "--name", "Drift Asker"]
+        + ["--role", "installation-admin", "--password", ROOT_PASSWORD]
+    )
+    assert result.exit_code == 0, result.output
+    server = LiveServer(app=app, url="", backend=request.param)
+
+    def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
+        server.errors.append(exception)
+
+    got_request_exception.connect(record, app, weak=False)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    server.url = f"http://127.0.0.1:{http.server_port}"
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        http.shutdown()
+        thread.join(timeout=10)
+        got_request_exception.disconnect(record, app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def browse(browser: Any, empty_server: LiveServer) -> Iterator[Callable[..., Any]]:
+    """``browse()``: a fresh browser (no cookies) on the empty server, checked like open_page."""
+    contexts: list[Any] = []
+    watch = PageWatch()
+
+    def open_(viewport: dict[str, int] | None = None) -> Any:
+        context = browser.new_context(
+            viewport=viewport or DESKTOP_WIDE,
+            base_url=empty_server.url,
+            locale="nb-NO",
+            timezone_id="Europe/Oslo",
+        )
+        context.set_default_timeout(15_000)
+        context.expose_binding(
+            "__a11yReport", lambda source, path, found: watch.add(path, list(found))
+        )
+        context.add_init_script(path=str(A11Y_SCRIPT))
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        contexts.append(context)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not empty_server.errors, f"the server raised: {empty_server.errors!r}"
+    assert not watch.problems, "accessibility / page problems:\n" + "\n".join(watch.problems)
+
+
+@pytest.fixture
+def snap(tmp_path: Any, empty_server: LiveServer) -> Callable[[Any, str], None]:
+    """Desktop (1366x900) and phone (390x844) screenshots, as the other browser tests."""
+    target = screenshot_dir(tmp_path) if empty_server.backend == "sqlite" else tmp_path
+
+    def take(page: Any, name: str) -> None:
+        original = page.viewport_size
+        for size, viewport in (("desktop", DESKTOP_WIDE), ("phone", PHONE)):
+            page.set_viewport_size(viewport)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(target / f"{name}-{size}.png"), animations="disabled")
+        page.set_viewport_size(original)
+
+    return take
+
+
+def log_in(page: Any, email: str, password: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    click_and_wait(page, "main form [type=submit]")
+    assert "/login" not in page.url, f"login as {email} failed"
+
+
+def shown_link(page: Any) -> str:
+    """The single-use link on a link page (as the copy button would copy it)."""
+    value = page.locator("main input[readonly]").input_value()
+    assert "/link/" in value or "/tablet/" in value, value
+    return value
+
+
+def test_a_centre_is_set_up_from_an_empty_installation(
+    browse: Callable[..., Any], snap: Callable[[Any, str], None], empty_server: LiveServer
+) -> None:
+    # The installation admin creates the centre and invites its manager.
+    root = browse()
+    log_in(root, ROOT_EMAIL, ROOT_PASSWORD)
+    assert root.url.endswith("/installation/centres")
+    root.goto("/installation/centres/new")
+    root.fill("input[name=name]", "Heggedal nærmiljøsentral")
+    root.fill("input[name=slug]", "heggedal")
+    root.fill("input[name=municipality]", "Asker")
+    root.fill("input[name=admin_name]", "Leder Larsen")
+    root.fill("input[name=admin_email]", MANAGER_EMAIL)
+    snap(root, "new-centre")
+    click_and_wait(root, "main form [type=submit]")
+    manager_link = shown_link(root)
+    snap(root, "invitation-link")
+    root.goto("/installation/centres")
+    assert root.get_by_text("Heggedal nærmiljøsentral").is_visible()
+    snap(root, "installation-centres")
+
+    # The manager accepts: name and password, then logged in as the centre's admin.
+    manager = browse()
+    manager.goto(manager_link)
+    manager.fill("input[name=name]", "Leder Larsen")
+    manager.fill("input[name=password]", MANAGER_PASSWORD)
+    manager.fill("input[name=password_again]", MANAGER_PASSWORD)
+    snap(manager, "accept-invitation")
+    click_and_wait(manager, "main form [type=submit]")
+    assert "/link/" not in manager.url
+
+    # ... and invites a colleague.
+    manager.goto("/users/invite")
+    manager.fill("input[name=name]", "Kollega Kristiansen")
+    manager.fill("input[name=email]", COLLEAGUE_EMAIL)
+    click_and_wait(manager, "main form [type=submit]")
+    colleague_link = shown_link(manager)
+
+    # The colleague accepts and logs in with the new password.
+    colleague = browse(PHONE)
+    colleague.goto(colleague_link)
+    colleague.fill("input[name=password]", "passord123")  # too short: a clear message
+    colleague.fill("input[name=password_again]", "passord123")
+    click_and_wait(colleague, "main form [type=submit]")
+    assert colleague.locator(".invalid-feedback").count() >= 1
+    colleague.fill("input[name=password]", COLLEAGUE_PASSWORD)
+    colleague.fill("input[name=password_again]", COLLEAGUE_PASSWORD)
+    click_and_wait(colleague, "main form [type=submit]")
+    colleague.context.clear_cookies()
+    log_in(colleague, COLLEAGUE_EMAIL, COLLEAGUE_PASSWORD)
+    colleague.goto("/account")
+    snap(colleague, "account")
+
+    manager.goto("/users")
+    assert manager.get_by_text(COLLEAGUE_EMAIL).is_visible()
+    snap(manager, "staff-accounts")
+
+    # The manager makes a door tablet login; the tablet opens it and lands on check-in.
+    manager.goto("/devices")
+    manager.fill("input[name=name]", "Tablet i kafeen")
+    click_and_wait(manager, "main form [type=submit]")
+    tablet_link = shown_link(manager)
+    tablet = browse(PHONE)
+    tablet.goto(tablet_link)
+    click_and_wait(tablet, "main form [type=submit]")
+    assert tablet.url.endswith("/checkin/")
+    manager.goto("/devices")
+    assert manager.get_by_text("Tablet i kafeen").is_visible()
+    snap(manager, "door-tablets")
+
+    # The colleague forgets the password; the link is in the mail outbox.
+    forgetful = browse(PHONE)
+    forgetful.goto("/login")
+    click_and_wait(forgetful, "text=Glemt passord?")
+    forgetful.fill("input[name=email]", COLLEAGUE_EMAIL)
+    snap(forgetful, "forgot-password")
+    click_and_wait(forgetful, "main form [type=submit]")
+    manager.goto("/mail")
+    body = manager.locator("pre.mail-body").first.inner_text()
+    snap(manager, "mail-outbox")
+    reset_link = next(word for word in body.split() if "/link/" in word)
+    forgetful.goto(reset_link)
+    forgetful.fill("input[name=password]", COLLEAGUE_NEW_PASSWORD)
+    forgetful.fill("input[name=password_again]", COLLEAGUE_NEW_PASSWORD)
+    click_and_wait(forgetful, "main form [type=submit]")
+    forgetful.context.clear_cookies()
+    log_in(forgetful, COLLEAGUE_EMAIL, COLLEAGUE_NEW_PASSWORD)
+    assert playwright_api is not None
