@@ -258,3 +258,22 @@ def test_partners_and_the_municipality_see_no_staff_pages(app: Flask, make: Any)
         assert client.get("/devices").status_code == 403
         assert client.get("/mail").status_code == 403
         assert client.get("/account").status_code == 200  # their own account only
+
+
+def test_a_login_shared_with_another_centre_gets_no_new_invitation_link(
+    app: Flask, make: Any
+) -> None:
+    """One centre cannot re-invite (and so set the password of) a login another centre uses."""
+    from rekruttering.accounts.staff import renew_invitation
+    from rekruttering.errors import Conflict
+    from rekruttering.models import Membership
+    from rekruttering.transaction import transaction
+
+    mine, other = make.centre(), make.centre()
+    shared = make.user(mine)
+    db.session.add(Membership(user_id=shared.id, centre_id=other.id, role=UserRole.STAFF))
+    db.session.get(User, shared.id).password_hash = ""  # still waiting for its invitation
+    db.session.commit()
+    with pytest.raises(Conflict), transaction():
+        renew_invitation(mine.id, shared.id, None, 7)
+    assert db.session.scalars(select(Invitation).where(Invitation.user_id == shared.id)).all() == []

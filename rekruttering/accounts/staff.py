@@ -106,11 +106,24 @@ def renew_invitation(
     user, _membership = staff_member(centre_id, user_id)
     if user.password_hash or not user.is_active_account:
         raise Conflict(_("This account is not waiting for an invitation."))
+    _refuse_if_shared(user, centre_id)
     token = links.issue_link(user, LinkPurpose.INVITE, by_user_id, timedelta(days=days))
     audit.record(
         "staff_reinvited", user_id=by_user_id, centre_id=centre_id, detail=f"user={user.id}"
     )
     return user, token
+
+
+def _refuse_if_shared(user: User, centre_id: int) -> None:
+    """A link that sets the password of a login another centre also uses is not one
+    centre's to give: it would let that centre take the login over."""
+    if any(m.centre_id != centre_id for m in user.memberships):
+        raise Conflict(
+            _(
+                "This login also works at another centre: the person can use "
+                '"Forgot password?" on the login page, or ask whoever runs the installation.'
+            )
+        )
 
 
 def _active_admin_ids(centre_id: int) -> list[int]:
@@ -201,13 +214,7 @@ def reset_link(
     user, _membership = staff_member(centre_id, user_id)
     if not user.is_active_account:
         raise Conflict(_("This account is deactivated. Reactivate it first."))
-    if any(m.centre_id != centre_id for m in user.memberships):
-        raise Conflict(
-            _(
-                "This login also works at another centre: the person can use "
-                '"Forgot password?" on the login page, or ask whoever runs the installation.'
-            )
-        )
+    _refuse_if_shared(user, centre_id)
     token = links.issue_link(user, LinkPurpose.RESET, by_user_id, timedelta(hours=hours))
     audit.record(
         "password_link_made", user_id=by_user_id, centre_id=centre_id, detail=f"user={user.id}"
