@@ -190,7 +190,7 @@ def open_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., A
     errors_before = len(live_server.errors)
 
     def open_(
-        viewport: dict[str, int] | None = None, page_clock: bool = False, **options: Any
+        viewport: dict[str, int] | None = None, page_clock: bool = True, **options: Any
     ) -> Any:
         context = browser.new_context(
             viewport=viewport or DESKTOP,
@@ -201,9 +201,9 @@ def open_page(browser: Any, live_server: LiveServer) -> Iterator[Callable[..., A
         )
         context.set_default_timeout(15_000)
         if page_clock:
-            # The page's Date starts where the server's frozen clock is, and ticks on.
-            # Only where a page's script compares its own time with the server's (the
-            # offline check-in stamps taps): the fake also empties the Performance API.
+            # The page's Date starts where the server's frozen clock is, and ticks on
+            # (the check-in page stamps each tap with the tablet's time). The fake also
+            # empties the Performance API: a test of Back detection opts out.
             context.clock.install(time=utcnow())
         context.expose_binding(
             "__a11yReport", lambda source, path, found: watch.add(path, list(found))

@@ -44,7 +44,7 @@ def _session(live_server: Any, count: int) -> data.SessionToday:
 
 def _open_at_the_door(open_page: Any, session: data.SessionToday) -> Any:
     """A tablet logged in as staff with the session open, ready to work offline."""
-    page = open_page(TABLET, page_clock=True)
+    page = open_page(TABLET)
     login(page, "staff")
     page.goto(f"/checkin/sessions/{session.session_id}")
     page.wait_for_function(
