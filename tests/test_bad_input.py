@@ -60,9 +60,9 @@ DEEP_VALUES = ("intl", "ancient", "far_future", "medium")
 #: What the other roles allowed on a route get (all parameters at once).
 OTHER_ROLE_VALUES = ("intl", "ancient", "far_future")
 #: The role that gets every value (and each parameter alone): the richest that may call.
-DEEP_ROLES = ("admin", "staff", "partner", "municipality", "anonymous")
+DEEP_ROLES = ("admin", "staff", "partner", "municipality", "installation-admin", "anonymous")
 
-ROLES = ("anonymous", "partner", "staff", "admin", "municipality")
+ROLES = ("anonymous", "partner", "staff", "admin", "municipality", "installation-admin")
 SKIP_ENDPOINTS = {"auth.logout", "static"}
 SKIP_METHODS = {"HEAD", "OPTIONS"}
 
@@ -131,6 +131,7 @@ def _build_data(app: Flask) -> tuple[dict[str, Any], dict[str, int], dict[str, s
         "staff": make.user(centre, role=UserRole.STAFF),
         "admin": make.user(centre, role=UserRole.ADMIN),
         "municipality": make.user(centre, role=UserRole.MUNICIPALITY),
+        "installation-admin": make.installation_admin(),
     }
     ids = {name: factory(make, centre).id for name, factory in PARAM_FACTORIES.items()}
     # Data for the reports and lists to chew on.
@@ -215,7 +216,7 @@ def world(database_url: str, _schema: None) -> Iterator[World]:
     ]
     world = World(app, clients, tokens, ids, routes)
     for route in routes:  # discovery
-        role = next(r for r in ("admin", "staff", "partner", "municipality") if route.allows(r))
+        role = next(r for r in DEEP_ROLES if r != "anonymous" and route.allows(r))
         _Seen.names = set()
         _send(world, route, role, {"_probe": "1"})  # some forms read only non-empty data
         route.params = set(_Seen.names)
