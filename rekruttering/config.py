@@ -149,10 +149,13 @@ def _parse_inbound_centres(value: Any) -> dict[str, str]:
 
 def _parse_languages(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        value = [part.strip() for part in value.split(",") if part.strip()]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise ValueError('expected a list of language codes such as ["nb", "en"]')
-    return tuple(value)
+    codes = tuple(code.strip() for code in value if code.strip())
+    if not codes:
+        raise ValueError('expected a list of language codes such as ["nb", "en"]')
+    return codes
 
 
 @dataclass(frozen=True)
