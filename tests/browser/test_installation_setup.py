@@ -4,11 +4,15 @@ The database holds nothing but an installation admin made with the command line;
 everything after that happens in Chromium, with CSRF on: the installation admin
 creates a centre and invites its manager; the manager accepts, invites a colleague
 who accepts and logs in, and makes a door tablet login that the tablet opens; the
-colleague forgets the password and resets it through the mail outbox.
+manager renames a starter channel, adds a poster channel, sets the wished volunteer ratio,
+adds an activity and a partner (whose channel comes with it); the colleague logs people who
+showed up under three channels and the manager's conversion report counts them per channel;
+the colleague forgets the password and resets it through the mail outbox.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,9 +30,11 @@ from tests.browser.conftest import (
     PHONE,
     LiveServer,
     PageWatch,
+    choose_radio,
     click_and_wait,
     playwright_api,
     screenshot_dir,
+    unique_phone,
 )
 from tests.conftest import make_settings, postgres_database
 
@@ -39,6 +45,8 @@ ROOT_EMAIL, ROOT_PASSWORD = "drift@asker.example.test", "en lang setning for dri
 MANAGER_EMAIL, MANAGER_PASSWORD = "leder@heggedal.example.test", "kaffe og boller hver tirsdag"
 COLLEAGUE_EMAIL = "kollega@heggedal.example.test"
 COLLEAGUE_PASSWORD, COLLEAGUE_NEW_PASSWORD = "strikkekafe i kjelleren", "sommerfugl over fjorden"
+WORD_OF_MOUTH, RENAMED = "Muntlig fra deltakere og naboer", "Muntlig fra naboer i Heggedal"
+POSTER, PARTNER, ACTIVITY = "Plakat på biblioteket", "Heggedal bibliotek", "Strikkekafé"
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -149,6 +157,29 @@ def shown_link(page: Any) -> str:
     return value
 
 
+def channel_row(page: Any, name: str) -> Any:
+    return page.locator("main tbody tr", has_text=name)
+
+
+def report_row(page: Any, name: str) -> Any:
+    """The row of one channel in the report's first table (people per channel and stage)."""
+    exact = page.locator("th", has_text=re.compile(f"^{re.escape(name)}$"))
+    return page.locator("main table.report-table").first.locator("tbody tr").filter(has=exact)
+
+
+def log_showed_up(page: Any, first_name: str, channel: str) -> None:
+    """Log a new person who came to the activity, heard of it through ``channel``."""
+    page.goto("/contacts/new")
+    page.fill("#new_first_name", first_name)
+    page.fill("#new_phone", unique_phone())
+    page.select_option("#activity_id", label=ACTIVITY)
+    page.select_option("#channel_id", label=channel)
+    choose_radio(page, "outcome", "showed_up")
+    click_and_wait(page, "form.log-contact [type=submit]")
+    assert re.search(r"/people/\d+$", page.url), page.url
+    assert page.locator(".alert-success").count() == 1
+
+
 def test_a_centre_is_set_up_from_an_empty_installation(
     browse: Callable[..., Any], snap: Callable[[Any, str], None], empty_server: LiveServer
 ) -> None:
@@ -218,6 +249,59 @@ def test_a_centre_is_set_up_from_an_empty_installation(
     manager.goto("/devices")
     assert manager.get_by_text("Tablet i kafeen").is_visible()
     snap(manager, "door-tablets")
+
+    # The manager renames the word-of-mouth starter channel and adds a poster channel.
+    manager.goto("/channels/")
+    assert channel_row(manager, WORD_OF_MOUTH).count() == 1
+    click_and_wait(manager, f"main a[aria-label*='{WORD_OF_MOUTH}'][href$='/edit']")
+    manager.fill("#name", RENAMED)
+    click_and_wait(manager, "main form [type=submit]")
+    assert manager.url.endswith("/channels/")
+    assert channel_row(manager, RENAMED).count() == 1
+    assert channel_row(manager, WORD_OF_MOUTH).count() == 0
+    click_and_wait(manager, "main a[href='/channels/new']")
+    manager.fill("#name", POSTER)
+    manager.select_option("#kind", "print")
+    click_and_wait(manager, "main form [type=submit]")
+    assert manager.url.endswith("/channels/")
+    assert channel_row(manager, POSTER).count() == 1
+
+    # ... sets the wished volunteer ratio (a new centre has none) ...
+    manager.goto("/centre-settings")
+    assert manager.locator("#wished_volunteer_ratio").input_value() == ""
+    manager.fill("#wished_volunteer_ratio", "0.25")
+    click_and_wait(manager, "main form [type=submit]")
+    assert manager.locator(".alert-success").count() == 1
+    manager.goto("/centre-settings")
+    assert manager.locator("#wished_volunteer_ratio").input_value() in ("0.25", "0.250")
+
+    # ... adds an activity to log contacts for, and a partner: its channel comes with it.
+    manager.goto("/activities/new")
+    manager.fill("#name", ACTIVITY)
+    click_and_wait(manager, "main form #submit")  # not "add another time"
+    assert re.search(r"/activities/\d+$", manager.url), manager.url
+    manager.goto("/partners/new")
+    manager.fill("#name", PARTNER)
+    click_and_wait(manager, "main form [type=submit]")
+    assert re.search(r"/partners/\d+$", manager.url), manager.url
+    manager.goto("/channels/")
+    assert channel_row(manager, PARTNER).count() == 1
+
+    # The colleague logs new people who showed up, under three channels.
+    log_showed_up(colleague, "Ingrid", PARTNER)
+    log_showed_up(colleague, "Tariq", RENAMED)
+    log_showed_up(colleague, "Mona", RENAMED)
+    log_showed_up(colleague, "Jonas", POSTER)
+
+    # The manager's conversion report counts them per channel (heard of it, showed up).
+    manager.goto("/reports/")
+    for name, people in ((PARTNER, 1), (RENAMED, 2), (POSTER, 1)):
+        row = report_row(manager, name)
+        assert row.count() == 1, f"{name} is not in the report"
+        cells = row.locator("td")
+        assert cells.nth(0).inner_text().strip() == str(people), name  # heard of it
+        assert cells.nth(2).inner_text().strip() == str(people), name  # showed up
+    snap(manager, "first-conversion-report")
 
     # The colleague forgets the password; the link is in the mail outbox.
     forgetful = browse(PHONE)
