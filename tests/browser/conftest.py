@@ -18,6 +18,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -132,7 +133,14 @@ def live_server(
         RATELIMIT_ENABLED=False,  # many logins from one address in a few seconds
     )
     _build_schema(app)
-    server = LiveServer(app=app, url="", backend=request.param)
+    with serve(app, request.param) as server:
+        yield server
+
+
+@contextmanager
+def serve(app: Flask, backend: str) -> Iterator[LiveServer]:
+    """Serve ``app`` on 127.0.0.1 in a thread, recording what the server raised."""
+    server = LiveServer(app=app, url="", backend=backend)
 
     def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
         server.errors.append(exception)

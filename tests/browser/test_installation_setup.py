@@ -13,14 +13,12 @@ the colleague forgets the password and resets it through the mail outbox.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask, got_request_exception
-from werkzeug.serving import make_server
+from flask import Flask
 
 from rekruttering import create_app
 from rekruttering.extensions import db
@@ -34,6 +32,7 @@ from tests.browser.conftest import (
     click_and_wait,
     playwright_api,
     screenshot_dir,
+    serve,
     unique_phone,
 )
 from tests.conftest import make_settings, postgres_database
@@ -75,25 +74,8 @@ def empty_server(
         + ["--role", "installation-admin", "--password", ROOT_PASSWORD]
     )
     assert result.exit_code == 0, result.output
-    server = LiveServer(app=app, url="", backend=request.param)
-
-    def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
-        server.errors.append(exception)
-
-    got_request_exception.connect(record, app, weak=False)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    server.url = f"http://127.0.0.1:{http.server_port}"
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(app, request.param) as server:
         yield server
-    finally:
-        http.shutdown()
-        thread.join(timeout=10)
-        got_request_exception.disconnect(record, app)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture
