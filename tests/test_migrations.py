@@ -68,6 +68,7 @@ RELEASED_REVISIONS = {
         "b32716a509e702136f4de128219eea49e5a7ebcf1333080f723fb83b3937c5ac"
     ),
     "staff_accounts.py": "24d54d7feddd4a40b4173f6086303fb5c079ea46c17c0b899d383ddfe92ba276",
+    "person_search_key.py": "87896c80edf7384dc6c26fb67f233dc48c0557e5a3fac4411ed61df1855dd1da",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -218,3 +219,31 @@ def test_opt_out_numbers_become_keyed_hashes(database_url: str, tmp_path: Path) 
         assert "91234567" not in repr(dumped)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_existing_people_get_their_search_keys(database_url: str, tmp_path: Path) -> None:
+    """person_search_key folds the names already there in Python (SQLite's lower()
+    knows only A-Z), so "åse" finds an Åse registered before the upgrade."""
+    app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
+    with app.app_context():
+        upgrade(revision="staff_accounts")
+        with db.engine.begin() as conn:
+            _fill(conn)
+            ids = list(conn.scalars(sa.text("SELECT id FROM person ORDER BY id")))
+            conn.execute(
+                sa.text(
+                    "UPDATE person SET first_name = 'ÅSE', last_name = 'Ærø  Økland', "
+                    "anonymised_at = NULL WHERE id = :id"
+                ),
+                {"id": ids[0]},
+            )
+        upgrade(revision="person_search_key")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT id, search_key, search_plain FROM person ORDER BY id")
+            ).all()
+            indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
+        db.engine.dispose()
+    assert rows[0] == (ids[0], "åse ærø økland", "ase aero okland")
+    assert all(row[1] == "" for row in rows[1:])  # anonymised people are not searched
+    assert {"ix_person_centre_search_key", "ix_person_centre_search_plain"} <= indexes

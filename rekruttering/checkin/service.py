@@ -12,13 +12,14 @@ from datetime import datetime
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from rekruttering.activities.signups import has_room, locked_session
 from rekruttering.centre_settings.service import wished_ratio
 from rekruttering.domain.clock import oslo_today, to_oslo, utcnow
 from rekruttering.domain.funnel import STAGE_ORDER, Outcome, RegularRule, Role, Stage
+from rekruttering.domain.search_text import plain, words
 from rekruttering.domain.volunteer_ratio import RatioStatus, ratio_status
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
@@ -31,6 +32,7 @@ from rekruttering.models import (
     Session,
     SessionSignup,
 )
+from rekruttering.people.search import search_people
 from rekruttering.people.service import DuplicatePhone, create_person
 from rekruttering.tenancy import fetch
 
@@ -60,7 +62,9 @@ class ExpectedPerson:
         digits = "".join(c for c in wanted if c.isdigit())
         if digits and len(digits) >= 3 and self.phone and digits in self.phone:
             return True
-        return all(part in self.name.casefold() for part in wanted.split())
+        # The same folding as the person search: "ase" finds Åse on the list too.
+        name = plain(self.name)
+        return all(p in name for _, p in words(query))
 
 
 @dataclass
@@ -197,25 +201,8 @@ def find_other_people(
     text = query.strip()
     if len(text) < 2:
         return []
-    digits = "".join(c for c in text if c.isdigit())
-    conditions = [
-        func.lower(Person.first_name + " " + Person.last_name).contains(
-            text.lower(), autoescape=True
-        )
-    ]
-    if len(digits) >= 3:
-        conditions.append(Person.phone.contains(digits, autoescape=True))
-    statement = (
-        select(Person)
-        .where(
-            Person.centre_id == centre_id,
-            Person.anonymised_at.is_(None),
-            Person.merged_into_id.is_(None),
-            or_(*conditions),
-        )
-        .order_by(Person.first_name, Person.last_name, Person.id)
-        .limit(limit + len(exclude))
-    )
+    # The one person search (people/search.py): "åse" finds Åse here as everywhere.
+    statement = search_people(centre_id, text, limit=limit + len(exclude))
     return [p for p in db.session.scalars(statement) if p.id not in exclude][:limit]
 
 
