@@ -28,6 +28,7 @@ from rekruttering.domain.clock import utcnow
 from rekruttering.domain.retention import due_at
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
+from rekruttering.input_boundary import safe_next
 from rekruttering.models import Consent, ConsentMethod, ConsentPurpose, Person
 from rekruttering.privacy import service
 from rekruttering.privacy.access_log import mark_logged
@@ -103,9 +104,11 @@ def consents(person_id: int) -> str:
 def give(person_id: int) -> BaseResponse:
     person = tenancy.get_or_404(Person, person_id)
     form = GiveConsentForm()
+    # Recorded in place (the reminder preview's "record consent") returns there.
+    back = safe_next(request.form.get("next"), url_for("privacy.consents", person_id=person.id))
     if not form.validate_on_submit():
         flash(_("The consent could not be recorded. Try again."), "danger")
-        return redirect(url_for("privacy.consents", person_id=person.id))
+        return redirect(back)
     try:
         with transaction():
             service.record_consent(
@@ -120,7 +123,7 @@ def give(person_id: int) -> BaseResponse:
     else:
         mark_logged()
         flash(_("Consent recorded."), "success")
-    return redirect(url_for("privacy.consents", person_id=person.id))
+    return redirect(back)
 
 
 @bp.route("/people/<int:person_id>/consents/withdraw", methods=["POST"])
