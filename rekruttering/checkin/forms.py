@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from rekruttering.domain.funnel import Role
 from rekruttering.people.languages import LANGUAGES
+from rekruttering.privacy.consent_text import sms_consent_field
 
 ROLE_CHOICES = [
     (Role.PARTICIPANT.value, _l("Participant")),
@@ -52,5 +53,6 @@ class WalkInForm(NewPersonForm):
     """Someone who is not on the list: add them and check them in."""
 
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.PARTICIPANT.value)
+    sms_consent = sms_consent_field()
     form_token = HiddenField(validators=[Optional(), Length(max=64)])
     submit = SubmitField(_l("Add and check in"))

@@ -26,6 +26,8 @@ from rekruttering.extensions import db
 from rekruttering.funnel.service import STAGE_COLUMN, enrol, record_attendance, touch
 from rekruttering.models import (
     Attendance,
+    ConsentMethod,
+    ConsentPurpose,
     Contact,
     Enrolment,
     Person,
@@ -34,6 +36,7 @@ from rekruttering.models import (
 )
 from rekruttering.people.search import search_people
 from rekruttering.people.service import DuplicatePhone, create_person
+from rekruttering.privacy.service import record_consent
 from rekruttering.tenancy import fetch
 
 #: Enrolment stages at which a person is expected at the activity's sessions.
@@ -95,6 +98,8 @@ class WalkInInput:
     language: str = "nb"
     role: Role = Role.PARTICIPANT
     last_name: str = ""
+    #: The person agreed to SMS (the form's consent box): recorded when they are added.
+    sms_consent: bool = False
 
 
 def _latest_is_refusal(enrolment: Enrolment) -> bool:
@@ -318,7 +323,16 @@ def walk_in(
             language=data.language,
         )
     except DuplicatePhone as duplicate:
-        person = duplicate.existing
+        person = duplicate.existing  # known already: their consent is theirs to change
+    else:
+        if data.sms_consent and person.phone:
+            record_consent(
+                centre_id,
+                person.id,
+                ConsentPurpose.SMS,
+                ConsentMethod.IN_PERSON,
+                by_user_id=by_user_id,
+            )
     return check_in(
         centre_id,
         session_id,

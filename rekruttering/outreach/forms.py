@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from rekruttering.date_rules import EventDate
 from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.outreach.labels import OUTCOME_LABELS, ROLE_LABELS
+from rekruttering.privacy.consent_text import sms_consent_field
 
 try:  # WTForms 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -100,6 +101,7 @@ class LogContactForm(FlaskForm):
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
     new_language = SelectField(_l("Language"), default="nb")
+    new_sms_consent = sms_consent_field()
     activity_id = SelectField(_l("Activity"), coerce=optional_int, validate_choice=False)
     channel_id = SelectField(
         _l("Channel (how they heard or were reached)"),

@@ -285,6 +285,7 @@ def log_contact() -> str | Response:
                                 first_name=form.new_first_name.data or "",
                                 phone=form.new_phone.data,
                                 language=form.new_language.data or "nb",
+                                sms_consent=bool(form.new_sms_consent.data),
                             ),
                             data,
                         )

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -19,6 +20,7 @@ from rekruttering.extensions import db
 from rekruttering.models import (
     Activity,
     Channel,
+    ConsentMethod,
     ConsentPurpose,
     LinkKind,
     Partner,
@@ -44,6 +46,7 @@ from rekruttering.people.service import (
 )
 from rekruttering.people.timeline import CONSENT, history_of
 from rekruttering.privacy.access_log import mark_logged
+from rekruttering.privacy.service import record_consent
 from rekruttering.transaction import transaction
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -171,6 +174,14 @@ def create() -> str | Response | tuple[str, int]:
                     note=(form.note.data or "").strip(),
                 )
                 audit.record("person_created", person_id=person.id, centre_id=centre_id)
+                if form.sms_consent.data and person.phone:
+                    record_consent(
+                        centre_id,
+                        person.id,
+                        ConsentPurpose.SMS,
+                        ConsentMethod.IN_PERSON,
+                        by_user_id=current_user.id,
+                    )
         except DuplicatePhone as exc:
             duplicate = exc.existing
             form.phone.errors = [exc.message]
