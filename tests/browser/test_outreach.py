@@ -29,6 +29,7 @@ def test_log_a_contact_for_a_new_person_on_a_phone(open_page, live_server, shoot
     name = unique_name("Amal")
     page.fill("#new_first_name", name)
     page.fill("#new_phone", unique_phone())
+    page.check("#new_sms_consent")  # consent in one tap, with the person
     page.select_option("#activity_id", label="Mat og prat")
     choose_radio(page, "outcome", "asked")
     page.fill("#follow_up_on", oslo_today().isoformat())
@@ -53,6 +54,9 @@ def test_log_a_contact_for_a_new_person_on_a_phone(open_page, live_server, shoot
         )
 
     assert live_server.run(contacts) == 1
+    from tests.browser import data
+
+    assert live_server.run(lambda: data.has_sms_consent(person_id))
 
     # The follow-up date is today: the person is in the follow-up queue.
     page.goto("/follow-up")
