@@ -133,13 +133,15 @@ def test_every_search_box_finds_her(
         "merge": f"/people/{other.id}/merge?q={typed}",
         "family link": f"/people/{other.id}?link_q={typed}",
         "check-in": f"/checkin/sessions/{session.id}?q={typed}",
+        "session sign-ups": f"/sessions/{session.id}/signups?q={typed}",
+        "reminder form": f"/reminders/new?person_q={typed}",
     }
     for where, url in pages.items():
         response = client.get(url)
         assert response.status_code == 200, where
         html = response.get_data(as_text=True)
         assert "Åse Ærø" in html, f"{where} did not find Åse for {typed!r}"
-        if where in ("people list", "check-in"):
+        if where in ("people list", "check-in", "session sign-ups", "reminder form"):
             assert "Nordmann" not in html, f"{where} found Ola for {typed!r}"
 
 
@@ -163,3 +165,12 @@ def test_check_in_search_uses_the_shared_search(make: Any) -> None:
     ase = make.person(centre, first_name="Åse", last_name="Berg")
     assert find_other_people(centre.id, "åse", set()) == [ase]
     assert find_other_people(centre.id, "ÅSE", {ase.id}) == []
+
+
+def test_the_reminder_search_as_you_type_finds_her(
+    client: FlaskClient, staff_with_ase: Any
+) -> None:
+    _centre, ase, _other = staff_with_ase
+    for typed in ("åse", "ÅSE", "ase", "ærø"):
+        answer = json.loads(client.get(f"/reminders/people?q={typed}").get_data(as_text=True))
+        assert [p["id"] for p in answer["people"]] == [ase.id], typed

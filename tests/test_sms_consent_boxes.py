@@ -54,6 +54,7 @@ def _log_contact(client: Any, s: dict[str, Any], name: str, phone: str, consent:
         ("/contacts/new", "new_sms_consent"),
         ("/people/new", "sms_consent"),
         ("walk-in", "sms_consent"),
+        ("sign-ups", "sms_consent"),
     ],
 )
 def test_each_form_shows_the_box_with_its_text(
@@ -62,6 +63,10 @@ def test_each_form_shows_the_box_with_its_text(
     if page == "walk-in":
         session = make.session(staff["activity"], utcnow() - timedelta(minutes=5))
         page = f"/checkin/sessions/{session.id}/walk-in"
+    elif page == "sign-ups":
+        holiday = make.activity(staff["centre"], signup_required=True, capacity=5)
+        session = make.session(holiday, utcnow() + timedelta(days=2))
+        page = f"/sessions/{session.id}/signups"
     html = client.get(page).get_data(as_text=True)
     assert 'type="checkbox" value="y"' in html and f'id="{box}"' in html
     assert "STOPP" in html  # the consent text says how to stop
@@ -109,3 +114,13 @@ def test_walk_in_records_consent_for_someone_new(
     assert _consents() == [
         ("Hassan", ConsentPurpose.SMS, ConsentMethod.IN_PERSON, staff["user"].id)
     ]
+
+
+def test_signing_up_someone_new_for_a_session_records_consent(
+    client: Any, make: Any, staff: dict[str, Any]
+) -> None:
+    holiday = make.activity(staff["centre"], signup_required=True, capacity=5)
+    session = make.session(holiday, utcnow() + timedelta(days=2))
+    data = {"first_name": "Ida", "phone": "412 34 571", "language": "nb", "sms_consent": "y"}
+    assert client.post(f"/sessions/{session.id}/signups", data=data).status_code == 302
+    assert _consents() == [("Ida", ConsentPurpose.SMS, ConsentMethod.IN_PERSON, staff["user"].id)]

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
@@ -50,12 +51,15 @@ from rekruttering.models import (
     Activity,
     Attendance,
     CancelledDate,
+    ConsentMethod,
+    ConsentPurpose,
     Enrolment,
     Person,
     Session,
     SessionSignup,
 )
 from rekruttering.people.service import DuplicatePhone, create_person
+from rekruttering.privacy.service import record_consent
 from rekruttering.tenancy import current_centre_id, get_or_404, scoped
 from rekruttering.transaction import transaction
 
@@ -437,7 +441,16 @@ def add_signup(session_id: int) -> Response | str:
                         language=form.language.data or "nb",
                     )
                 except DuplicatePhone as duplicate:
-                    person = duplicate.existing
+                    person = duplicate.existing  # known already: their consent is theirs
+                else:
+                    if form.sms_consent.data and person.phone:
+                        record_consent(
+                            centre_id,
+                            person.id,
+                            ConsentPurpose.SMS,
+                            ConsentMethod.IN_PERSON,
+                            by_user_id=current_user.id,
+                        )
                 signup = sign_up(centre_id, session.id, person.id)
         except ServiceError as exc:
             flash(exc.message, "danger")

@@ -47,12 +47,12 @@ class NewPersonForm(FlaskForm):
         choices=[(code, name) for code, name in LANGUAGES.items()],
         default="nb",
     )
+    sms_consent = sms_consent_field()
 
 
 class WalkInForm(NewPersonForm):
     """Someone who is not on the list: add them and check them in."""
 
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.PARTICIPANT.value)
-    sms_consent = sms_consent_field()
     form_token = HiddenField(validators=[Optional(), Length(max=64)])
     submit = SubmitField(_l("Add and check in"))
