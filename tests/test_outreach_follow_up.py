@@ -284,7 +284,7 @@ def test_overdue_comes_first_and_marked_the_rest_folded(client: Any, make: Any, 
     assert overdue < today < folded
     assert html.count("<details") == 3
     assert html.index(f"follow_up_id={late.id}") < today
-    assert "border-danger" in html[overdue:today] and "text-bg-danger" in html[overdue:today]
+    assert "follow-up-overdue" in html[overdue:today] and "text-bg-danger" in html[overdue:today]
 
 
 def test_only_mine_is_remembered_and_keeps_others_follow_ups_out(
