@@ -127,13 +127,15 @@ def test_every_search_box_finds_her(
     centre, ase, other = staff_with_ase
     activity = make.activity(centre)
     session = make.session(activity, utcnow() - timedelta(minutes=5))
+    holiday = make.activity(centre, signup_required=True, capacity=10)
+    holiday_session = make.session(holiday, utcnow() + timedelta(days=2))
     pages = {
         "people list": f"/people/?q={typed}",
         "log a contact": f"/contacts/new?q={typed}",
         "merge": f"/people/{other.id}/merge?q={typed}",
         "family link": f"/people/{other.id}?link_q={typed}",
         "check-in": f"/checkin/sessions/{session.id}?q={typed}",
-        "session sign-ups": f"/sessions/{session.id}/signups?q={typed}",
+        "session sign-ups": f"/sessions/{holiday_session.id}/signups?q={typed}",
         "reminder form": f"/reminders/new?person_q={typed}",
     }
     for where, url in pages.items():
