@@ -12,7 +12,7 @@ from rekruttering.models import User
 
 def absolute_url(endpoint: str, **values: object) -> str:
     """A link for a mail or to copy: on ``app.public_base_url`` when that is set."""
-    base = current_settings()["app.public_base_url"]
+    base = current_settings().app.public_base_url
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)

@@ -45,7 +45,7 @@ PEOPLE = (*STAFF, *PARTNER, *MUNICIPALITY, *INSTALLATION)
 
 
 def _rate_limit() -> str:
-    return current_settings()["security.login_rate_limit"]
+    return current_settings().security.login_rate_limit
 
 
 # --- my account -----------------------------------------------------------------------
@@ -156,7 +156,7 @@ def forgot_password() -> str:
     form = ForgotPasswordForm()
     enabled = mail_enabled()
     if enabled and form.validate_on_submit():
-        hours = current_settings()["accounts.reset_link_hours"]
+        hours = current_settings().accounts.reset_link_hours
         with transaction():
             recovery.request_reset(form.email.data, link_url, hours)
         return render_template("accounts/forgot_sent.html", hours=hours)
@@ -187,8 +187,8 @@ def _link_page(user: object, link: str, purpose: str, mailed: bool) -> str:
         link=link,
         purpose=purpose,
         mailed=mailed,
-        days=current_settings()["accounts.invitation_days"],
-        hours=current_settings()["accounts.reset_link_hours"],
+        days=current_settings().accounts.invitation_days,
+        hours=current_settings().accounts.reset_link_hours,
     )
 
 
@@ -201,7 +201,7 @@ def _mail_invitation(user: object, token: str) -> bool:
             user,  # type: ignore[arg-type]
             link_url(token),
             centre.name,
-            current_settings()["accounts.invitation_days"],
+            current_settings().accounts.invitation_days,
             centre.id,
         )
     return True
@@ -220,7 +220,7 @@ def invite() -> str | Response:
                     form.email.data,
                     form.role.data,
                     current_user.id,
-                    current_settings()["accounts.invitation_days"],
+                    current_settings().accounts.invitation_days,
                 )
         except ServiceError as exc:
             show_error(form, exc)
@@ -240,7 +240,7 @@ def new_invitation(user_id: int) -> str | Response:
                 tenancy.current_centre_id(),
                 user_id,
                 current_user.id,
-                current_settings()["accounts.invitation_days"],
+                current_settings().accounts.invitation_days,
             )
     except ServiceError as exc:
         flash(exc.message, "danger")
@@ -299,7 +299,7 @@ def password_link(user_id: int) -> str | Response:
                 tenancy.current_centre_id(),
                 user_id,
                 current_user.id,
-                current_settings()["accounts.reset_link_hours"],
+                current_settings().accounts.reset_link_hours,
             )
     except ServiceError as exc:
         flash(exc.message, "danger")

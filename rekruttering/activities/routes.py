@@ -63,7 +63,7 @@ bp = Blueprint("activities", __name__)
 
 
 def _weeks_ahead() -> int:
-    return current_settings()["funnel.sessions_ahead_weeks"]
+    return current_settings().funnel.sessions_ahead_weeks
 
 
 def _page() -> int:
@@ -143,7 +143,7 @@ def index() -> str:
         .options(selectinload(Activity.schedules))
         .order_by(Activity.active.desc(), Activity.name),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
     )
     ids = [a.id for a in page.items]
     now = utcnow()
@@ -328,7 +328,7 @@ def sessions(activity_id: int) -> str:
         query = query.where(Session.starts_at < boundary).order_by(Session.starts_at.desc())
     else:
         query = query.where(Session.starts_at >= boundary).order_by(Session.starts_at)
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = db.paginate(query, page=_page(), per_page=current_settings().app.page_size)
     ids = [s.id for s in page.items]
     attended = dict(
         db.session.execute(

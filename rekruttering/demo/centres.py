@@ -214,7 +214,7 @@ def load(context: DemoContext) -> None:
             reminder_time=time(18, 0),
             sms_signature="",
             reminder_languages=("nb", *(code for code in REMINDER_TEMPLATES if code != "nb")),
-            retention_months=current_settings()["retention.months"],
+            retention_months=current_settings().retention.months,
         ),
     )
 

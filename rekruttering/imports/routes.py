@@ -195,7 +195,7 @@ def _app() -> Any:
 
 
 def _stalled(record: dict[str, Any]) -> bool:
-    return runner.stalled(record, current_settings()["imports.stalled_minutes"])
+    return runner.stalled(record, current_settings().imports.stalled_minutes)
 
 
 def _progress_page(token: str, record: dict[str, Any]) -> Response:

@@ -29,7 +29,7 @@ def _centre_choices() -> list[tuple[int, str]]:
 
 
 def _days() -> int:
-    return current_settings()["accounts.invitation_days"]
+    return current_settings().accounts.invitation_days
 
 
 def _link_page(user: object, token: str, back: str, centre_id: int | None, centre_name: str) -> str:

@@ -88,17 +88,17 @@ class SmtpMailGateway:
 
 def gateway_from_settings(settings: Settings) -> MailGateway | None:
     """The configured gateway, or None when mail is off."""
-    kind = settings["mail.gateway"]
+    kind = settings.mail.gateway
     if kind == "off":
         return None
     if kind == "outbox":
         return OutboxMailGateway()
     return SmtpMailGateway(
-        host=settings["mail.smtp_host"],
-        port=settings["mail.smtp_port"],
-        user=settings["mail.smtp_user"],
-        password=settings["mail.smtp_password"],
-        tls=settings["mail.smtp_tls"],
-        sender=settings["mail.sender"],
-        timeout=settings["mail.smtp_timeout_seconds"],
+        host=settings.mail.smtp_host,
+        port=settings.mail.smtp_port,
+        user=settings.mail.smtp_user,
+        password=settings.mail.smtp_password,
+        tls=settings.mail.smtp_tls,
+        sender=settings.mail.sender,
+        timeout=settings.mail.smtp_timeout_seconds,
     )

@@ -60,8 +60,8 @@ def follow_up() -> str:
     settings = current_settings()
     queue = follow_up_queue(
         tenancy.current_centre_id(),
-        heard_days=settings["funnel.heard_not_asked_days"],
-        limit=settings["app.page_size"],
+        heard_days=settings.funnel.heard_not_asked_days,
+        limit=settings.app.page_size,
     )
     return render_template("outreach/follow_up.html", queue=queue)
 

@@ -48,14 +48,14 @@ def _guard() -> SpamGuard:
     settings = current_settings()
     return SpamGuard(
         secret_key=current_app.secret_key,  # type: ignore[arg-type]
-        min_fill_seconds=settings["signup.min_fill_seconds"],
-        max_age_seconds=settings["signup.max_form_age_hours"] * 3600,
+        min_fill_seconds=settings.signup.min_fill_seconds,
+        max_age_seconds=settings.signup.max_form_age_hours * 3600,
     )
 
 
 def short_url(code: str) -> str:
     """The address printed under the QR code (the configured public address if set)."""
-    base = current_settings()["app.public_base_url"] or request.host_url.rstrip("/")
+    base = current_settings().app.public_base_url or request.host_url.rstrip("/")
     return base + url_for("signup.form", code=code)
 
 
@@ -219,7 +219,7 @@ def _render_public(template: str, status: int = 200, **context: Any) -> tuple[st
 
 
 def _signup_rate_limit() -> str:
-    return current_settings()["signup.rate_limit"]
+    return current_settings().signup.rate_limit
 
 
 @bp.route("/s/<code>", methods=["GET", "POST"])
