@@ -36,7 +36,8 @@ def templates_dir() -> Path:
     checkout = PACKAGE_DIR.parent / "templates"
     if checkout.is_dir():
         return checkout
-    import rekruttering_templates  # shipped by the wheel (see setup.py)
+    # Shipped by the wheel (see setup.py); absent from a checkout, so nothing to check.
+    import rekruttering_templates  # type: ignore[import-not-found]
 
     return Path(next(iter(rekruttering_templates.__path__)))
 

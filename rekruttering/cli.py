@@ -8,7 +8,7 @@ import logging
 import sys
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from rekruttering.config import ConfigError
@@ -16,7 +16,7 @@ from rekruttering.config import ConfigError
 log = logging.getLogger(__name__)
 
 
-def _create_app() -> object:
+def _create_app() -> Flask:
     from rekruttering.app import create_app
 
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import url_for
 from flask_babel import gettext as _
 
@@ -10,7 +12,7 @@ from rekruttering.mail.service import send_mail
 from rekruttering.models import User
 
 
-def absolute_url(endpoint: str, **values: object) -> str:
+def absolute_url(endpoint: str, **values: Any) -> str:
     """A link for a mail or to copy: on ``app.public_base_url`` when that is set."""
     base = current_settings().app.public_base_url
     if base:

@@ -59,7 +59,7 @@ def generate_sessions_command(
     if since is not None:
         yesterday = oslo_today() - timedelta(days=1)
         for slug in results:
-            centre_id = db.session.scalar(select(Centre.id).where(Centre.slug == slug))
+            centre_id = db.session.scalars(select(Centre.id).where(Centre.slug == slug)).one()
             with transaction():
                 added = sum(
                     backfill_sessions(centre_id, activity_id, since.date(), yesterday)

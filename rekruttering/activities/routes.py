@@ -156,14 +156,14 @@ def index() -> str:
                 Session.cancelled.is_(False),
             )
             .group_by(Session.activity_id)
-        ).all()
+        ).tuples().all()
     )
     regulars = dict(
         db.session.execute(
             select(Enrolment.activity_id, func.count(Enrolment.id))
             .where(Enrolment.activity_id.in_(ids), Enrolment.stage == Stage.REGULAR)
             .group_by(Enrolment.activity_id)
-        ).all()
+        ).tuples().all()
     )
     start, end = oslo_day_bounds(oslo_today())
     today = db.session.scalars(
@@ -335,7 +335,7 @@ def sessions(activity_id: int) -> str:
             select(Attendance.session_id, func.count(Attendance.id))
             .where(Attendance.session_id.in_(ids))
             .group_by(Attendance.session_id)
-        ).all()
+        ).tuples().all()
     )
     signed_up: dict[int, int] = {}
     waiting: dict[int, int] = {}

@@ -53,7 +53,8 @@ bp = Blueprint("checkin", __name__)
 
 
 def _back(session_id: int, query: str = "", person_id: int | None = None) -> Response:
-    url = url_for("checkin.session", session_id=session_id, **({"q": query} if query else {}))
+    search: dict[str, Any] = {"q": query} if query else {}
+    url = url_for("checkin.session", session_id=session_id, **search)
     if person_id is not None:
         url += f"#p-{person_id}"
     return redirect(url)

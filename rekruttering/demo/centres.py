@@ -170,7 +170,7 @@ def _channels(context: DemoContext, centre: Centre) -> None:
         if centre.slug == "heggedal" and key in ("school", "bleiker", "kindergarten", "inclusion"):
             continue
         if partner_key:
-            partner: Partner = context.objects[f"partner:{partner_key}"]  # type: ignore[assignment]
+            partner: Partner = context.objects[f"partner:{partner_key}"]
             channel = partner_channel(centre.id, partner)
             edit_channel(centre.id, channel.id, name)
         elif starters.get(kind):

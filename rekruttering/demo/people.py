@@ -377,7 +377,7 @@ class Builder:
     showed_up: list[Enrolment] = field(default_factory=list)
 
     def activity(self, slug: str) -> Activity:
-        return self.context.objects[f"activity:{self.centre.slug}:{slug}"]  # type: ignore[return-value]
+        return self.context.objects[f"activity:{self.centre.slug}:{slug}"]
 
     def channel(self, key: str) -> Channel | None:
         found = self.context.objects.get(f"channel:{self.centre.slug}:{key}")
@@ -557,7 +557,7 @@ def _borgen(context: DemoContext, fake: Faker, phones: set[str]) -> Builder:
     now = utcnow()
     b = Builder(
         context=context,
-        centre=context.objects["centre:borgen"],  # type: ignore[arg-type]
+        centre=context.objects["centre:borgen"],
         rng=rng,
         fake=fake,
         staff=_staff_of(context, "admin", "staff", "staff2"),
@@ -665,7 +665,7 @@ def _heggedal(context: DemoContext, fake: Faker, phones: set[str]) -> Builder:
     now = utcnow()
     b = Builder(
         context=context,
-        centre=context.objects["centre:heggedal"],  # type: ignore[arg-type]
+        centre=context.objects["centre:heggedal"],
         rng=rng,
         fake=fake,
         staff=_staff_of(context, "heggedal"),

@@ -66,7 +66,7 @@ def _attend(context: DemoContext, centre: Centre, now: datetime, rule: RegularRu
     session nearest the time they first came."""
     meant_regular = {
         e.id
-        for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])  # type: ignore[attr-defined]
+        for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])
     }
     enrolments = db.session.scalars(
         select(Enrolment)

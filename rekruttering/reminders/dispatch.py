@@ -51,7 +51,7 @@ from rekruttering.reminders.outcomes import quiet_hours, record_accepted, record
 from rekruttering.sms import message_status
 from rekruttering.sms.gateway import Gateway, OutgoingSms, SmsFailure, build_gateway
 from rekruttering.sms.provider_errors import NO_ANSWER_REASON, Failure, FailureKind, _l
-from rekruttering.transaction import transaction
+from rekruttering.transaction import execute_dml, transaction
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
     later is not a second send. The attempt they were counted as is given back.
     """
     with transaction():
-        result = db.session.execute(
+        count = execute_dml(
             sa.update(Reminder)
             .where(
                 Reminder.state == ReminderState.SENDING,
@@ -101,17 +101,17 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
             )
             .execution_options(synchronize_session=False)
         )
-    if result.rowcount:
+    if count:
         log.warning(
-            "%d claimed reminders were never sent (lease ran out): pending again", result.rowcount
+            "%d claimed reminders were never sent (lease ran out): pending again", count
         )
-    return result.rowcount
+    return count
 
 
 def expire_stale_claims(now: datetime, timeout: timedelta) -> int:
     """Reminders handed to the gateway without an answer past the timeout: ``uncertain``."""
     with transaction():
-        result = db.session.execute(
+        count = execute_dml(
             sa.update(Reminder)
             .where(
                 Reminder.state == ReminderState.SENDING,
@@ -121,9 +121,9 @@ def expire_stale_claims(now: datetime, timeout: timedelta) -> int:
             .values(state=ReminderState.UNCERTAIN, last_error=CLAIM_TIMED_OUT, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-    if result.rowcount:
-        log.warning("%d reminders timed out while sending: now uncertain", result.rowcount)
-    return result.rowcount
+    if count:
+        log.warning("%d reminders timed out while sending: now uncertain", count)
+    return count
 
 
 # --- the safeguards (one function each, so a test can remove exactly one) -------------

@@ -40,6 +40,7 @@ from rekruttering.reminders.texts import KIND, TemplateBook, normalise_language
 from rekruttering.sms.opt_out import opt_in_person, opt_out_person
 from rekruttering.sms.provider_errors import _l
 from rekruttering.tenancy import fetch
+from rekruttering.transaction import execute_dml
 
 ALREADY_SCHEDULED = _l("Already has a reminder for this session")
 TOO_LATE = _l("Too late: it could not be sent before the session starts")
@@ -140,6 +141,7 @@ def next_session(centre_id: int, activity_id: int, now: datetime) -> Session | N
 
 
 def resolve_session(centre_id: int, request: ScheduleRequest, now: datetime) -> Session:
+    session: Session | None
     if request.session_id is not None:
         session = fetch(Session, request.session_id, centre_id)
     elif request.activity_id is not None:
@@ -410,11 +412,11 @@ def save_template(centre_id: int, language: str, body: str) -> MessageTemplate:
 
 def delete_template(centre_id: int, language: str) -> bool:
     """Go back to the built-in text for ``language``."""
-    deleted = db.session.execute(
+    deleted = execute_dml(
         sa.delete(MessageTemplate).where(
             MessageTemplate.centre_id == centre_id,
             MessageTemplate.kind == KIND,
             MessageTemplate.language == normalise_language(language),
         )
-    ).rowcount
+    )
     return bool(deleted)

@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import InstrumentedAttribute
 
 from rekruttering.analytics import Rate, compare, rate
 from rekruttering.analytics.comparison import Comparison
@@ -203,7 +204,8 @@ def conversion_report(
 
 
 def _medians(
-    channel: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]]
+    channel: sa.ColumnElement[Any] | InstrumentedAttribute[Any],
+    where: list[sa.ColumnElement[bool]],
 ) -> tuple[dict[Any, float], float | None]:
     """Median days from hearing to showing up, per channel and over all, in one pass.
 

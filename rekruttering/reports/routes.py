@@ -476,7 +476,7 @@ def municipality() -> tuple[str, int]:
             centre_names=dict(
                 db.session.execute(
                     sa.select(Centre.id, Centre.name).where(Centre.id.in_(centre_ids))
-                ).all()
+                ).tuples().all()
             ),
         ),
         status,
