@@ -59,7 +59,7 @@ def my_referrals() -> str:
     page = db.paginate(
         referral_service.partner_referrals(user.partner_id, status, centre_ids),  # type: ignore[arg-type]
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     items: list[Referral] = list(page.items)
