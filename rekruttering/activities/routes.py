@@ -92,6 +92,7 @@ def _activity_input(form: ActivityForm) -> ActivityInput:
         if entry.form.weekday.data and entry.form.start.data and entry.form.end.data
     ]
     ratio = form.wished_volunteer_ratio.data
+    assert form.reminder_time.data is not None  # InputRequired
     return ActivityInput(
         name=form.name.data or "",
         slots=slots,
@@ -283,7 +284,9 @@ def add_cancelled(activity_id: int) -> Response:
             for error in errors:
                 flash(str(error), "danger")
         return redirect(url_for("activities.detail", activity_id=activity.id))
-    if form.day.data < oslo_today():
+    day = form.day.data
+    assert day is not None  # InputRequired
+    if day < oslo_today():
         flash(_("That date has passed; choose today or a later date."), "danger")
         return redirect(url_for("activities.detail", activity_id=activity.id))
     try:
@@ -291,7 +294,7 @@ def add_cancelled(activity_id: int) -> Response:
             add_cancelled_date(
                 current_centre_id(),
                 activity.id,
-                form.day.data,
+                day,
                 form.reason.data or "",
                 _weeks_ahead(),
             )

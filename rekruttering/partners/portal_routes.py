@@ -34,7 +34,7 @@ LAST_REFERRAL_KEY = "partners.last_referral"
 def _partner_user() -> User:
     if current_user.partner_id is None:
         abort(403)  # a partner login not tied to an organisation sees nothing
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,9 @@ def my_referrals() -> str:
     centres = dict(
         db.session.execute(
             select(Centre.id, Centre.name).where(Centre.id.in_({r.centre_id for r in items}))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     anonymised = referral_service.anonymised_person_ids([r.person_id for r in items])
     rows = []
