@@ -36,8 +36,7 @@ def templates_dir() -> Path:
     checkout = PACKAGE_DIR.parent / "templates"
     if checkout.is_dir():
         return checkout
-    # Shipped by the wheel (see setup.py); absent from a checkout, so nothing to check.
-    import rekruttering_templates  # type: ignore[import-not-found]
+    import rekruttering_templates  # type: ignore[import-not-found]  # made by setup.py for the wheel
 
     return Path(next(iter(rekruttering_templates.__path__)))
 

@@ -52,8 +52,8 @@ class DatabaseStorage(Storage):
         if engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
-            # The same on_conflict_do_update() as PostgreSQL's insert.
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+            # SQLite's insert has the same on_conflict_do_update() as PostgreSQL's.
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # see above
         expired = table.c.expires_at <= now
         ends = sa.literal(now + timedelta(seconds=expiry), UTCDateTime())
         upsert = insert(table).values(key=key, count=amount, expires_at=ends)

@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
     hops = settings.app.trusted_proxies
     if hops:
         # Only when configured: otherwise anyone could claim any client address.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented middleware hook
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
     defaults = {

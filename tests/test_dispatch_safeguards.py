@@ -228,7 +228,7 @@ def test_handed_over_claim_becomes_uncertain_and_is_never_resent(app: Flask, mak
             raise SystemExit  # the process ends inside the provider call
 
     with pytest.raises(SystemExit):
-        dispatch_due(now=NOW, gateway=DiesWhileSending())  # type: ignore[arg-type]
+        dispatch_due(now=NOW, gateway=DiesWhileSending())  # type: ignore[arg-type]  # a fake gateway
     db.session.rollback()
     reminder = _state(rid)
     assert reminder.state == ReminderState.SENDING and reminder.message_id is not None

@@ -24,7 +24,9 @@ def link_url(token: str) -> str:
     return absolute_url("accounts.use_link", token=token)
 
 
-def mail_invitation(user: User, link: str, centre_name: str, days: int, centre_id: int) -> None:
+def mail_invitation(
+    user: User, link: str, centre_name: str, days: int, centre_id: int | None
+) -> None:
     send_mail(
         user.email,
         _("Invitation to %(centre)s", centre=centre_name),

@@ -35,7 +35,7 @@ from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import limiter
 from rekruttering.form_errors import show_error
 from rekruttering.mail.service import mail_enabled
-from rekruttering.models import LinkPurpose
+from rekruttering.models import LinkPurpose, User
 from rekruttering.transaction import transaction
 
 bp = Blueprint("accounts", __name__)
@@ -180,7 +180,7 @@ def users() -> str:
     return render_template("accounts/users.html", rows=rows, mail=mail_enabled())
 
 
-def _link_page(user: object, link: str, purpose: str, mailed: bool) -> str:
+def _link_page(user: User, link: str, purpose: str, mailed: bool) -> str:
     return render_template(
         "accounts/link.html",
         user=user,
@@ -192,13 +192,13 @@ def _link_page(user: object, link: str, purpose: str, mailed: bool) -> str:
     )
 
 
-def _mail_invitation(user: object, token: str) -> bool:
+def _mail_invitation(user: User, token: str) -> bool:
     if not mail_enabled():
         return False
     centre = g.centre
     with transaction():
         mail_invitation(
-            user,  # type: ignore[arg-type]
+            user,
             link_url(token),
             centre.name,
             current_settings().accounts.invitation_days,

@@ -41,8 +41,8 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        # The same on_conflict_do_nothing() as PostgreSQL's insert.
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        # SQLite's insert has the same on_conflict_do_nothing() as PostgreSQL's.
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # see above
     table = Session.__table__
     statement = (
         insert(table)

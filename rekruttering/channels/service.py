@@ -255,7 +255,7 @@ def merge_counts(centre_id: int, from_id: int, into_id: int | None = None) -> Me
                 sa.select(sa.func.count())
                 .select_from(model)
                 .where(
-                    model.centre_id == centre_id,  # type: ignore[attr-defined]
+                    model.centre_id == centre_id,  # type: ignore[attr-defined]  # models that own a centre_id
                     column == from_id,
                 )
             )

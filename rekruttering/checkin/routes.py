@@ -232,14 +232,14 @@ def undo(session_id: int) -> Response:
 
 @bp.route("/checkin/sessions/<int:session_id>/walk-in", methods=["GET", "POST"])
 @allow(*STAFF, *DOOR)
-def walk_in_view(session_id: int) -> str | Response:
+def walk_in_view(session_id: int) -> str | Response | tuple[str, int]:
     session = get_or_404(Session, session_id)
     form = WalkInForm()
     if request.method == "GET":
         form.form_token.data = secrets.token_urlsafe(16)
         return render_template("checkin/walk_in.html", session=session, form=form)
     if not form.validate_on_submit():
-        return render_template("checkin/walk_in.html", session=session, form=form), 400  # type: ignore[return-value]
+        return render_template("checkin/walk_in.html", session=session, form=form), 400
     data = WalkInInput(
         first_name=form.first_name.data,
         last_name=form.last_name.data or "",
@@ -264,6 +264,6 @@ def walk_in_view(session_id: int) -> str | Response:
             target.errors = [*target.errors, exc.message]
         else:
             flash(exc.message, "danger")
-        return render_template("checkin/walk_in.html", session=session, form=form), 400  # type: ignore[return-value]
+        return render_template("checkin/walk_in.html", session=session, form=form), 400
     flash(_("%(name)s is checked in.", name=name), "success")
     return _back(session.id, person_id=person_id)

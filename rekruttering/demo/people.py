@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from faker import Faker
 from sqlalchemy import select
@@ -409,7 +409,7 @@ class Builder:
         at: datetime,
         channel: Channel | None = None,
         role: Role = Role.PARTICIPANT,
-        **extra: object,
+        **extra: Any,
     ) -> None:
         contact = log_contact(
             self.centre.id,
@@ -422,7 +422,7 @@ class Builder:
                 occurred_at=min(at, self.now - timedelta(minutes=5)),
                 by_user_id=self.by(),
                 partner_id=channel.partner_id if channel else None,
-                **extra,  # type: ignore[arg-type]
+                **extra,
             ),
         )
         due = contact.follow_up_on

@@ -8,6 +8,7 @@ status: received, contacted, came, not reached and declined. A second partner lo
 
 from __future__ import annotations
 
+import random
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -71,16 +72,16 @@ SOURCES: tuple[tuple[str, str, str | None, tuple[tuple[int, str, bool], ...]], .
 )
 
 
-def _name(fake: Faker, rng: object, language: str) -> str:
+def _name(fake: Faker, rng: random.Random, language: str) -> str:
     if language in ("nb", "en") or language not in NAMES:
         return f"{fake.first_name()} {fake.last_name()}"
     given, family = NAMES[language]
-    return f"{rng.choice(given)} {rng.choice(family)}"  # type: ignore[attr-defined]
+    return f"{rng.choice(given)} {rng.choice(family)}"
 
 
-def _phone(rng: object, used: set[str]) -> str:
+def _phone(rng: random.Random, used: set[str]) -> str:
     while True:
-        number = try_normalise_phone(f"+479{rng.randrange(10**7):07d}")  # type: ignore[attr-defined]
+        number = try_normalise_phone(f"+479{rng.randrange(10**7):07d}")
         if number is not None and number not in used:
             used.add(number)
             return number

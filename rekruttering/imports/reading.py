@@ -222,7 +222,7 @@ def rows(
         if cells and not is_blank(cells):
             seen += 1
             if allowed is not None and seen > allowed:
-                raise UnreadableFile("too_many_rows", str(limits.max_rows))  # type: ignore[union-attr]
+                raise UnreadableFile("too_many_rows", str(allowed - 1))
             yield number, cells
 
 

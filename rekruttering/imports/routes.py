@@ -191,7 +191,7 @@ def check(token: str) -> str | Response:
 
 
 def _app() -> Any:
-    return current_app._get_current_object()  # type: ignore[attr-defined]
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
 
 
 def _stalled(record: dict[str, Any]) -> bool:

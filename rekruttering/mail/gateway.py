@@ -12,7 +12,7 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Protocol
+from typing import Any, Protocol
 
 from rekruttering.config import Settings
 
@@ -75,10 +75,10 @@ class SmtpMailGateway:
     def send(self, mail: OutgoingMail) -> None:
         smtp_class = SMTP_CLASSES[self.tls]
         context = ssl.create_default_context()
-        kwargs: dict[str, object] = {"timeout": self.timeout}
+        kwargs: dict[str, Any] = {"timeout": self.timeout}
         if self.tls == "ssl":
             kwargs["context"] = context
-        with smtp_class(self.host, self.port, **kwargs) as smtp:  # type: ignore[arg-type]
+        with smtp_class(self.host, self.port, **kwargs) as smtp:
             if self.tls == "starttls":
                 smtp.starttls(context=context)
             if self.user:

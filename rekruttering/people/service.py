@@ -440,7 +440,7 @@ def merge_people(centre_id: int, keep_id: int, merge_id: int) -> Person:
         detail=f"merged into person {keep.id}",
     )
     db.session.flush()
-    return db.session.get(Person, keep.id)  # type: ignore[return-value]
+    return db.session.get_one(Person, keep.id)
 
 
 def _recount_attendance(enrolment_id: int) -> None:

@@ -87,8 +87,8 @@ def last_activity_of(person_ids: list[int]) -> dict[int, datetime]:
     if not person_ids:
         return {}
     last = last_activity(person_ids=person_ids)
-    rows = db.session.execute(sa.select(last.c.person_id, last.c.last_at)).all()
-    return dict(rows)  # type: ignore[arg-type]
+    rows = db.session.execute(sa.select(last.c.person_id, last.c.last_at)).tuples().all()
+    return dict(rows)
 
 
 @dataclass(frozen=True)

@@ -285,8 +285,9 @@ def compare_channels(
             return None
         a, b = candidates[0], candidates[1]
     else:
-        a, b = report.row(a_id), report.row(b_id)  # type: ignore[assignment]
-        if a is None or b is None or a is b:
+        found_a, found_b = report.row(a_id), report.row(b_id)
+        if found_a is None or found_b is None or found_a is found_b:
             return None
+        a, b = found_a, found_b
     ra, rb = a.funnel.heard_to_showed_up, b.funnel.heard_to_showed_up
     return a, b, compare(ra.successes, ra.trials, rb.successes, rb.trials)

@@ -49,7 +49,7 @@ FIELD_REASONS = {"err_name", "err_phone", "err_consent"}
 def _guard() -> SpamGuard:
     settings = current_settings()
     return SpamGuard(
-        secret_key=current_app.secret_key,  # type: ignore[arg-type]
+        secret_key=current_app.config["SECRET_KEY"],
         min_fill_seconds=settings.signup.min_fill_seconds,
         max_age_seconds=settings.signup.max_form_age_hours * 3600,
     )
