@@ -192,7 +192,7 @@ def referrals() -> str:
     page = db.paginate(
         referral_service.centre_referrals(centre_id, partner_id, status),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     outcomes = referral_service.outcomes_by_partner(centre_id)
@@ -236,7 +236,7 @@ def notifications_page() -> str:
         .order_by(Notification.read_at.is_not(None), Notification.created_at.desc())
     )
     page = db.paginate(
-        query, page=_page(), per_page=current_settings()["app.page_size"], error_out=False
+        query, page=_page(), per_page=current_settings().app.page_size, error_out=False
     )
     return render_template(
         "partners/notifications.html", page=page, person_endpoint=_person_endpoint()

@@ -33,9 +33,9 @@ def outbox() -> str:
         .options(joinedload(Message.person))
         .order_by(Message.created_at.desc(), Message.id.desc())
     )
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = db.paginate(query, page=_page(), per_page=current_settings().app.page_size)
     return render_template(
-        "reminders/outbox.html", page=page, gateway=current_settings()["sms.gateway"]
+        "reminders/outbox.html", page=page, gateway=current_settings().sms.gateway
     )
 
 
@@ -54,7 +54,7 @@ def _unknown_senders() -> sa.Select:
 @allow(*ADMIN)
 def unknown_senders() -> str:
     query = _unknown_senders().order_by(Message.created_at.desc(), Message.id.desc())
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = db.paginate(query, page=_page(), per_page=current_settings().app.page_size)
     return render_template("reminders/unknown_senders.html", page=page)
 
 
@@ -82,7 +82,7 @@ def person_messages(person_id: int) -> str:
         .where(Message.person_id == person.id)
         .order_by(Message.created_at.desc(), Message.id.desc()),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
     )
     reminders = db.session.scalars(
         tenancy.scoped(Reminder)

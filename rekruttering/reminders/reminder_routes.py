@@ -62,7 +62,7 @@ def index() -> str:
         query = query.order_by(Reminder.due_at, Reminder.id)
     else:
         query = query.order_by(Reminder.updated_at.desc(), Reminder.id.desc())
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = db.paginate(query, page=_page(), per_page=current_settings().app.page_size)
     counts = service.state_counts(centre_id)
     tab_counts = {key: sum(counts.get(str(s), 0) for s in ss) for key, ss, _label in TABS}
     return render_template(
@@ -96,7 +96,7 @@ def _fill_choices(form: ScheduleForm, centre_id: int) -> list[Session]:
         (aid, name) for aid, name in activities
     ]
     sessions = service.upcoming_sessions(
-        centre_id, utcnow(), current_settings()["funnel.sessions_ahead_weeks"]
+        centre_id, utcnow(), current_settings().funnel.sessions_ahead_weeks
     )
     form.session_id.choices = [("", _("The next session of the activity above"))] + [
         (s.id, session_label(s)) for s in sessions
