@@ -129,8 +129,8 @@ def detail(person_id: int) -> str | Response:
     centre_id = tenancy.current_centre_id()
     # Committed first: a commit expires every loaded row, and the page would then
     # reload its timeline one row at a time.
-    audit.record("person_viewed", person_id=person.id, centre_id=centre_id)
-    db.session.commit()
+    with transaction():
+        audit.record("person_viewed", person_id=person.id, centre_id=centre_id)
     mark_logged()  # this entry is the one; the privacy access log need not add another
     history = history_of(centre_id, person)
     link_q = request.args.get("link_q", "").strip()[:100]
