@@ -48,7 +48,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
         scheduler = build_scheduler(app)
         scheduler.start()
     if app.config.get("DEMO"):
-        from rekruttering.demo.logins import DEMO_LOGINS
+        from rekruttering.auth.demo_logins import DEMO_LOGINS
 
         click.echo("Demo mode: SQLite in instance/, SMS go to the outbox (nothing is sent).")
         for email, password, role in DEMO_LOGINS:

@@ -18,12 +18,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from rekruttering.access import ANY_USER, PUBLIC, allow
+from rekruttering.auth.demo_logins import DEMO_LOGINS
 from rekruttering.auth.device import is_trusted_device, remember_device
 from rekruttering.auth.forms import LoginForm
 from rekruttering.auth.service import LoginPolicy, authenticate, log_out, refused_message
 from rekruttering.auth.sessions import end_browser_session, start_session
 from rekruttering.auth.site_data import clear_site_data
-from rekruttering.demo.logins import DEMO_LOGINS
 from rekruttering.extensions import limiter
 from rekruttering.input_boundary import safe_next
 from rekruttering.transaction import transaction

@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 
 from rekruttering.access import DOOR, PUBLIC, STAFF, allow
 from rekruttering.checkin.forms import TapForm, WalkInForm
+from rekruttering.checkin.rsvp_source import rsvp_answers
 from rekruttering.checkin.service import (
     WalkInInput,
     check_in,
@@ -45,7 +46,6 @@ from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.funnel.service import regular_rule
 from rekruttering.models import Session, UserRole
-from rekruttering.reminders.rsvp import answers_for_session
 from rekruttering.tenancy import current_centre_id, get_or_404, scoped
 from rekruttering.transaction import transaction
 
@@ -106,7 +106,7 @@ def index() -> Response:
 
 def _render_session(session: Session, walk_in_form: WalkInForm | None = None) -> str:
     centre_id = current_centre_id()
-    overview = session_overview(centre_id, session.id, rsvp=answers_for_session(session.id))
+    overview = session_overview(centre_id, session.id, rsvp=rsvp_answers(session.id))
     query = (request.args.get("q") or "").strip()[:80]
     shown = [p for p in overview.people if p.matches(query)]
     others = (

@@ -8,7 +8,7 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from rekruttering.domain.target_groups import TargetGroup
-from rekruttering.outreach.forms import as_choices
+from rekruttering.form_fields import as_choices
 from rekruttering.people.languages import language_choices
 
 TARGET_GROUP_LABELS = {

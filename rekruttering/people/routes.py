@@ -16,6 +16,7 @@ from rekruttering.domain.funnel import Role
 from rekruttering.domain.phone import format_phone
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
+from rekruttering.form_fields import optional_int
 from rekruttering.models import (
     Activity,
     Channel,
@@ -26,7 +27,6 @@ from rekruttering.models import (
     Person,
     PersonLink,
 )
-from rekruttering.outreach.forms import optional_int
 from rekruttering.people.forms import PersonForm
 from rekruttering.people.search import STAGE_FILTERS, PeopleFilter, people_query, quick_search
 from rekruttering.people.service import (

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from rekruttering import audit
 from rekruttering.centre_settings.service import add_reminder_language
+from rekruttering.checkin.service import session_overview
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.reminder_text import template_problems
 from rekruttering.domain.reminder_time import default_due_at, plan_due_at
@@ -35,10 +36,10 @@ from rekruttering.models import (
     User,
 )
 from rekruttering.reminders.eligibility import reasons_not_textable
-from rekruttering.reminders.outcomes import quiet_hours
 from rekruttering.reminders.texts import KIND, TemplateBook, normalise_language
 from rekruttering.sms.opt_out import opt_in_person, opt_out_person
 from rekruttering.sms.provider_errors import _l
+from rekruttering.sms.reminder_outcomes import quiet_hours
 from rekruttering.tenancy import fetch
 
 ALREADY_SCHEDULED = _l("Already has a reminder for this session")
@@ -162,8 +163,6 @@ def resolve_session(centre_id: int, request: ScheduleRequest, now: datetime) -> 
 def expected_people(centre_id: int, session: Session) -> list[Person]:
     """Everyone on the session's expected list (asked or further, or signed up)."""
     # The check-in page's list is the one definition of "expected at a session".
-    from rekruttering.checkin.service import session_overview
-
     overview = session_overview(centre_id, session.id)
     ids = [
         row.person_id
