@@ -3,7 +3,13 @@ forms never import another feature's forms for them)."""
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+
+from rekruttering.domain.dates import parse_time
 
 try:  # WTForms 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -26,3 +32,26 @@ def optional_int(value: object) -> int | None:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+
+
+class TypedTimeField(StringField):
+    """A time field that takes 11, 11:00 or 11.00."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {}).setdefault("type", "time")
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        self.raw_text = (valuelist[0] if valuelist else "") or ""
+        if not self.raw_text.strip():
+            return
+        parsed = parse_time(self.raw_text)
+        if parsed is None:
+            raise ValueError(_l("Write the time as 11:00."))
+        self.data = parsed
+
+    def _value(self) -> str:
+        if isinstance(self.data, time):
+            return self.data.strftime("%H:%M")
+        return getattr(self, "raw_text", "") or ""

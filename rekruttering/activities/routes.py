@@ -37,8 +37,6 @@ from rekruttering.activities.service import (
 from rekruttering.activities.sessions import generate_sessions
 from rekruttering.activities.signups import cancel_signup, sign_up
 from rekruttering.centre_settings.service import settings_of
-from rekruttering.checkin.forms import NewPersonForm
-from rekruttering.checkin.service import find_other_people
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_day_bounds, oslo_today, start_of_oslo_day, utcnow
 from rekruttering.domain.dates import parse_date
@@ -55,6 +53,8 @@ from rekruttering.models import (
     Session,
     SessionSignup,
 )
+from rekruttering.people.forms import NewPersonForm
+from rekruttering.people.search import find_other_people
 from rekruttering.people.service import DuplicatePhone, create_person
 from rekruttering.tenancy import current_centre_id, get_or_404, scoped
 from rekruttering.transaction import transaction

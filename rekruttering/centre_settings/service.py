@@ -18,12 +18,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from rekruttering import audit
-from rekruttering.activities.service import MAX_RATIO, MAX_REMINDER_DAYS
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.phone import InvalidPhoneNumber, format_phone, normalise_phone
 from rekruttering.domain.reminder_text import DEFAULT_TEMPLATES
+from rekruttering.domain.reminder_time import MAX_REMINDER_DAYS
 from rekruttering.domain.text import clean
+from rekruttering.domain.volunteer_ratio import MAX_RATIO
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Centre, CentreSettings

@@ -33,7 +33,6 @@ from rekruttering.checkin.rsvp_source import rsvp_answers
 from rekruttering.checkin.service import (
     WalkInInput,
     check_in,
-    find_other_people,
     session_overview,
     undo_check_in,
     walk_in,
@@ -46,6 +45,7 @@ from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.funnel.service import regular_rule
 from rekruttering.models import Session, UserRole
+from rekruttering.people.search import find_other_people
 from rekruttering.tenancy import current_centre_id, get_or_404, scoped
 from rekruttering.transaction import transaction
 
