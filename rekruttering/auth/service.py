@@ -95,6 +95,17 @@ def authenticate(
     return user
 
 
+def unlock(email: str) -> User | None:
+    """Lift the lock after failed logins now (the command line); None: no such user."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        return None
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record("user_unlocked", user_id=user.id, detail="command line")
+    return user
+
+
 def check_password_strength(password: str) -> None:
     """The password policy (see passwords.py); kept under this name for its callers."""
     check_new_password(password)
