@@ -12,8 +12,10 @@ from rekruttering.reminders.rsvp import answers_for_session
 
 
 def init_app(app: Flask) -> None:
-    from rekruttering.reminders import routes
+    # Importing the view modules adds their views to ``bp``.
+    from rekruttering.reminders import message_routes, reminder_routes, template_routes  # noqa: F401
+    from rekruttering.reminders.blueprint import bp
 
-    app.register_blueprint(routes.bp)
+    app.register_blueprint(bp)
     register_rsvp_source(app, answers_for_session)
     add_nav_item(app, "reminders.index", _l("Reminders"), STAFF, order=50)
