@@ -15,8 +15,8 @@ from rekruttering.centre_settings.forms import SettingsForm
 from rekruttering.domain.phone import format_phone
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
+from rekruttering.languages import language_name
 from rekruttering.models import Centre
-from rekruttering.people.languages import language_name
 from rekruttering.transaction import transaction
 
 bp = Blueprint("centre_settings", __name__)

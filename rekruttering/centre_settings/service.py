@@ -27,6 +27,7 @@ from rekruttering.domain.text import clean
 from rekruttering.domain.volunteer_ratio import MAX_RATIO
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
+from rekruttering.languages import LANGUAGES
 from rekruttering.models import Activity, Centre, CentreSettings
 
 MIN_RETENTION_MONTHS = 1
@@ -70,10 +71,6 @@ class SettingsInput:
 def known_languages(centre_id: int | None = None) -> list[str]:
     """Codes a centre may write reminders in: the people's languages, the built-in texts
     and any the centre already writes in (a template may be in another language)."""
-    # Imported here: the one import against the feature layers (people imports us); it goes
-    # when people/languages.py moves below the features (pyproject.toml, ignore_imports).
-    from rekruttering.people.languages import LANGUAGES
-
     current = settings_of(centre_id).languages if centre_id is not None else ()
     return list(dict.fromkeys([*LANGUAGES, *DEFAULT_TEMPLATES, *current]))
 

@@ -22,6 +22,7 @@ from rekruttering.domain.phone import format_phone
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.input_boundary import safe_next
+from rekruttering.languages import language_choices
 from rekruttering.models import (
     Activity,
     Channel,
@@ -43,7 +44,6 @@ from rekruttering.outreach.service import (
     mark_notification_read,
 )
 from rekruttering.outreach.service import log_contact as log_contact_service
-from rekruttering.people.languages import language_choices
 from rekruttering.people.search import quick_search, recent_people, recruiters
 from rekruttering.people.service import DuplicatePhone
 from rekruttering.transaction import transaction

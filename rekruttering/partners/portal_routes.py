@@ -16,13 +16,13 @@ from rekruttering.access import PARTNER, allow
 from rekruttering.config import current_settings
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
+from rekruttering.languages import language_choices
 from rekruttering.models import Centre, Partner, Referral, ReferralStatus, User, UserRole
 from rekruttering.partners import link_requests, organisations
 from rekruttering.partners import referrals as referral_service
 from rekruttering.partners.blueprint import _form_error, _page, _status_arg, bp
 from rekruttering.partners.forms import ReferForm
 from rekruttering.partners.status import status_explanation, status_label
-from rekruttering.people.languages import language_choices
 from rekruttering.transaction import transaction
 
 LAST_REFERRAL_KEY = "partners.last_referral"

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from rekruttering.domain.target_groups import TargetGroup
 from rekruttering.form_fields import as_choices
-from rekruttering.people.languages import LANGUAGES, language_choices
+from rekruttering.languages import LANGUAGES, language_choices
 
 TARGET_GROUP_LABELS = {
     TargetGroup.IMMIGRANT: _l("People with immigrant background"),

@@ -18,8 +18,8 @@ from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Role, Stage
 from rekruttering.domain.phone import try_normalise_phone
 from rekruttering.extensions import db
+from rekruttering.languages import language_code_for
 from rekruttering.models import Channel, Enrolment, Person, Referral
-from rekruttering.people.languages import language_code_for
 
 #: Stage filter values beyond the four stages: the facts "said no" and "not now".
 DECLINED = "declined"

@@ -15,8 +15,8 @@ from rekruttering.domain.reminder_text import DEFAULT_TEMPLATES, PLACEHOLDERS
 from rekruttering.domain.sms_segments import count_segments
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
+from rekruttering.languages import LANGUAGES, language_name
 from rekruttering.models import MessageTemplate, Person
-from rekruttering.people.languages import LANGUAGES, language_name
 from rekruttering.reminders import service
 from rekruttering.reminders.blueprint import bp
 from rekruttering.reminders.forms import TemplateForm
