@@ -26,6 +26,7 @@ from rekruttering.models import Activity, Centre, Channel, Notification, Partner
 from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.partners.referrals import ReferralInput, refer_person, set_not_reached
 from rekruttering.signup.service import SignupInput, SourceInput, create_source, sign_up
+from rekruttering.signup.spam import SpamGuard
 
 if TYPE_CHECKING:
     from rekruttering.demo import DemoContext
@@ -91,8 +92,6 @@ def _phone(rng: object, used: set[str]) -> str:
 
 
 def load(context: DemoContext) -> None:
-    from rekruttering.signup.spam import SpamGuard
-
     rng = context.rng
     fake = Faker("no_NO")
     fake.seed_instance(rng.randrange(10**6))

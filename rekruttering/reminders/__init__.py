@@ -12,7 +12,8 @@ from rekruttering.reminders.rsvp import answers_for_session
 
 
 def init_app(app: Flask) -> None:
-    # Importing the view modules adds their views to ``bp``.
+    # Imported here: importing the view modules adds their views to ``bp``, and the
+    # reminder services are used without them (the dispatcher, jobs).
     from rekruttering.reminders import message_routes, reminder_routes, template_routes  # noqa: F401
     from rekruttering.reminders.blueprint import bp
 
