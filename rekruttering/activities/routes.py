@@ -53,6 +53,7 @@ from rekruttering.models import (
     Session,
     SessionSignup,
 )
+from rekruttering.pages import paginate
 from rekruttering.people.forms import NewPersonForm
 from rekruttering.people.search import find_other_people
 from rekruttering.people.service import DuplicatePhone, create_person
@@ -138,7 +139,7 @@ def _form_data(activity: Activity) -> dict[str, Any]:
 @allow(*STAFF)
 def index() -> str:
     centre_id = current_centre_id()
-    page = db.paginate(
+    page = paginate(
         scoped(Activity)
         .options(selectinload(Activity.schedules))
         .order_by(Activity.active.desc(), Activity.name),
@@ -328,7 +329,7 @@ def sessions(activity_id: int) -> str:
         query = query.where(Session.starts_at < boundary).order_by(Session.starts_at.desc())
     else:
         query = query.where(Session.starts_at >= boundary).order_by(Session.starts_at)
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
     ids = [s.id for s in page.items]
     attended = dict(
         db.session.execute(

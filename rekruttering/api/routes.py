@@ -31,6 +31,7 @@ from rekruttering.errors import NotFound
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Channel, ChannelKind, Enrolment, Person, Session, UserRole
 from rekruttering.outreach.service import ContactInput, log_contact
+from rekruttering.pages import paginate
 from rekruttering.people.search import PeopleFilter, people_query
 from rekruttering.people.service import DuplicatePhone, create_person
 from rekruttering.transaction import transaction
@@ -99,7 +100,7 @@ def people() -> Response:
     query = people_query(
         tenancy.current_centre_id(), PeopleFilter(q=q, sort="name"), with_enrolments=False
     )
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    result = paginate(query, page=page, per_page=per_page, error_out=False, count=True)
     return jsonify(serialize.page([serialize.person(p) for p in result.items], result))
 
 
@@ -261,5 +262,5 @@ def sessions(activity_id: int) -> Response:
     if end is not None:
         query = query.where(Session.starts_at < oslo_day_bounds(end)[1])
     query = query.order_by(Session.starts_at, Session.id)
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    result = paginate(query, page=page, per_page=per_page, error_out=False, count=True)
     return jsonify(serialize.page([serialize.session(s) for s in result.items], result))

@@ -22,6 +22,7 @@ from rekruttering.config import current_settings
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Channel, ChannelKind, UserRole
+from rekruttering.pages import paginate
 from rekruttering.transaction import transaction
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
@@ -48,7 +49,7 @@ def _channel(channel_id: int) -> Channel:
 def index() -> str:
     centre_id = tenancy.current_centre_id()
     retired = request.args.get("retired") == "1"
-    page = db.paginate(
+    page = paginate(
         service.channels_query(centre_id, retired=retired),
         page=request.args.get("page", 1, type=int) or 1,
         per_page=current_settings()["app.page_size"],

@@ -18,6 +18,7 @@ from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.languages import language_choices
 from rekruttering.models import Centre, Partner, Referral, ReferralStatus, User, UserRole
+from rekruttering.pages import paginate
 from rekruttering.partners import link_requests, organisations
 from rekruttering.partners import referrals as referral_service
 from rekruttering.partners.blueprint import _form_error, _page, _status_arg, bp
@@ -56,7 +57,7 @@ def my_referrals() -> str:
     user = _partner_user()
     status = _status_arg()
     centre_ids = [m.centre_id for m in user.memberships if m.role == UserRole.PARTNER]
-    page = db.paginate(
+    page = paginate(
         referral_service.partner_referrals(user.partner_id, status, centre_ids),  # type: ignore[arg-type]
         page=_page(),
         per_page=current_settings()["app.page_size"],

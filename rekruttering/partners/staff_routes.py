@@ -24,6 +24,7 @@ from rekruttering.models import (
     Referral,
     ReferralStatus,
 )
+from rekruttering.pages import paginate
 from rekruttering.partners import invitations, link_requests, notifications, organisations
 from rekruttering.partners import referrals as referral_service
 from rekruttering.partners.blueprint import (
@@ -189,7 +190,7 @@ def referrals() -> str:
     centre_id = tenancy.current_centre_id()
     partner_id = request.args.get("partner", type=int)
     status = _status_arg()
-    page = db.paginate(
+    page = paginate(
         referral_service.centre_referrals(centre_id, partner_id, status),
         page=_page(),
         per_page=current_settings()["app.page_size"],
@@ -235,7 +236,7 @@ def notifications_page() -> str:
         .options(joinedload(Notification.person))
         .order_by(Notification.read_at.is_not(None), Notification.created_at.desc())
     )
-    page = db.paginate(
+    page = paginate(
         query, page=_page(), per_page=current_settings()["app.page_size"], error_out=False
     )
     return render_template(

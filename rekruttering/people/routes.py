@@ -27,6 +27,7 @@ from rekruttering.models import (
     Person,
     PersonLink,
 )
+from rekruttering.pages import paginate
 from rekruttering.people.forms import PersonForm
 from rekruttering.people.search import STAGE_FILTERS, PeopleFilter, people_query, quick_search
 from rekruttering.people.service import (
@@ -101,7 +102,7 @@ def _filter_options(centre_id: int) -> dict[str, Any]:
 def index() -> str:
     centre_id = tenancy.current_centre_id()
     filters = _filter_from_args()
-    page = db.paginate(
+    page = paginate(
         people_query(centre_id, filters),
         page=request.args.get("page", 1, type=int),
         per_page=current_settings()["app.page_size"],

@@ -29,6 +29,7 @@ from rekruttering.domain.retention import due_at
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Consent, ConsentMethod, ConsentPurpose, Person
+from rekruttering.pages import paginate
 from rekruttering.privacy import service
 from rekruttering.privacy.access_log import mark_logged
 from rekruttering.privacy.anonymise import erase_person
@@ -227,7 +228,7 @@ def retention() -> str:
     settings = current_settings()
     months = settings_of(tenancy.current_centre_id()).retention_months
     now = utcnow()
-    page = db.paginate(
+    page = paginate(
         due_query(tenancy.current_centre_id(), now, months, ahead=LOOKAHEAD),
         page=request.args.get("page", 1, type=int),
         per_page=settings["app.page_size"],
@@ -270,7 +271,7 @@ def audit_log() -> str:
             date_from=form.date_from.data,
             date_to=form.date_to.data,
         )
-    page = db.paginate(
+    page = paginate(
         audit_query(centre_id, flt),
         page=request.args.get("page", 1, type=int),
         per_page=current_settings()["app.page_size"],

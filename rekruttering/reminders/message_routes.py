@@ -16,6 +16,7 @@ from rekruttering.access import ADMIN, STAFF, allow
 from rekruttering.config import current_settings
 from rekruttering.extensions import db
 from rekruttering.models import Direction, Message, Person, Reminder, Session
+from rekruttering.pages import paginate
 from rekruttering.reminders import service
 from rekruttering.reminders.blueprint import _page, bp
 from rekruttering.reminders.eligibility import why_not_textable
@@ -33,7 +34,7 @@ def outbox() -> str:
         .options(joinedload(Message.person))
         .order_by(Message.created_at.desc(), Message.id.desc())
     )
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
     return render_template(
         "reminders/outbox.html", page=page, gateway=current_settings()["sms.gateway"]
     )
@@ -54,7 +55,7 @@ def _unknown_senders() -> sa.Select:
 @allow(*ADMIN)
 def unknown_senders() -> str:
     query = _unknown_senders().order_by(Message.created_at.desc(), Message.id.desc())
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
     return render_template("reminders/unknown_senders.html", page=page)
 
 
@@ -77,7 +78,7 @@ def delete_unknown(message_id: int) -> Response:
 @allow(*STAFF)
 def person_messages(person_id: int) -> str:
     person = tenancy.get_or_404(Person, person_id)
-    messages = db.paginate(
+    messages = paginate(
         tenancy.scoped(Message)
         .where(Message.person_id == person.id)
         .order_by(Message.created_at.desc(), Message.id.desc()),

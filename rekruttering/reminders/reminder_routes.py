@@ -21,6 +21,7 @@ from rekruttering.domain.sms_segments import count_segments
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Person, Reminder, ReminderState, Session
+from rekruttering.pages import paginate
 from rekruttering.reminders import service
 from rekruttering.reminders.blueprint import _page, bp
 from rekruttering.reminders.forms import DecideForm, ScheduleForm
@@ -62,7 +63,7 @@ def index() -> str:
         query = query.order_by(Reminder.due_at, Reminder.id)
     else:
         query = query.order_by(Reminder.updated_at.desc(), Reminder.id.desc())
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
     counts = service.state_counts(centre_id)
     tab_counts = {key: sum(counts.get(str(s), 0) for s in ss) for key, ss, _label in TABS}
     return render_template(

@@ -19,6 +19,7 @@ from rekruttering.domain.funnel import Role
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Centre, PartnerCentre, Person
+from rekruttering.pages import paginate
 from rekruttering.reports import charts, exports, percent, ratio, word_of_mouth
 from rekruttering.reports.conversion import ConversionReport, compare_channels, conversion_report
 from rekruttering.reports.filters import Attribution, ReportFilter
@@ -367,7 +368,7 @@ def volunteers() -> tuple[str, int]:
 @allow(*STAFF)
 def word_of_mouth_page() -> str:
     centre_id = tenancy.current_centre_id()
-    page = db.paginate(
+    page = paginate(
         word_of_mouth.brought_people_select(centre_id),
         page=request.args.get("page", 1, type=int),
         per_page=current_app.extensions["rekruttering.settings"]["app.page_size"],
