@@ -24,10 +24,12 @@ from rekruttering.domain.clock import utcnow
 from rekruttering.domain.reminder_text import template_problems
 from rekruttering.domain.reminder_time import default_due_at, plan_due_at
 from rekruttering.domain.sms_segments import SegmentCount, count_segments
-from rekruttering.errors import Conflict, ServiceError
+from rekruttering.errors import Conflict, NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import (
     Activity,
+    Direction,
+    Message,
     MessageTemplate,
     Person,
     Reminder,
@@ -417,3 +419,19 @@ def delete_template(centre_id: int, language: str) -> bool:
         )
     ).rowcount
     return bool(deleted)
+
+
+def delete_unknown_sender_message(centre_id: int, message_id: int) -> None:
+    """Delete a text from an unknown number received on the centre's number (NotFound
+    for any other message: a person's, an outbound one, another centre's)."""
+    message = db.session.scalar(
+        sa.select(Message).where(
+            Message.id == message_id,
+            Message.centre_id == centre_id,
+            Message.person_id.is_(None),
+            Message.direction == Direction.INBOUND,
+        )
+    )
+    if message is None:
+        raise NotFound(_("No such item in this centre."))
+    db.session.delete(message)
