@@ -342,7 +342,7 @@ def find_channel(centre_id: int, channel_id: int | None) -> Channel | None:
 def channels_query(centre_id: int, retired: bool = False) -> sa.Select[tuple[Channel]]:
     """The centre's channels in use (or the retired ones), by name; merged ones never."""
     return (
-        sa.sa.select(Channel)
+        sa.select(Channel)
         .where(
             Channel.centre_id == centre_id,
             Channel.merged_into_id.is_(None),
