@@ -43,7 +43,6 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     # Imported here: only this command serves or schedules (APScheduler loads for it).
     from werkzeug.serving import run_simple
 
-    # Imported here: APScheduler loads only for the commands that schedule.
     from jobs.scheduler import build_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -71,6 +70,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
 @with_appcontext
 def worker() -> None:
     """Run the scheduler alone (as many as you like, against PostgreSQL)."""
+    # Imported here: APScheduler loads only for the commands that schedule.
     from jobs.scheduler import build_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]

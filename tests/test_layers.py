@@ -5,6 +5,7 @@
   compose).
 * Views (``routes.py``, ``*_routes.py``, ``blueprint.py``) never touch ``db``: they
   call services and query functions.
+* No feature imports another feature's views (routes, ``*_routes``, blueprint).
 * An import inside a function says why it is there ("# Imported here: why" above it,
   or a comment on its line).
 
@@ -95,6 +96,41 @@ def test_views_hold_no_queries() -> None:
     assert all(reason.strip() for reason in VIEWS_NOT_YET_MOVED.values())
 
 
+def _imported_modules(tree: ast.Module) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [(node.lineno, node.module)]
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+    return found
+
+
+def _is_view_module_name(module: str) -> bool:
+    last = module.rsplit(".", 1)[-1]
+    return last in ("routes", "blueprint") or last.endswith("_routes")
+
+
+def test_no_feature_imports_another_features_views() -> None:
+    """A feature uses another through its services and queries, never its blueprint."""
+    found = {}
+    for path in _modules():
+        parts = path.relative_to(PACKAGE).parts
+        own = parts[0] if len(parts) > 1 else None
+        lines = [
+            line
+            for line, module in _imported_modules(_tree(path))
+            if module.startswith("rekruttering.")
+            and module.count(".") >= 2
+            and module.split(".")[1] != own
+            and _is_view_module_name(module)
+        ]
+        if lines:
+            found[_name(path)] = lines
+    assert found == {}, f"imports of another feature's views: {found}"
+
+
 def _function_imports_without_reason(path: Path) -> list[int]:
     source = path.read_text(encoding="utf-8").splitlines()
     missing = []
@@ -139,8 +175,11 @@ def test_the_checks_see_what_they_look_for(tmp_path: Path) -> None:
     )
     tree = _tree(source)
     assert _commits(tree) == [5]
-    assert _db_uses(tree) == [1, 4, 4, 5, 5]
+    assert _db_uses(tree) == [1, 4, 5]
     assert _function_imports_without_reason(source) == [3]
+    assert (3, "x.y") in _imported_modules(tree)
+    assert _is_view_module_name("rekruttering.partners.staff_routes")
+    assert not _is_view_module_name("rekruttering.partners.referrals")
     source.write_text("def view():\n    # Imported here: heavy.\n    import x\n", encoding="utf-8")
     assert _function_imports_without_reason(source) == []
     source.write_text("def view():\n    import x  # optional\n", encoding="utf-8")
