@@ -9,7 +9,7 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-from jobs import dispatch, imports, retention, sessions
+from rekruttering_jobs import dispatch, imports, retention, sessions
 
 
 @dataclass(frozen=True)

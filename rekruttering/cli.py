@@ -40,7 +40,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     """Serve the web app and, for a small centre, the scheduler in one process."""
     from werkzeug.serving import run_simple
 
-    from jobs.scheduler import build_scheduler
+    from rekruttering_jobs.scheduler import build_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = None
@@ -67,7 +67,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
 @with_appcontext
 def worker() -> None:
     """Run the scheduler alone (as many as you like, against PostgreSQL)."""
-    from jobs.scheduler import build_scheduler
+    from rekruttering_jobs.scheduler import build_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = build_scheduler(app, blocking=True)
