@@ -175,13 +175,32 @@ def _schema(database_url: str) -> Iterator[None]:
     yield
 
 
+#: Every sequence of the schema back at 1, as TRUNCATE ... RESTART IDENTITY leaves them.
+RESTART_SEQUENCES = sa.text(
+    "SELECT setval(c.oid, 1, false) FROM pg_class c "
+    "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
+)
+
+
 def _clean(app: Flask) -> None:
+    """Empty every table after a test (children first) and restart the ids.
+
+    On PostgreSQL, DELETE of a test's few rows is some 20 times quicker than TRUNCATE,
+    which makes new files for every table; TRUNCATE stays as the fallback should a
+    cycle of foreign keys ever refuse the order.
+    """
     db.session.remove()
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            try:
+                with conn.begin_nested():
+                    for table in tables:
+                        conn.execute(table.delete())
+            except sa.exc.IntegrityError:
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+            conn.execute(RESTART_SEQUENCES)
         else:
             for table in tables:
                 conn.execute(table.delete())
