@@ -56,6 +56,14 @@ def _parse_str(value: Any) -> str:
     return value
 
 
+def _parse_frame_ancestors(value: Any) -> str:
+    """CSP frame-ancestors sources: "*", "'none'" or origins separated by spaces."""
+    text = " ".join(_parse_str(value).split())
+    if not text or any(c in text for c in ";,\"\\"):
+        raise ValueError("expected CSP sources separated by spaces, like \"https://example.no\"")
+    return text
+
+
 def _parse_time(value: Any) -> time:
     if isinstance(value, time):
         return value
@@ -239,6 +247,8 @@ SCHEMA: tuple[Key, ...] = (
     Key("signup", "min_fill_seconds", _int_parser(0, 600), 3),
     Key("signup", "max_form_age_hours", _int_parser(1, 24 * 30), 24),
     Key("signup", "rate_limit", _parse_str, "5 per minute; 30 per hour"),
+    Key("programme", "rate_limit", _parse_str, "60 per minute; 600 per hour"),
+    Key("programme", "embed_ancestors", _parse_frame_ancestors, "*"),
     # Defaults for a new centre; each centre changes its own on its settings page.
     Key("centre_defaults", "reminder_days_before", _int_parser(0, 14), 1),
     Key("centre_defaults", "reminder_time", _parse_time, time(18, 0)),
