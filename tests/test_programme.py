@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import ics
 import icalendar
+import ics
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -310,9 +310,8 @@ def test_staff_write_texts_and_mark_activities_public(
     )
     assert too_long.status_code == 200
     assert "600" in too_long.get_data(as_text=True)
-    with pytest.raises(ServiceError):
-        with transaction():
-            service.save_texts(centre.id, activity.id, [service.TextInput("<script>", "x")])
+    with pytest.raises(ServiceError), transaction():
+        service.save_texts(centre.id, activity.id, [service.TextInput("<script>", "x")])
 
 
 def test_the_public_page_in_arabic_is_right_to_left(
