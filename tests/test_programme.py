@@ -269,6 +269,7 @@ def test_a_print_run_is_a_print_source_named_after_it(
     assert run.starts_on == date(2026, 12, 1) and run.language == "ar"
     assert run.source.name == "Program, desember 2026, arabisk"
     assert run.source.channel.kind == ChannelKind.PRINT
+    assert run.source.channel.name == "Trykt program (arabisk)"
     assert run.source.activity_id is None
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in html

@@ -213,7 +213,13 @@ def create_print_run(centre_id: int, data: PrintRunInput) -> ProgrammeSource:
         raise ServiceError(_("Choose the first day."), field="starts_on")
     language = _language_code(data.language)
     first, _last = period_days(data.period, data.starts_on)
-    channel = _channel(centre_id, _("The printed programme"), ChannelKind.PRINT)
+    # One channel per language, so the conversion report shows the printed programme in
+    # each language beside the other channels; each run is a source within it.
+    channel = _channel(
+        centre_id,
+        _("Printed programme (%(language)s)", language=language_label(language)),
+        ChannelKind.PRINT,
+    )
     source = _new_source(centre_id, run_name(data.period, first, language), channel)
     row = ProgrammeSource(
         centre_id=centre_id,
