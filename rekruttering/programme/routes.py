@@ -72,6 +72,16 @@ def _babel_locale(lang: str) -> Locale:
 
 
 @dataclass(frozen=True)
+class WhenLine:
+    """A weekly slot: the day in the visitor's language, the time, the place (as
+    staff wrote it); shown with their own text direction (an Arabic day, Latin times)."""
+
+    day: str
+    time: str
+    place: str
+
+
+@dataclass(frozen=True)
 class DateLine:
     day: str
     time: str
@@ -85,7 +95,7 @@ class ActivityView:
     title: str
     description: str
     for_whom: str
-    when: list[str]
+    when: list[WhenLine]
     season: str
     signup_required: bool
     dates: list[DateLine]
@@ -109,10 +119,10 @@ def _views(
     days = get_day_names("wide", locale=locale)
     views = []
     for item in items:
-        when = []
-        for slot in item.slots:
-            line = f"{days[slot.weekday]} {slot.start:%H.%M}–{slot.end:%H.%M}"
-            when.append(f"{line}, {slot.place}" if slot.place else line)
+        when = [
+            WhenLine(days[slot.weekday], f"{slot.start:%H.%M}–{slot.end:%H.%M}", slot.place)
+            for slot in item.slots
+        ]
         season = ""
         if item.season_start or item.season_end:
             parts = [
