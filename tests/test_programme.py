@@ -289,6 +289,11 @@ def test_staff_write_texts_and_mark_activities_public(
 ) -> None:
     activity = make.activity(centre, name="Språkkafe")
     login(make.user(centre))
+    detail = client.get(f"/activities/{activity.id}").get_data(as_text=True)
+    assert f"/programme/activities/{activity.id}" in detail  # from the activity's page
+    assert 'name="title_ar"' in client.get(f"/programme/activities/{activity.id}").get_data(
+        as_text=True
+    )
     response = client.post(
         f"/programme/activities/{activity.id}",
         data={
