@@ -49,7 +49,6 @@ def allow_framing(response: Response, ancestors: str) -> Response:
         "frame-ancestors 'none'", f"frame-ancestors {ancestors or chr(39) + 'none' + chr(39)}"
     )
     response.headers["Content-Security-Policy"] = policy
-    response.allow_framing = True  # type: ignore[attr-defined]
     return response
 
 
@@ -103,7 +102,8 @@ def _enforce_absolute_timeout() -> None:
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if not getattr(response, "allow_framing", False):
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+        # Only a page that named its own frame-ancestors (allow_framing) may be framed.
         response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

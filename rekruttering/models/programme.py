@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.centre import CentreOwned
 from rekruttering.models.types import UTCDateTime, enum_column
 
 
-class ActivityText(CentreOwned, db.Model):
+class ActivityText(CentreOwned, Model):
     """An activity's public title and short description in one language, written by
     staff (never machine-translated). An empty title means the activity's own name."""
 
@@ -35,7 +35,7 @@ class ProgrammeSourceKind(StrEnum):
     PRINT = "print"  # one printed run: a period in one language
 
 
-class ProgrammeSource(CentreOwned, db.Model):
+class ProgrammeSource(CentreOwned, Model):
     """A QR source (``source``) that belongs to the programme: the website's (one per
     centre; its code is the public programme's address) or one print run."""
 

@@ -54,7 +54,7 @@ DATES_PER_ACTIVITY = 4
 
 
 def _base_url() -> str:
-    return current_settings()["app.public_base_url"] or request.host_url.rstrip("/")
+    return current_settings().app.public_base_url or request.host_url.rstrip("/")
 
 
 def _signup_url(code: str, activity_id: int | None, lang: str) -> str:
@@ -312,7 +312,7 @@ def print_view(run_id: int) -> str:
         heading = "–".join(format_skeleton("MMMMd", d, locale=locale) for d in (first, last))
     else:
         heading = format_skeleton("yMMMM", first, locale=locale)
-    centre = db.session.get(Centre, run.centre_id)
+    centre = db.session.get_one(Centre, run.centre_id)
     return render_template(
         "programme/print.html",
         run=run,
@@ -330,7 +330,7 @@ def print_view(run_id: int) -> str:
 
 
 def _rate_limit() -> str:
-    return current_settings()["programme.rate_limit"]
+    return current_settings().programme.rate_limit
 
 
 def _website(code: str) -> ProgrammeSource:
@@ -353,7 +353,7 @@ def _public_context(code: str) -> dict[str, Any]:
     lang = _language(offered)
     today = oslo_today()
     items = queries.programme(website.centre_id, lang, today, today + timedelta(days=PAGE_DAYS - 1))
-    centre = db.session.get(Centre, website.centre_id)
+    centre = db.session.get_one(Centre, website.centre_id)
     return {
         "code": website.source.code,
         "centre": public_details(centre),
@@ -384,12 +384,12 @@ def public_page(code: str) -> Response:
 @limiter.limit(_rate_limit)
 def embed(code: str) -> Response:
     response = _public(render_template("programme/embed.html", **_public_context(code)))
-    return allow_framing(response, current_settings()["programme.embed_ancestors"])
+    return allow_framing(response, current_settings().programme.embed_ancestors)
 
 
 def _feed(code: str, activity_id: int | None) -> Response:
     website = _website(code)
-    centre = db.session.get(Centre, website.centre_id)
+    centre = db.session.get_one(Centre, website.centre_id)
     details = public_details(centre)
     name = details.name
     if activity_id is not None:
