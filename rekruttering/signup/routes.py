@@ -222,6 +222,9 @@ def form(code: str) -> tuple[str, int] | Response:
     error: str | None = None
     field_error: str | None = None
     values: dict[str, Any] = {}
+    if request.method == "GET":
+        # A link from the programme (page, feed, printed QR code) names its activity.
+        values["activity_id"] = request.args.get("activity", type=int)
     status = 200
     if request.method == "POST":
         values = {
