@@ -68,7 +68,8 @@ RELEASED_REVISIONS = {
         "b32716a509e702136f4de128219eea49e5a7ebcf1333080f723fb83b3937c5ac"
     ),
     "staff_accounts.py": "24d54d7feddd4a40b4173f6086303fb5c079ea46c17c0b899d383ddfe92ba276",
-    "person_search_key.py": "87896c80edf7384dc6c26fb67f233dc48c0557e5a3fac4411ed61df1855dd1da",
+    "programme.py": "3a49d2626c8b938f8fe8a91e09422ae61cc27ed59a9027f3bd7fe1698aa479d7",
+    "person_search_key.py": "b6b8f68f297ad365ddbf888b9536e6cfc152e73cd3eac37710b6711972823d9a",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -226,7 +227,7 @@ def test_existing_people_get_their_search_keys(database_url: str, tmp_path: Path
     knows only A-Z), so "åse" finds an Åse registered before the upgrade."""
     app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
     with app.app_context():
-        upgrade(revision="staff_accounts")
+        upgrade(revision="programme")
         with db.engine.begin() as conn:
             _fill(conn)
             ids = list(conn.scalars(sa.text("SELECT id FROM person ORDER BY id")))

@@ -15,12 +15,17 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from rekruttering.checkin.service import find_other_people
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.search_text import fold, person_keys, plain
 from rekruttering.extensions import db
 from rekruttering.models import Person, UserRole
-from rekruttering.people.search import PeopleFilter, people_query, quick_search, search_people
+from rekruttering.people.search import (
+    PeopleFilter,
+    find_other_people,
+    people_query,
+    quick_search,
+    search_people,
+)
 from rekruttering.people.service import PersonChanges, update_person
 from rekruttering.privacy.anonymise import anonymise_people
 from rekruttering.transaction import transaction

@@ -34,7 +34,6 @@ from rekruttering.models import (
     Session,
     SessionSignup,
 )
-from rekruttering.people.search import search_people
 from rekruttering.people.service import DuplicatePhone, create_person
 from rekruttering.privacy.service import record_consent
 from rekruttering.tenancy import fetch
@@ -199,16 +198,6 @@ def session_overview(
     )
 
 
-def find_other_people(
-    centre_id: int, query: str, exclude: set[int], limit: int = 10
-) -> list[Person]:
-    """People of the centre matching ``query`` who are not on the session's list."""
-    text = query.strip()
-    if len(text) < 2:
-        return []
-    # The one person search (people/search.py): "åse" finds Åse here as everywhere.
-    statement = search_people(centre_id, text, limit=limit + len(exclude))
-    return [p for p in db.session.scalars(statement) if p.id not in exclude][:limit]
 
 
 def _attendance_time(session: Session, now: datetime) -> datetime:

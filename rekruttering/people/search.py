@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Select, and_, or_, select
@@ -19,8 +20,8 @@ from rekruttering.domain.funnel import Role, Stage
 from rekruttering.domain.phone import try_normalise_phone
 from rekruttering.domain.search_text import words
 from rekruttering.extensions import db
+from rekruttering.languages import language_code_for
 from rekruttering.models import Channel, Enrolment, Person, Referral
-from rekruttering.people.languages import language_code_for
 
 #: Stage filter values beyond the four stages: the facts "said no" and "not now".
 DECLINED = "declined"
@@ -59,7 +60,7 @@ def _name_words(text: str) -> list[tuple[str, str]]:
     return words(text)
 
 
-def _every_word_in(column: sa.ColumnElement[str], typed: list[str]) -> sa.ColumnElement[bool]:
+def _every_word_in(column: Any, typed: list[str]) -> sa.ColumnElement[bool]:
     return and_(*(column.contains(w, autoescape=True) for w in typed))
 
 
@@ -256,3 +257,15 @@ def recruiters(centre_id: int, limit: int = 300) -> list[Person]:
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def find_other_people(
+    centre_id: int, query: str, exclude: set[int], limit: int = 10
+) -> list[Person]:
+    """People of the centre matching ``query`` who are not on the session's list."""
+    text = query.strip()
+    if len(text) < 2:
+        return []
+    # The one person search: "åse" finds Åse at the door as everywhere.
+    statement = search_people(centre_id, text, limit=limit + len(exclude))
+    return [p for p in db.session.scalars(statement) if p.id not in exclude][:limit]

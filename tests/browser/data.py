@@ -257,3 +257,18 @@ def add_person(first_name: str, last_name: str) -> int:
     with transaction():
         person = create_person(borgen_id(), first_name, last_name)
         return person.id
+
+
+def programme_code() -> str:
+    """The code of Borgen's published programme (the demo publishes it)."""
+    from rekruttering.extensions import db
+    from rekruttering.models import ProgrammeSource, ProgrammeSourceKind, Source
+
+    return db.session.scalar(
+        sa.select(Source.code)
+        .join(ProgrammeSource, ProgrammeSource.source_id == Source.id)
+        .where(
+            ProgrammeSource.centre_id == borgen_id(),
+            ProgrammeSource.kind == ProgrammeSourceKind.WEBSITE,
+        )
+    )
