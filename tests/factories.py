@@ -396,3 +396,14 @@ def installation_admin(**kw: Any) -> User:
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def print_run(centre: Centre, language: str = "nb") -> Any:
+    """A printed programme (a ProgrammeSource of the print kind) of ``centre``."""
+    from datetime import date
+
+    from rekruttering.programme.service import PrintRunInput, create_print_run
+
+    run = create_print_run(centre.id, PrintRunInput("month", date(2026, 12, 1), language))
+    db.session.commit()
+    return run

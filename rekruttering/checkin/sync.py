@@ -24,8 +24,8 @@ from rekruttering.domain.clock import to_oslo, utcnow
 from rekruttering.domain.funnel import RegularRule, Role
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
+from rekruttering.languages import LANGUAGES
 from rekruttering.models import OfflineTap, Person, Session
-from rekruttering.people.languages import LANGUAGES
 
 KINDS = ("check_in", "undo", "walk_in")
 #: Taps in one request; the tablet sends a longer queue in several.
