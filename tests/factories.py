@@ -391,3 +391,22 @@ def installation_admin(**kw: Any) -> User:
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def closed_period(
+    centre: Centre, name: str = "Juleferie", first_day: Any = None, last_day: Any = None
+) -> Any:
+    """A period ``centre`` is closed (by default 21 December 2026 to 3 January 2027)."""
+    from datetime import date
+
+    from rekruttering.models import ClosedPeriod
+
+    obj = ClosedPeriod(
+        centre_id=centre.id,
+        name=name,
+        first_day=first_day or date(2026, 12, 21),
+        last_day=last_day or date(2027, 1, 3),
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
