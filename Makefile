@@ -29,6 +29,7 @@ test-at: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## Benchmarks print a table; not part of `make test`.
 bench: $(STAMP)

@@ -42,7 +42,8 @@ def _regenerate(centre_id: int, weeks_ahead: int) -> None:
     generate_sessions(centre_id, weeks_ahead=weeks_ahead)
 
 
-def _check(data: PeriodInput) -> str:
+def _check(data: PeriodInput) -> tuple[str, date, date]:
+    """The period's name and days, checked; a ServiceError names the field to fix."""
     name = (data.name or "").strip()
     if not name:
         raise ServiceError(_("Give the period a name, such as Christmas."), field="name")
@@ -62,19 +63,19 @@ def _check(data: PeriodInput) -> str:
             _("A closed period can be at most %(days)d days.", days=MAX_PERIOD_DAYS),
             field="last_day",
         )
-    assert data.first_day is not None and data.last_day is not None
+    first_day, last_day = data.first_day, data.last_day
+    if first_day is None or last_day is None:  # period_problem said MISSING already
+        raise ServiceError(_("Choose the first and the last closed day."), field="first_day")
     low, high = EVENT_RANGE
-    if data.first_day < low or data.last_day > high:
+    if first_day < low or last_day > high:
         raise ServiceError(_("Choose dates in a year the centre can plan for."), "first_day")
-    return name
+    return name, first_day, last_day
 
 
 def add_closed_period(centre_id: int, data: PeriodInput, weeks_ahead: int = 8) -> ClosedPeriod:
     """Add a closed period. Sessions already made on its days are kept (and flagged)."""
-    name = _check(data)
-    period = ClosedPeriod(
-        centre_id=centre_id, name=name, first_day=data.first_day, last_day=data.last_day
-    )
+    name, first_day, last_day = _check(data)
+    period = ClosedPeriod(centre_id=centre_id, name=name, first_day=first_day, last_day=last_day)
     db.session.add(period)
     db.session.flush()
     _regenerate(centre_id, weeks_ahead)
@@ -86,8 +87,7 @@ def update_closed_period(
 ) -> ClosedPeriod:
     """Change a period; days no longer closed get their sessions at once."""
     period = fetch(ClosedPeriod, period_id, centre_id)
-    period.name = _check(data)
-    period.first_day, period.last_day = data.first_day, data.last_day  # type: ignore[assignment]
+    period.name, period.first_day, period.last_day = _check(data)
     db.session.flush()
     _regenerate(centre_id, weeks_ahead)
     return period

@@ -86,7 +86,7 @@ def _closures(sessions: Sequence[Session]) -> dict[int, Closure]:
 
 
 def _weeks_ahead() -> int:
-    return current_settings()["funnel.sessions_ahead_weeks"]
+    return current_settings().funnel.sessions_ahead_weeks
 
 
 def _page() -> int:
@@ -115,6 +115,7 @@ def _activity_input(form: ActivityForm) -> ActivityInput:
         if entry.form.weekday.data and entry.form.start.data and entry.form.end.data
     ]
     ratio = form.wished_volunteer_ratio.data
+    assert form.reminder_time.data is not None  # InputRequired
     return ActivityInput(
         name=form.name.data or "",
         slots=slots,
@@ -166,7 +167,7 @@ def index() -> str:
         .options(selectinload(Activity.schedules))
         .order_by(Activity.active.desc(), Activity.name),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
     )
     ids = [a.id for a in page.items]
     now = utcnow()
@@ -179,14 +180,14 @@ def index() -> str:
                 Session.cancelled.is_(False),
             )
             .group_by(Session.activity_id)
-        ).all()
+        ).tuples().all()
     )
     regulars = dict(
         db.session.execute(
             select(Enrolment.activity_id, func.count(Enrolment.id))
             .where(Enrolment.activity_id.in_(ids), Enrolment.stage == Stage.REGULAR)
             .group_by(Enrolment.activity_id)
-        ).all()
+        ).tuples().all()
     )
     start, end = oslo_day_bounds(oslo_today())
     today = db.session.scalars(
@@ -307,7 +308,9 @@ def add_cancelled(activity_id: int) -> Response:
             for error in errors:
                 flash(str(error), "danger")
         return redirect(url_for("activities.detail", activity_id=activity.id))
-    if form.day.data < oslo_today():
+    day = form.day.data
+    assert day is not None  # InputRequired
+    if day < oslo_today():
         flash(_("That date has passed; choose today or a later date."), "danger")
         return redirect(url_for("activities.detail", activity_id=activity.id))
     try:
@@ -315,7 +318,7 @@ def add_cancelled(activity_id: int) -> Response:
             add_cancelled_date(
                 current_centre_id(),
                 activity.id,
-                form.day.data,
+                day,
                 form.reason.data or "",
                 _weeks_ahead(),
             )
@@ -352,14 +355,14 @@ def sessions(activity_id: int) -> str:
         query = query.where(Session.starts_at < boundary).order_by(Session.starts_at.desc())
     else:
         query = query.where(Session.starts_at >= boundary).order_by(Session.starts_at)
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = db.paginate(query, page=_page(), per_page=current_settings().app.page_size)
     ids = [s.id for s in page.items]
     attended = dict(
         db.session.execute(
             select(Attendance.session_id, func.count(Attendance.id))
             .where(Attendance.session_id.in_(ids))
             .group_by(Attendance.session_id)
-        ).all()
+        ).tuples().all()
     )
     signed_up: dict[int, int] = {}
     waiting: dict[int, int] = {}

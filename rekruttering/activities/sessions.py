@@ -47,7 +47,8 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
-        from sqlalchemy.dialects.sqlite import insert
+        # SQLite's insert has the same on_conflict_do_nothing() as PostgreSQL's.
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # see above
     table = Session.__table__
     statement = (
         insert(table)
@@ -58,7 +59,7 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     return len(db.session.execute(statement).all())
 
 
-def _ids_in_use(session_ids: list[int]) -> tuple[set[int], set[int]]:
+def _ids_in_use(session_ids: list[int]) -> tuple[set[int], set[int | None]]:
     """(sessions with attendance, sessions with sign-ups or reminders) among ``session_ids``."""
     if not session_ids:
         return set(), set()
@@ -67,7 +68,7 @@ def _ids_in_use(session_ids: list[int]) -> tuple[set[int], set[int]]:
             select(Attendance.session_id).where(Attendance.session_id.in_(session_ids)).distinct()
         )
     )
-    referred = set(
+    referred: set[int | None] = set(
         db.session.scalars(
             select(SessionSignup.session_id)
             .where(SessionSignup.session_id.in_(session_ids))

@@ -23,6 +23,7 @@ from rekruttering.auth.forms import LoginForm
 from rekruttering.auth.service import LoginPolicy, authenticate, log_out
 from rekruttering.auth.sessions import end_browser_session, start_session
 from rekruttering.auth.site_data import clear_site_data
+from rekruttering.config import current_settings
 from rekruttering.demo.logins import DEMO_LOGINS
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import limiter
@@ -33,7 +34,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _login_rate_limit() -> str:
-    return current_app.extensions["rekruttering.settings"]["security.login_rate_limit"]
+    return current_settings().security.login_rate_limit
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,10 +43,10 @@ def _login_rate_limit() -> str:
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        settings = current_app.extensions["rekruttering.settings"]
+        settings = current_settings()
         policy = LoginPolicy(
-            attempts=settings["security.login_attempts"],
-            lockout=timedelta(minutes=settings["security.lockout_minutes"]),
+            attempts=settings.security.login_attempts,
+            lockout=timedelta(minutes=settings.security.lockout_minutes),
         )
         try:
             user = authenticate(

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import select
 
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_today, utcnow
 from rekruttering.domain.funnel import RegularRule, Role, Stage
 from rekruttering.errors import ServiceError
@@ -66,7 +66,7 @@ def _attend(context: DemoContext, centre: Centre, now: datetime, rule: RegularRu
     session nearest the time they first came."""
     meant_regular = {
         e.id
-        for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])  # type: ignore[attr-defined]
+        for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])
     }
     enrolments = db.session.scalars(
         select(Enrolment)
@@ -160,7 +160,7 @@ def load(context: DemoContext) -> None:
 
     now = utcnow()
     today = oslo_today(now)
-    weeks = current_app.extensions["rekruttering.settings"]["funnel.sessions_ahead_weeks"]
+    weeks = current_settings().funnel.sessions_ahead_weeks
     rule = regular_rule()
     for centre in db.session.scalars(select(Centre).order_by(Centre.id)).all():
         activity_ids = db.session.scalars(

@@ -31,7 +31,7 @@ def optional_int(value: object) -> int | None:
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(str(value))
     except (TypeError, ValueError):
         return None
 

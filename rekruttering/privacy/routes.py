@@ -230,7 +230,7 @@ def retention() -> str:
     page = db.paginate(
         due_query(tenancy.current_centre_id(), now, months, ahead=LOOKAHEAD),
         page=request.args.get("page", 1, type=int),
-        per_page=settings["app.page_size"],
+        per_page=settings.app.page_size,
         error_out=False,
     )
     times = last_activity_of([p.id for p in page.items])
@@ -245,7 +245,7 @@ def retention() -> str:
         rows=rows,
         months=months,
         now=now,
-        run_at=settings["retention.run_at"],
+        run_at=settings.retention.run_at,
         lookahead_days=LOOKAHEAD.days,
     )
 
@@ -273,7 +273,7 @@ def audit_log() -> str:
     page = db.paginate(
         audit_query(centre_id, flt),
         page=request.args.get("page", 1, type=int),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     return render_template(

@@ -90,8 +90,8 @@ def funder_report(centre_id: int, start: date | None, end: date | None) -> Funde
             )
         )
     }
-    groups = {key: row.target_group for key, row in names.items()}
-    by_activity, by_group, total = _figures(centre_id, since, min(until, now), groups)
+    group_of = {key: row.target_group for key, row in names.items()}
+    by_activity, by_group, total = _figures(centre_id, since, min(until, now), group_of)
 
     activities = [
         FunderRow(
@@ -177,9 +177,9 @@ def _figures(
         .group_by(Session.activity_id, Attendance.person_id, Attendance.role)
     )
     for activity_id, person_id, role, first_at, period_count in checkins:
-        tally = by_activity.get(activity_id)
-        if tally is not None:  # no session in the period: not reported
-            tally.add(person_id, role, first_at, int(period_count or 0))
+        found = by_activity.get(activity_id)
+        if found is not None:  # no session in the period: not reported
+            found.add(person_id, role, first_at, int(period_count or 0))
     by_group: dict[str | None, _Tally] = {}
     for activity_id, tally in by_activity.items():
         by_group.setdefault(groups.get(activity_id), _Tally()).merge(tally)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +14,7 @@ from flask_login import current_user
 from rekruttering import tenancy
 from rekruttering.access import MUNICIPALITY, STAFF, allow
 from rekruttering.analytics.sentences import comparison_sentence
+from rekruttering.config import current_settings
 from rekruttering.domain.activity_figures import report_year
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.funnel import Role
@@ -371,7 +372,7 @@ def word_of_mouth_page() -> str:
     page = db.paginate(
         word_of_mouth.brought_people_select(centre_id),
         page=request.args.get("page", 1, type=int),
-        per_page=current_app.extensions["rekruttering.settings"]["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     showed = word_of_mouth.showed_up_among(centre_id, [p.id for p in page.items])
@@ -475,7 +476,7 @@ def municipality() -> tuple[str, int]:
             centre_names=dict(
                 db.session.execute(
                     sa.select(Centre.id, Centre.name).where(Centre.id.in_(centre_ids))
-                ).all()
+                ).tuples().all()
             ),
         ),
         status,

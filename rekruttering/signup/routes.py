@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -47,15 +49,15 @@ FIELD_REASONS = {"err_name", "err_phone", "err_consent"}
 def _guard() -> SpamGuard:
     settings = current_settings()
     return SpamGuard(
-        secret_key=current_app.secret_key,  # type: ignore[arg-type]
-        min_fill_seconds=settings["signup.min_fill_seconds"],
-        max_age_seconds=settings["signup.max_form_age_hours"] * 3600,
+        secret_key=current_app.config["SECRET_KEY"],
+        min_fill_seconds=settings.signup.min_fill_seconds,
+        max_age_seconds=settings.signup.max_form_age_hours * 3600,
     )
 
 
 def short_url(code: str) -> str:
     """The address printed under the QR code (the configured public address if set)."""
-    base = current_settings()["app.public_base_url"] or request.host_url.rstrip("/")
+    base = current_settings().app.public_base_url or request.host_url.rstrip("/")
     return base + url_for("signup.form", code=code)
 
 
@@ -65,7 +67,7 @@ def short_url(code: str) -> str:
 def _fill_choices(form: SourceForm, centre_id: int, keep_channel_id: int | None = None) -> None:
     # Channels in use, and the source's own channel if it was retired since (so a taken-
     # down code can still be edited without choosing a new channel).
-    in_use = Channel.active.is_(True)
+    in_use: sa.ColumnElement[bool] = Channel.active.is_(True)
     if keep_channel_id is not None:
         in_use = in_use | (Channel.id == keep_channel_id)
     channels = db.session.scalars(
@@ -134,7 +136,7 @@ def source(source_id: int) -> str:
     return render_template(
         "signup/source.html",
         source=obj,
-        centre=public_details(db.session.get(Centre, obj.centre_id)),
+        centre=public_details(db.session.get_one(Centre, obj.centre_id)),
         url=short_url(obj.code),
         stats=service.stats_by_source(obj.centre_id).get(obj.id, service.SourceStats()),
     )
@@ -219,7 +221,7 @@ def _render_public(template: str, status: int = 200, **context: Any) -> tuple[st
 
 
 def _signup_rate_limit() -> str:
-    return current_settings()["signup.rate_limit"]
+    return current_settings().signup.rate_limit
 
 
 @bp.route("/s/<code>", methods=["GET", "POST"])
@@ -229,7 +231,7 @@ def form(code: str) -> tuple[str, int] | Response:
     src = _public_source(code)
     languages = service.languages_for(src)
     lang = _language(languages)
-    activities = []
+    activities: Sequence[Activity] = []
     if src.activity_id is None:
         activities = db.session.scalars(
             tenancy.scoped(Activity, src.centre_id)
@@ -267,7 +269,7 @@ def form(code: str) -> tuple[str, int] | Response:
             error = exc.reason
         else:
             return redirect(url_for(".thanks", code=src.code, lang=lang))
-    centre = db.session.get(Centre, src.centre_id)
+    centre = db.session.get_one(Centre, src.centre_id)
     return _render_public(
         "signup/form.html",
         status,
@@ -293,7 +295,7 @@ def thanks(code: str) -> tuple[str, int]:
     return _render_public(
         "signup/thanks.html",
         source=src,
-        centre=public_details(db.session.get(Centre, src.centre_id)),
+        centre=public_details(db.session.get_one(Centre, src.centre_id)),
         lang=lang,
         t=texts_for(lang),
         direction=text_direction(lang),

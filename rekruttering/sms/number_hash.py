@@ -36,7 +36,7 @@ def current_key() -> bytes:
 
     from rekruttering.config import current_settings
 
-    return opt_out_key(current_settings()["privacy.opt_out_key"], current_app.config["SECRET_KEY"])
+    return opt_out_key(current_settings().privacy.opt_out_key, current_app.config["SECRET_KEY"])
 
 
 def hash_of(phone: str) -> str:
