@@ -10,13 +10,13 @@ from datetime import timedelta
 
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from rekruttering.access import ADMIN, STAFF, allow
 from rekruttering.activities.closures import (
     PeriodInput,
     add_closed_period,
+    closed_periods_around,
     delete_closed_period,
     update_closed_period,
 )
@@ -25,7 +25,6 @@ from rekruttering.activities.routes import _show_error, _weeks_ahead, bp
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.closures import public_holidays
 from rekruttering.errors import ServiceError
-from rekruttering.extensions import db
 from rekruttering.models import ClosedPeriod, UserRole
 from rekruttering.number_format import current_locale
 from rekruttering.tenancy import current_centre_id, get_or_404
@@ -43,17 +42,7 @@ def _input(form: ClosedPeriodForm) -> PeriodInput:
 @allow(*STAFF)
 def closed_periods() -> str:
     today = oslo_today()
-    periods = db.session.scalars(
-        select(ClosedPeriod)
-        .where(ClosedPeriod.centre_id == current_centre_id(), ClosedPeriod.last_day >= today)
-        .order_by(ClosedPeriod.first_day)
-    ).all()
-    past = db.session.scalars(
-        select(ClosedPeriod)
-        .where(ClosedPeriod.centre_id == current_centre_id(), ClosedPeriod.last_day < today)
-        .order_by(ClosedPeriod.first_day.desc())
-        .limit(10)
-    ).all()
+    periods, past = closed_periods_around(current_centre_id(), today)
     holidays = sorted(
         public_holidays(today, today + HOLIDAYS_AHEAD, current_locale().language).items()
     )

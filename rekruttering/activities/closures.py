@@ -101,6 +101,24 @@ def delete_closed_period(centre_id: int, period_id: int, weeks_ahead: int = 8) -
     _regenerate(centre_id, weeks_ahead)
 
 
+def closed_periods_around(
+    centre_id: int, today: date, past_shown: int = 10
+) -> tuple[list[ClosedPeriod], list[ClosedPeriod]]:
+    """The centre's periods not yet over (soonest first), and the last few that are."""
+    ahead = db.session.scalars(
+        select(ClosedPeriod)
+        .where(ClosedPeriod.centre_id == centre_id, ClosedPeriod.last_day >= today)
+        .order_by(ClosedPeriod.first_day)
+    ).all()
+    past = db.session.scalars(
+        select(ClosedPeriod)
+        .where(ClosedPeriod.centre_id == centre_id, ClosedPeriod.last_day < today)
+        .order_by(ClosedPeriod.first_day.desc())
+        .limit(past_shown)
+    ).all()
+    return list(ahead), list(past)
+
+
 def periods_between(centre_id: int, first: date, last: date) -> list[Period]:
     """The centre's closed periods that touch ``first``..``last``."""
     return [

@@ -34,6 +34,8 @@ class Activity(CentreOwned, Model):
     reminder_days_before: Mapped[int] = mapped_column(default=1)
     reminder_time: Mapped[time] = mapped_column(default=time(18, 0))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Shown on the centre's public programme, its calendar feed and printed programme.
+    is_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     schedules: Mapped[list[WeeklySlot]] = relationship(

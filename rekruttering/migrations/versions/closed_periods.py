@@ -1,7 +1,7 @@
 """closed periods: days the whole centre is closed (Christmas, summer), no sessions made
 
 Revision ID: closed_periods
-Revises: staff_accounts
+Revises: programme
 Create Date: 2026-11-29 04:50:00
 
 """
@@ -12,7 +12,7 @@ import rekruttering.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'closed_periods'
-down_revision = 'staff_accounts'
+down_revision = 'programme'
 branch_labels = None
 depends_on = None
 
