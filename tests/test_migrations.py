@@ -68,6 +68,7 @@ RELEASED_REVISIONS = {
         "b32716a509e702136f4de128219eea49e5a7ebcf1333080f723fb83b3937c5ac"
     ),
     "staff_accounts.py": "24d54d7feddd4a40b4173f6086303fb5c079ea46c17c0b899d383ddfe92ba276",
+    "closed_periods.py": "f8673d3221a2e9d7e62b095d801925c44f13b05811e61de23398b0ff5ddfdc39",
     "programme.py": "3a49d2626c8b938f8fe8a91e09422ae61cc27ed59a9027f3bd7fe1698aa479d7",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
