@@ -32,7 +32,6 @@ from rekruttering.models import (
 from rekruttering.tenancy import fetch
 
 PERIODS = ("week", "month")
-#: Languages staff may write programme texts in besides the centre's own.
 MAX_TITLE = 120
 MAX_DESCRIPTION = 600
 
