@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from rekruttering.domain.clock import oslo_today, start_of_oslo_day, to_oslo, utcnow
@@ -38,11 +40,8 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     """INSERT … ON CONFLICT DO NOTHING: a session generated concurrently is not an error."""
     if not rows:
         return 0
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        # SQLite's insert has the same on_conflict_do_nothing() as PostgreSQL's.
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # see above
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgresql else sqlite_insert
     table = Session.__table__
     statement = (
         insert(table)

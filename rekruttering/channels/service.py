@@ -326,6 +326,21 @@ def heard_counts(centre_id: int) -> dict[int, int]:
     return {int(channel_id): int(n) for channel_id, n in rows}
 
 
+def count_channels(centre_id: int, *, retired: bool = False) -> int:
+    """How many channels ``channels_query`` lists."""
+    query = channels_query(centre_id, retired=retired).subquery()
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(query)) or 0)
+
+
+def find_channel(centre_id: int, channel_id: int | None) -> Channel | None:
+    """The centre's channel with this id, or None (another centre's is None too)."""
+    if channel_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Channel).where(Channel.id == channel_id, Channel.centre_id == centre_id)
+    )
+
+
 def channels_query(centre_id: int, retired: bool = False) -> sa.Select[tuple[Channel]]:
     """The centre's channels in use (or the retired ones), by name; merged ones never."""
     return (

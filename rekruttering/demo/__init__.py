@@ -27,6 +27,7 @@ from rekruttering.demo import (
 )
 from rekruttering.extensions import db
 from rekruttering.models import Centre
+from rekruttering.transaction import transaction
 
 
 @dataclass
@@ -64,11 +65,8 @@ def load_demo(seed: int = 2026, if_empty: bool = False) -> bool:
     if if_empty and db.session.scalar(select(Centre.id).limit(1)) is not None:
         return False
     context = DemoContext(rng=random.Random(seed))
-    try:
+    # One transaction: a demo that fails half-way leaves nothing behind.
+    with transaction():
         for step in DEMO_STEPS:
             step(context)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return True

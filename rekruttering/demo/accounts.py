@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rekruttering.auth.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from rekruttering.auth.service import create_user
-from rekruttering.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from rekruttering.models import Centre, Partner, UserRole
 
 if TYPE_CHECKING:

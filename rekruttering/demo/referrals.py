@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from faker import Faker
 from sqlalchemy import update
 
+from rekruttering.auth.service import create_user
 from rekruttering.demo.accounts import DEMO_PASSWORD
 from rekruttering.demo.people import NAMES
 from rekruttering.domain.clock import utcnow
@@ -23,6 +24,10 @@ from rekruttering.domain.funnel import Outcome
 from rekruttering.domain.phone import try_normalise_phone
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Centre, Channel, Notification, Partner, User, UserRole
+from rekruttering.outreach.service import ContactInput, log_contact
+from rekruttering.partners.referrals import ReferralInput, refer_person, set_not_reached
+from rekruttering.signup.service import SignupInput, SourceInput, create_source, sign_up
+from rekruttering.signup.spam import SpamGuard
 
 if TYPE_CHECKING:
     from rekruttering.demo import DemoContext
@@ -88,13 +93,6 @@ def _phone(rng: random.Random, used: set[str]) -> str:
 
 
 def load(context: DemoContext) -> None:
-    # Imported here: auth.routes imports the demo package, and these import auth.
-    from rekruttering.auth.service import create_user
-    from rekruttering.outreach.service import ContactInput, log_contact
-    from rekruttering.partners.referrals import ReferralInput, refer_person, set_not_reached
-    from rekruttering.signup.service import SignupInput, SourceInput, create_source, sign_up
-    from rekruttering.signup.spam import SpamGuard
-
     rng = context.rng
     fake = Faker("no_NO")
     fake.seed_instance(rng.randrange(10**6))

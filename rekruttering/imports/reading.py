@@ -89,6 +89,7 @@ def count_rows(path: Path, fmt: FileFormat, limits: Limits) -> int:
 
 def sheet_names(path: Path) -> list[str]:
     """The workbook's sheet names, in order (read-only: the sheets are not read)."""
+    # Imported here: openpyxl is large and only an XLSX upload needs it.
     from openpyxl import load_workbook
 
     with path.open("rb") as fh:
@@ -183,6 +184,7 @@ def _first_with_rows(workbook: Any) -> Any:
 
 
 def _xlsx_rows(path: Path, sheet_name: str) -> Iterator[tuple[Any, ...]]:
+    # Imported here: openpyxl is large and only an XLSX upload needs it.
     from openpyxl import load_workbook
 
     # A file object, not the path: openpyxl refuses names not ending in .xlsx, and

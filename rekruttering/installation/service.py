@@ -140,3 +140,9 @@ def set_municipality_centres(user_id: int, centre_ids: list[int], by_user_id: in
         detail=f"user={user.id} centres={len(ids)}",
     )
     return user
+
+
+def centre_choices() -> list[tuple[int, str]]:
+    """Every centre as (id, name), by name: the choices of the installation's forms."""
+    rows = db.session.execute(select(Centre.id, Centre.name).order_by(func.lower(Centre.name)))
+    return [(row.id, row.name) for row in rows]

@@ -47,10 +47,10 @@ from rekruttering.domain.sms_segments import count_segments
 from rekruttering.extensions import db
 from rekruttering.models import Direction, Message, Reminder, ReminderState, Session
 from rekruttering.reminders.eligibility import why_not_textable
-from rekruttering.reminders.outcomes import quiet_hours, record_accepted, record_failure
 from rekruttering.sms import message_status
 from rekruttering.sms.gateway import Gateway, OutgoingSms, SmsFailure, build_gateway
 from rekruttering.sms.provider_errors import NO_ANSWER_REASON, Failure, FailureKind, _l
+from rekruttering.sms.reminder_outcomes import quiet_hours, record_accepted, record_failure
 from rekruttering.transaction import execute_dml, transaction
 
 log = logging.getLogger(__name__)

@@ -18,15 +18,18 @@ from sqlalchemy.orm import joinedload
 
 from rekruttering import audit
 from rekruttering.centre_settings.service import add_reminder_language
+from rekruttering.checkin.service import session_overview
 from rekruttering.config import Settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.reminder_text import template_problems
 from rekruttering.domain.reminder_time import default_due_at, plan_due_at
 from rekruttering.domain.sms_segments import SegmentCount, count_segments
-from rekruttering.errors import Conflict, ServiceError
+from rekruttering.errors import Conflict, NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import (
     Activity,
+    Direction,
+    Message,
     MessageTemplate,
     Person,
     Reminder,
@@ -35,10 +38,10 @@ from rekruttering.models import (
     User,
 )
 from rekruttering.reminders.eligibility import reasons_not_textable
-from rekruttering.reminders.outcomes import quiet_hours
 from rekruttering.reminders.texts import KIND, TemplateBook, normalise_language
 from rekruttering.sms.opt_out import opt_in_person, opt_out_person
 from rekruttering.sms.provider_errors import _l
+from rekruttering.sms.reminder_outcomes import quiet_hours
 from rekruttering.tenancy import fetch
 from rekruttering.transaction import execute_dml
 
@@ -164,8 +167,6 @@ def resolve_session(centre_id: int, request: ScheduleRequest, now: datetime) -> 
 def expected_people(centre_id: int, session: Session) -> list[Person]:
     """Everyone on the session's expected list (asked or further, or signed up)."""
     # The check-in page's list is the one definition of "expected at a session".
-    from rekruttering.checkin.service import session_overview
-
     overview = session_overview(centre_id, session.id)
     ids = [
         row.person_id
@@ -420,3 +421,19 @@ def delete_template(centre_id: int, language: str) -> bool:
         )
     )
     return bool(deleted)
+
+
+def delete_unknown_sender_message(centre_id: int, message_id: int) -> None:
+    """Delete a text from an unknown number received on the centre's number (NotFound
+    for any other message: a person's, an outbound one, another centre's)."""
+    message = db.session.scalar(
+        sa.select(Message).where(
+            Message.id == message_id,
+            Message.centre_id == centre_id,
+            Message.person_id.is_(None),
+            Message.direction == Direction.INBOUND,
+        )
+    )
+    if message is None:
+        raise NotFound(_("No such item in this centre."))
+    db.session.delete(message)

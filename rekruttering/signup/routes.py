@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -18,7 +17,6 @@ from flask import (
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
@@ -26,9 +24,9 @@ from rekruttering.access import PUBLIC, STAFF, allow
 from rekruttering.centre_settings.service import public_details
 from rekruttering.config import current_settings
 from rekruttering.errors import NotFound, ServiceError
-from rekruttering.extensions import db, limiter
-from rekruttering.models import Activity, Centre, Channel, Source
-from rekruttering.signup import service
+from rekruttering.extensions import limiter
+from rekruttering.models import Activity, Source
+from rekruttering.signup import queries, service
 from rekruttering.signup.form_texts import (
     GETTEXT_LANGUAGES,
     NATIVE_NAMES,
@@ -67,15 +65,8 @@ def short_url(code: str) -> str:
 def _fill_choices(form: SourceForm, centre_id: int, keep_channel_id: int | None = None) -> None:
     # Channels in use, and the source's own channel if it was retired since (so a taken-
     # down code can still be edited without choosing a new channel).
-    in_use: sa.ColumnElement[bool] = Channel.active.is_(True)
-    if keep_channel_id is not None:
-        in_use = in_use | (Channel.id == keep_channel_id)
-    channels = db.session.scalars(
-        tenancy.scoped(Channel, centre_id).where(in_use).order_by(Channel.name)
-    ).all()
-    activities = db.session.scalars(
-        tenancy.scoped(Activity, centre_id).where(Activity.active.is_(True)).order_by(Activity.name)
-    ).all()
+    channels = queries.channels_in_use(centre_id, keep_channel_id)
+    activities = queries.active_activities(centre_id)
     form.channel_id.choices = [("", _("Choose a channel"))] + [(c.id, c.name) for c in channels]
     form.activity_id.choices = [("", _("The centre as a whole"))] + [
         (a.id, a.name) for a in activities
@@ -94,14 +85,8 @@ def _form_error(form: Any, exc: ServiceError) -> None:
 @allow(*STAFF)
 def sources() -> str:
     centre_id = tenancy.current_centre_id()
-    rows = db.session.scalars(
-        tenancy.scoped(Source, centre_id).order_by(Source.active.desc(), Source.name)
-    ).all()
-    channels = dict(
-        db.session.execute(select(Channel.id, Channel.name).where(Channel.centre_id == centre_id))
-        .tuples()
-        .all()
-    )
+    rows = queries.sources_of(centre_id)
+    channels = queries.channel_names(centre_id)
     return render_template(
         "signup/sources.html",
         sources=rows,
@@ -136,7 +121,7 @@ def source(source_id: int) -> str:
     return render_template(
         "signup/source.html",
         source=obj,
-        centre=public_details(db.session.get_one(Centre, obj.centre_id)),
+        centre=public_details(queries.centre(obj.centre_id)),
         url=short_url(obj.code),
         stats=service.stats_by_source(obj.centre_id).get(obj.id, service.SourceStats()),
     )
@@ -233,11 +218,7 @@ def form(code: str) -> tuple[str, int] | Response:
     lang = _language(languages)
     activities: Sequence[Activity] = []
     if src.activity_id is None:
-        activities = db.session.scalars(
-            tenancy.scoped(Activity, src.centre_id)
-            .where(Activity.active.is_(True))
-            .order_by(Activity.name)
-        ).all()
+        activities = queries.active_activities(src.centre_id)
     error: str | None = None
     field_error: str | None = None
     values: dict[str, Any] = {}
@@ -272,7 +253,7 @@ def form(code: str) -> tuple[str, int] | Response:
             error = exc.reason
         else:
             return redirect(url_for(".thanks", code=src.code, lang=lang))
-    centre = db.session.get_one(Centre, src.centre_id)
+    centre = queries.centre(src.centre_id)
     return _render_public(
         "signup/form.html",
         status,
@@ -298,7 +279,7 @@ def thanks(code: str) -> tuple[str, int]:
     return _render_public(
         "signup/thanks.html",
         source=src,
-        centre=public_details(db.session.get_one(Centre, src.centre_id)),
+        centre=public_details(queries.centre(src.centre_id)),
         lang=lang,
         t=texts_for(lang),
         direction=text_direction(lang),

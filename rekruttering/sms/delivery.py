@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from rekruttering.config import Settings
 from rekruttering.extensions import db
 from rekruttering.models import Message, Reminder, ReminderState
-from rekruttering.reminders.outcomes import AWAITING_PROVIDER, record_failure
 from rekruttering.sms import message_status
 from rekruttering.sms.provider_errors import classify_twilio
+from rekruttering.sms.reminder_outcomes import AWAITING_PROVIDER, record_failure
 
 log = logging.getLogger(__name__)
 

@@ -46,6 +46,7 @@ class Gateway(Protocol):
 def build_gateway(settings: Settings) -> Gateway:
     """The gateway the settings choose."""
     if settings.sms.gateway == "twilio":
+        # Imported here: the Twilio SDK loads only when Twilio is the gateway.
         from rekruttering.sms.twilio_gateway import TwilioGateway
 
         return TwilioGateway.from_settings(settings)

@@ -4,7 +4,8 @@ Used by the dispatcher (the answer to our request) and by the status webhook (Tw
 later callbacks), so both apply the same rules: transient failures retry with
 exponential backoff up to ``sms.max_attempts``; a number that cannot receive SMS stops
 and is marked on the person, with the reason shown; an unclear outcome becomes
-"uncertain" for a person to decide.
+"uncertain" for a person to decide. It lives in sms/ (below reminders) because the
+status webhook is the SMS feature's: sms never imports the reminders feature.
 """
 
 from __future__ import annotations
