@@ -72,8 +72,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         )
 
 
+#: The longest tests start first, so that with ``-n 2`` neither worker is left running
+#: one of them alone at the end.
+LONG_TESTS = (
+    "test_reports_render_on_100000_generated_people",
+    "test_api_fuzz_finds_no_server_error",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Backend-specific tests keep only the variant they are for.
+    """Backend-specific tests keep only the variant they are for; the longest go first.
 
     A ``postgres_only`` test without a configured PostgreSQL is the one skip the suite
     allows; with REKRUTTERING_NO_SKIPS=1 (CI) any skip fails the run.
@@ -94,7 +102,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    keep.sort(key=lambda item: getattr(item, "originalname", item.name) not in LONG_TESTS)
+    items[:] = keep
 
 
 @pytest.hookimpl(hookwrapper=True)

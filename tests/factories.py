@@ -398,6 +398,25 @@ def installation_admin(**kw: Any) -> User:
     return obj
 
 
+def closed_period(
+    centre: Centre, name: str = "Juleferie", first_day: Any = None, last_day: Any = None
+) -> Any:
+    """A period ``centre`` is closed (by default 21 December 2026 to 3 January 2027)."""
+    from datetime import date
+
+    from rekruttering.models import ClosedPeriod
+
+    obj = ClosedPeriod(
+        centre_id=centre.id,
+        name=name,
+        first_day=first_day or date(2026, 12, 21),
+        last_day=last_day or date(2027, 1, 3),
+    )
+    db.session.add(obj)
+    db.session.commit()
+    return obj
+
+
 def print_run(centre: Centre, language: str = "nb") -> Any:
     """A printed programme (a ProgrammeSource of the print kind) of ``centre``."""
     from datetime import date

@@ -339,9 +339,10 @@ def test_skip_bad_rows_imports_the_rest_and_lists_the_skipped(
     download = client.get(f"/import/{token}/skipped.csv")
     assert download.status_code == 200 and download.mimetype == "text/csv"
     text = download.get_data().decode("utf-8-sig")
-    assert text.splitlines()[0] == "Row;Column;Problem"
-    assert "\n5;" in text and "12" in text  # row 5: the impossible phone
-    assert "\n6;" in text  # row 6: no name
+    # English: the comma dialect (csv_export); bokmål gets semicolons.
+    assert text.splitlines()[0] == "Row,Column,Problem"
+    assert "\n5," in text and "12" in text  # row 5: the impossible phone
+    assert "\n6," in text  # row 6: no name
 
 
 def _workbook(sheets: dict[str, list[list[Any]]]) -> bytes:

@@ -39,6 +39,7 @@ PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "link_id": lambda make, c: make.person_link(c),
     "notification_id": lambda make, c: make.notification(make.person(c)),
     "device_id": lambda make, c: make.device(c),
+    "period_id": lambda make, c: make.closed_period(c),
     "run_id": lambda make, c: make.print_run(c),
 }
 

@@ -54,6 +54,8 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
 
 
 def load(context: DemoContext) -> None:
+    # Imported here: rekruttering.demo is imported by the auth feature at start-up,
+    # before the features these services belong to (as in demo/sessions.py).
     from rekruttering.programme.service import (
         PrintRunInput,
         TextInput,

@@ -11,6 +11,7 @@ from rekruttering.models.accounts import (
 from rekruttering.models.activities import (
     Activity,
     CancelledDate,
+    ClosedPeriod,
     Session,
     SessionSignup,
     WeeklySlot,
@@ -61,6 +62,7 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "CancelledDate",
+    "ClosedPeriod",
     "Centre",
     "CentreOwned",
     "CentreSettings",

@@ -80,6 +80,22 @@ class CancelledDate(CentreOwned, Model):
     activity: Mapped[Activity] = relationship(back_populates="cancelled_dates")
 
 
+class ClosedPeriod(CentreOwned, Model):
+    """A period the whole centre is closed (Christmas, summer): no sessions are made then.
+
+    Both days are included; ``activities.closures`` checks that the last is not before
+    the first.
+    """
+
+    __tablename__ = "closed_period"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    first_day: Mapped[date] = mapped_column()
+    last_day: Mapped[date] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Session(CentreOwned, Model):
     """One occurrence of an activity."""
 

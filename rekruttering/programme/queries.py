@@ -18,12 +18,14 @@ from rekruttering.extensions import db
 from rekruttering.models import (
     Activity,
     ActivityText,
+    Centre,
     ProgrammeSource,
     ProgrammeSourceKind,
     Session,
     Source,
     WeeklySlot,
 )
+from rekruttering.signup.service import stats_by_source
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,21 @@ class ProgrammeActivity:
     season_end: date | None
     slots: list[SlotView] = field(default_factory=list)
     sessions: list[SessionView] = field(default_factory=list)
+
+
+def centre(centre_id: int) -> Centre:
+    return db.session.get_one(Centre, centre_id)
+
+
+def active_activities(centre_id: int) -> list[Activity]:
+    """The centre's active activities, public ones first (the staff's programme page)."""
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .where(Activity.centre_id == centre_id, Activity.active.is_(True))
+            .order_by(Activity.is_public.desc(), Activity.name)
+        )
+    )
 
 
 def public_activities(centre_id: int, activity_id: int | None = None) -> list[Activity]:
@@ -207,8 +224,6 @@ class LanguageStats:
 def stats_by_language(centre_id: int) -> list[LanguageStats]:
     """Sign-ups through the programme, and how many came since: the website, and the
     printed programme per language (people counted once per run)."""
-    from rekruttering.signup.service import stats_by_source
-
     per_source = stats_by_source(centre_id)
     totals: dict[tuple[str, str], list[int]] = {}
     for row in db.session.scalars(

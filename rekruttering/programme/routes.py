@@ -34,13 +34,14 @@ from rekruttering.centre_settings.service import public_details, settings_of
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_today, to_oslo, utcnow
 from rekruttering.errors import NotFound, ServiceError
-from rekruttering.extensions import db, limiter
-from rekruttering.models import Activity, Centre, ProgrammeSource, ProgrammeSourceKind
+from rekruttering.extensions import limiter
+from rekruttering.models import Activity, ProgrammeSource, ProgrammeSourceKind
 from rekruttering.programme import feed, queries, service
 from rekruttering.programme.forms import ActivityProgrammeForm, PlainForm, PrintRunForm
 from rekruttering.programme.texts import NATIVE_NAMES, direction, language_name, texts_for
 from rekruttering.security import allow_framing
 from rekruttering.signup.qr import qr_svg
+from rekruttering.signup.service import stats_by_source
 from rekruttering.transaction import transaction
 
 bp = Blueprint("programme", __name__)
@@ -204,13 +205,7 @@ def index() -> str | Response:
         public_url = _base_url() + url_for(".public_page", code=code)
         feed_url = _base_url() + url_for(".calendar", code=code)
         embed_url = _base_url() + url_for(".embed", code=code)
-    activities = db.session.scalars(
-        tenancy.scoped(Activity, centre_id)
-        .where(Activity.active.is_(True))
-        .order_by(Activity.is_public.desc(), Activity.name)
-    ).all()
-    from rekruttering.signup.service import stats_by_source
-
+    activities = queries.active_activities(centre_id)
     return render_template(
         "programme/index.html",
         form=form,
@@ -312,7 +307,7 @@ def print_view(run_id: int) -> str:
         heading = "–".join(format_skeleton("MMMMd", d, locale=locale) for d in (first, last))
     else:
         heading = format_skeleton("yMMMM", first, locale=locale)
-    centre = db.session.get_one(Centre, run.centre_id)
+    centre = queries.centre(run.centre_id)
     return render_template(
         "programme/print.html",
         run=run,
@@ -353,7 +348,7 @@ def _public_context(code: str) -> dict[str, Any]:
     lang = _language(offered)
     today = oslo_today()
     items = queries.programme(website.centre_id, lang, today, today + timedelta(days=PAGE_DAYS - 1))
-    centre = db.session.get_one(Centre, website.centre_id)
+    centre = queries.centre(website.centre_id)
     return {
         "code": website.source.code,
         "centre": public_details(centre),
@@ -389,7 +384,7 @@ def embed(code: str) -> Response:
 
 def _feed(code: str, activity_id: int | None) -> Response:
     website = _website(code)
-    centre = db.session.get_one(Centre, website.centre_id)
+    centre = queries.centre(website.centre_id)
     details = public_details(centre)
     name = details.name
     if activity_id is not None:

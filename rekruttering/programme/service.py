@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from rekruttering import audit
+from rekruttering.channels.service import add_channel
+from rekruttering.domain.text import name_key
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import (
@@ -29,10 +31,10 @@ from rekruttering.models import (
     ProgrammeSourceKind,
     Source,
 )
+from rekruttering.signup.service import SourceInput, create_source
 from rekruttering.tenancy import fetch
 
 PERIODS = ("week", "month")
-#: Languages staff may write programme texts in besides the centre's own.
 MAX_TITLE = 120
 MAX_DESCRIPTION = 600
 
@@ -110,9 +112,6 @@ def save_texts(centre_id: int, activity_id: int, texts: list[TextInput]) -> Acti
 
 def _channel(centre_id: int, name: str, kind: ChannelKind) -> Channel:
     """The centre's channel by this name (retired or not), or a new one."""
-    from rekruttering.channels.service import add_channel
-    from rekruttering.domain.text import name_key
-
     found = db.session.scalar(
         select(Channel).where(Channel.centre_id == centre_id, Channel.name_key == name_key(name))
     )
@@ -120,8 +119,6 @@ def _channel(centre_id: int, name: str, kind: ChannelKind) -> Channel:
 
 
 def _new_source(centre_id: int, name: str, channel: Channel) -> Source:
-    from rekruttering.signup.service import SourceInput, create_source
-
     return create_source(centre_id, SourceInput(name[:120], channel.id, None))
 
 

@@ -1,7 +1,7 @@
 """person search keys: the name folded for search (åse = ÅSE = Åse) and without accents
 
 Revision ID: person_search_key
-Revises: programme
+Revises: closed_periods
 Create Date: 2026-11-29 04:40:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'person_search_key'
-down_revision = 'programme'
+down_revision = 'closed_periods'
 branch_labels = None
 depends_on = None
 
