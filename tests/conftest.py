@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from rekruttering import create_app, log_privacy
 from rekruttering.config import Settings, parse_settings
-from rekruttering.extensions import db
+from rekruttering.extensions import db, limiter
 from tests import factories
 
 PG_URL = os.environ.get("REKRUTTERING_TEST_DATABASE_URL", "")
@@ -304,6 +304,9 @@ def app(database_url: str, _schema: None, settings_overrides: dict[str, Any]) ->
         app, before = kept
         app._got_first_request = False  # a test may add a route (and the app is dropped)
         log_privacy.install(app.logger)  # loggers created since, as create_app would
+        # The limiter is one object for every app: an app built since with the limiter
+        # on (test_signup's limited_app) left it on. This app has it off, as when built.
+        limiter.enabled = bool(app.config.get("RATELIMIT_ENABLED", True))
     with app.app_context():
         try:
             yield app

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from rekruttering.access import STAFF, allow
@@ -53,6 +54,8 @@ from rekruttering.domain.volunteer_ratio import ratio_phrase
 from rekruttering.errors import ServiceError
 from rekruttering.models import (
     Activity,
+    ConsentMethod,
+    ConsentPurpose,
     Person,
     Session,
     SessionSignup,
@@ -62,6 +65,7 @@ from rekruttering.pages import paginate
 from rekruttering.people.forms import NewPersonForm
 from rekruttering.people.search import find_other_people
 from rekruttering.people.service import DuplicatePhone, create_person
+from rekruttering.privacy.service import record_consent
 from rekruttering.tenancy import current_centre_id, get_or_404
 from rekruttering.transaction import transaction
 
@@ -397,7 +401,16 @@ def add_signup(session_id: int) -> Response | str:
                         language=form.language.data or "nb",
                     )
                 except DuplicatePhone as duplicate:
-                    person = duplicate.existing
+                    person = duplicate.existing  # known already: their consent is theirs
+                else:
+                    if form.sms_consent.data and person.phone:
+                        record_consent(
+                            centre_id,
+                            person.id,
+                            ConsentPurpose.SMS,
+                            ConsentMethod.IN_PERSON,
+                            by_user_id=current_user.id,
+                        )
                 signup = sign_up(centre_id, session.id, person.id)
         except ServiceError as exc:
             flash(exc.message, "danger")

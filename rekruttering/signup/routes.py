@@ -264,7 +264,10 @@ def form(code: str) -> tuple[str, int] | Response:
         form_languages=[(code_, NATIVE_NAMES.get(code_, code_)) for code_ in languages],
         t=texts_for(lang),
         direction=text_direction(lang),
-        stamp=_guard().issue(src.code),
+        # A form shown again after a post keeps the stamp of its first render.
+        stamp=_guard().carry(request.form.get("stamp", ""), src.code)
+        if request.method == "POST"
+        else _guard().issue(src.code),
         values=values,
         error=error,
         field_error=field_error,
