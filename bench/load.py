@@ -88,10 +88,10 @@ class Centre:
 
 def prepare(url: str, people: int, reuse: bool) -> list[Centre]:
     from bench.generate import SIZES
-    from bench.run import _ensure_pg_database, _has_installation
+    from bench.run import ensure_pg_database, has_installation
 
-    _ensure_pg_database(url)
-    if not (reuse and _has_installation(url, people)):
+    ensure_pg_database(url)
+    if not (reuse and has_installation(url, people)):
         centres, _share = SIZES.get(people, (max(1, people // 500), 0.2))
         subprocess.run(  # noqa: S603 - our own module, fixed arguments
             [
