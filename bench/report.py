@@ -145,8 +145,7 @@ def backend_report(mine: list[Run]) -> list[str]:
     missed = [name for name, ok in goals if ok is False]
     met = sum(1 for _, ok in goals if ok)
     lines.append(
-        f"- goals: {met} met, {len(missed)} missed"
-        + (": " + "; ".join(missed) if missed else "")
+        f"- goals: {met} met, {len(missed)} missed" + (": " + "; ".join(missed) if missed else "")
     )
     return lines
 

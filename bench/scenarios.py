@@ -123,6 +123,7 @@ def _forms(html: str) -> list[Any]:
 
     return parse_forms(html)
 
+
 # --- the scenarios -------------------------------------------------------------------
 
 
@@ -290,9 +291,7 @@ def _report(role: str) -> Callable[[Context, str], Callable[[], float]]:
 scenario("conversion", "conversion report", STAFF, ("reports.conversion",), REPORT, floor=True)(
     _report(STAFF)
 )
-scenario("funder", "funder report", STAFF, ("reports.funder",), REPORT, floor=True)(
-    _report(STAFF)
-)
+scenario("funder", "funder report", STAFF, ("reports.funder",), REPORT, floor=True)(_report(STAFF))
 scenario(
     "funder_xlsx",
     "funder export (xlsx)",
