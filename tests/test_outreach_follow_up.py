@@ -156,6 +156,31 @@ def test_sections_are_capped_and_say_how_many_more(make: Any) -> None:
     assert (len(section.rows), section.total, section.more) == (5, 7, 2)
 
 
+@pytest.mark.settings(**{"app.page_size": 5})
+def test_a_long_section_counts_up_to_the_cap(
+    make: Any, monkeypatch: pytest.MonkeyPatch, client: Any, login: Any
+) -> None:
+    """Past COUNT_CAP the count stops and says "N+": the page costs the same for any size."""
+    from rekruttering.outreach import follow_up
+
+    monkeypatch.setattr(follow_up, "COUNT_CAP", 6)
+    centre = make.centre()
+    for _ in range(8):
+        make.contact(make.person(centre), follow_up_on=oslo_today())
+    section = follow_up_queue(centre.id, heard_days=14, limit=5).follow_ups_due
+    assert (len(section.rows), section.total, section.capped, section.total_label) == (
+        5,
+        6,
+        True,
+        "6+",
+    )
+    exact = follow_up_queue(centre.id, heard_days=14, limit=8).follow_ups_due
+    assert (exact.total, exact.capped, exact.total_label) == (8, False, "8")
+    login(make.user(centre))
+    html = client.get("/follow-up").get_data(as_text=True)
+    assert ">6+</span>" in html
+
+
 # --- the page -----------------------------------------------------------------------
 
 

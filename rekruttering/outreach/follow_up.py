@@ -36,15 +36,26 @@ from rekruttering.models import (
 from rekruttering.outreach.service import QUEUE_NOTIFICATION_KINDS
 from rekruttering.partners.status import newly_referred_condition
 
+#: A section counts its rows up to this many and then says "500+": an exact count of
+#: thousands of rows would read them all on every visit, and nobody works through 500
+#: follow-ups in a day (docs/performance.md).
+COUNT_CAP = 500
+
 
 @dataclass
 class Section:
     rows: list[Any]
     total: int
+    #: ``total`` is COUNT_CAP and there are more
+    capped: bool = False
 
     @property
     def more(self) -> int:
         return max(0, self.total - len(self.rows))
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total}+" if self.capped else str(self.total)
 
 
 @dataclass
@@ -77,13 +88,23 @@ def _active_person() -> list[sa.ColumnElement[bool]]:
 
 
 def _section(query: sa.Select, limit: int) -> Section:
-    # The total rides along as COUNT(*) OVER (): one statement finds the rows and counts
-    # them (a separate COUNT ran the whole filter a second time).
-    counted = query.add_columns(func.count().over().label("section_total")).limit(limit)
-    rows = db.session.execute(counted).unique().all()
-    total = int(rows[0][-1]) if rows else 0
-    items = [tuple(r)[:-1] for r in rows]
-    return Section(rows=[r if len(r) > 1 else r[0] for r in items], total=total)
+    """The first ``limit`` rows, and how many there are up to COUNT_CAP.
+
+    The rows come in the order of an index (the oldest first), so the database stops
+    after ``limit`` of them; only a full page is counted, and the count stops at
+    COUNT_CAP + 1. Both cost the same however many people the centre has (an exact
+    COUNT(*) OVER () read every matching row: x10 people, x10 time).
+    """
+    rows = db.session.execute(query.limit(limit)).unique().all()
+    items = [r if len(r) > 1 else r[0] for r in (tuple(row) for row in rows)]
+    if len(items) < limit:
+        return Section(rows=items, total=len(items))
+    cap = max(COUNT_CAP, limit)
+    counted = db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())
+    )
+    total = int(counted or 0)
+    return Section(rows=items, total=min(total, cap), capped=total > cap)
 
 
 def _open_follow_up_later(today: date) -> sa.ColumnElement[bool]:

@@ -28,7 +28,13 @@ from rekruttering.models import (
 )
 from rekruttering.outreach.forms import optional_int
 from rekruttering.people.forms import PersonForm
-from rekruttering.people.search import STAGE_FILTERS, PeopleFilter, people_query, quick_search
+from rekruttering.people.search import (
+    STAGE_FILTERS,
+    PeopleFilter,
+    languages_in_use,
+    people_query,
+    quick_search,
+)
 from rekruttering.people.service import (
     DuplicatePhone,
     PersonChanges,
@@ -87,12 +93,7 @@ def _filter_options(centre_id: int) -> dict[str, Any]:
             .where(PartnerCentre.centre_id == centre_id)
             .order_by(PartnerCentre.name)
         ).all(),
-        "person_languages": db.session.scalars(
-            select(Person.language)
-            .where(Person.centre_id == centre_id, Person.merged_into_id.is_(None))
-            .distinct()
-            .order_by(Person.language)
-        ).all(),
+        "person_languages": languages_in_use(centre_id),
     }
 
 
