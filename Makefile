@@ -32,11 +32,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## Benchmarks print a table; not part of `make test`.
+## Benchmarks (10k and 100k people, both databases) print ratios and goals; not part of `make test`.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
-## Load: gunicorn (2 workers) on PostgreSQL, 50 clients for a minute, then count the writes.
+## Load: open-loop arrivals (Poisson) on gunicorn (2 workers) and PostgreSQL: capacity, then two minutes at half of it.
 load: $(STAMP)
 	$(BIN)/python -m bench.load
 

@@ -71,6 +71,7 @@ RELEASED_REVISIONS = {
     "closed_periods.py": "f8673d3221a2e9d7e62b095d801925c44f13b05811e61de23398b0ff5ddfdc39",
     "programme.py": "3a49d2626c8b938f8fe8a91e09422ae61cc27ed59a9027f3bd7fe1698aa479d7",
     "person_search_key.py": "51f9170d24b295ca21dd30169e33e1a9e1822f2d0ec913e709aabcf00d3e43db",
+    "perf_indexes.py": "db605cc1ec2aca3e3c6e22e7ac922cfe0dcc218e7167f880a6b7d71a418df149",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

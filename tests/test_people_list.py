@@ -12,7 +12,7 @@ from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Role, Stage
 from rekruttering.extensions import db
 from rekruttering.models import Person, Referral
-from rekruttering.people.search import PeopleFilter, people_query
+from rekruttering.people.search import PeopleFilter, languages_in_use, people_query
 from tests.statement_counter import count_statements
 
 T0 = datetime(2026, 1, 5, 10, tzinfo=UTC)
@@ -157,3 +157,19 @@ def test_list_page_sends_the_same_number_of_statements_for_few_and_many(
     assert many.count == few.count, "\n".join(s[:150] for s in many.statements)
     assert many.count <= 15
     assert db.session.scalar(select(Person.id).limit(1))
+
+
+def test_language_filter_lists_the_languages_in_use(make: Any) -> None:
+    """Each language of the centre's people once, in order; merged people and other
+    centres do not add theirs (one index seek per language, not a read of everyone)."""
+    centre, other = make.centre(), make.centre()
+    make.person(centre, language="uk")
+    make.person(centre, language="ar")
+    make.person(centre, language="uk")
+    keep = make.person(centre, language="nb")
+    merged = make.person(centre, language="so")
+    merged.merged_into_id = keep.id
+    make.person(other, language="ti")
+    db.session.commit()
+    assert languages_in_use(centre.id) == ["ar", "nb", "uk"]
+    assert languages_in_use(make.centre().id) == []

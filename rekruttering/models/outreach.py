@@ -201,6 +201,10 @@ class Enrolment(CentreOwned, Model):
     __table_args__ = (
         sa.UniqueConstraint("person_id", "activity_id", "role"),
         sa.Index("ix_enrolment_centre_stage", "centre_id", "stage"),
+        # The follow-up queue's sections, the oldest first: read in index order, they
+        # stop after a page of rows whatever the size of the centre.
+        sa.Index("ix_enrolment_centre_stage_heard", "centre_id", "stage", "heard_at", "id"),
+        sa.Index("ix_enrolment_centre_stage_asked", "centre_id", "stage", "asked_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -45,6 +45,8 @@ class Person(CentreOwned, Model):
         # centre, so the database scans the narrow index, not the table.
         sa.Index("ix_person_centre_search_key", "centre_id", "search_key"),
         sa.Index("ix_person_centre_search_plain", "centre_id", "search_plain"),
+        # The language filter's choices: one seek per language (people.search).
+        sa.Index("ix_person_centre_language", "centre_id", "language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

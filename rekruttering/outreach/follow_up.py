@@ -43,6 +43,11 @@ from rekruttering.outreach.service import QUEUE_NOTIFICATION_KINDS
 #: The sections, by the name their page number goes by in the URL (``?overdue=2``).
 SECTIONS = ("overdue", "today", "referrals", "notifications", "heard", "asked")
 
+#: A section counts its rows up to this many and then says "500+": an exact count of
+#: thousands of rows would read them all on every visit, and nobody works through 500
+#: follow-ups in a day (docs/performance.md).
+COUNT_CAP = 500
+
 
 @dataclass
 class Section:
@@ -50,6 +55,8 @@ class Section:
     total: int
     page: int = 1
     per_page: int = 0
+    #: ``total`` is COUNT_CAP and there are more
+    capped: bool = False
 
     @property
     def more(self) -> int:
@@ -69,6 +76,10 @@ class Section:
     @property
     def last(self) -> int:
         return self.first + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total}+" if self.capped else str(self.total)
 
 
 @dataclass
@@ -114,26 +125,29 @@ def _active_person() -> list[sa.ColumnElement[bool]]:
 
 
 def _section(query: sa.Select, limit: int, page: int = 1) -> Section:
-    # The total rides along as COUNT(*) OVER (): one statement finds the rows and counts
-    # them (a separate COUNT ran the whole filter a second time).
+    """One page of ``limit`` rows, and how many there are up to COUNT_CAP (or past it).
+
+    The rows come in the order of an index (the oldest first), so the database stops
+    after the page; a count is made only when the first page is full or a later page is
+    asked for, and it stops at COUNT_CAP + 1 (an exact COUNT(*) OVER () read every
+    matching row: x10 people, x10 time). A page past the end (the queue shrank since the
+    link was made) shows the last one.
+    """
     page = max(1, page)
-    counted = (
-        query.add_columns(func.count().over().label("section_total"))
-        .limit(limit)
-        .offset((page - 1) * limit)
+    rows = db.session.execute(query.limit(limit).offset((page - 1) * limit)).unique().all()
+    items = [r if len(r) > 1 else r[0] for r in (tuple(row) for row in rows)]
+    if page == 1 and len(items) < limit:
+        return Section(rows=items, total=len(items), page=1, per_page=limit)
+    cap = max(COUNT_CAP, page * limit)
+    counted = db.session.scalar(
+        select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())
     )
-    rows = db.session.execute(counted).unique().all()
-    if not rows and page > 1:
-        # A page past the end (the queue shrank since the link was made): the last one.
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        last_page = max(1, -(-int(total or 0) // limit))
+    total = int(counted or 0)
+    if not items and page > 1:
+        last_page = max(1, -(-min(total, cap) // limit))
         if last_page < page:
             return _section(query, limit, last_page)
-    total = int(rows[0][-1]) if rows else 0
-    items = [tuple(r)[:-1] for r in rows]
-    return Section(
-        rows=[r if len(r) > 1 else r[0] for r in items], total=total, page=page, per_page=limit
-    )
+    return Section(rows=items, total=min(total, cap), page=page, per_page=limit, capped=total > cap)
 
 
 def _talked_to_by(user_id: int | None, person_id: Any) -> list[sa.ColumnElement[bool]]:

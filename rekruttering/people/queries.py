@@ -13,8 +13,8 @@ from rekruttering.models import (
     Channel,
     Partner,
     PartnerCentre,
-    Person,
 )
+from rekruttering.people.search import languages_in_use
 
 
 def filter_options(centre_id: int) -> dict[str, Any]:
@@ -34,10 +34,5 @@ def filter_options(centre_id: int) -> dict[str, Any]:
             .where(PartnerCentre.centre_id == centre_id)
             .order_by(PartnerCentre.name)
         ).all(),
-        "person_languages": db.session.scalars(
-            select(Person.language)
-            .where(Person.centre_id == centre_id, Person.merged_into_id.is_(None))
-            .distinct()
-            .order_by(Person.language)
-        ).all(),
+        "person_languages": languages_in_use(centre_id),
     }

@@ -1,0 +1,361 @@
+"""How ``make bench`` measures, in the "web process" (one backend, one size).
+
+The web process creates the app, logs in through the real login form (CSRF on) as
+staff of the largest centre and as the municipality, and sends repeated requests
+through the Flask test client (in-process: the app's and the database's time, not a
+network's). Besides the scenarios it measures, in the same process and minute:
+
+* the **CPU reference**: a fixed pure-Python workload, so two runs can be compared;
+* the **SQL floor** of each report marked ``floor``: its statements re-run bare on
+  the DB-API connection;
+* **dispatch** through the real dispatcher, our Twilio gateway and the real
+  ``twilio`` library, against the bare ``twilio`` client sending the same messages to
+  the same local fake of Twilio;
+* the process's **peak memory**.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import random
+import resource
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from datetime import time as dt_time
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from bench.scenarios import (
+    MUNICIPALITY,
+    SCENARIOS,
+    STAFF,
+    Context,
+    NotApplicable,
+    Scenario,
+    _forms,
+    add_reference_page,
+    timed,
+)
+
+
+class SqlMeter:
+    """Counts statements and their time; can record them to re-run bare."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.recording: list[tuple[str, Any]] | None = None
+        sa.event.listen(engine, "before_cursor_execute", self._before)
+        sa.event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
+        conn.info["bench_t0"] = time.perf_counter()
+        if self.recording is not None:
+            self.recording.append((statement, params))
+
+    def _after(self, conn: Any, *args: Any) -> None:
+        self.count += 1
+        self.seconds += time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
+
+
+def cpu_reference(rounds: int = 5) -> float:
+    """Milliseconds (best of ``rounds``) for a fixed pure-Python workload.
+
+    Dicts, strings, integer arithmetic and a sort: what a request spends its Python
+    time on. The same figure from two runs says how much faster one machine (or hour)
+    was than the other; divide a run's milliseconds by it to compare them.
+    """
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        table: dict[str, int] = {}
+        for i in range(200_000):
+            key = f"person-{i % 5000}"
+            table[key] = table.get(key, 0) + (i * 7919) % 104_729
+        ordered = sorted(table.items(), key=lambda kv: (kv[1], kv[0]))
+        "".join(k for k, _ in ordered[:1000]).upper()
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
+@dataclass
+class Result:
+    key: str
+    label: str
+    role: str
+    kind: str
+    endpoint: str | None
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    samples: int = 0
+    queries: float | None = None
+    note: str = ""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[int(q) - 1]
+
+
+def endpoint_of(ctx: Context, sc: Scenario) -> str | None:
+    return next((e for e in sc.endpoints if e in ctx.app.view_functions), None)
+
+
+def measure(ctx: Context, sc: Scenario, repeat: int, max_seconds: float) -> Result:
+    endpoint = endpoint_of(ctx, sc)
+    result = Result(sc.key, sc.label, sc.role, sc.kind, endpoint)
+    if endpoint is None:
+        result.note = "n/a (not built)"
+        return result
+    try:
+        once = sc.prepare(ctx, endpoint)
+        for _ in range(2):  # warm-up: templates compiled, caches filled
+            once()
+        times: list[float] = []
+        queries_before = ctx.sql.count
+        deadline = time.perf_counter() + max_seconds
+        while len(times) < repeat and (len(times) < 5 or time.perf_counter() < deadline):
+            times.append(once())
+    except NotApplicable as exc:
+        result.note = f"n/a ({exc})"
+        return result
+    result.samples = len(times)
+    result.p50_ms = percentile(times, 50) * 1000
+    result.p95_ms = percentile(times, 95) * 1000
+    result.queries = (ctx.sql.count - queries_before) / len(times)
+    return result
+
+
+def sql_floor(ctx: Context, sc: Scenario, repeat: int) -> dict[str, Any]:
+    """A report's page time (median) against re-running its SQL bare (median)."""
+    endpoint = endpoint_of(ctx, sc)
+    if endpoint is None:
+        return {"note": "n/a (not built)"}
+    from rekruttering.extensions import db
+
+    client = ctx.clients[sc.role]
+    url = ctx.url(endpoint)
+    ctx.sql.recording = []
+    try:
+        timed(client, "GET", url)
+    except NotApplicable as exc:
+        return {"note": f"n/a ({exc})"}
+    finally:
+        recorded, ctx.sql.recording = ctx.sql.recording or [], None
+    statements = [(s, p) for s, p in recorded if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    page, bare = [], []
+    with ctx.app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            for _ in range(repeat):
+                started = time.perf_counter()
+                cursor = raw.cursor()
+                for statement, params in statements:
+                    cursor.execute(statement, params)
+                    cursor.fetchall()
+                cursor.close()
+                bare.append(time.perf_counter() - started)
+            raw.rollback()
+        finally:
+            raw.close()
+    for _ in range(repeat):
+        page.append(timed(client, "GET", url))
+    page_ms, bare_ms = statistics.median(page) * 1000, statistics.median(bare) * 1000
+    return {
+        "statements": len(statements),
+        "page_ms": page_ms,
+        "sql_ms": bare_ms,
+        "ratio": page_ms / bare_ms if bare_ms else None,
+    }
+
+
+def dispatch_rate(ctx: Context, count: int, max_seconds: float) -> dict[str, Any]:
+    """Reminders a second through the app, and the bare twilio client's rate.
+
+    Both send the same messages (same people, numbers and body) to the same local fake
+    of Twilio's Messages API in the same minute: the ratio app / bare is what the
+    dispatcher costs on top of the provider's client library.
+    """
+    try:
+        from twilio.rest import Client
+
+        from rekruttering.reminders.dispatch import dispatch_due
+        from rekruttering.sms.twilio_gateway import TwilioGateway
+    except ImportError as exc:
+        return {"note": f"n/a (not built: {exc.name})"}
+    from bench.fake_twilio import FakeTwilio, LocalTwilioHttpClient
+    from rekruttering.domain.clock import oslo_to_utc, oslo_today
+    from rekruttering.extensions import db
+    from rekruttering.models import Consent, Person, Reminder, Session
+
+    body = "Hei! Velkommen til Språkkafe i morgen kl. 11. Hilsen Senteret"
+    sender = "+4759000000"
+    now = oslo_to_utc(oslo_today() + timedelta(days=1), dt_time(12, 0))
+    with ctx.app.app_context():
+        rows = db.session.execute(
+            sa.select(Person.id, Person.centre_id, Person.phone)
+            .join(Consent, Consent.person_id == Person.id)
+            .where(Person.phone.is_not(None), Consent.purpose == "sms")
+            .order_by(Person.id)
+            .limit(count)
+        ).all()
+        if not rows:
+            return {"note": "n/a (no one with SMS consent)"}
+        later = dict(
+            db.session.execute(
+                sa.select(Session.centre_id, sa.func.max(Session.id))
+                .where(Session.starts_at > now + timedelta(days=7))
+                .group_by(Session.centre_id)
+            ).all()
+        )
+        db.session.execute(
+            sa.insert(Reminder),
+            [
+                {
+                    "centre_id": centre_id,
+                    "person_id": person_id,
+                    "session_id": later.get(centre_id),
+                    "body": body,
+                    "language": "nb",
+                    "due_at": now - timedelta(minutes=1),
+                }
+                for person_id, centre_id, _phone in rows
+            ],
+        )
+        db.session.commit()
+        with FakeTwilio() as fake:
+            client = Client(
+                "AC" + "0" * 32, "bench-token", http_client=LocalTwilioHttpClient(fake.url)
+            )
+            # The floor: the bare client sends the same messages, nothing else.
+            started = time.perf_counter()
+            for _pid, _cid, phone in rows:
+                client.messages.create(to=phone, from_=sender, body=body)
+            bare_seconds = time.perf_counter() - started
+            gateway = TwilioGateway(
+                "AC" + "0" * 32,
+                "bench-token",
+                from_number=sender,
+                public_base_url="https://bench.example.org",
+                client=client,
+            )
+            sent = failed = 0
+            started = time.perf_counter()
+            while time.perf_counter() - started < max_seconds:
+                report = dispatch_due(now=now, gateway=gateway, limit=100)
+                sent += report.sent
+                failed += report.failed + report.skipped
+                if report.claimed == 0:
+                    break
+            elapsed = time.perf_counter() - started
+            received = fake.received
+        db.session.remove()
+    per_second = sent / elapsed if elapsed else None
+    bare_per_second = len(rows) / bare_seconds if bare_seconds else None
+    return {
+        "reminders": len(rows),
+        "sent": sent,
+        "not_sent": failed,
+        "provider_received": received,
+        "seconds": elapsed,
+        "per_second": per_second,
+        "bare_per_second": bare_per_second,
+        "ratio": per_second / bare_per_second if per_second and bare_per_second else None,
+    }
+
+
+# --- the web process: one size on one backend --------------------------------------------
+
+
+def _login(app: Any, email: str, password: str) -> Any:
+    client = app.test_client()
+    html = client.get("/login").get_data(as_text=True)
+    token = next((v for n, v in _forms(html)[-1].fields if n == "csrf_token"), "")
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    if response.status_code != 302:
+        raise SystemExit(f"bench: could not log in as {email} (HTTP {response.status_code})")
+    return client
+
+
+def child(url: str, repeat: int, max_seconds: float, dispatch_count: int) -> dict[str, Any]:
+    from bench.generate import MUNICIPALITY_EMAIL, PASSWORD
+    from rekruttering.app import create_app
+    from rekruttering.config import parse_settings
+    from rekruttering.domain.clock import oslo_day_bounds, oslo_today
+    from rekruttering.extensions import db
+    from rekruttering.models import Activity, Centre, Person, Session
+
+    cpu_before = cpu_reference()
+    settings = parse_settings(
+        {"app": {"database_url": url, "secret_key": "bench", "log_level": "WARNING"}}, {}
+    )
+    app = create_app(
+        settings,
+        SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_SECURE=False,
+        RATELIMIT_ENABLED=False,
+    )
+    add_reference_page(app)
+    rng = random.Random(8)
+    load_before = os.getloadavg()[0]
+    with app.app_context():
+        centre_id = db.session.scalar(
+            sa.select(Person.centre_id)
+            .group_by(Person.centre_id)
+            .order_by(sa.func.count().desc())
+            .limit(1)
+        )
+        centre_slug = db.session.get(Centre, centre_id).slug
+        person_ids = db.session.scalars(
+            sa.select(Person.id).where(Person.centre_id == centre_id).order_by(Person.id)
+        ).all()
+        person_ids = rng.sample(list(person_ids), k=min(500, len(person_ids)))
+        activity_ids = list(
+            db.session.scalars(sa.select(Activity.id).where(Activity.centre_id == centre_id))
+        )
+        start, end = oslo_day_bounds(oslo_today())
+        today_session_id = db.session.scalar(
+            sa.select(Session.id)
+            .where(
+                Session.centre_id == centre_id, Session.starts_at >= start, Session.starts_at < end
+            )
+            .order_by(Session.id)
+            .limit(1)
+        )
+        sql = SqlMeter(db.engine)
+    staff_email = f"staff{int(centre_slug.rsplit('-', 1)[-1])}@bench.test"
+    clients = {
+        STAFF: _login(app, staff_email, PASSWORD),
+        MUNICIPALITY: _login(app, MUNICIPALITY_EMAIL, PASSWORD),
+    }
+    # As rekruttering serve and the gunicorn hook do once the app has started.
+    gc.collect()
+    gc.freeze()
+    ctx = Context(app, clients, centre_id, person_ids, activity_ids, today_session_id, rng, sql)
+    only = os.environ.get("BENCH_ONLY", "")
+    chosen = [sc for sc in SCENARIOS if not only or sc.key in only.split(",")]
+    results = [asdict(measure(ctx, sc, repeat, max_seconds)) for sc in chosen]
+    floors = {sc.key: sql_floor(ctx, sc, repeat=min(repeat, 10)) for sc in chosen if sc.floor}
+    dispatch = (
+        dispatch_rate(ctx, dispatch_count, max_seconds=max(30.0, max_seconds))
+        if dispatch_count
+        else {"note": "n/a (not run)"}
+    )
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "results": results,
+        "floors": floors,
+        "dispatch": dispatch,
+        "peak_mb": peak_kb / 1024,
+        "load": [load_before, os.getloadavg()[0]],
+        "cpu_ms": [cpu_before, cpu_reference()],
+        "cpus": os.cpu_count(),
+    }
