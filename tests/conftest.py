@@ -22,7 +22,7 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from rekruttering import create_app, log_privacy
-from rekruttering.config import Settings, parse_settings
+from rekruttering.config import Settings, current_settings, parse_settings
 from rekruttering.extensions import db, limiter
 from tests import factories
 
@@ -262,7 +262,7 @@ def _fingerprint(app: Flask) -> Any:
 
     return (
         dict(app.config),
-        repr(app.extensions["rekruttering.settings"]),
+        repr(current_settings(app)),
         {k: id(v) for k, v in app.extensions.items()},
         len(app.url_map._rules),
         {k: id(v) for k, v in app.view_functions.items()},
