@@ -10,12 +10,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from jobs.registry import JOBS
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import OSLO
 
 
 def build_scheduler(app: Flask, blocking: bool = False) -> BaseScheduler:
     """A scheduler in Europe/Oslo with the app's jobs, not yet started."""
-    if app.extensions["rekruttering.settings"]["app.log_level"] != "DEBUG":
+    if current_settings(app).app.log_level != "DEBUG":
         # The dispatcher ticks every few seconds: one INFO line per run drowns the log.
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler

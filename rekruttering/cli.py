@@ -8,7 +8,7 @@ import logging
 import sys
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from rekruttering.config import ConfigError
@@ -16,7 +16,7 @@ from rekruttering.config import ConfigError
 log = logging.getLogger(__name__)
 
 
-def _create_app() -> object:
+def _create_app() -> Flask:
     # Imported here: the console script starts (and answers --help) without importing
     # every feature; only a command that runs builds the app.
     from rekruttering.app import create_app
@@ -45,7 +45,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
 
     from jobs.scheduler import build_scheduler
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     scheduler = None
     if not no_scheduler:
         scheduler = build_scheduler(app)
@@ -73,7 +73,7 @@ def worker() -> None:
     # Imported here: APScheduler loads only for the commands that schedule.
     from jobs.scheduler import build_scheduler
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     scheduler = build_scheduler(app, blocking=True)
     click.echo("Worker started; Ctrl-C stops it.")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):

@@ -28,8 +28,10 @@ def optional_int(value: object) -> int | None:
     """A select's value as an id, or None for the empty choice (and anything not a number)."""
     if value in (None, "", "None"):
         return None
+    if not isinstance(value, str | int):
+        return None
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except (TypeError, ValueError):
         return None
 

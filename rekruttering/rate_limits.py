@@ -54,8 +54,8 @@ class DatabaseStorage(Storage):
         insert = postgresql_insert if postgresql else sqlite_insert
         expired = table.c.expires_at <= now
         ends = sa.literal(now + timedelta(seconds=expiry), UTCDateTime())
-        stmt = insert(table).values(key=key, count=amount, expires_at=ends)
-        stmt = stmt.on_conflict_do_update(
+        upsert = insert(table).values(key=key, count=amount, expires_at=ends)
+        stmt = upsert.on_conflict_do_update(
             index_elements=[table.c.key],
             set_={
                 "count": sa.case((expired, amount), else_=table.c.count + amount),
@@ -73,7 +73,8 @@ class DatabaseStorage(Storage):
             ).first()
         if row is None:
             return None
-        return int(row.count), row.expires_at
+        count, expires_at = row
+        return int(count), expires_at
 
     def get(self, key: str) -> int:
         row = self._row(key)

@@ -23,7 +23,7 @@ from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from rekruttering.config import ConfigError
+from rekruttering.config import ConfigError, current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.session_cookie import MaxAgeSessionInterface
 
@@ -43,15 +43,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
-    settings = app.extensions["rekruttering.settings"]
+    settings = current_settings(app)
     if not settings.demo and (app.debug or get_debug_flag()):
         raise ConfigError(
             "FLASK_DEBUG: debug mode runs the interactive debugger; it is allowed in demo mode only"
         )
-    hops = settings["app.trusted_proxies"]
+    hops = settings.app.trusted_proxies
     if hops:
         # Only when configured: otherwise anyone could claim any client address.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented middleware hook
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
     defaults = {
@@ -60,7 +60,7 @@ def init_app(app: Flask) -> None:
         "SESSION_COOKIE_SECURE": not settings.demo,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": not settings.demo,
-        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings["security.session_idle_minutes"]),
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings.security.session_idle_minutes),
         "SESSION_REFRESH_EACH_REQUEST": True,
     }
     for key, value in defaults.items():
@@ -77,7 +77,7 @@ def _enforce_absolute_timeout() -> None:
         # A door tablet stays logged in (its remember cookie) until an admin revokes it.
         return
     limit = timedelta(
-        hours=current_app.extensions["rekruttering.settings"]["security.session_absolute_hours"]
+        hours=current_settings().security.session_absolute_hours
     )
     started = session.get("login_at")
     try:

@@ -21,7 +21,7 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 from rekruttering import create_app
-from rekruttering.config import parse_settings
+from rekruttering.config import Settings, parse_settings
 from rekruttering.extensions import db
 from tests import factories
 
@@ -153,14 +153,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
-def make_settings(database_url: str, **overrides: Any) -> Any:
-    data: dict[str, dict[str, Any]] = {
-        "app": {"database_url": database_url, "secret_key": "test-secret-key"},
-    }
-    for dotted, value in overrides.items():
-        section, _, name = dotted.partition(".")
-        data.setdefault(section, {})[name] = value
-    return parse_settings(data, environ={})
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Test settings; ``overrides`` are dotted keys (``**{"sms.gateway": "twilio"}``),
+    checked like the file and applied with ``dataclasses.replace`` per section."""
+    base = parse_settings(
+        {"app": {"database_url": database_url, "secret_key": "test-secret-key"}}, environ={}
+    )
+    return base.replace(overrides)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from rekruttering.activities.service import (
     update_activity,
 )
 from rekruttering.activities.sessions import generate_sessions
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_to_utc, oslo_today, to_oslo
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
@@ -370,7 +371,7 @@ def test_nightly_job_is_registered_outside_the_changeover_hour(app: Any, make: A
     from jobs.registry import JOBS
 
     entry = next(j for j in JOBS if j.id == job.JOB_ID)
-    trigger = entry.trigger(app.extensions["rekruttering.settings"])
+    trigger = entry.trigger(current_settings(app))
     assert trigger["hour"] not in (2,) and (trigger["hour"], trigger["minute"]) == (4, 15)
     make.activity(make.centre())
     make.activity(make.centre())

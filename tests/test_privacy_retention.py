@@ -150,5 +150,5 @@ def test_run_at_in_the_summer_time_hour_is_refused() -> None:
     ):
         parse_settings({"retention": {"run_at": "02:30"}}, environ={})
     assert (
-        parse_settings({"retention": {"run_at": "03:00"}}, environ={})["retention.run_at"].hour == 3
+        parse_settings({"retention": {"run_at": "03:00"}}, environ={}).retention.run_at.hour == 3
     )

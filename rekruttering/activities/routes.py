@@ -59,7 +59,7 @@ bp = Blueprint("activities", __name__)
 
 
 def _weeks_ahead() -> int:
-    return current_settings()["funnel.sessions_ahead_weeks"]
+    return current_settings().funnel.sessions_ahead_weeks
 
 
 def _page() -> int:
@@ -88,6 +88,7 @@ def _activity_input(form: ActivityForm) -> ActivityInput:
         if entry.form.weekday.data and entry.form.start.data and entry.form.end.data
     ]
     ratio = form.wished_volunteer_ratio.data
+    assert form.reminder_time.data is not None  # InputRequired
     return ActivityInput(
         name=form.name.data or "",
         slots=slots,
@@ -137,7 +138,7 @@ def index() -> str:
     page = paginate(
         queries.activities_query(centre_id),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
     )
     ids = [a.id for a in page.items]
     next_session = queries.next_session_starts(ids, utcnow())
@@ -237,7 +238,9 @@ def add_cancelled(activity_id: int) -> Response:
             for error in errors:
                 flash(str(error), "danger")
         return redirect(url_for("activities.detail", activity_id=activity.id))
-    if form.day.data < oslo_today():
+    day = form.day.data
+    assert day is not None  # InputRequired
+    if day < oslo_today():
         flash(_("That date has passed; choose today or a later date."), "danger")
         return redirect(url_for("activities.detail", activity_id=activity.id))
     try:
@@ -245,7 +248,7 @@ def add_cancelled(activity_id: int) -> Response:
             add_cancelled_date(
                 current_centre_id(),
                 activity.id,
-                form.day.data,
+                day,
                 form.reason.data or "",
                 _weeks_ahead(),
             )
@@ -278,7 +281,7 @@ def sessions(activity_id: int) -> str:
     past = request.args.get("when") == "past"
     boundary = start_of_oslo_day(oslo_today())
     query = queries.sessions_query(activity.id, boundary, past=past)
-    page = paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = paginate(query, page=_page(), per_page=current_settings().app.page_size)
     ids = [s.id for s in page.items]
     attended = queries.attendance_counts(ids)
     signed_up, waiting = queries.signup_counts(ids)

@@ -52,7 +52,7 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     return len(db.session.execute(statement).all())
 
 
-def _ids_in_use(session_ids: list[int]) -> tuple[set[int], set[int]]:
+def _ids_in_use(session_ids: list[int]) -> tuple[set[int], set[int | None]]:
     """(sessions with attendance, sessions with sign-ups or reminders) among ``session_ids``."""
     if not session_ids:
         return set(), set()
@@ -61,7 +61,7 @@ def _ids_in_use(session_ids: list[int]) -> tuple[set[int], set[int]]:
             select(Attendance.session_id).where(Attendance.session_id.in_(session_ids)).distinct()
         )
     )
-    referred = set(
+    referred: set[int | None] = set(
         db.session.scalars(
             select(SessionSignup.session_id)
             .where(SessionSignup.session_id.in_(session_ids))

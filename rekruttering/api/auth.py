@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import g, request
 from flask_babel import gettext as _
@@ -61,7 +61,7 @@ def token_required(view: F) -> F:
         return view(*args, **kwargs)
 
     setattr(wrapper, ATTRIBUTE, True)
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def _sign_in(token: ApiToken) -> None:

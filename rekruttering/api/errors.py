@@ -56,8 +56,9 @@ def _http_message(status: int) -> str:
 def from_http(error: HTTPException) -> Response:
     status = error.code or 500
     response = error_response(status, _http_message(status))
-    if status == 405 and getattr(error, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    valid_methods = getattr(error, "valid_methods", None)  # a MethodNotAllowed's
+    if status == 405 and valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(valid_methods))
     return response
 
 

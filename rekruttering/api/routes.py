@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, url_for
+from flask import Blueprint, g, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -25,6 +25,7 @@ from rekruttering.api.openapi import openapi_document
 from rekruttering.api.queries import activities_of, channels_of, enrolments_of, sessions_query
 from rekruttering.api.validation import MAX_PAGE, MAX_PER_PAGE, Reader, json_body, query_args
 from rekruttering.channels.service import KINDS_BY_HAND, add_channel
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_day_bounds
 from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.errors import NotFound
@@ -65,7 +66,7 @@ CONTACT_FIELDS = {
 
 
 def _paging(args: Reader) -> tuple[int, int]:
-    default = min(current_app.extensions["rekruttering.settings"]["app.page_size"], MAX_PER_PAGE)
+    default = min(current_settings().app.page_size, MAX_PER_PAGE)
     page = args.number("page", 1, 1, MAX_PAGE)
     per_page = args.number("per_page", default, 1, MAX_PER_PAGE)
     return page, per_page

@@ -24,6 +24,7 @@ from rekruttering.auth.forms import LoginForm
 from rekruttering.auth.service import LoginPolicy, authenticate, log_out, refused_message
 from rekruttering.auth.sessions import end_browser_session, start_session
 from rekruttering.auth.site_data import clear_site_data
+from rekruttering.config import current_settings
 from rekruttering.extensions import limiter
 from rekruttering.input_boundary import safe_next
 from rekruttering.transaction import transaction
@@ -32,7 +33,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _login_rate_limit() -> str:
-    return current_app.extensions["rekruttering.settings"]["security.login_rate_limit"]
+    return current_settings().security.login_rate_limit
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -41,10 +42,10 @@ def _login_rate_limit() -> str:
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        settings = current_app.extensions["rekruttering.settings"]
+        settings = current_settings()
         policy = LoginPolicy(
-            attempts=settings["security.login_attempts"],
-            lockout=timedelta(minutes=settings["security.lockout_minutes"]),
+            attempts=settings.security.login_attempts,
+            lockout=timedelta(minutes=settings.security.lockout_minutes),
         )
         # A refusal is committed too: the failure count, a lock and the audit event stay.
         with transaction():

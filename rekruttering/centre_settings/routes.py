@@ -49,6 +49,7 @@ def edit() -> str | Response:
     _fill(form, centre_id)
     if form.validate_on_submit():
         ratio = form.wished_volunteer_ratio.data
+        assert form.reminder_time.data is not None  # InputRequired
         data = service.SettingsInput(
             public_name=form.public_name.data or "",
             address=form.address.data or "",

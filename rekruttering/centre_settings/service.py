@@ -93,11 +93,11 @@ def defaults(centre_id: int) -> CentreSettings:
         phone="",
         email="",
         wished_volunteer_ratio=None,
-        reminder_days_before=config["centre_defaults.reminder_days_before"],
-        reminder_time=config["centre_defaults.reminder_time"],
+        reminder_days_before=config.centre_defaults.reminder_days_before,
+        reminder_time=config.centre_defaults.reminder_time,
         sms_signature="",
-        reminder_languages=",".join(config["centre_defaults.reminder_languages"]),
-        retention_months=config["retention.months"],
+        reminder_languages=",".join(config.centre_defaults.reminder_languages),
+        retention_months=config.retention.months,
         privacy_notice="",
     )
 

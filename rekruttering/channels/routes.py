@@ -51,7 +51,7 @@ def index() -> str:
     page = paginate(
         service.channels_query(centre_id, retired=retired),
         page=request.args.get("page", 1, type=int) or 1,
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     retired_count = service.count_channels(centre_id, retired=True)

@@ -52,7 +52,8 @@ bp = Blueprint("checkin", __name__)
 
 
 def _back(session_id: int, query: str = "", person_id: int | None = None) -> Response:
-    url = url_for("checkin.session", session_id=session_id, **({"q": query} if query else {}))
+    search: dict[str, Any] = {"q": query} if query else {}
+    url = url_for("checkin.session", session_id=session_id, **search)
     if person_id is not None:
         url += f"#p-{person_id}"
     return redirect(url)
@@ -225,14 +226,14 @@ def undo(session_id: int) -> Response:
 
 @bp.route("/checkin/sessions/<int:session_id>/walk-in", methods=["GET", "POST"])
 @allow(*STAFF, *DOOR)
-def walk_in_view(session_id: int) -> str | Response:
+def walk_in_view(session_id: int) -> str | Response | tuple[str, int]:
     session = get_or_404(Session, session_id)
     form = WalkInForm()
     if request.method == "GET":
         form.form_token.data = secrets.token_urlsafe(16)
         return render_template("checkin/walk_in.html", session=session, form=form)
     if not form.validate_on_submit():
-        return render_template("checkin/walk_in.html", session=session, form=form), 400  # type: ignore[return-value]
+        return render_template("checkin/walk_in.html", session=session, form=form), 400
     data = WalkInInput(
         first_name=form.first_name.data,
         last_name=form.last_name.data or "",
@@ -257,6 +258,6 @@ def walk_in_view(session_id: int) -> str | Response:
             target.errors = [*target.errors, exc.message]
         else:
             flash(exc.message, "danger")
-        return render_template("checkin/walk_in.html", session=session, form=form), 400  # type: ignore[return-value]
+        return render_template("checkin/walk_in.html", session=session, form=form), 400
     flash(_("%(name)s is checked in.", name=name), "success")
     return _back(session.id, person_id=person_id)

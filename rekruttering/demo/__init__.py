@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -25,7 +26,9 @@ class DemoContext:
     """What the steps share: the random source and the objects made so far."""
 
     rng: random.Random
-    objects: dict[str, object] = field(default_factory=dict)
+    #: Made objects by key ("activity:borgen:datahjelp"); each step reads them as the
+    #: model it knows the key to hold.
+    objects: dict[str, Any] = field(default_factory=dict)
 
 
 DemoStep = Callable[[DemoContext], None]

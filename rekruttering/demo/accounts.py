@@ -15,9 +15,9 @@ __all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "load"]
 
 
 def load(context: DemoContext) -> None:
-    borgen: Centre = context.objects["centre:borgen"]  # type: ignore[assignment]
-    heggedal: Centre = context.objects["centre:heggedal"]  # type: ignore[assignment]
-    nav: Partner = context.objects["partner:nav"]  # type: ignore[assignment]
+    borgen: Centre = context.objects["centre:borgen"]
+    heggedal: Centre = context.objects["centre:heggedal"]
+    nav: Partner = context.objects["partner:nav"]
     users = {
         "admin": create_user(
             "leder@borgen.demo",

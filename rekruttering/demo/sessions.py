@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import select
 
 from rekruttering.activities.service import add_cancelled_date
 from rekruttering.activities.sessions import backfill_sessions, generate_sessions
 from rekruttering.activities.signups import sign_up
 from rekruttering.checkin.service import check_in
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_today, utcnow
 from rekruttering.domain.funnel import RegularRule, Role, Stage
 from rekruttering.errors import ServiceError
@@ -68,7 +68,7 @@ def _attend(context: DemoContext, centre: Centre, now: datetime, rule: RegularRu
     session nearest the time they first came."""
     meant_regular = {
         e.id
-        for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])  # type: ignore[attr-defined]
+        for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])
     }
     enrolments = db.session.scalars(
         select(Enrolment)
@@ -155,7 +155,7 @@ def _holiday_signups(context: DemoContext, centre: Centre, now: datetime) -> Non
 def load(context: DemoContext) -> None:
     now = utcnow()
     today = oslo_today(now)
-    weeks = current_app.extensions["rekruttering.settings"]["funnel.sessions_ahead_weeks"]
+    weeks = current_settings().funnel.sessions_ahead_weeks
     rule = regular_rule()
     for centre in db.session.scalars(select(Centre).order_by(Centre.id)).all():
         activity_ids = db.session.scalars(

@@ -15,6 +15,7 @@ from rekruttering.form_errors import show_error
 from rekruttering.installation import service
 from rekruttering.installation.forms import CentreForm, CentresForm, MunicipalityForm
 from rekruttering.mail.service import mail_enabled
+from rekruttering.models import User
 from rekruttering.transaction import transaction
 
 bp = Blueprint("installation", __name__, url_prefix="/installation")
@@ -25,14 +26,14 @@ def _centre_choices() -> list[tuple[int, str]]:
 
 
 def _days() -> int:
-    return current_settings()["accounts.invitation_days"]
+    return current_settings().accounts.invitation_days
 
 
-def _link_page(user: object, token: str, back: str, centre_id: int | None, centre_name: str) -> str:
+def _link_page(user: User, token: str, back: str, centre_id: int | None, centre_name: str) -> str:
     mailed = False
     if mail_enabled():
         with transaction():
-            mail_invitation(user, link_url(token), centre_name, _days(), centre_id)  # type: ignore[arg-type]
+            mail_invitation(user, link_url(token), centre_name, _days(), centre_id)
         mailed = True
     return render_template(
         "installation/link.html",

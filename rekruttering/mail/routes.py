@@ -22,5 +22,5 @@ def outbox() -> str:
         stored_mail(centre_id), page=request.args.get("page", 1, type=int), per_page=25
     )
     return render_template(
-        "mail/outbox.html", page=page, gateway=current_settings()["mail.gateway"]
+        "mail/outbox.html", page=page, gateway=current_settings().mail.gateway
     )

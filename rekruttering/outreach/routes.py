@@ -62,8 +62,8 @@ def follow_up() -> str:
     settings = current_settings()
     queue = follow_up_queue(
         tenancy.current_centre_id(),
-        heard_days=settings["funnel.heard_not_asked_days"],
-        limit=settings["app.page_size"],
+        heard_days=settings.funnel.heard_not_asked_days,
+        limit=settings.app.page_size,
     )
     return render_template("outreach/follow_up.html", queue=queue)
 
@@ -133,9 +133,9 @@ def _fill_choices(
     chosen_recruiter = form.recruited_by_id.data
     recruiter_people = recruiters(centre_id)
     if chosen_recruiter and all(p.id != chosen_recruiter for p in recruiter_people):
-        person = person_in_centre(centre_id, chosen_recruiter)
-        if person is not None:
-            recruiter_people = [person, *recruiter_people]
+        chosen = person_in_centre(centre_id, chosen_recruiter)
+        if chosen is not None:
+            recruiter_people = [chosen, *recruiter_people]
     recruiter_choices += [(p.id, p.display_name) for p in recruiter_people]
     form.recruited_by_id.choices = as_choices(recruiter_choices)
 
@@ -184,7 +184,7 @@ def _hidden_int(form_field: Any, model: type) -> int | None:
 
 @bp.route("/contacts/new", methods=["GET", "POST"])
 @allow(*STAFF)
-def log_contact() -> str | Response:
+def log_contact() -> str | Response | tuple[str, int]:
     centre_id = tenancy.current_centre_id()
     form = LogContactForm()
     duplicate: Person | None = None
@@ -266,10 +266,10 @@ def log_contact() -> str | Response:
             except IntegrityError:
                 # Two posts of one form at the same moment: the other one won the
                 # unique form token (or phone). Show what it saved, if that is it.
-                contact = contact_for_token(centre_id, data.form_token)
-                if contact is None:
+                saved = contact_for_token(centre_id, data.form_token)
+                if saved is None:
                     raise
-                return _saved(contact)
+                return _saved(saved)
             else:
                 return _saved(contact)
     status = 400 if request.method == "POST" else 200

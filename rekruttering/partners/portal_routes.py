@@ -33,7 +33,14 @@ LAST_REFERRAL_KEY = "partners.last_referral"
 def _partner_user() -> User:
     if current_user.partner_id is None:
         abort(403)  # a partner login not tied to an organisation sees nothing
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
+
+
+def _partner_id(user: User) -> int:
+    """The organisation of a partner login (403 for one not tied to any)."""
+    if user.partner_id is None:
+        abort(403)
+    return user.partner_id
 
 
 @dataclass(frozen=True)
@@ -56,9 +63,9 @@ def my_referrals() -> str:
     status = _status_arg()
     centre_ids = [m.centre_id for m in user.memberships if m.role == UserRole.PARTNER]
     page = paginate(
-        referral_service.partner_referrals(user.partner_id, status, centre_ids),  # type: ignore[arg-type]
+        referral_service.partner_referrals(_partner_id(user), status, centre_ids),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     items: list[Referral] = list(page.items)
@@ -125,7 +132,7 @@ def _answer_request(answer: str) -> Response:
 
 def _refer_centres(user: User) -> list[Centre]:
     """Centres the partner works with and the user may refer to."""
-    linked = set(organisations.centre_ids_of(user.partner_id))  # type: ignore[arg-type]
+    linked = set(organisations.centre_ids_of(_partner_id(user)))
     return [
         m.centre
         for m in g.get("memberships", [])

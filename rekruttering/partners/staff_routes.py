@@ -184,7 +184,7 @@ def referrals() -> str:
     page = paginate(
         referral_service.centre_referrals(centre_id, partner_id, status),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     outcomes = referral_service.outcomes_by_partner(centre_id)
@@ -222,7 +222,7 @@ def not_reached(referral_id: int) -> Response:
 def notifications_page() -> str:
     query = queries.notifications_query(tenancy.current_centre_id())
     page = paginate(
-        query, page=_page(), per_page=current_settings()["app.page_size"], error_out=False
+        query, page=_page(), per_page=current_settings().app.page_size, error_out=False
     )
     return render_template(
         "partners/notifications.html", page=page, person_endpoint=_person_endpoint()

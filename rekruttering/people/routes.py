@@ -72,7 +72,7 @@ def index() -> str:
     page = paginate(
         people_query(centre_id, filters),
         page=request.args.get("page", 1, type=int),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     return render_template(

@@ -223,7 +223,7 @@ def retention() -> str:
     page = paginate(
         due_query(tenancy.current_centre_id(), now, months, ahead=LOOKAHEAD),
         page=request.args.get("page", 1, type=int),
-        per_page=settings["app.page_size"],
+        per_page=settings.app.page_size,
         error_out=False,
     )
     times = last_activity_of([p.id for p in page.items])
@@ -238,7 +238,7 @@ def retention() -> str:
         rows=rows,
         months=months,
         now=now,
-        run_at=settings["retention.run_at"],
+        run_at=settings.retention.run_at,
         lookahead_days=LOOKAHEAD.days,
     )
 
@@ -266,7 +266,7 @@ def audit_log() -> str:
     page = paginate(
         audit_query(centre_id, flt),
         page=request.args.get("page", 1, type=int),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     return render_template(

@@ -27,9 +27,9 @@ from rekruttering.transaction import transaction
 @allow(*STAFF)
 def outbox() -> str:
     query = queries.outbox_query(tenancy.current_centre_id())
-    page = paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = paginate(query, page=_page(), per_page=current_settings().app.page_size)
     return render_template(
-        "reminders/outbox.html", page=page, gateway=current_settings()["sms.gateway"]
+        "reminders/outbox.html", page=page, gateway=current_settings().sms.gateway
     )
 
 
@@ -37,7 +37,7 @@ def outbox() -> str:
 @allow(*ADMIN)
 def unknown_senders() -> str:
     query = queries.unknown_senders_query(tenancy.current_centre_id())
-    page = paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = paginate(query, page=_page(), per_page=current_settings().app.page_size)
     return render_template("reminders/unknown_senders.html", page=page)
 
 
@@ -63,7 +63,7 @@ def person_messages(person_id: int) -> str:
     messages = paginate(
         queries.messages_of_person_query(person.centre_id, person.id),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
     )
     reminders = queries.latest_reminders_of_person(person.centre_id, person.id, limit=20)
     return render_template(

@@ -48,7 +48,7 @@ def index() -> str:
     if states is None:
         tab, states = "scheduled", TABS[0][1]
     query = queries.reminders_query(centre_id, states, by_due=tab == "scheduled")
-    page = paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    page = paginate(query, page=_page(), per_page=current_settings().app.page_size)
     counts = service.state_counts(centre_id)
     tab_counts = {key: sum(counts.get(str(s), 0) for s in ss) for key, ss, _label in TABS}
     return render_template(
@@ -69,7 +69,7 @@ def _fill_choices(form: ScheduleForm, centre_id: int) -> list[Session]:
         (aid, name) for aid, name in activities
     ]
     sessions = service.upcoming_sessions(
-        centre_id, utcnow(), current_settings()["funnel.sessions_ahead_weeks"]
+        centre_id, utcnow(), current_settings().funnel.sessions_ahead_weeks
     )
     form.session_id.choices = [("", _("The next session of the activity above"))] + [
         (s.id, session_label(s)) for s in sessions

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from rekruttering import audit
 from rekruttering.centre_settings.service import add_reminder_language
 from rekruttering.checkin.service import session_overview
+from rekruttering.config import Settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.reminder_text import template_problems
 from rekruttering.domain.reminder_time import default_due_at, plan_due_at
@@ -43,6 +43,7 @@ from rekruttering.sms.opt_out import opt_in_person, opt_out_person
 from rekruttering.sms.provider_errors import _l
 from rekruttering.sms.reminder_outcomes import quiet_hours
 from rekruttering.tenancy import fetch
+from rekruttering.transaction import execute_dml
 
 ALREADY_SCHEDULED = _l("Already has a reminder for this session")
 TOO_LATE = _l("Too late: it could not be sent before the session starts")
@@ -143,6 +144,7 @@ def next_session(centre_id: int, activity_id: int, now: datetime) -> Session | N
 
 
 def resolve_session(centre_id: int, request: ScheduleRequest, now: datetime) -> Session:
+    session: Session | None
     if request.session_id is not None:
         session = fetch(Session, request.session_id, centre_id)
     elif request.activity_id is not None:
@@ -206,7 +208,7 @@ def preview(
     centre_id: int,
     request: ScheduleRequest,
     staff_name: str,
-    settings: Any,
+    settings: Settings,
     now: datetime | None = None,
 ) -> Plan:
     """What would be scheduled: each person's text, segments, due time, or why not."""
@@ -235,7 +237,7 @@ def preview(
         problem = ALREADY_SCHEDULED if person.id in existing else reasons[person.id]
         if problem is None and due >= session.starts_at:
             problem = TOO_LATE
-        if problem is None and segments.segments > settings["sms.max_segments"]:
+        if problem is None and segments.segments > settings.sms.max_segments:
             problem = TOO_LONG
         items.append(
             PlannedReminder(
@@ -248,14 +250,14 @@ def preview(
                 moved_by_quiet_hours=due != max(wanted, now),
             )
         )
-    return Plan(session, items, wanted, settings["sms.segment_price_ore"])
+    return Plan(session, items, wanted, settings.sms.segment_price_ore)
 
 
 def schedule(
     centre_id: int,
     request: ScheduleRequest,
     created_by: User | None,
-    settings: Any,
+    settings: Settings,
     now: datetime | None = None,
 ) -> ScheduleResult:
     """Schedule the reminders ``preview`` shows as ready. A repeated request (a double
@@ -305,7 +307,7 @@ class Decision(StrEnum):
 
 
 def decide_uncertain(
-    centre_id: int, reminder_id: int, decision: Decision, settings: Any, now: datetime | None = None
+    centre_id: int, reminder_id: int, decision: Decision, settings: Settings, now: datetime | None = None
 ) -> Reminder:
     """A person decides what became of an uncertain reminder."""
     now = now or utcnow()
@@ -411,13 +413,13 @@ def save_template(centre_id: int, language: str, body: str) -> MessageTemplate:
 
 def delete_template(centre_id: int, language: str) -> bool:
     """Go back to the built-in text for ``language``."""
-    deleted = db.session.execute(
+    deleted = execute_dml(
         sa.delete(MessageTemplate).where(
             MessageTemplate.centre_id == centre_id,
             MessageTemplate.kind == KIND,
             MessageTemplate.language == normalise_language(language),
         )
-    ).rowcount
+    )
     return bool(deleted)
 
 

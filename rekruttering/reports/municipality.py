@@ -138,7 +138,7 @@ def _kind_values(
         )
     }
     kinds_present = {k for (_, k) in by_kind}
-    kind_order = [k.value for k in ChannelKind if k.value in kinds_present]
+    kind_order: list[str] = [k.value for k in ChannelKind if k.value in kinds_present]
     if NO_KIND in kinds_present:
         kind_order.append(NO_KIND)
     table = f.attribution.value

@@ -9,9 +9,8 @@ from rekruttering.models import Activity, Centre, PartnerCentre
 
 
 def centre_names(centre_ids: list[int]) -> dict[int, str]:
-    return dict(
-        db.session.execute(sa.select(Centre.id, Centre.name).where(Centre.id.in_(centre_ids))).all()
-    )
+    rows = db.session.execute(sa.select(Centre.id, Centre.name).where(Centre.id.in_(centre_ids)))
+    return dict(rows.tuples())
 
 
 def activities(centre_id: int) -> list[tuple[int, str]]:

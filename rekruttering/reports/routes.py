@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +13,7 @@ from flask_login import current_user
 from rekruttering import tenancy
 from rekruttering.access import MUNICIPALITY, STAFF, allow
 from rekruttering.analytics.sentences import comparison_sentence
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.funnel import Role
 from rekruttering.errors import NotFound, ServiceError
@@ -345,7 +346,7 @@ def word_of_mouth_page() -> str:
     page = paginate(
         word_of_mouth.brought_people_select(centre_id),
         page=request.args.get("page", 1, type=int),
-        per_page=current_app.extensions["rekruttering.settings"]["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     showed = word_of_mouth.showed_up_among(centre_id, [p.id for p in page.items])

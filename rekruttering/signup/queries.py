@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Centre, Channel, Source
@@ -20,7 +20,7 @@ def centre(centre_id: int) -> Centre:
 def channels_in_use(centre_id: int, keep_channel_id: int | None = None) -> list[Channel]:
     """Channels in use, and ``keep_channel_id`` even if retired since (so a taken-down
     code can still be edited without choosing a new channel)."""
-    in_use = Channel.active.is_(True)
+    in_use: ColumnElement[bool] = Channel.active.is_(True)
     if keep_channel_id is not None:
         in_use = in_use | (Channel.id == keep_channel_id)
     return list(db.session.scalars(scoped(Channel, centre_id).where(in_use).order_by(Channel.name)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import (
@@ -24,7 +25,7 @@ from rekruttering.centre_settings.service import public_details
 from rekruttering.config import current_settings
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import limiter
-from rekruttering.models import Source
+from rekruttering.models import Activity, Source
 from rekruttering.signup import queries, service
 from rekruttering.signup.form_texts import (
     GETTEXT_LANGUAGES,
@@ -46,15 +47,15 @@ FIELD_REASONS = {"err_name", "err_phone", "err_consent"}
 def _guard() -> SpamGuard:
     settings = current_settings()
     return SpamGuard(
-        secret_key=current_app.secret_key,  # type: ignore[arg-type]
-        min_fill_seconds=settings["signup.min_fill_seconds"],
-        max_age_seconds=settings["signup.max_form_age_hours"] * 3600,
+        secret_key=current_app.config["SECRET_KEY"],
+        min_fill_seconds=settings.signup.min_fill_seconds,
+        max_age_seconds=settings.signup.max_form_age_hours * 3600,
     )
 
 
 def short_url(code: str) -> str:
     """The address printed under the QR code (the configured public address if set)."""
-    base = current_settings()["app.public_base_url"] or request.host_url.rstrip("/")
+    base = current_settings().app.public_base_url or request.host_url.rstrip("/")
     return base + url_for("signup.form", code=code)
 
 
@@ -205,7 +206,7 @@ def _render_public(template: str, status: int = 200, **context: Any) -> tuple[st
 
 
 def _signup_rate_limit() -> str:
-    return current_settings()["signup.rate_limit"]
+    return current_settings().signup.rate_limit
 
 
 @bp.route("/s/<code>", methods=["GET", "POST"])
@@ -215,7 +216,7 @@ def form(code: str) -> tuple[str, int] | Response:
     src = _public_source(code)
     languages = service.languages_for(src)
     lang = _language(languages)
-    activities = []
+    activities: Sequence[Activity] = []
     if src.activity_id is None:
         activities = queries.active_activities(src.centre_id)
     error: str | None = None

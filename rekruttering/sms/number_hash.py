@@ -36,7 +36,7 @@ def number_hash(phone: str, key: bytes) -> str:
 
 def current_key() -> bytes:
     """The running app's key (inside an app context)."""
-    return opt_out_key(current_settings()["privacy.opt_out_key"], current_app.config["SECRET_KEY"])
+    return opt_out_key(current_settings().privacy.opt_out_key, current_app.config["SECRET_KEY"])
 
 
 def hash_of(phone: str) -> str:

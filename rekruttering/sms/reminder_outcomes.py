@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
+from rekruttering.config import Settings
 from rekruttering.domain.phone import mask_phone
 from rekruttering.domain.reminder_time import QuietHours
 from rekruttering.models import Message, Person, Reminder, ReminderState
@@ -29,8 +29,8 @@ MAX_BACKOFF = timedelta(hours=6)
 AWAITING_PROVIDER = frozenset({ReminderState.SENDING, ReminderState.SENT, ReminderState.UNCERTAIN})
 
 
-def quiet_hours(settings: Any) -> QuietHours:
-    return QuietHours(settings["sms.quiet_hours_start"], settings["sms.quiet_hours_end"])
+def quiet_hours(settings: Settings) -> QuietHours:
+    return QuietHours(settings.sms.quiet_hours_start, settings.sms.quiet_hours_end)
 
 
 def backoff(attempts: int, base_seconds: int) -> timedelta:
@@ -50,7 +50,7 @@ def record_failure(
     message: Message | None,
     failure: Failure,
     now: datetime,
-    settings: Any,
+    settings: Settings,
 ) -> None:
     """Apply a failed attempt to the reminder (and the person's phone)."""
     code = f" ({failure.code})" if failure.code else ""
@@ -67,8 +67,8 @@ def record_failure(
     person: Person = reminder.person
     phone = message.to_number if message is not None else (person.phone or "")
     if failure.kind is FailureKind.TRANSIENT:
-        if reminder.attempts < settings["sms.max_attempts"]:
-            retry_at = now + backoff(reminder.attempts, settings["sms.retry_base_seconds"])
+        if reminder.attempts < settings.sms.max_attempts:
+            retry_at = now + backoff(reminder.attempts, settings.sms.retry_base_seconds)
             reminder.state = ReminderState.PENDING
             reminder.due_at = quiet_hours(settings).next_allowed(retry_at)
         else:
