@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from rekruttering.domain.clock import oslo_to_utc, oslo_today, start_of_oslo_day
+from rekruttering.domain.search_text import person_keys
 from rekruttering.domain.text import name_key
 
 PASSWORD = "bench-password-2026"  # noqa: S105 - synthetic data only
@@ -300,6 +301,8 @@ def generate_installation(
                     "updated_at",
                     "last_activity_at",
                     "recruited_by_id",
+                    "search_key",
+                    "search_plain",
                 ),
             ),
             "enrolment": writer(
@@ -594,12 +597,13 @@ def _person(
     first_channel, first_partner = channels[0] if recruiter else rng.choice(channels)
     partner = first_partner if rng.random() < 0.5 else None
     last = max([contact_times[-1]] + [p[1] for p in attended[-1:]])
+    first_name, last_name = rng.choice(first_names), rng.choice(last_names)
     w["person"].add(
         (
             pid,
             cid,
-            rng.choice(first_names),
-            rng.choice(last_names),
+            first_name,
+            last_name,
             phone,
             rng.choice(LANGUAGES),
             rng.choice(TARGET_GROUPS),
@@ -607,6 +611,8 @@ def _person(
             last,
             last,
             recruiter,
+            # Bulk rows bypass the model's hook: the search keys are written here.
+            *person_keys(first_name, last_name),
         )
     )
     for (aid, _past), role in roles:

@@ -9,8 +9,8 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-from jobs import dispatch, imports, retention, sessions
 from rekruttering.config import current_settings
+from rekruttering_jobs import dispatch, imports, retention, sessions
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     # Imported here: only this command serves or schedules (APScheduler loads for it).
     from werkzeug.serving import run_simple
 
-    from jobs.scheduler import build_scheduler
+    from rekruttering_jobs.scheduler import build_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     scheduler = None
@@ -71,7 +71,7 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
 def worker() -> None:
     """Run the scheduler alone (as many as you like, against PostgreSQL)."""
     # Imported here: APScheduler loads only for the commands that schedule.
-    from jobs.scheduler import build_scheduler
+    from rekruttering_jobs.scheduler import build_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     scheduler = build_scheduler(app, blocking=True)

@@ -65,6 +65,14 @@ def _parse_str(value: Any) -> str:
     return value
 
 
+def _parse_frame_ancestors(value: Any) -> str:
+    """CSP frame-ancestors sources: "*", "'none'" or origins separated by spaces."""
+    text = " ".join(_parse_str(value).split())
+    if not text or any(c in text for c in ";,\"\\"):
+        raise ValueError("expected CSP sources separated by spaces, like \"https://example.no\"")
+    return text
+
+
 def _parse_time(value: Any) -> time:
     if isinstance(value, time):
         return value
@@ -297,6 +305,15 @@ class SignupSettings:
 
 
 @dataclass(frozen=True)
+class ProgrammeSettings:
+    """The public programme (page, embed, calendar feeds)."""
+
+    rate_limit: str = setting("60 per minute; 600 per hour", _parse_str)
+    #: frame-ancestors of the embeddable page's Content-Security-Policy.
+    embed_ancestors: str = setting("*", _parse_frame_ancestors)
+
+
+@dataclass(frozen=True)
 class CentreDefaultsSettings:
     """Defaults for a new centre; each centre changes its own on its settings page."""
 
@@ -326,6 +343,7 @@ class Settings:
     accounts: AccountsSettings = field(default_factory=AccountsSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     signup: SignupSettings = field(default_factory=SignupSettings)
+    programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
     centre_defaults: CentreDefaultsSettings = field(default_factory=CentreDefaultsSettings)
     #: The file the settings came from (None: defaults, or demo mode without a file).
     source: str | None = field(default=None, compare=False)

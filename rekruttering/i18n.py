@@ -18,6 +18,10 @@ from rekruttering.config import current_settings
 from rekruttering.extensions import babel
 
 LANGUAGES = {"nb": "Norsk bokmål", "en": "English"}
+#: The Babel locale each language formats numbers and dates with. English is British
+#: English: "24 Nov 2026" and "24/11/2026, 18:05", never the American month-first
+#: order; the texts are the English source strings either way (no en_GB catalogue).
+FORMAT_LOCALES = {"nb": "nb", "en": "en_GB"}
 SESSION_KEY = "lang"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -27,7 +31,8 @@ def translation_directories() -> list[str]:
     return sorted(str(p) for p in PACKAGE_DIR.rglob("translations") if p.is_dir())
 
 
-def select_locale() -> str:
+def select_language() -> str:
+    """The chosen language code, ``nb`` or ``en``."""
     settings = current_settings()
     if not has_request_context():
         return settings.app.default_locale
@@ -41,6 +46,12 @@ def select_locale() -> str:
     return settings.app.default_locale
 
 
+def select_locale() -> str:
+    """The Babel locale for the chosen language (``FORMAT_LOCALES``)."""
+    language = select_language()
+    return FORMAT_LOCALES.get(language, language)
+
+
 def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = "nb"
     app.config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Oslo"
@@ -52,4 +63,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context() -> dict[str, object]:
-        return {"languages": LANGUAGES, "current_language": str(get_locale())}
+        locale = get_locale()
+        return {
+            "languages": LANGUAGES,
+            "current_language": locale.language if locale is not None else "nb",
+        }

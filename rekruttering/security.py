@@ -42,6 +42,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def allow_framing(response: Response, ancestors: str) -> Response:
+    """Let pages at ``ancestors`` (CSP frame-ancestors sources) show this one response in
+    a frame; used by the embeddable programme only. Every other page keeps 'none'."""
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'", f"frame-ancestors {ancestors or chr(39) + 'none' + chr(39)}"
+    )
+    response.headers["Content-Security-Policy"] = policy
+    return response
+
+
 def init_app(app: Flask) -> None:
     settings = current_settings(app)
     if not settings.demo and (app.debug or get_debug_flag()):
@@ -92,7 +102,9 @@ def _enforce_absolute_timeout() -> None:
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+        # Only a page that named its own frame-ancestors (allow_framing) may be framed.
+        response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

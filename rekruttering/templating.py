@@ -6,22 +6,18 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime
 
+from rekruttering import number_format
 from rekruttering.domain.phone import format_phone
 
 
 def oslo_datetime(value: datetime | None, style: str = "short") -> str:
     """A UTC datetime shown in Europe/Oslo (Flask-Babel converts to its default zone)."""
-    if value is None:
-        return ""
-    return format_datetime(value, style)
+    return number_format.moment(value, style)
 
 
 def local_date(value: date | datetime | None, style: str = "medium") -> str:
-    if value is None:
-        return ""
-    return format_date(value, style)
+    return number_format.day(value, style)
 
 
 def url_with(**changes: Any) -> str:
@@ -34,8 +30,8 @@ def url_with(**changes: Any) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["oslo"] = oslo_datetime
-    app.jinja_env.filters["local_date"] = local_date
+    # Numbers, shares, money, hours and dates: rekruttering.number_format.
+    number_format.init_app(app)
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True

@@ -34,7 +34,14 @@ def full_person(make: Any, centre: Centre, at: datetime | None = None) -> Holder
         note="Kjenner naboen i oppgang B",
         last_activity_at=at,
     )
-    recruit = make.person(centre, first_name="Nabo", recruited_by_id=person.id, last_activity_at=at)
+    # A fixed last name: a random one could be "Haugland", which the dump test hunts for.
+    recruit = make.person(
+        centre,
+        first_name="Nabo",
+        last_name="Naboen",
+        recruited_by_id=person.id,
+        last_activity_at=at,
+    )
     activity = make.activity(centre, name="Mat og prat")
     channel = make.channel(centre)
     session = make.session(activity, at)

@@ -128,6 +128,16 @@ EXPECTED_AUDIENCES: dict[str, set[str]] = {
     "checkin.tap": {"staff", "admin", "door"},
     "checkin.undo": {"staff", "admin", "door"},
     "checkin.walk_in_view": {"staff", "admin", "door"},
+    # The programme (issue 16): staff make it; the public reads it (no people, no counts).
+    "programme.index": {"staff", "admin"},
+    "programme.publish": {"staff", "admin"},
+    "programme.unpublish": {"staff", "admin"},
+    "programme.activity": {"staff", "admin"},
+    "programme.print_view": {"staff", "admin"},
+    "programme.public_page": {PUBLIC},
+    "programme.embed": {PUBLIC},
+    "programme.calendar": {PUBLIC},
+    "programme.activity_calendar": {PUBLIC},
 }
 
 
@@ -172,6 +182,54 @@ def test_administration_pages_by_role(app: Flask, make: Any, role: UserRole) -> 
         response = client.open(url.format(channel=channel.id), method=method)
         expected = {200, 302} if role in allowed else {403}
         assert response.status_code in expected, (role, method, url, response.status_code)
+
+
+#: Closed periods (issue 14): staff read the list; the admin adds, changes and deletes.
+CLOSED_PERIOD_ROUTES: list[tuple[str, str, set[UserRole]]] = [
+    ("GET", "/closed-periods", {UserRole.ADMIN, UserRole.STAFF}),
+    ("GET", "/closed-periods/new", {UserRole.ADMIN}),
+    ("POST", "/closed-periods/new", {UserRole.ADMIN}),
+    ("GET", "/closed-periods/{period}/edit", {UserRole.ADMIN}),
+    ("POST", "/closed-periods/{period}/edit", {UserRole.ADMIN}),
+    ("GET", "/closed-periods/{period}/delete", {UserRole.ADMIN}),
+    ("POST", "/closed-periods/{period}/delete", {UserRole.ADMIN}),
+]
+
+
+@pytest.mark.parametrize(
+    "role", [UserRole.ADMIN, UserRole.STAFF, UserRole.PARTNER, UserRole.MUNICIPALITY]
+)
+def test_closed_period_pages_by_role(app: Flask, make: Any, role: UserRole) -> None:
+    """Each role reaches exactly the closed-period pages listed for it (else 403); the
+    public is sent to the login page."""
+    from rekruttering.models import ClosedPeriod
+
+    centre = make.centre()
+    period = make.closed_period(centre)
+    partner = make.partner(centres=[centre]) if role == UserRole.PARTNER else None
+    user = make.user(centre, role=role, partner=partner)
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": make.PASSWORD})
+    anonymous = app.test_client()
+    for method, url, allowed in CLOSED_PERIOD_ROUTES:
+        target = url.format(period=period.id)
+        response = client.open(target, method=method)
+        expected = {200, 302} if role in allowed else {403}
+        assert response.status_code in expected, (role, method, url, response.status_code)
+        response = anonymous.open(target, method=method)
+        assert response.status_code in (302, 400), (method, url)  # login (or no CSRF token)
+    kept = db.session.get(ClosedPeriod, period.id) is not None
+    assert kept == (role != UserRole.ADMIN)  # only the admin's POST deleted it
+
+
+def test_closed_period_routes_are_all_listed(app: Flask) -> None:
+    listed = {(m, u.replace("{period}", "<int:period_id>")) for m, u, _ in CLOSED_PERIOD_ROUTES}
+    found = {
+        (method, rule.rule)
+        for rule, method in _routes(app)
+        if rule.rule.startswith("/closed-periods")
+    }
+    assert found == listed
 
 
 def test_administration_routes_are_all_listed(app: Flask) -> None:

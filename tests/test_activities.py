@@ -367,8 +367,8 @@ def test_generate_button_and_cli_command(app: Any, client: Any, make: Any, login
 
 def test_nightly_job_is_registered_outside_the_changeover_hour(app: Any, make: Any) -> None:
     """The job runs at 04:15 Oslo (not 02-03) and generates sessions for every centre."""
-    from jobs import sessions as job
-    from jobs.registry import JOBS
+    from rekruttering_jobs import sessions as job
+    from rekruttering_jobs.registry import JOBS
 
     entry = next(j for j in JOBS if j.id == job.JOB_ID)
     trigger = entry.trigger(current_settings(app))

@@ -339,9 +339,10 @@ def test_skip_bad_rows_imports_the_rest_and_lists_the_skipped(
     download = client.get(f"/import/{token}/skipped.csv")
     assert download.status_code == 200 and download.mimetype == "text/csv"
     text = download.get_data().decode("utf-8-sig")
-    assert text.splitlines()[0] == "Row;Column;Problem"
-    assert "\n5;" in text and "12" in text  # row 5: the impossible phone
-    assert "\n6;" in text  # row 6: no name
+    # English: the comma dialect (csv_export); bokmål gets semicolons.
+    assert text.splitlines()[0] == "Row,Column,Problem"
+    assert "\n5," in text and "12" in text  # row 5: the impossible phone
+    assert "\n6," in text  # row 6: no name
 
 
 def _workbook(sheets: dict[str, list[list[Any]]]) -> bytes:
@@ -383,8 +384,8 @@ def test_with_run_in_worker_the_worker_runs_the_check_and_the_import(
 ) -> None:
     """imports.run_in = "worker": the web only queues; `rekruttering worker`'s job
     (imports.run) runs the check, then the import, each once."""
-    from jobs.imports import RUN_JOB_ID, run_queued_imports
-    from jobs.scheduler import build_scheduler
+    from rekruttering_jobs.imports import RUN_JOB_ID, run_queued_imports
+    from rekruttering_jobs.scheduler import build_scheduler
 
     assert build_scheduler(app).get_job(RUN_JOB_ID) is not None
     token = _upload(client, (HEADER + GOOD_ROWS).encode())

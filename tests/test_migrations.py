@@ -68,6 +68,9 @@ RELEASED_REVISIONS = {
         "b32716a509e702136f4de128219eea49e5a7ebcf1333080f723fb83b3937c5ac"
     ),
     "staff_accounts.py": "24d54d7feddd4a40b4173f6086303fb5c079ea46c17c0b899d383ddfe92ba276",
+    "closed_periods.py": "f8673d3221a2e9d7e62b095d801925c44f13b05811e61de23398b0ff5ddfdc39",
+    "programme.py": "3a49d2626c8b938f8fe8a91e09422ae61cc27ed59a9027f3bd7fe1698aa479d7",
+    "person_search_key.py": "51f9170d24b295ca21dd30169e33e1a9e1822f2d0ec913e709aabcf00d3e43db",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -218,3 +221,31 @@ def test_opt_out_numbers_become_keyed_hashes(database_url: str, tmp_path: Path) 
         assert "91234567" not in repr(dumped)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_existing_people_get_their_search_keys(database_url: str, tmp_path: Path) -> None:
+    """person_search_key folds the names already there in Python (SQLite's lower()
+    knows only A-Z), so "åse" finds an Åse registered before the upgrade."""
+    app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
+    with app.app_context():
+        upgrade(revision="closed_periods")
+        with db.engine.begin() as conn:
+            _fill(conn)
+            ids = list(conn.scalars(sa.text("SELECT id FROM person ORDER BY id")))
+            conn.execute(
+                sa.text(
+                    "UPDATE person SET first_name = 'ÅSE', last_name = 'Ærø  Økland', "
+                    "anonymised_at = NULL WHERE id = :id"
+                ),
+                {"id": ids[0]},
+            )
+        upgrade(revision="person_search_key")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT id, search_key, search_plain FROM person ORDER BY id")
+            ).all()
+            indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
+        db.engine.dispose()
+    assert rows[0] == (ids[0], "åse ærø økland", "ase aero okland")
+    assert all(row[1] == "" for row in rows[1:])  # anonymised people are not searched
+    assert {"ix_person_centre_search_key", "ix_person_centre_search_plain"} <= indexes

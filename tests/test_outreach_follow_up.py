@@ -93,14 +93,17 @@ def test_asked_again_after_not_now_comes_back(make: Any) -> None:
 
 
 def test_follow_up_dates_due(make: Any) -> None:
-    """Due today or earlier and not done: shows; in the future or done: no."""
+    """Due today or earlier and not done: shows (passed ones apart, as overdue); in the
+    future or done: no."""
     centre = make.centre()
     person = make.person(centre)
     due = make.contact(person, follow_up_on=oslo_today())
+    late = make.contact(person, follow_up_on=oslo_today() - 3 * DAY)
     make.contact(person, follow_up_on=oslo_today() + DAY)
     make.contact(person, follow_up_on=oslo_today() - DAY, follow_up_done_at=NOW)
-    section = queue(centre).follow_ups_due
-    assert [c.id for c in section.rows] == [due.id]
+    q = queue(centre)
+    assert [c.id for c in q.due_today.rows] == [due.id]
+    assert [c.id for c in q.overdue.rows] == [late.id]
 
 
 def test_new_referrals_until_someone_acts(make: Any) -> None:
@@ -152,8 +155,13 @@ def test_sections_are_capped_and_say_how_many_more(make: Any) -> None:
     centre = make.centre()
     for _ in range(7):
         make.contact(make.person(centre), follow_up_on=oslo_today())
-    section = follow_up_queue(centre.id, heard_days=14, limit=5).follow_ups_due
+    section = follow_up_queue(centre.id, heard_days=14, limit=5).due_today
     assert (len(section.rows), section.total, section.more) == (5, 7, 2)
+    second = follow_up_queue(centre.id, heard_days=14, limit=5, pages={"today": 2}).due_today
+    assert (len(second.rows), second.first, second.last, second.pages) == (2, 6, 7, 2)
+    assert not {c.id for c in section.rows} & {c.id for c in second.rows}
+    past_the_end = follow_up_queue(centre.id, heard_days=14, limit=5, pages={"today": 9})
+    assert past_the_end.due_today.page == 2
 
 
 # --- the page -----------------------------------------------------------------------
@@ -256,6 +264,72 @@ def test_queue_page_statement_count_is_bounded(client: Any, make: Any, login: An
     client.get("/follow-up")
     with count_statements() as many:
         html = client.get("/follow-up").get_data(as_text=True)
-    assert html.count("/done") >= 13
+    assert html.count("/done") == 5  # a page of today's follow-ups (5 rows)
     assert many.count == few.count, "\n".join(s[:120] for s in many.statements)
     assert many.count <= 20
+
+
+# --- a start page that fits a phone -------------------------------------------------
+
+
+def test_overdue_comes_first_and_marked_the_rest_folded(client: Any, make: Any, login: Any) -> None:
+    """Overdue, then today, then the other sections in <details> with their counts."""
+    centre = make.centre()
+    login(make.user(centre))
+    _fill(make, centre, 2)
+    late = make.contact(make.person(centre, first_name="Sen"), follow_up_on=oslo_today() - 4 * DAY)
+    html = client.get("/follow-up").get_data(as_text=True)
+    overdue, today = html.index('id="overdue-h"'), html.index('id="today-h"')
+    folded = html.index("<details")
+    assert overdue < today < folded
+    assert html.count("<details") == 3
+    assert html.index(f"follow_up_id={late.id}") < today
+    assert "follow-up-overdue" in html[overdue:today] and "text-bg-danger" in html[overdue:today]
+
+
+def test_only_mine_is_remembered_and_keeps_others_follow_ups_out(
+    client: Any, make: Any, login: Any
+) -> None:
+    centre = make.centre()
+    me, colleague = make.user(centre), make.user(centre)
+    login(me)
+    activity = make.activity(centre)
+    ours = make.person(centre)
+    theirs = make.person(centre)
+    mine = make.contact(ours, follow_up_on=oslo_today(), by_user_id=me.id)
+    other = make.contact(theirs, follow_up_on=oslo_today(), by_user_id=colleague.id)
+    talked = make.person(centre)
+    make.enrolment(talked, activity, heard_at=NOW - 20 * DAY)
+    make.contact(talked, by_user_id=me.id)
+    stranger = make.person(centre)
+    make.enrolment(stranger, activity, heard_at=NOW - 20 * DAY)
+    make.notification(make.person(centre), kind="signup")  # nobody's yet: stays
+
+    everyone = client.get("/follow-up").get_data(as_text=True)
+    assert f"follow_up_id={mine.id}" in everyone and f"follow_up_id={other.id}" in everyone
+    only = client.get("/follow-up?mine=1").get_data(as_text=True)
+    assert f"follow_up_id={mine.id}" in only and f"follow_up_id={other.id}" not in only
+    remembered = client.get("/follow-up").get_data(as_text=True)
+    assert f"follow_up_id={other.id}" not in remembered
+    assert f"person_id={talked.id}" in remembered
+    assert f"person_id={stranger.id}" not in remembered
+    assert "/seen" in remembered
+    back = client.get("/follow-up?mine=0").get_data(as_text=True)
+    assert f"follow_up_id={other.id}" in back
+
+
+def test_each_section_pages_on_its_own(client: Any, make: Any, login: Any) -> None:
+    centre = make.centre()
+    login(make.user(centre))
+    _fill(make, centre, 7)
+    first = client.get("/follow-up").get_data(as_text=True)
+    assert "today=2" in first and "heard=2" in first
+    second = client.get("/follow-up?today=2&heard=2").get_data(as_text=True)
+    assert second.count("follow_up_id=") == 2  # rows 6-7 of today's
+    assert "today=1" in second  # the way back to the first page
+    assert (
+        second.count("<details") == 3
+        and second.count('<details class="mb-2 border rounded px-2 py-1" open>') == 1
+    )
+    for bad in ("today=0", "today=-3", "today=abc", "heard=999"):
+        assert client.get(f"/follow-up?{bad}").status_code == 200, bad

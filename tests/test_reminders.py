@@ -294,6 +294,7 @@ def test_schedule_page_previews_then_schedules(client: Any, make: Any, login: An
     html = client.post("/reminders/new", data=form).get_data(as_text=True)
     assert "Hei Maryam! Velkommen til Språkkafe" in html
     assert "GSM-7" in html and "Segments: 1" in html
+    assert "about 0.80\xa0NOK" in html  # money through number_format (80 øre a segment)
     assert _count() == 0
     fingerprint = re.search(r'name="previewed" type="hidden" value="([0-9a-f]+)"', html)
     assert fingerprint, html

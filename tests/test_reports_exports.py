@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from rekruttering.domain.funnel import Role
 from rekruttering.models import UserRole
 from rekruttering.reports.conversion import conversion_report
 from rekruttering.reports.exports import conversion_xlsx, funder_xlsx, safe_text
@@ -135,6 +136,58 @@ def test_funder_report_figures(data) -> None:
     )
 
 
+def test_funder_counts_held_cancelled_and_empty_sessions_apart(make: Any, data) -> None:
+    """Held = not cancelled and someone checked in; an empty session and a cancelled one
+    are counted apart and neither is held; volunteer hours are length x volunteers."""
+    empty = make.session(data.a2, report_data.at(2, 20))  # nobody came
+    make.session(data.a2, report_data.at(2, 21), cancelled=True)
+    long_one = make.session(data.a2, report_data.at(2, 22), minutes=90)
+    make.attendance(long_one, data.people["P3"])
+    make.attendance(long_one, data.people["P4"], role=Role.VOLUNTEER)
+    make.attendance(long_one, data.people["P6"], role=Role.VOLUNTEER)
+    report = funder_report(data.centre.id, date(2025, 1, 1), date(2025, 2, 28))
+    a2 = {r.label: r for r in report.activities}["Foreldreprat"]
+    assert (a2.sessions, a2.cancelled_sessions, a2.empty_sessions) == (2, 1, 1)
+    assert a2.volunteer_hours == pytest.approx(2.0 + 1.5 * 2)  # S6: 2 h x 1; 1.5 h x 2
+    assert a2.attendance == 2 + 3
+    t = report.total
+    assert (t.sessions, t.cancelled_sessions, t.empty_sessions) == (6, 2, 1)
+    assert t.volunteer_hours == pytest.approx(4.0 + 5.0)
+    assert empty.id  # kept: an empty session is shown, not removed
+
+
+def test_funder_report_opens_on_this_year(client: Any, make: Any, login: Any, clock: Any) -> None:
+    """Without a period the page opens on this year so far; in January on last year."""
+    centre = make.centre()
+    user = make.user(centre, role=UserRole.STAFF)
+    for now, start, end in (
+        (datetime(2026, 11, 24, 12, tzinfo=UTC), "2026-01-01", "2026-11-24"),
+        # 23:30 UTC on 31 January is already 1 February in Oslo: this year
+        (datetime(2027, 1, 31, 23, 30, tzinfo=UTC), "2027-01-01", "2027-02-01"),
+        (datetime(2027, 1, 15, 12, tzinfo=UTC), "2026-01-01", "2026-12-31"),
+    ):
+        clock.move_to(now)
+        login(user)
+        html = client.get("/reports/funder?lang=en").get_data(as_text=True)
+        assert f'value="{start}"' in html and f'value="{end}"' in html, now
+
+
+def test_funder_page_shows_the_new_figures_formatted(
+    client: Any, make: Any, login: Any, data
+) -> None:
+    """Volunteer hours with one decimal in the reader's language; cancelled and empty."""
+    long_one = make.session(data.a2, report_data.at(2, 22), minutes=45)
+    make.attendance(long_one, data.people["P3"])
+    make.attendance(long_one, data.people["P4"], role=Role.VOLUNTEER)
+    login(make.user(data.centre, role=UserRole.STAFF))
+    url = "/reports/funder?start=2025-01-01&end=2025-02-28"
+    english = client.get(url + "&lang=en").get_data(as_text=True)
+    assert "Volunteer hours" in english and "Empty" in english
+    assert ">2.8<" in english  # Foreldreprat: 2 h + 0.75 h
+    norwegian = client.get(url).get_data(as_text=True)
+    assert "Frivillige timer" in norwegian and ">2,8<" in norwegian
+
+
 def test_funder_xlsx_has_a_readable_first_sheet_and_the_figures(
     client: Any, make: Any, login: Any, data
 ) -> None:
@@ -148,16 +201,32 @@ def test_funder_xlsx_has_a_readable_first_sheet_and_the_figures(
     about = [r[0] for r in workbook["About this report"].iter_rows(values_only=True)]
     assert about[0] == "Activity report for funders"
     assert about[1] == "Testsenter"
-    assert about[2] == "Period: January 1, 2025 to February 28, 2025"
+    assert about[2] == "Period: 1 January 2025 to 28 February 2025"  # day first, not US
     assert any(str(line).startswith("Unique participants:") for line in about)
     per_activity = [list(r) for r in workbook["Per activity"].iter_rows(values_only=True)]
     header_at = next(i for i, r in enumerate(per_activity) if r[0] == "Activity")
+    assert per_activity[header_at][2:] == [
+        "Sessions held",
+        "Total attendance",
+        "Unique participants",
+        "New participants",
+        "Volunteers",
+        "Volunteer hours",
+        "Cancelled sessions",
+        "Empty sessions (no check-ins)",
+    ]
     body = {r[0]: r[1:] for r in per_activity[header_at + 1 :]}
-    assert body["Mat og prat"] == ["People with immigrant background", 4, 10, 4, 3, 1]
-    assert body["Foreldreprat"][1:] == [1, 2, 1, 1, 1]
-    assert body["Total (each person once)"][1:] == [5, 12, 5, 4, 2]
+    # Mat og prat: 4 held, S5 cancelled; two volunteer check-ins at 2-hour sessions.
+    assert body["Mat og prat"] == ["People with immigrant background", 4, 10, 4, 3, 1, 4, 1, 0]
+    assert body["Foreldreprat"][1:] == [1, 2, 1, 1, 1, 2, 0, 0]
+    assert body["Total (each person once)"][1:] == [5, 12, 5, 4, 2, 6, 1, 0]
     per_group = [list(r) for r in workbook["Per target group"].iter_rows(values_only=True)]
-    assert ["People with immigrant background", 4, 10, 4, 3, 1] in per_group
+    assert ["People with immigrant background", 4, 10, 4, 3, 1, 4, 1, 0] in per_group
+    # The header row (row 4) and the first column stay in view while scrolling.
+    for name in ("Per activity", "Per target group"):
+        sheet = workbook[name]
+        assert sheet.freeze_panes == "B5"
+        assert sheet.cell(row=4, column=1).value in ("Activity", "Target group")
 
 
 def test_funder_xlsx_in_norwegian(app: Any, make: Any, data) -> None:
@@ -176,7 +245,7 @@ def test_funder_page_and_bad_periods(client: Any, make: Any, login: Any, data) -
         as_text=True
     )
     assert "Mat og prat" in html and "Total (each person once)" in html
-    assert client.get("/reports/funder").status_code == 200  # last year by default
+    assert client.get("/reports/funder").status_code == 200  # this year by default
     response = client.get("/reports/funder?lang=en&start=2025-03-01&end=2025-01-01")
     assert response.status_code == 400
     assert "The period ends before it starts." in response.get_data(as_text=True)

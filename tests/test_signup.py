@@ -349,3 +349,64 @@ def test_a_burst_of_posts_from_one_address_is_refused(limited_app: Flask) -> Non
     )
     assert _counts() == before
     assert client.get(f"/s/{source.code}").status_code == 200  # reading is not limited
+
+
+# --- the time a person took counts from the first render ------------------------------
+
+
+def _stamp_on(html: str) -> str:
+    marker = 'name="stamp" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def test_a_person_who_fixes_a_mistake_and_sends_at_once_is_not_a_bot(
+    app: Flask, poster: Source, clock: Any
+) -> None:
+    """Filled in for a while, sent without consent, ticked and sent again a second
+    later: signed up (the stamp of the first render is carried, not restarted)."""
+    client = _client(app)
+    first = _stamp_on(client.get(f"/s/{poster.code}?lang=uk").get_data(as_text=True))
+    clock.shift(20)  # typing the name and phone
+    answer = _post(client, app, poster, stamp=first, consent="")
+    assert answer.status_code == 200
+    assert str(escape(TEXTS["uk"]["err_consent"])) in answer.get_data(as_text=True)
+    assert _stamp_on(answer.get_data(as_text=True)) == first
+    clock.shift(1)  # tick the box, press Send
+    again = _post(client, app, poster, stamp=first)
+    assert again.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 1
+
+
+def test_a_bot_posting_at_once_is_still_refused_after_a_re_render(
+    app: Flask, poster: Source, clock: Any
+) -> None:
+    """A fresh stamp posted the instant it was shown is too fast, and posting again
+    at once with the stamp the refusal carried is still too fast."""
+    client = _client(app)
+    fresh = _stamp_on(client.get(f"/s/{poster.code}?lang=uk").get_data(as_text=True))
+    refused = _post(client, app, poster, stamp=fresh)
+    assert refused.status_code == 400
+    assert str(escape(TEXTS["uk"]["err_too_fast"])) in refused.get_data(as_text=True)
+    carried = _stamp_on(refused.get_data(as_text=True))
+    assert carried == fresh
+    assert _post(client, app, poster, stamp=carried).status_code == 400
+    assert _counts()["Person"] == 0
+
+
+def test_only_a_genuine_fresh_enough_stamp_is_carried(app: Flask, poster: Source) -> None:
+    guard = _guard(app)
+    now = time.time()
+    genuine = guard.issue(poster.code, now=now - 10)
+    assert guard.carry(genuine, poster.code, now=now) == genuine
+    for stamp in (
+        "forged",
+        "",
+        guard.issue("other1", now=now - 10),
+        _stamp(app, poster, 3 * 86400),
+    ):
+        replaced = guard.carry(stamp, poster.code, now=now)
+        assert replaced != stamp
+        with pytest.raises(SpamSuspected) as caught:
+            guard.check(replaced, "", poster.code, now=now)  # counted from now: too fast
+        assert caught.value.reason == "too_fast"

@@ -174,3 +174,16 @@ class PersonActionForm(FlaskForm):
     """A button that acts on one person (sign up, cancel)."""
 
     person_id = IntegerField(validators=[InputRequired()])
+
+
+class ClosedPeriodForm(FlaskForm):
+    """A period the whole centre is closed; the order of the days is the service's check."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[InputRequired(), Length(max=120)],
+        description=_l("For example Christmas or Summer holiday."),
+    )
+    first_day = TypedDateField(_l("First closed day"), validators=[InputRequired(), EventDate()])
+    last_day = TypedDateField(_l("Last closed day"), validators=[InputRequired(), EventDate()])
+    submit = SubmitField(_l("Save"))

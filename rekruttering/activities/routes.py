@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import (
@@ -14,10 +15,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from rekruttering.access import STAFF, allow
 from rekruttering.activities import queries
+from rekruttering.activities.closures import closed_days
 from rekruttering.activities.forms import (
     ActionForm,
     ActivityForm,
@@ -37,25 +40,49 @@ from rekruttering.activities.sessions import generate_sessions
 from rekruttering.activities.signups import cancel_signup, sign_up
 from rekruttering.centre_settings.service import settings_of
 from rekruttering.config import current_settings
-from rekruttering.domain.clock import oslo_day_bounds, oslo_today, start_of_oslo_day, utcnow
+from rekruttering.domain.clock import (
+    oslo_day_bounds,
+    oslo_today,
+    start_of_oslo_day,
+    to_oslo,
+    utcnow,
+)
+from rekruttering.domain.closures import Closure
 from rekruttering.domain.dates import parse_date
 from rekruttering.domain.funnel import Role, Stage
 from rekruttering.domain.volunteer_ratio import ratio_phrase
 from rekruttering.errors import ServiceError
 from rekruttering.models import (
     Activity,
+    ConsentMethod,
+    ConsentPurpose,
     Person,
     Session,
     SessionSignup,
 )
+from rekruttering.number_format import current_locale
 from rekruttering.pages import paginate
 from rekruttering.people.forms import NewPersonForm
 from rekruttering.people.search import find_other_people
 from rekruttering.people.service import DuplicatePhone, create_person
+from rekruttering.privacy.service import record_consent
 from rekruttering.tenancy import current_centre_id, get_or_404
 from rekruttering.transaction import transaction
 
 bp = Blueprint("activities", __name__)
+
+
+def _closures(sessions: Sequence[Session]) -> dict[int, Closure]:
+    """Session id -> why the centre is closed that day, for the sessions on closed days.
+
+    Such a session was made before the day was closed; it is kept and flagged."""
+    days = {s.id: to_oslo(s.starts_at).date() for s in sessions}
+    if not days:
+        return {}
+    closed = closed_days(
+        current_centre_id(), min(days.values()), max(days.values()), current_locale().language
+    )
+    return {sid: closed[day] for sid, day in days.items() if day in closed}
 
 
 def _weeks_ahead() -> int:
@@ -217,6 +244,7 @@ def detail(activity_id: int) -> str:
         "activities/detail.html",
         activity=activity,
         upcoming=upcoming,
+        closures=_closures(upcoming),
         funnel=funnel,
         stages=list(Stage),
         roles=list(Role),
@@ -289,6 +317,7 @@ def sessions(activity_id: int) -> str:
         "activities/sessions.html",
         activity=activity,
         page=page,
+        closures=_closures(page.items),
         past=past,
         attended=attended,
         signed_up=signed_up,
@@ -372,7 +401,16 @@ def add_signup(session_id: int) -> Response | str:
                         language=form.language.data or "nb",
                     )
                 except DuplicatePhone as duplicate:
-                    person = duplicate.existing
+                    person = duplicate.existing  # known already: their consent is theirs
+                else:
+                    if form.sms_consent.data and person.phone:
+                        record_consent(
+                            centre_id,
+                            person.id,
+                            ConsentPurpose.SMS,
+                            ConsentMethod.IN_PERSON,
+                            by_user_id=current_user.id,
+                        )
                 signup = sign_up(centre_id, session.id, person.id)
         except ServiceError as exc:
             flash(exc.message, "danger")

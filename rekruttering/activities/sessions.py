@@ -1,5 +1,9 @@
 """Sessions generated ahead from each activity's weekly schedule. Never commits.
 
+No new session is made on a day the centre is closed (a public holiday or one of the
+centre's closed periods, ``closures.closed_days``); a session that already exists on
+such a day is left as it is, and the session pages flag it.
+
 Idempotent: a session is one (activity, start) pair, unique in the database, so running
 the generator twice (or the nightly job and an edit at the same moment) adds nothing
 the second time. Only sessions from today on are touched; the past is history.
@@ -7,6 +11,7 @@ the second time. Only sessions from today on are touched; the past is history.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,6 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
+from rekruttering.activities.closures import closed_days
 from rekruttering.domain.clock import oslo_today, start_of_oslo_day, to_oslo, utcnow
 from rekruttering.domain.schedule import Occurrence, Slot, cancelled_occurrences, occurrences
 from rekruttering.extensions import db
@@ -86,7 +92,9 @@ def _row(activity: Activity, occurrence: Occurrence, cancelled: bool) -> dict:
     }
 
 
-def _generate_for(activity: Activity, today: date, last: date) -> GenerationResult:
+def _generate_for(
+    activity: Activity, today: date, last: date, closed: Collection[date] = ()
+) -> GenerationResult:
     result = GenerationResult()
     from_start = start_of_oslo_day(today)
     existing = {
@@ -119,7 +127,7 @@ def _generate_for(activity: Activity, today: date, last: date) -> GenerationResu
     for starts_at, occurrence in wanted.items():
         session = existing.get(starts_at)
         if session is None:
-            if occurrence.day <= last:
+            if occurrence.day <= last and occurrence.day not in closed:
                 new_rows.append(_row(activity, occurrence, cancelled=False))
             continue
         if session.cancelled:
@@ -130,7 +138,7 @@ def _generate_for(activity: Activity, today: date, last: date) -> GenerationResu
         session = existing.get(starts_at)
         if session is None:
             # Kept as a cancelled session, so the list says "cancelled" on that day.
-            if occurrence.day <= last:
+            if occurrence.day <= last and occurrence.day not in closed:
                 new_rows.append(_row(activity, occurrence, cancelled=True))
         elif not session.cancelled and session.id not in attended:
             session.cancelled = True
@@ -169,7 +177,7 @@ def generate_sessions(
 ) -> GenerationResult:
     """Make the sessions from today to ``weeks_ahead`` weeks ahead match the schedules.
 
-    Creates missing sessions, marks sessions on cancelled dates as cancelled (and takes
+    Creates missing sessions (none on a day the centre is closed), marks sessions on cancelled dates as cancelled (and takes
     that back when the date is), and removes future sessions the schedule no longer
     has, unless someone attended, signed up or got a reminder for them: those are
     marked cancelled instead. Sessions with attendance are never changed.
@@ -185,9 +193,11 @@ def generate_sessions(
         activities = [fetch(Activity, activity_id, centre_id)]
     else:
         activities = list(db.session.scalars(query.where(Activity.centre_id == centre_id)))
+    # Far enough for sessions made earlier with a longer horizon (checked, never added).
+    closed = closed_days(centre_id, today, last + timedelta(weeks=52))
     result = GenerationResult()
     for activity in activities:
-        result.add(_generate_for(activity, today, last))
+        result.add(_generate_for(activity, today, last, closed))
     return result
 
 

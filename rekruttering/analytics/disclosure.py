@@ -291,14 +291,6 @@ class _Search:
         return dict(delta) if search() else None
 
 
-def recomputable(cells: Mapping[Hashable, Cell], lines: Sequence[Line]) -> list[Hashable]:
-    """The hidden cells an onlooker could work out (empty when the rule holds)."""
-    search = _Search(
-        {k: c.value for k, c in cells.items()}, lines, {k: c.hidden_as for k, c in cells.items()}
-    )
-    return [k for k, c in cells.items() if c.hidden and search.alternative(k) is None]
-
-
 def grid_lines(
     n_rows: int, n_cols: int, row_totals: bool = True, column_totals: bool = True
 ) -> list[Line]:

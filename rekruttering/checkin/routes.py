@@ -240,6 +240,7 @@ def walk_in_view(session_id: int) -> str | Response | tuple[str, int]:
         phone=form.phone.data or None,
         language=form.language.data or "nb",
         role=Role(form.role.data),
+        sms_consent=bool(form.sms_consent.data),
     )
     try:
         with transaction():

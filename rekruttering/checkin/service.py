@@ -19,12 +19,15 @@ from rekruttering.activities.signups import has_room, locked_session
 from rekruttering.centre_settings.service import wished_ratio
 from rekruttering.domain.clock import oslo_today, to_oslo, utcnow
 from rekruttering.domain.funnel import STAGE_ORDER, Outcome, RegularRule, Role, Stage
+from rekruttering.domain.search_text import plain, words
 from rekruttering.domain.volunteer_ratio import RatioStatus, ratio_status
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.funnel.service import STAGE_COLUMN, enrol, record_attendance, touch
 from rekruttering.models import (
     Attendance,
+    ConsentMethod,
+    ConsentPurpose,
     Contact,
     Enrolment,
     Person,
@@ -32,6 +35,7 @@ from rekruttering.models import (
     SessionSignup,
 )
 from rekruttering.people.service import DuplicatePhone, create_person
+from rekruttering.privacy.service import record_consent
 from rekruttering.tenancy import fetch
 
 #: Enrolment stages at which a person is expected at the activity's sessions.
@@ -60,7 +64,9 @@ class ExpectedPerson:
         digits = "".join(c for c in wanted if c.isdigit())
         if digits and len(digits) >= 3 and self.phone and digits in self.phone:
             return True
-        return all(part in self.name.casefold() for part in wanted.split())
+        # The same folding as the person search: "ase" finds Åse on the list too.
+        name = plain(self.name)
+        return all(p in name for _, p in words(query))
 
 
 @dataclass
@@ -91,6 +97,8 @@ class WalkInInput:
     language: str = "nb"
     role: Role = Role.PARTICIPANT
     last_name: str = ""
+    #: The person agreed to SMS (the form's consent box): recorded when they are added.
+    sms_consent: bool = False
 
 
 def _latest_is_refusal(enrolment: Enrolment) -> bool:
@@ -304,7 +312,16 @@ def walk_in(
             language=data.language,
         )
     except DuplicatePhone as duplicate:
-        person = duplicate.existing
+        person = duplicate.existing  # known already: their consent is theirs to change
+    else:
+        if data.sms_consent and person.phone:
+            record_consent(
+                centre_id,
+                person.id,
+                ConsentPurpose.SMS,
+                ConsentMethod.IN_PERSON,
+                by_user_id=by_user_id,
+            )
     return check_in(
         centre_id,
         session_id,

@@ -33,8 +33,6 @@ MAX_TAPS = 100
 MAX_ID = 64
 #: How far a tablet's clock may run ahead before a tap's time is taken as "now".
 CLOCK_AHEAD = timedelta(minutes=10)
-#: Outcomes kept in OfflineTap (refusals are not kept: they are worked out again).
-APPLIED = ("checked_in", "already", "undone", "not_checked_in")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rekruttering.demo import accounts, centres, people, privacy, referrals, reminders, sessions
+from rekruttering.demo import (
+    accounts,
+    centres,
+    people,
+    privacy,
+    programme,
+    referrals,
+    reminders,
+    sessions,
+)
 from rekruttering.extensions import db
 from rekruttering.models import Centre
 from rekruttering.transaction import transaction
@@ -44,6 +53,8 @@ DEMO_STEPS: list[DemoStep] = [
     reminders.load,
     # NAV and refugee-service referrals in every state; QR codes with sign-ups.
     referrals.load,
+    # The public programme (website source) and a printed programme in Arabic.
+    programme.load,
     # After every step that adds people: register consent, a few idle for retention.
     privacy.load,
 ]

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,6 +23,7 @@ from werkzeug.wrappers import Response
 
 from rekruttering.access import STAFF, allow
 from rekruttering.config import current_settings
+from rekruttering.csv_export import csv_response
 from rekruttering.domain.import_rows import guess_mapping, mapping_problems
 from rekruttering.imports import preview_record, runner, storage
 from rekruttering.imports.forms import ConfirmForm, ImportModeForm, UploadForm, mapping_form
@@ -284,11 +284,7 @@ def skipped(token: str) -> Response:
     _record_or_404(token)
     if not storage.skipped_path(token).exists():
         abort(404)
-    return Response(
-        stream_with_context(runner.skipped_csv(token)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=skipped-rows.csv"},
-    )
+    return csv_response(runner.skipped_rows(token), "skipped-rows.csv")
 
 
 @bp.route("/<token>")

@@ -16,9 +16,7 @@ a restarted import wait until the old one's transaction is surely gone.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import threading
@@ -31,6 +29,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from rekruttering.config import current_settings
+from rekruttering.csv_export import CsvDialect, csv_lines
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.import_rows import Field
 from rekruttering.errors import ServiceError
@@ -256,22 +255,20 @@ def write_skipped(token: str, skipped: list[RowReport]) -> None:
             fh.write(json.dumps(preview_record.report_dict(report)) + "\n")
 
 
-def skipped_csv(token: str) -> Iterator[str]:
-    """The rows left out as CSV lines (row; column; problem), streamed."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Row"), _("Column"), _("Problem")])
-    yield "\ufeff" + out.getvalue()  # a BOM: Excel then reads UTF-8
+def skipped_rows(token: str) -> Iterator[list[Any]]:
+    """The rows left out as CSV rows (row, column, problem) after a header, streamed
+    through ``csv_export`` in the reader's dialect."""
+    yield [_("Row"), _("Column"), _("Problem")]
     with storage.skipped_path(token).open(encoding="utf-8") as fh:
         for line in fh:
             report = preview_record.report_from_dict(json.loads(line))
-            out.seek(0)
-            out.truncate()
             for problem in report.problems:
-                writer.writerow(
-                    [report.row, str(FIELD_LABELS[problem.field]), problem_message(problem)]
-                )
-            yield out.getvalue()
+                yield [report.row, str(FIELD_LABELS[problem.field]), problem_message(problem)]
+
+
+def skipped_csv(token: str, dialect: CsvDialect | None = None) -> Iterator[str]:
+    """The rows left out as CSV lines, BOM first (Excel then reads UTF-8)."""
+    return csv_lines(skipped_rows(token), dialect)
 
 
 JOBS.update({"_check": _check, "_import": _import})

@@ -11,6 +11,7 @@ from rekruttering.models.accounts import (
 from rekruttering.models.activities import (
     Activity,
     CancelledDate,
+    ClosedPeriod,
     Session,
     SessionSignup,
     WeeklySlot,
@@ -51,14 +52,17 @@ from rekruttering.models.privacy import (
     ConsentMethod,
     ConsentPurpose,
 )
+from rekruttering.models.programme import ActivityText, ProgrammeSource, ProgrammeSourceKind
 
 __all__ = [
     "CENTRE_ROLES",
     "Activity",
+    "ActivityText",
     "ApiToken",
     "Attendance",
     "AuditEvent",
     "CancelledDate",
+    "ClosedPeriod",
     "Centre",
     "CentreOwned",
     "CentreSettings",
@@ -86,6 +90,8 @@ __all__ = [
     "PartnerKind",
     "Person",
     "PersonLink",
+    "ProgrammeSource",
+    "ProgrammeSourceKind",
     "RateLimitCounter",
     "Referral",
     "ReferralStatus",

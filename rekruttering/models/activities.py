@@ -34,6 +34,8 @@ class Activity(CentreOwned, Model):
     reminder_days_before: Mapped[int] = mapped_column(default=1)
     reminder_time: Mapped[time] = mapped_column(default=time(18, 0))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Shown on the centre's public programme, its calendar feed and printed programme.
+    is_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     schedules: Mapped[list[WeeklySlot]] = relationship(
@@ -76,6 +78,22 @@ class CancelledDate(CentreOwned, Model):
     reason: Mapped[str] = mapped_column(sa.String(200), default="")
 
     activity: Mapped[Activity] = relationship(back_populates="cancelled_dates")
+
+
+class ClosedPeriod(CentreOwned, Model):
+    """A period the whole centre is closed (Christmas, summer): no sessions are made then.
+
+    Both days are included; ``activities.closures`` checks that the last is not before
+    the first.
+    """
+
+    __tablename__ = "closed_period"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    first_day: Mapped[date] = mapped_column()
+    last_day: Mapped[date] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Session(CentreOwned, Model):

@@ -125,9 +125,7 @@ class PartnerLinkRequest(CentreOwned, Model):
     #: accepted, declined or cancelled; None while it waits.
     outcome: Mapped[str | None] = mapped_column(sa.String(20))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    partner_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("partner.id", ondelete="SET NULL")
-    )
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id", ondelete="SET NULL"))
 
 
 class Source(CentreOwned, Model):

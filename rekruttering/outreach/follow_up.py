@@ -1,14 +1,18 @@
 """The follow-up queue ("Å følge opp"): who needs the staff's next move, and which move.
 
-Four sections, each one SELECT (with its count) whatever the number of rows:
+Sections, each one SELECT (with its count) whatever the number of rows, each paginated
+on its own (``pages``):
 
+* follow-up dates that have passed (overdue) and those due today: the contact asked
+  for one, nobody has done it;
+* newly referred people (referrals not yet acted on) and unread sign-up notices;
 * heard of an activity but not asked after ``funnel.heard_not_asked_days``;
-* asked, but the next session of that activity after the ask has passed without them;
-* follow-up dates that are due (the contact asked for one, nobody has done it);
-* newly referred people (referrals not yet acted on) and unread sign-up notices.
+* asked, but the next session of that activity after the ask has passed without them.
 
-"Said no" and "not now" take a person out of the first two sections; a follow-up date
-brings them back when it is due.
+"Said no" and "not now" take a person out of the last two sections; a follow-up date
+brings them back when it is due. ``mine`` (a user id) keeps the follow-ups that user
+logged and the people that user has talked to; new referrals and sign-ups are nobody's
+yet, so they stay.
 """
 
 from __future__ import annotations
@@ -36,26 +40,48 @@ from rekruttering.models import (
 )
 from rekruttering.outreach.service import QUEUE_NOTIFICATION_KINDS
 
+#: The sections, by the name their page number goes by in the URL (``?overdue=2``).
+SECTIONS = ("overdue", "today", "referrals", "notifications", "heard", "asked")
+
 
 @dataclass
 class Section:
     rows: list[Any]
     total: int
+    page: int = 1
+    per_page: int = 0
 
     @property
     def more(self) -> int:
         return max(0, self.total - len(self.rows))
+
+    @property
+    def pages(self) -> int:
+        if not self.per_page:
+            return 1
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The number of the first row shown (1-based), for "11-20 of 34"."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
 
 
 @dataclass
 class Queue:
     heard_not_asked: Section
     asked_not_showed: Section
-    follow_ups_due: Section
+    overdue: Section
+    due_today: Section
     referrals: Section
     notifications: Section
     heard_days: int
     today: date
+    mine: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -65,10 +91,21 @@ class Queue:
             for s in (
                 self.heard_not_asked,
                 self.asked_not_showed,
-                self.follow_ups_due,
+                self.overdue,
+                self.due_today,
                 self.referrals,
                 self.notifications,
             )
+        )
+
+    @property
+    def later_total(self) -> int:
+        """Everything below today's follow-ups: what the page folds away."""
+        return (
+            self.referrals.total
+            + self.notifications.total
+            + self.heard_not_asked.total
+            + self.asked_not_showed.total
         )
 
 
@@ -76,14 +113,38 @@ def _active_person() -> list[sa.ColumnElement[bool]]:
     return [Person.merged_into_id.is_(None), Person.anonymised_at.is_(None)]
 
 
-def _section(query: sa.Select, limit: int) -> Section:
+def _section(query: sa.Select, limit: int, page: int = 1) -> Section:
     # The total rides along as COUNT(*) OVER (): one statement finds the rows and counts
     # them (a separate COUNT ran the whole filter a second time).
-    counted = query.add_columns(func.count().over().label("section_total")).limit(limit)
+    page = max(1, page)
+    counted = (
+        query.add_columns(func.count().over().label("section_total"))
+        .limit(limit)
+        .offset((page - 1) * limit)
+    )
     rows = db.session.execute(counted).unique().all()
+    if not rows and page > 1:
+        # A page past the end (the queue shrank since the link was made): the last one.
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        last_page = max(1, -(-int(total or 0) // limit))
+        if last_page < page:
+            return _section(query, limit, last_page)
     total = int(rows[0][-1]) if rows else 0
     items = [tuple(r)[:-1] for r in rows]
-    return Section(rows=[r if len(r) > 1 else r[0] for r in items], total=total)
+    return Section(
+        rows=[r if len(r) > 1 else r[0] for r in items], total=total, page=page, per_page=limit
+    )
+
+
+def _talked_to_by(user_id: int | None, person_id: Any) -> list[sa.ColumnElement[bool]]:
+    """The "only mine" condition: ``user_id`` has logged a contact with the person."""
+    if user_id is None:
+        return []
+    return [
+        sa.exists(
+            select(Contact.id).where(Contact.person_id == person_id, Contact.by_user_id == user_id)
+        )
+    ]
 
 
 def _open_follow_up_later(today: date) -> sa.ColumnElement[bool]:
@@ -98,7 +159,15 @@ def _open_follow_up_later(today: date) -> sa.ColumnElement[bool]:
     )
 
 
-def heard_not_asked(centre_id: int, now: datetime, days: int, today: date, limit: int) -> Section:
+def heard_not_asked(
+    centre_id: int,
+    now: datetime,
+    days: int,
+    today: date,
+    limit: int,
+    page: int = 1,
+    mine: int | None = None,
+) -> Section:
     query = (
         select(Enrolment)
         .join(Enrolment.person)
@@ -112,6 +181,7 @@ def heard_not_asked(centre_id: int, now: datetime, days: int, today: date, limit
             Activity.active.is_(True),
             ~_open_follow_up_later(today),
             *_active_person(),
+            *_talked_to_by(mine, Enrolment.person_id),
         )
         .options(
             contains_eager(Enrolment.person),
@@ -120,10 +190,12 @@ def heard_not_asked(centre_id: int, now: datetime, days: int, today: date, limit
         )
         .order_by(Enrolment.heard_at, Enrolment.id)
     )
-    return _section(query, limit)
+    return _section(query, limit, page)
 
 
-def asked_not_showed(centre_id: int, now: datetime, today: date, limit: int) -> Section:
+def asked_not_showed(
+    centre_id: int, now: datetime, today: date, limit: int, page: int = 1, mine: int | None = None
+) -> Section:
     """Asked, and a session of the activity after the ask has started without them."""
     missed = (
         select(func.min(Session.starts_at))
@@ -149,22 +221,38 @@ def asked_not_showed(centre_id: int, now: datetime, today: date, limit: int) -> 
             missed.is_not(None),
             ~_open_follow_up_later(today),
             *_active_person(),
+            *_talked_to_by(mine, Enrolment.person_id),
         )
         .options(contains_eager(Enrolment.person), contains_eager(Enrolment.activity))
         .order_by(Enrolment.asked_at, Enrolment.id)
     )
-    return _section(query, limit)
+    return _section(query, limit, page)
 
 
-def follow_ups_due(centre_id: int, today: date, limit: int) -> Section:
+def follow_ups_due(
+    centre_id: int,
+    today: date,
+    limit: int,
+    page: int = 1,
+    mine: int | None = None,
+    overdue: bool | None = None,
+) -> Section:
+    """Follow-up dates due: passed ones only (``overdue=True``), today's (``False``), or both."""
+    if overdue is None:
+        due = Contact.follow_up_on <= today
+    elif overdue:
+        due = Contact.follow_up_on < today
+    else:
+        due = Contact.follow_up_on == today
     query = (
         select(Contact)
         .join(Contact.person)
         .where(
             Contact.centre_id == centre_id,
-            Contact.follow_up_on <= today,
+            due,
             Contact.follow_up_done_at.is_(None),
             *_active_person(),
+            *([Contact.by_user_id == mine] if mine is not None else []),
         )
         .options(
             contains_eager(Contact.person),
@@ -173,10 +261,10 @@ def follow_ups_due(centre_id: int, today: date, limit: int) -> Section:
         )
         .order_by(Contact.follow_up_on, Contact.id)
     )
-    return _section(query, limit)
+    return _section(query, limit, page)
 
 
-def new_referrals(centre_id: int, limit: int) -> Section:
+def new_referrals(centre_id: int, limit: int, page: int = 1) -> Section:
     query = (
         select(Referral)
         .join(Referral.person)
@@ -193,10 +281,10 @@ def new_referrals(centre_id: int, limit: int) -> Section:
         )
         .order_by(Referral.created_at, Referral.id)
     )
-    return _section(query, limit)
+    return _section(query, limit, page)
 
 
-def unread_notifications(centre_id: int, limit: int) -> Section:
+def unread_notifications(centre_id: int, limit: int, page: int = 1) -> Section:
     """Unread sign-up notices (and referral notices without a referral row to show)."""
     has_referral = sa.exists(
         select(Referral.id).where(Referral.person_id == Notification.person_id)
@@ -214,20 +302,38 @@ def unread_notifications(centre_id: int, limit: int) -> Section:
         .options(contains_eager(Notification.person))
         .order_by(Notification.created_at, Notification.id)
     )
-    return _section(query, limit)
+    return _section(query, limit, page)
 
 
 def follow_up_queue(
-    centre_id: int, heard_days: int, limit: int = 50, now: datetime | None = None
+    centre_id: int,
+    heard_days: int,
+    limit: int = 50,
+    now: datetime | None = None,
+    pages: dict[str, int] | None = None,
+    mine: int | None = None,
 ) -> Queue:
+    """The queue, ``limit`` rows per section on the page ``pages[section]`` (default 1);
+    ``mine``: only the follow-ups and people of this user (see the module's text)."""
     now = now or utcnow()
     today = oslo_today(now)
+    pages = pages or {}
     return Queue(
-        heard_not_asked=heard_not_asked(centre_id, now, heard_days, today, limit),
-        asked_not_showed=asked_not_showed(centre_id, now, today, limit),
-        follow_ups_due=follow_ups_due(centre_id, today, limit),
-        referrals=new_referrals(centre_id, limit),
-        notifications=unread_notifications(centre_id, limit),
+        overdue=follow_ups_due(
+            centre_id, today, limit, pages.get("overdue", 1), mine, overdue=True
+        ),
+        due_today=follow_ups_due(
+            centre_id, today, limit, pages.get("today", 1), mine, overdue=False
+        ),
+        referrals=new_referrals(centre_id, limit, pages.get("referrals", 1)),
+        notifications=unread_notifications(centre_id, limit, pages.get("notifications", 1)),
+        heard_not_asked=heard_not_asked(
+            centre_id, now, heard_days, today, limit, pages.get("heard", 1), mine
+        ),
+        asked_not_showed=asked_not_showed(
+            centre_id, now, today, limit, pages.get("asked", 1), mine
+        ),
         heard_days=heard_days,
         today=today,
+        mine=mine is not None,
     )

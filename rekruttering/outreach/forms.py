@@ -22,6 +22,7 @@ from rekruttering.date_rules import EventDate
 from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.form_fields import as_choices, optional_int
 from rekruttering.outreach.labels import OUTCOME_LABELS, ROLE_LABELS
+from rekruttering.privacy.consent_text import sms_consent_field
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _NORWEGIAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
@@ -79,6 +80,7 @@ class LogContactForm(FlaskForm):
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
     new_language = SelectField(_l("Language"), default="nb")
+    new_sms_consent = sms_consent_field()
     activity_id = SelectField(_l("Activity"), coerce=optional_int, validate_choice=False)
     channel_id = SelectField(
         _l("Channel (how they heard or were reached)"),

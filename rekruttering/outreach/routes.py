@@ -6,7 +6,7 @@ import secrets
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +29,7 @@ from rekruttering.models import (
     Person,
     Referral,
 )
-from rekruttering.outreach.follow_up import follow_up_queue
+from rekruttering.outreach.follow_up import SECTIONS, follow_up_queue
 from rekruttering.outreach.forms import LogContactForm, as_choices, optional_int
 from rekruttering.outreach.queries import (
     active_activities,
@@ -56,16 +56,34 @@ bp = Blueprint("outreach", __name__)
 # --- the follow-up queue ------------------------------------------------------------
 
 
+#: Rows per section on the start page: overdue and today open, the rest folded, so the
+#: page stays about three phone screens long; each section pages on its own.
+START_PAGE_ROWS = 5
+#: The "only mine" choice, remembered for the session (``?mine=1`` / ``?mine=0``).
+MINE_KEY = "follow_up_only_mine"
+
+
 @bp.route("/follow-up")
 @allow(*STAFF)
 def follow_up() -> str:
     settings = current_settings()
+    chosen = request.args.get("mine")
+    if chosen in ("0", "1"):
+        session[MINE_KEY] = chosen == "1"
+    only_mine = bool(session.get(MINE_KEY, False))
+    pages = {}
+    for name in SECTIONS:
+        page = request.args.get(name, type=int)
+        if page is not None and page > 1:
+            pages[name] = page
     queue = follow_up_queue(
         tenancy.current_centre_id(),
         heard_days=settings.funnel.heard_not_asked_days,
-        limit=settings.app.page_size,
+        limit=min(settings.app.page_size, START_PAGE_ROWS),
+        pages=pages,
+        mine=current_user.id if only_mine else None,
     )
-    return render_template("outreach/follow_up.html", queue=queue)
+    return render_template("outreach/follow_up.html", queue=queue, pages=pages)
 
 
 @bp.route("/follow-up/<int:contact_id>/done", methods=["POST"])
@@ -255,6 +273,7 @@ def log_contact() -> str | Response | tuple[str, int]:
                                 first_name=form.new_first_name.data or "",
                                 phone=form.new_phone.data,
                                 language=form.new_language.data or "nb",
+                                sms_consent=bool(form.new_sms_consent.data),
                             ),
                             data,
                         )

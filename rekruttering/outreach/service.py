@@ -16,6 +16,8 @@ from rekruttering.funnel.service import apply_outcome, enrol, touch
 from rekruttering.models import (
     Activity,
     Channel,
+    ConsentMethod,
+    ConsentPurpose,
     Contact,
     Membership,
     Notification,
@@ -25,6 +27,7 @@ from rekruttering.models import (
     Source,
 )
 from rekruttering.people.service import create_person
+from rekruttering.privacy.service import record_consent
 from rekruttering.tenancy import fetch
 
 #: Notification kinds the follow-up queue shows (and a contact about the person closes).
@@ -83,6 +86,8 @@ class NewPerson:
     phone: str | None = None
     language: str = "nb"
     last_name: str = ""
+    #: The person agreed to SMS (the form's consent box): recorded with the person.
+    sms_consent: bool = False
 
 
 def contact_for_token(centre_id: int, form_token: str | None) -> Contact | None:
@@ -171,6 +176,14 @@ def log_contact_for_new_person(centre_id: int, new: NewPerson, data: ContactInpu
         language=new.language,
         recruited_by_id=data.recruited_by_id,
     )
+    if new.sms_consent and person.phone:
+        record_consent(
+            centre_id,
+            person.id,
+            ConsentPurpose.SMS,
+            ConsentMethod.IN_PERSON,
+            by_user_id=data.by_user_id,
+        )
     return log_contact(centre_id, replace(data, person_id=person.id))
 
 

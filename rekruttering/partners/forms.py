@@ -95,7 +95,3 @@ class ReferForm(FlaskForm):
     )
     form_token = HiddenField(validators=[Optional(), Length(max=64)])
     submit = SubmitField(_l("Send referral"))
-
-
-class NotReachedForm(FlaskForm):
-    not_reached = HiddenField()

@@ -85,9 +85,7 @@ def _visible_here(users: Select, centre_id: int) -> Select:
     member = select(Membership.user_id).where(Membership.centre_id == centre_id)
     invited = select(Invitation.user_id).where(Invitation.centre_id == centre_id)
     anywhere = select(Membership.user_id)
-    return users.where(
-        or_(User.id.in_(member), User.id.in_(invited), User.id.not_in(anywhere))
-    )
+    return users.where(or_(User.id.in_(member), User.id.in_(invited), User.id.not_in(anywhere)))
 
 
 def partner_user(centre_id: int, partner_id: int, user_id: int) -> User:

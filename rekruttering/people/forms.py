@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from rekruttering.domain.target_groups import TargetGroup
 from rekruttering.form_fields import as_choices
 from rekruttering.languages import LANGUAGES, language_choices
+from rekruttering.privacy.consent_text import sms_consent_field
 
 TARGET_GROUP_LABELS = {
     TargetGroup.IMMIGRANT: _l("People with immigrant background"),
@@ -45,6 +46,8 @@ class PersonForm(FlaskForm):
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
     language = SelectField(_l("Language"), default="nb", coerce=_text)
+    #: Shown when a person is added (with a phone, consent is recorded in person).
+    sms_consent = sms_consent_field()
     target_group = SelectField(_l("Target group"), default="", coerce=_text)
     note = TextAreaField(
         _l("Note"),
@@ -93,3 +96,4 @@ class NewPersonForm(FlaskForm):
         choices=[(code, name) for code, name in LANGUAGES.items()],
         default="nb",
     )
+    sms_consent = sms_consent_field()

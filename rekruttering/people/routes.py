@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from rekruttering import audit, tenancy
@@ -14,6 +15,7 @@ from rekruttering.domain.phone import format_phone
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.form_fields import optional_int
 from rekruttering.models import (
+    ConsentMethod,
     ConsentPurpose,
     LinkKind,
     Person,
@@ -38,6 +40,7 @@ from rekruttering.people.service import (
 )
 from rekruttering.people.timeline import CONSENT, history_of
 from rekruttering.privacy.access_log import mark_logged
+from rekruttering.privacy.service import record_consent
 from rekruttering.transaction import transaction
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -139,6 +142,14 @@ def create() -> str | Response | tuple[str, int]:
                     note=(form.note.data or "").strip(),
                 )
                 audit.record("person_created", person_id=person.id, centre_id=centre_id)
+                if form.sms_consent.data and person.phone:
+                    record_consent(
+                        centre_id,
+                        person.id,
+                        ConsentPurpose.SMS,
+                        ConsentMethod.IN_PERSON,
+                        by_user_id=current_user.id,
+                    )
         except DuplicatePhone as exc:
             duplicate = exc.existing
             form.phone.errors = [exc.message]

@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Role, Stage
 from rekruttering.domain.phone import try_normalise_phone
+from rekruttering.domain.search_text import words
 from rekruttering.extensions import db
 from rekruttering.languages import language_code_for
 from rekruttering.models import Channel, Enrolment, Person, Referral
@@ -51,8 +53,25 @@ class PeopleFilter:
         )
 
 
+def _name_words(text: str) -> list[tuple[str, str]]:
+    """The words of a name search ((folded, plain) each); none for a phone number."""
+    if _PHONE_CHARS.fullmatch(text):
+        return []
+    return words(text)
+
+
+def _every_word_in(column: Any, typed: list[str]) -> sa.ColumnElement[bool]:
+    return and_(*(column.contains(w, autoescape=True) for w in typed))
+
+
 def text_condition(text: str) -> sa.ColumnElement[bool] | None:
-    """Name (every word), phone (any common format, or some of its digits) or language."""
+    """Name (every word), phone (any common format, or some of its digits) or language.
+
+    Names are compared folded (domain/search_text.py): "åse", "ÅSE" and "Åse" find
+    Åse on SQLite and PostgreSQL alike, and "ase" finds her too, through the key
+    without accents (ranked after the exact matches by ``text_rank``). Every word
+    must be in the name.
+    """
     text = text.strip()
     if not text:
         return None
@@ -69,22 +88,71 @@ def text_condition(text: str) -> sa.ColumnElement[bool] | None:
     code = language_code_for(text)
     if code is not None:
         found.append(Person.language == code)
-    words = [w for w in text.split() if w]
-    if words and not _PHONE_CHARS.fullmatch(text):
+    name_words = _name_words(text)
+    if name_words:
+        # A word typed without accents also matches without them ("ase" finds Åse and
+        # Kasem); a word with them matches only as typed ("åse" finds Åse, not Kasem).
         found.append(
             and_(
                 *(
-                    or_(
-                        Person.first_name.icontains(w, autoescape=True),
-                        Person.last_name.icontains(w, autoescape=True),
-                    )
-                    for w in words
+                    Person.search_plain.contains(p, autoescape=True)
+                    if f == p
+                    else Person.search_key.contains(f, autoescape=True)
+                    for f, p in name_words
                 )
             )
         )
     if not found:
         return sa.false()
     return or_(*found)
+
+
+def text_rank(text: str) -> sa.ColumnElement[int] | None:
+    """0 for people whose name holds every typed word as typed (folded), 1 for those
+    found only without accents ("ase" finding Åse); None when ``text`` is no name."""
+    name_words = _name_words(text.strip())
+    if not name_words:
+        return None
+    exact = _every_word_in(Person.search_key, [f for f, _ in name_words])
+    return sa.case((exact, 0), else_=1)
+
+
+def search_people(
+    centre_id: int,
+    text: str,
+    limit: int | None = 20,
+    offset: int = 0,
+    where: tuple[sa.ColumnElement[bool], ...] = (),
+    order: str = "name",
+) -> Select:
+    """THE person search: every search box that finds people by name or phone uses it
+    (people list, log a contact, merge, family links, check-in, reminders, the API).
+
+    The centre's active people (merged and anonymised left out) matching ``text``,
+    exact matches first, then by name (``order="name"``) or the latest activity first
+    (``"recent"``); ``where`` narrows further (e.g. textable only).
+    """
+    query = select(Person).where(
+        Person.centre_id == centre_id,
+        Person.merged_into_id.is_(None),
+        Person.anonymised_at.is_(None),
+        *where,
+    )
+    condition = text_condition(text)
+    if condition is not None:
+        query = query.where(condition)
+    rank = text_rank(text)
+    if rank is not None:
+        query = query.order_by(rank)
+    if order == "recent":
+        query = query.order_by(Person.last_activity_at.desc(), Person.id.desc())
+    else:
+        query = query.order_by(Person.first_name, Person.last_name, Person.id)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return query
 
 
 def _enrolment_condition(f: PeopleFilter) -> sa.ColumnElement[bool]:
@@ -123,17 +191,10 @@ def people_query(
     now: datetime | None = None,
     with_enrolments: bool = True,
 ) -> Select:
-    """The people of a centre matching ``f`` (merged and anonymised people left out)."""
-    query = select(Person).where(
-        Person.centre_id == centre_id,
-        Person.merged_into_id.is_(None),
-        Person.anonymised_at.is_(None),
-    )
-    condition = text_condition(f.q)
-    if condition is not None:
-        query = query.where(condition)
+    """The people of a centre matching ``f``: ``search_people`` with the list's filters."""
+    where: list[sa.ColumnElement[bool]] = []
     if f.language:
-        query = query.where(Person.language == f.language)
+        where.append(Person.language == f.language)
     if f.filters_enrolments:
         enrolment_match = _enrolment_condition(f)
         if f.partner_id is not None and not any(
@@ -146,14 +207,11 @@ def people_query(
                 )
             )
             enrolment_match = or_(enrolment_match, referred)
-        query = query.where(enrolment_match)
+        where.append(enrolment_match)
     if f.no_contact_weeks:
         cutoff = (now or utcnow()) - timedelta(weeks=f.no_contact_weeks)
-        query = query.where(Person.last_activity_at < cutoff)
-    if f.sort == "name":
-        query = query.order_by(Person.first_name, Person.last_name, Person.id)
-    else:
-        query = query.order_by(Person.last_activity_at.desc(), Person.id.desc())
+        where.append(Person.last_activity_at < cutoff)
+    query = search_people(centre_id, f.q, limit=None, where=tuple(where), order=f.sort)
     if with_enrolments:
         query = query.options(selectinload(Person.enrolments).joinedload(Enrolment.activity))
     return query
@@ -161,9 +219,7 @@ def people_query(
 
 def quick_search(centre_id: int, text: str, limit: int = 20) -> list[Person]:
     """A short list of people for pickers (log a contact, merge, family links)."""
-    query = people_query(centre_id, PeopleFilter(q=text, sort="name"), with_enrolments=False)
-    query = query.limit(limit)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(search_people(centre_id, text, limit=limit)))
 
 
 def recent_people(centre_id: int, limit: int = 30) -> list[Person]:
@@ -210,23 +266,6 @@ def find_other_people(
     text = query.strip()
     if len(text) < 2:
         return []
-    digits = "".join(c for c in text if c.isdigit())
-    conditions = [
-        func.lower(Person.first_name + " " + Person.last_name).contains(
-            text.lower(), autoescape=True
-        )
-    ]
-    if len(digits) >= 3:
-        conditions.append(Person.phone.contains(digits, autoescape=True))
-    statement = (
-        select(Person)
-        .where(
-            Person.centre_id == centre_id,
-            Person.anonymised_at.is_(None),
-            Person.merged_into_id.is_(None),
-            or_(*conditions),
-        )
-        .order_by(Person.first_name, Person.last_name, Person.id)
-        .limit(limit + len(exclude))
-    )
+    # The one person search: "åse" finds Åse at the door as everywhere.
+    statement = search_people(centre_id, text, limit=limit + len(exclude))
     return [p for p in db.session.scalars(statement) if p.id not in exclude][:limit]

@@ -411,9 +411,7 @@ def merge_people(centre_id: int, keep_id: int, merge_id: int) -> Person:
         execution_options={"synchronize_session": False},
     )
     db.session.execute(
-        update(Person)
-        .where(Person.held_match_id == other.id)
-        .values(held_match_id=keep.id),
+        update(Person).where(Person.held_match_id == other.id).values(held_match_id=keep.id),
         execution_options={"synchronize_session": False},
     )
     db.session.execute(

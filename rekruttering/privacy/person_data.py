@@ -44,7 +44,17 @@ KEEP_TEXT: dict[str, frozenset[str]] = {
 
 #: Text columns known to hold personal data: cleared when a person is anonymised.
 CLEAR_TEXT: dict[str, frozenset[str]] = {
-    "person": frozenset({"first_name", "last_name", "phone", "note", "phone_not_textable_reason"}),
+    "person": frozenset(
+        {
+            "first_name",
+            "last_name",
+            "phone",
+            "note",
+            "phone_not_textable_reason",
+            "search_key",
+            "search_plain",
+        }
+    ),
     "message": frozenset({"from_number", "to_number", "body"}),
     "referral": frozenset({"note", "name_given"}),
     "contact": frozenset({"note"}),

@@ -25,6 +25,7 @@ from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.retention import due_at
 from rekruttering.errors import ServiceError
+from rekruttering.input_boundary import safe_next
 from rekruttering.models import ConsentMethod, ConsentPurpose, Person
 from rekruttering.pages import paginate
 from rekruttering.privacy import service
@@ -96,9 +97,11 @@ def consents(person_id: int) -> str:
 def give(person_id: int) -> BaseResponse:
     person = tenancy.get_or_404(Person, person_id)
     form = GiveConsentForm()
+    # Recorded in place (the reminder preview's "record consent") returns there.
+    back = safe_next(request.form.get("next"), url_for("privacy.consents", person_id=person.id))
     if not form.validate_on_submit():
         flash(_("The consent could not be recorded. Try again."), "danger")
-        return redirect(url_for("privacy.consents", person_id=person.id))
+        return redirect(back)
     try:
         with transaction():
             service.record_consent(
@@ -113,7 +116,7 @@ def give(person_id: int) -> BaseResponse:
     else:
         mark_logged()
         flash(_("Consent recorded."), "success")
-    return redirect(url_for("privacy.consents", person_id=person.id))
+    return redirect(back)
 
 
 @bp.route("/people/<int:person_id>/consents/withdraw", methods=["POST"])

@@ -39,21 +39,6 @@ def reminders_query(centre_id: int, states: Iterable[ReminderState], *, by_due: 
     return query.order_by(Reminder.updated_at.desc(), Reminder.id.desc())
 
 
-def people_with_phone(centre_id: int) -> list[tuple[int, str, str]]:
-    """(id, first name, last name) of everyone a reminder can go to, by name."""
-    rows = db.session.execute(
-        sa.select(Person.id, Person.first_name, Person.last_name)
-        .where(
-            Person.centre_id == centre_id,
-            Person.phone.is_not(None),
-            Person.anonymised_at.is_(None),
-            Person.merged_into_id.is_(None),
-        )
-        .order_by(Person.first_name, Person.last_name, Person.id)
-    ).tuples()
-    return list(rows.all())
-
-
 def active_activity_names(centre_id: int) -> list[tuple[int, str]]:
     rows = db.session.execute(
         sa.select(Activity.id, Activity.name)

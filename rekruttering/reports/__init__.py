@@ -8,9 +8,9 @@ filters, call them and render tables with server-side SVG charts.
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 
+from rekruttering import number_format
 from rekruttering.access import MUNICIPALITY, STAFF
 from rekruttering.navigation import add_nav_item
 from rekruttering.reports.labels import rate_sentence
@@ -18,22 +18,17 @@ from rekruttering.reports.labels import rate_sentence
 
 def percent(value: float | None) -> str:
     """A share as a whole percentage in the current language ("38 %" / "38%")."""
-    if value is None:
-        return "–"
-    return format_percent(value)
+    return number_format.percent(value, 0)
 
 
 def days(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return format_decimal(round(value, 1), "#,##0.#")
+    """Days with at most one decimal ("2,5")."""
+    return number_format.decimal(value, 1)
 
 
 def ratio(value: float | None) -> str:
     """Volunteers per participant with two decimals in the current language ("0,50")."""
-    if value is None:
-        return "–"
-    return format_decimal(value, "0.00")
+    return number_format.number(value, 2)
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from rekruttering import number_format
 from rekruttering.analytics import Rate
 
 WIDTH = 720
@@ -25,11 +26,11 @@ TOP = 34
 
 
 def _pct(share: float) -> str:
-    return f"{round(share * 100)} %"
+    return number_format.percent(share, 0)
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    return number_format.decimal(value, 1)
 
 
 def nice_step(top: float, ticks: int = 4, whole: bool = False) -> float:
@@ -220,7 +221,7 @@ def ratio_chart(
     ratios: Sequence[float | None],
     wished: float | None,
     wished_text: str,
-    number: Callable[[float], str] = lambda v: f"{v:.2f}",
+    number: Callable[[float], str] = lambda v: number_format.number(v, 2),
 ) -> Markup:
     """The volunteer ratio per month as a line, the wished ratio as a dashed line."""
     left, bottom, plot_h = 48, 56, 160

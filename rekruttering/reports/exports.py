@@ -1,6 +1,7 @@
 """Downloads: the conversion report as CSV and XLSX, the funder report as XLSX.
 
-Spreadsheets are written with openpyxl in write-only mode (rows stream to a
+CSV goes through ``rekruttering.csv_export`` (the reader's dialect: semicolons and
+decimal commas in bokmål). Spreadsheets are written with openpyxl in write-only mode (rows stream to a
 temporary file instead of building a whole workbook in memory). Text that came from
 people (channel and activity names) is neutralised when it starts like a formula,
 so a channel called "=HYPERLINK(...)" is shown, never run.
@@ -8,9 +9,9 @@ so a channel called "=HYPERLINK(...)" is shown, never run.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import format_date, format_datetime
@@ -20,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
 from rekruttering.analytics import Rate
+from rekruttering.csv_export import CsvDialect, csv_text, one_decimal
 from rekruttering.reports.conversion import ConversionReport, Funnel
 from rekruttering.reports.funder import FunderReport, FunderRow
 from rekruttering.reports.labels import RATE_LABELS, target_group_label
@@ -37,8 +39,9 @@ def _share(r: Rate) -> float | None:
     return None if r.empty else r.proportion
 
 
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}"
+def _percent(value: float | None) -> Decimal | None:
+    """A share as a percentage number with one decimal (26.8), None for no data."""
+    return None if value is None else one_decimal(value * 100)
 
 
 def conversion_header() -> list[str]:
@@ -70,19 +73,20 @@ def conversion_rows(report: ConversionReport) -> Iterator[list[Any]]:
     yield [_("All channels (each person once)"), *_funnel_values(report.total)]
 
 
-def conversion_csv(report: ConversionReport) -> str:
-    """CSV (UTF-8 with BOM so Excel reads æøå); shares as percentages with one decimal."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(conversion_header())
-    for values in conversion_rows(report):
-        cells = values[:5]
-        for value in values[5:-2]:
-            cells.append(_percent(value))
-        cells += [values[-2], "" if values[-1] is None else values[-1]]
-        writer.writerow(cells)
-    return out.getvalue()
+def conversion_csv(report: ConversionReport, dialect: CsvDialect | None = None) -> str:
+    """CSV in the reader's dialect (``csv_export``); shares as percentages, one decimal."""
+
+    def rows() -> Iterator[list[Any]]:
+        yield conversion_header()
+        for values in conversion_rows(report):
+            yield [
+                *values[:5],
+                *(_percent(v) for v in values[5:-2]),
+                values[-2],
+                one_decimal(values[-1]),
+            ]
+
+    return csv_text(rows(), dialect)
 
 
 def _bold(ws: Any, value: Any, size: int | None = None) -> WriteOnlyCell:
@@ -152,11 +156,30 @@ def _funder_header() -> list[str]:
         _("Unique participants"),
         _("New participants"),
         _("Volunteers"),
+        _("Volunteer hours"),
+        _("Cancelled sessions"),
+        _("Empty sessions (no check-ins)"),
     ]
 
 
-def _funder_values(row: FunderRow) -> list[int]:
-    return [row.sessions, row.attendance, row.participants, row.new_participants, row.volunteers]
+def _funder_values(ws: Any, row: FunderRow) -> list[Any]:
+    hours = WriteOnlyCell(ws, value=round(row.volunteer_hours, 2))
+    hours.number_format = "0.0"
+    return [
+        row.sessions,
+        row.attendance,
+        row.participants,
+        row.new_participants,
+        row.volunteers,
+        hours,
+        row.cancelled_sessions,
+        row.empty_sessions,
+    ]
+
+
+#: The header row of the funder sheets is row 4 (title, period, a blank line, header):
+#: rows 1-4 and the first column stay in view while scrolling.
+FUNDER_FREEZE = "B5"
 
 
 def funder_xlsx(report: FunderReport) -> bytes:
@@ -185,7 +208,9 @@ def funder_xlsx(report: FunderReport) -> bytes:
     line("")
     line(_("What the figures mean"), bold=True)
     for text in (
-        _("Sessions held: sessions of the activity in the period that were not cancelled."),
+        _(
+            "Sessions held: sessions of the activity in the period that were not cancelled and where at least one person checked in."
+        ),
         _("Total attendance: all check-ins at those sessions, participants and volunteers."),
         _(
             "Unique participants: different people who came as participants; a person who came ten times counts once."
@@ -194,6 +219,13 @@ def funder_xlsx(report: FunderReport) -> bytes:
             "New participants: of those, people who came as participants for the first time in the period."
         ),
         _("Volunteers: different people who came as volunteers."),
+        _(
+            "Volunteer hours: for each session held, its length in hours times the volunteers who checked in."
+        ),
+        _("Cancelled sessions: sessions the centre cancelled; they are not counted as held."),
+        _(
+            "Empty sessions: sessions on the schedule that were not cancelled but where nobody checked in; they are not counted as held."
+        ),
         _(
             "In the rows per target group and in the total, a person who came to several activities counts once, so those rows can be smaller than the sum of the activities."
         ),
@@ -206,6 +238,7 @@ def funder_xlsx(report: FunderReport) -> bytes:
         (_("Per target group"), report.target_groups, False),
     ):
         ws = wb.create_sheet(title)
+        ws.freeze_panes = FUNDER_FREEZE
         ws.column_dimensions["A"].width = 40
         ws.column_dimensions["B"].width = 36
         ws.append([_bold(ws, title, 13)])
@@ -218,15 +251,19 @@ def funder_xlsx(report: FunderReport) -> bytes:
                     [
                         safe_text(row.label),
                         target_group_label(row.target_group),
-                        *_funder_values(row),
+                        *_funder_values(ws, row),
                     ]
                 )
-            total = [_bold(ws, _("Total (each person once)")), None, *_funder_values(report.total)]
+            total = [
+                _bold(ws, _("Total (each person once)")),
+                None,
+                *_funder_values(ws, report.total),
+            ]
         else:
             ws.append([_bold(ws, h) for h in [_("Target group"), *_funder_header()]])
             for row in rows:
-                ws.append([target_group_label(row.key), *_funder_values(row)])
-            total = [_bold(ws, _("Total (each person once)")), *_funder_values(report.total)]
+                ws.append([target_group_label(row.key), *_funder_values(ws, row)])
+            total = [_bold(ws, _("Total (each person once)")), *_funder_values(ws, report.total)]
         ws.append(total)
     buffer = io.BytesIO()
     wb.save(buffer)

@@ -3,8 +3,11 @@
 Definitions (also on the first sheet of the spreadsheet):
 
 * sessions held: sessions of the activity that started in the period (and before
-  now) and were not cancelled;
+  now), were not cancelled, and where at least one person checked in
+  (``domain.activity_figures``); cancelled sessions and empty ones (not cancelled, no
+  check-ins) are counted apart;
 * total attendance: check-ins at those sessions, participants and volunteers;
+* volunteer hours: for each held session, its length times the volunteers checked in;
 * unique participants: different people checked in as participant;
 * new participants: of those, the people whose first check-in as participant in the
   activity (in the target group / at the centre, for those rows) was in the period;
@@ -23,6 +26,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from rekruttering.domain.activity_figures import (
+    SessionOutcome,
+    session_outcome,
+    volunteer_hours,
+)
 from rekruttering.domain.clock import start_of_oslo_day, utcnow
 from rekruttering.domain.funnel import Role
 from rekruttering.errors import ServiceError
@@ -35,11 +43,14 @@ class FunderRow:
     key: Any  # activity id, target group value, or None for the total
     label: str
     target_group: str | None
-    sessions: int = 0
+    sessions: int = 0  # held (see the module's definitions)
     attendance: int = 0
     participants: int = 0
     new_participants: int = 0
     volunteers: int = 0
+    volunteer_hours: float = 0.0
+    cancelled_sessions: int = 0
+    empty_sessions: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,8 +119,12 @@ def funder_report(centre_id: int, start: date | None, end: date | None) -> Funde
 
 def _figures(
     centre_id: int, since: datetime, held_until: datetime, groups: dict[int, str | None]
-) -> tuple[dict[int, dict[str, int]], dict[str | None, dict[str, int]], dict[str, int]]:
-    """Figures per activity, per target group and in total, from two queries.
+) -> tuple[dict[int, dict[str, Any]], dict[str | None, dict[str, Any]], dict[str, Any]]:
+    """Figures per activity, per target group and in total, from three queries.
+
+    The sessions of the period are read one row each with their check-in and volunteer
+    counts (a centre has a few thousand a year), to tell held from cancelled and empty
+    and to add up volunteer hours.
 
     One pass over the centre's check-ins, grouped by activity, person and role, gives
     each person's first check-in ever and their check-ins in the period. The distinct
@@ -118,14 +133,35 @@ def _figures(
     would need: at 20,000 people that is 400,000 rows a time).
     """
     in_period = sa.and_(Session.starts_at >= since, Session.starts_at < held_until)
-    sessions: dict[int, int] = {
-        row.activity_id: int(row.n)
-        for row in db.session.execute(
-            sa.select(Session.activity_id, sa.func.count(Session.id).label("n"))
-            .where(Session.centre_id == centre_id, Session.cancelled.is_(False), in_period)
-            .group_by(Session.activity_id)
+    volunteer = sa.case((Attendance.role == Role.VOLUNTEER, 1), else_=0)
+    per_session = db.session.execute(
+        sa.select(
+            Session.activity_id,
+            Session.cancelled,
+            Session.starts_at,
+            Session.ends_at,
+            sa.func.count(Attendance.id).label("checkins"),
+            sa.func.coalesce(sa.func.sum(volunteer), 0).label("volunteers"),
         )
-    }
+        .select_from(Session)
+        .outerjoin(Attendance, Attendance.session_id == Session.id)
+        .where(Session.centre_id == centre_id, in_period)
+        .group_by(
+            Session.id, Session.activity_id, Session.cancelled, Session.starts_at, Session.ends_at
+        )
+    )
+    by_activity: dict[int, _Tally] = {}
+    for activity_id, cancelled, starts_at, ends_at, checkins, volunteers in per_session:
+        tally = by_activity.setdefault(activity_id, _Tally())
+        # Sessions in the period started before ``held_until`` (at most now).
+        outcome = session_outcome(cancelled=cancelled, checkins=int(checkins), started=True)
+        if outcome == SessionOutcome.HELD:
+            tally.sessions += 1
+            tally.volunteer_hours += volunteer_hours(starts_at, ends_at, int(volunteers))
+        elif outcome == SessionOutcome.CANCELLED:
+            tally.cancelled_sessions += 1
+        else:
+            tally.empty_sessions += 1
     # Core, not the ORM session: tens of thousands of plain rows, no objects to build.
     checkins = db.session.connection().execute(
         sa.select(
@@ -140,11 +176,10 @@ def _figures(
         .where(Attendance.centre_id == centre_id, Session.cancelled.is_(False))
         .group_by(Session.activity_id, Attendance.person_id, Attendance.role)
     )
-    by_activity: dict[int, _Tally] = {aid: _Tally(sessions=n) for aid, n in sessions.items()}
     for activity_id, person_id, role, first_at, period_count in checkins:
-        tally = by_activity.get(activity_id)
-        if tally is not None:  # no session in the period: not reported
-            tally.add(person_id, role, first_at, int(period_count or 0))
+        found = by_activity.get(activity_id)
+        if found is not None:  # no session in the period: not reported
+            found.add(person_id, role, first_at, int(period_count or 0))
     by_group: dict[str | None, _Tally] = {}
     for activity_id, tally in by_activity.items():
         by_group.setdefault(groups.get(activity_id), _Tally()).merge(tally)
@@ -163,6 +198,9 @@ class _Tally:
     """The figures of one row of the report while the check-ins are read."""
 
     sessions: int = 0
+    cancelled_sessions: int = 0
+    empty_sessions: int = 0
+    volunteer_hours: float = 0.0
     attendance: int = 0
     participants: set[int] = field(default_factory=set)
     volunteers: set[int] = field(default_factory=set)
@@ -182,6 +220,9 @@ class _Tally:
     def merge(self, other: _Tally) -> None:
         """Add another row's figures: people are counted once however often they occur."""
         self.sessions += other.sessions
+        self.cancelled_sessions += other.cancelled_sessions
+        self.empty_sessions += other.empty_sessions
+        self.volunteer_hours += other.volunteer_hours
         self.attendance += other.attendance
         self.participants |= other.participants
         self.volunteers |= other.volunteers
@@ -191,7 +232,7 @@ class _Tally:
             if earlier is None or first < earlier:
                 firsts[person_id] = first
 
-    def figures(self, since: datetime, held_until: datetime) -> dict[str, int]:
+    def figures(self, since: datetime, held_until: datetime) -> dict[str, Any]:
         new = sum(
             1
             for person_id, first in self.firsts.items()
@@ -199,6 +240,9 @@ class _Tally:
         )
         return {
             "sessions": self.sessions,
+            "cancelled_sessions": self.cancelled_sessions,
+            "empty_sessions": self.empty_sessions,
+            "volunteer_hours": self.volunteer_hours,
             "attendance": self.attendance,
             "participants": len(self.participants),
             "volunteers": len(self.volunteers),

@@ -14,6 +14,7 @@ from rekruttering import tenancy
 from rekruttering.access import MUNICIPALITY, STAFF, allow
 from rekruttering.analytics.sentences import comparison_sentence
 from rekruttering.config import current_settings
+from rekruttering.domain.activity_figures import report_year
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.funnel import Role
 from rekruttering.errors import NotFound, ServiceError
@@ -372,11 +373,10 @@ def chain(person_id: int) -> str:
 
 
 def _funder_form() -> tuple[FunderForm, bool]:
-    form = FunderForm(formdata=request.args if request.args else None)
-    if not request.args:
-        today = oslo_today()
-        form.start.data = date(today.year - 1, 1, 1)
-        form.end.data = date(today.year - 1, 12, 31)
+    chosen = "start" in request.args or "end" in request.args
+    form = FunderForm(formdata=request.args if chosen else None)
+    if not chosen:  # no period asked for (perhaps only ?lang=): this year so far
+        form.start.data, form.end.data = report_year(oslo_today())
         return form, True
     return form, form.validate()
 

@@ -222,6 +222,9 @@ def form(code: str) -> tuple[str, int] | Response:
     error: str | None = None
     field_error: str | None = None
     values: dict[str, Any] = {}
+    if request.method == "GET":
+        # A link from the programme (page, feed, printed QR code) names its activity.
+        values["activity_id"] = request.args.get("activity", type=int)
     status = 200
     if request.method == "POST":
         values = {
@@ -261,7 +264,10 @@ def form(code: str) -> tuple[str, int] | Response:
         form_languages=[(code_, NATIVE_NAMES.get(code_, code_)) for code_ in languages],
         t=texts_for(lang),
         direction=text_direction(lang),
-        stamp=_guard().issue(src.code),
+        # A form shown again after a post keeps the stamp of its first render.
+        stamp=_guard().carry(request.form.get("stamp", ""), src.code)
+        if request.method == "POST"
+        else _guard().issue(src.code),
         values=values,
         error=error,
         field_error=field_error,

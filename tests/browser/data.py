@@ -95,8 +95,9 @@ class TextablePerson:
     activity_name: str
 
 
-def textable_person_and_session(name: str, phone: str) -> TextablePerson:
-    """A person with a phone and SMS consent, and a session of a new activity in 3 days."""
+def textable_person_and_session(name: str, phone: str, consent: bool = True) -> TextablePerson:
+    """A person with a phone and SMS consent (unless ``consent`` is false), and a session
+    of a new activity in 3 days."""
     from rekruttering.domain.clock import oslo_to_utc, oslo_today
     from rekruttering.extensions import db
     from rekruttering.models import Activity, ConsentMethod, ConsentPurpose, Session
@@ -120,7 +121,8 @@ def textable_person_and_session(name: str, phone: str) -> TextablePerson:
         )
         db.session.add(session)
         person = create_person(centre_id, name, "Testesen", phone=phone)
-        give_consent(centre_id, person.id, ConsentPurpose.SMS, ConsentMethod.IN_PERSON)
+        if consent:
+            give_consent(centre_id, person.id, ConsentPurpose.SMS, ConsentMethod.IN_PERSON)
         db.session.flush()
         result = TextablePerson(person.id, person.display_name, session.id, activity.name)
     return result
@@ -238,3 +240,35 @@ def report_data(count: int = 14) -> list[str]:
                 check_in(centre_id, session.id, person.id)
             names.append(name)
     return names
+
+
+def has_sms_consent(person_id: int) -> bool:
+    from rekruttering.models import ConsentPurpose
+    from rekruttering.privacy.consent import has_active_consent
+
+    return has_active_consent(person_id, ConsentPurpose.SMS)
+
+
+def add_person(first_name: str, last_name: str) -> int:
+    """A person of Borgen with a phone, added as staff would."""
+    from rekruttering.people.service import create_person
+    from rekruttering.transaction import transaction
+
+    with transaction():
+        person = create_person(borgen_id(), first_name, last_name)
+        return person.id
+
+
+def programme_code() -> str:
+    """The code of Borgen's published programme (the demo publishes it)."""
+    from rekruttering.extensions import db
+    from rekruttering.models import ProgrammeSource, ProgrammeSourceKind, Source
+
+    return db.session.scalar(
+        sa.select(Source.code)
+        .join(ProgrammeSource, ProgrammeSource.source_id == Source.id)
+        .where(
+            ProgrammeSource.centre_id == borgen_id(),
+            ProgrammeSource.kind == ProgrammeSourceKind.WEBSITE,
+        )
+    )

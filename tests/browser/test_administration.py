@@ -96,3 +96,30 @@ def test_admin_manages_channels_and_the_volunteer_ratio(open_page, live_server, 
     page.fill("#wished_volunteer_ratio", "")
     click_and_wait(page, "main form [type=submit]")
     assert page.locator(".alert-success").count() == 1
+
+
+def test_admin_adds_and_deletes_a_closed_period_with_confirmation(open_page, live_server, tmp_path):
+    """The admin adds a closed period (a reversed range is refused next to the last
+    day), sees it beside the public holidays, and deletes it after being asked."""
+    page = open_page(WIDE)
+    login(page, "admin")
+    name = unique_name("Stengt")
+    page.goto("/closed-periods/new")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=first_day]", "2027-07-20")
+    page.fill("input[name=last_day]", "2027-07-01")
+    click_and_wait(page, "main form [type=submit]")
+    assert "før den første" in page.locator("main").inner_text()
+    page.fill("input[name=first_day]", "2027-07-01")
+    page.fill("input[name=last_day]", "2027-07-20")
+    click_and_wait(page, "main form [type=submit]")
+    text = page.locator("main").inner_text()
+    assert name in text and "Første juledag" in text
+    _shoot(page, live_server, tmp_path, "closed-periods")
+    click_and_wait(page, f"main a[aria-label='Slett {name}']")
+    assert f"Slette {name}?" in page.locator("main").inner_text()  # asked, not deleted
+    page.goto("/closed-periods")
+    assert name in page.locator("main").inner_text()
+    click_and_wait(page, f"main a[aria-label='Slett {name}']")
+    click_and_wait(page, "main form button.btn-danger")
+    assert page.locator("main .list-group-item", has_text=name).count() == 0

@@ -29,6 +29,7 @@ def test_log_a_contact_for_a_new_person_on_a_phone(open_page, live_server, shoot
     name = unique_name("Amal")
     page.fill("#new_first_name", name)
     page.fill("#new_phone", unique_phone())
+    page.check("#new_sms_consent")  # consent in one tap, with the person
     page.select_option("#activity_id", label="Mat og prat")
     choose_radio(page, "outcome", "asked")
     page.fill("#follow_up_on", oslo_today().isoformat())
@@ -53,6 +54,9 @@ def test_log_a_contact_for_a_new_person_on_a_phone(open_page, live_server, shoot
         )
 
     assert live_server.run(contacts) == 1
+    from tests.browser import data
+
+    assert live_server.run(lambda: data.has_sms_consent(person_id))
 
     # The follow-up date is today: the person is in the follow-up queue.
     page.goto("/follow-up")
@@ -69,3 +73,32 @@ def test_log_contact_without_an_activity_says_what_is_missing(open_page, live_se
     click_and_wait(page, "form.log-contact [type=submit]")
     assert "/contacts/new" in page.url
     assert page.locator(".invalid-feedback").count() >= 2
+
+
+def test_the_start_page_fits_about_three_phone_screens(open_page, live_server, shoot):
+    """With the demo centre the follow-up queue is under three 390x844 screens: overdue
+    first and marked, then today, the rest folded with counts; "only mine" narrows it
+    and is remembered."""
+    page = open_page(PHONE)
+    login(page, "staff")
+    page.goto("/")
+    assert page.url.endswith("/follow-up"), page.url
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < 3 * PHONE["height"], f"start page is {height}px tall"
+    headings = page.locator("main h2").all_inner_texts()
+    assert headings[0].startswith(("Forfalt", "Overdue")), headings
+    assert page.locator("#overdue-h ~ ul .badge.text-bg-danger").count() >= 1
+    assert page.locator("main details").count() == 3
+    assert all(re.search(r"\d+\s*$", s) for s in page.locator("main summary").all_inner_texts())
+    shoot(page, "start-page", sizes=("phone",))
+
+    # A folded section opens with a tap and shows its people.
+    page.locator("main summary").nth(1).click()
+    assert page.locator("main details").nth(1).locator("li").count() >= 1
+
+    click_and_wait(page, "main nav a[href$='mine=1']")
+    assert page.locator("main nav a[aria-current=page]").inner_text() in ("Bare mine", "Only mine")
+    page.goto("/follow-up")
+    assert page.locator("main nav a[aria-current=page]").inner_text() in ("Bare mine", "Only mine")
+    click_and_wait(page, "main nav a[href$='mine=0']")
+    assert page.locator("main nav a[aria-current=page]").inner_text() in ("Alle", "Everyone's")

@@ -1,0 +1,109 @@
+"""Numbers, shares, money and dates in the reader's language, and CSV in its dialect."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import refresh
+
+from rekruttering import number_format as nf
+from rekruttering.csv_export import DIALECTS, cell, csv_text, dialect_for, one_decimal
+from rekruttering.models import UserRole
+from tests import report_data
+
+NBSP = "\xa0"
+
+
+def test_bokmal_numbers_percentages_and_money() -> None:
+    assert nf.percent(0.268, locale="nb") == f"26,8{NBSP}%"
+    assert nf.percent(0.38, 0, locale="nb") == f"38{NBSP}%"
+    assert nf.money(1.6, locale="nb") == f"1,60{NBSP}kr"
+    assert nf.number(1234, locale="nb") == f"1{NBSP}234"
+    assert nf.number(0.5, 2, locale="nb") == "0,50"
+    assert nf.decimal(2.5, locale="nb") == "2,5" and nf.decimal(3.0, locale="nb") == "3"
+    assert nf.hours(12.75, locale="nb") == "12,8"
+    assert nf.percent(None) == nf.NOTHING and nf.money(None) == nf.NOTHING
+
+
+def test_english_numbers_percentages_and_money() -> None:
+    assert nf.percent(0.268, locale="en_GB") == "26.8%"
+    assert nf.money(1.6, locale="en_GB") == f"1.60{NBSP}NOK"
+    assert nf.number(1234, locale="en_GB") == "1,234"
+    assert nf.hours(2.75, locale="en_GB") == "2.8"
+
+
+def test_templates_format_in_the_chosen_language(app: Any) -> None:
+    """English dates are day first (British), never the American "Nov 24, 2026"."""
+    render = app.jinja_env.from_string(
+        "{{ d|local_date }}|{{ d|local_date('long') }}|{{ m|oslo }}|{{ s|percent }}|{{ k|money }}"
+    ).render
+    values = {
+        "d": date(2026, 11, 24),
+        "m": datetime(2026, 11, 24, 17, 5, tzinfo=UTC),
+        "s": 0.268,
+        "k": 1.6,
+    }
+    with app.test_request_context("/?lang=en"):
+        refresh()  # as before every request (i18n.init_app)
+        assert render(**values) == (
+            f"24 Nov 2026|24 November 2026|24/11/2026, 18:05|26.8%|1.60{NBSP}NOK"
+        )
+    with app.test_request_context("/?lang=nb"):
+        refresh()
+        assert render(**values) == (
+            f"24. nov. 2026|24. november 2026|24.11.2026, 18:05|26,8{NBSP}%|1,60{NBSP}kr"
+        )
+
+
+def test_csv_cells_follow_the_dialect() -> None:
+    nb, en = DIALECTS["nb"], DIALECTS["en"]
+    assert (nb.delimiter, nb.decimal, en.delimiter, en.decimal) == (";", ",", ",", ".")
+    assert cell(26.8, nb) == "26,8" and cell(26.8, en) == "26.8"
+    assert cell(one_decimal(50), nb) == "50,0" and cell(Decimal("-0.5"), en) == "-0.5"
+    assert cell(1234, nb) == "1234"  # no thousands separator: Excel must read a number
+    assert cell(None, nb) == "" and cell(date(2026, 1, 2), nb) == "2026-01-02"
+    text = csv_text([["Navn", "Andel"], ["Åse; Ørjan", 0.25]], nb)
+    assert text.startswith("\ufeff")
+    assert list(csv.reader(io.StringIO(text[1:]), delimiter=";")) == [
+        ["Navn", "Andel"],
+        ["Åse; Ørjan", "0,25"],
+    ]
+
+
+def test_dialect_follows_the_request_language(app: Any) -> None:
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        assert dialect_for().delimiter == ","
+    with app.test_request_context("/?lang=nb"):
+        refresh()
+        assert dialect_for().delimiter == ";"
+    assert dialect_for("sv").delimiter == ";"  # unknown: the default language's
+
+
+def _excel_norway(text: str) -> list[list[str]]:
+    """How Norwegian Excel reads a CSV: UTF-8 only with a BOM, fields split on ';'."""
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def test_conversion_csv_in_norwegian_excel_dialect(client: Any, make: Any, login: Any) -> None:
+    data = report_data.build(make)
+    login(make.user(data.centre, role=UserRole.STAFF))
+    raw = client.get("/reports/conversion.csv?lang=nb").get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    rows = _excel_norway(raw.decode("utf-8"))
+    header = rows[0]
+    assert header[0] == "Kanal"
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    fb = by_name["Facebook"]
+    shares = [fb[h] for h in header[5:8]]
+    assert shares == ["75,0", "30,1", "95,4"]  # heard -> asked: decimal comma, one decimal
+    assert fb[header[-1]] == "15,0"  # median days
+    english = client.get("/reports/conversion.csv?lang=en").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(english[1:])))  # the comma dialect
+    fb = dict(zip(rows[0], next(r for r in rows if r[0] == "Facebook"), strict=True))
+    assert fb["Heard → showed up (%)"] == "50.0"
