@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import select
 
 from rekruttering.extensions import db
-from rekruttering.models import Activity, Channel, Enrolment
+from rekruttering.models import Activity, Channel, Enrolment, Session
 from rekruttering.tenancy import scoped
 
 
@@ -33,3 +36,15 @@ def activities_of(centre_id: int) -> list[Activity]:
     return list(
         db.session.scalars(scoped(Activity, centre_id).order_by(Activity.name, Activity.id))
     )
+
+
+def sessions_query(
+    centre_id: int, activity_id: int, start: datetime | None, end: datetime | None
+) -> Any:
+    """The activity's sessions starting in [start, end) (either end open), in order."""
+    query = scoped(Session, centre_id).where(Session.activity_id == activity_id)
+    if start is not None:
+        query = query.where(Session.starts_at >= start)
+    if end is not None:
+        query = query.where(Session.starts_at < end)
+    return query.order_by(Session.starts_at, Session.id)

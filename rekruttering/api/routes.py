@@ -22,14 +22,14 @@ from rekruttering.api import serialize
 from rekruttering.api.auth import forget_token_user, token_required
 from rekruttering.api.errors import ApiError, register_handlers
 from rekruttering.api.openapi import openapi_document
-from rekruttering.api.queries import activities_of, channels_of, enrolments_of
+from rekruttering.api.queries import activities_of, channels_of, enrolments_of, sessions_query
 from rekruttering.api.validation import MAX_PAGE, MAX_PER_PAGE, Reader, json_body, query_args
 from rekruttering.channels.service import KINDS_BY_HAND, add_channel
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_day_bounds
 from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.errors import NotFound
-from rekruttering.models import Activity, Channel, ChannelKind, Person, Session, UserRole
+from rekruttering.models import Activity, Channel, ChannelKind, Person, UserRole
 from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.pages import paginate
 from rekruttering.people.search import PeopleFilter, people_query
@@ -249,11 +249,11 @@ def sessions(activity_id: int) -> Response:
     if start and end and end < start:
         args.fail("to", _("Must not be before 'from'."))
     args.done(SESSIONS_QUERY)
-    query = tenancy.scoped(Session).where(Session.activity_id == found.id)
-    if start is not None:
-        query = query.where(Session.starts_at >= oslo_day_bounds(start)[0])
-    if end is not None:
-        query = query.where(Session.starts_at < oslo_day_bounds(end)[1])
-    query = query.order_by(Session.starts_at, Session.id)
+    query = sessions_query(
+        found.centre_id,
+        found.id,
+        oslo_day_bounds(start)[0] if start is not None else None,
+        oslo_day_bounds(end)[1] if end is not None else None,
+    )
     result = paginate(query, page=page, per_page=per_page, error_out=False, count=True)
     return jsonify(serialize.page([serialize.session(s) for s in result.items], result))

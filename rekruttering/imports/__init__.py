@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from rekruttering.access import STAFF
+from rekruttering.activities.filters import register_filters
+from rekruttering.navigation import add_nav_item
 
 
 def init_app(app: Flask) -> None:
     # Imported here: the import services are usable without the views.
-    from flask_babel import lazy_gettext as _l
-
-    from rekruttering.access import STAFF
-    from rekruttering.activities.filters import register_filters
     from rekruttering.imports import routes
-    from rekruttering.navigation import add_nav_item
 
     app.register_blueprint(routes.bp)
     register_filters(app)

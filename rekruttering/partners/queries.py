@@ -6,9 +6,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from rekruttering.extensions import db
-from rekruttering.models import Centre, Partner, Referral
+from rekruttering.models import Centre, Notification, Partner, Referral
+from rekruttering.tenancy import scoped
 
 
 def centre_names(centre_ids: Iterable[int]) -> dict[int, str]:
@@ -48,4 +50,13 @@ def partners_by_name(partner_ids: Iterable[int]) -> list[Partner]:
         db.session.scalars(
             select(Partner).where(Partner.id.in_(set(partner_ids))).order_by(Partner.name)
         )
+    )
+
+
+def notifications_query(centre_id: int) -> Any:
+    """The centre's notices for staff: unread first, latest first."""
+    return (
+        scoped(Notification, centre_id)
+        .options(joinedload(Notification.person))
+        .order_by(Notification.read_at.is_not(None), Notification.created_at.desc())
     )

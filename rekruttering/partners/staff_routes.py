@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
@@ -221,11 +220,7 @@ def not_reached(referral_id: int) -> Response:
 @bp.route("/notifications")
 @allow(*STAFF)
 def notifications_page() -> str:
-    query = (
-        tenancy.scoped(Notification)
-        .options(joinedload(Notification.person))
-        .order_by(Notification.read_at.is_not(None), Notification.created_at.desc())
-    )
+    query = queries.notifications_query(tenancy.current_centre_id())
     page = paginate(
         query, page=_page(), per_page=current_settings().app.page_size, error_out=False
     )
