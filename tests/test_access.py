@@ -115,6 +115,7 @@ EXPECTED_AUDIENCES: dict[str, set[str]] = {
     "accounts.reactivate": {"admin"},
     "accounts.password_link": {"admin"},
     "mail.outbox": {"admin", "installation-admin"},
+    "main.favicon": {PUBLIC},
     "devices.index": {"admin"},
     "devices.new_link": {"admin"},
     "devices.revoke": {"admin"},
