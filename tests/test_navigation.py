@@ -140,3 +140,10 @@ def test_municipality_header_names_the_municipality(client: Any, make: Any, logi
     page = client.get("/?stay=1").get_data(as_text=True)
     brand = page.split('class="navbar-brand"', 1)[1].split("</a>", 1)[0]
     assert "Asker" in brand and "Borgen" not in brand
+
+
+def test_demo_logins_name_their_roles_in_norwegian(app: Flask, client: Any) -> None:
+    app.config["DEMO"] = True
+    page = client.get("/login").get_data(as_text=True)
+    assert "(Daglig leder)" in page and "(Samarbeidspartner)" in page and "(Kommune)" in page
+    assert "(admin)" not in page and "(staff)" not in page and "(municipality)" not in page
