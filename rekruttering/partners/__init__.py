@@ -10,11 +10,15 @@ from flask_babel import lazy_gettext as _l
 
 from rekruttering.access import PARTNER, STAFF
 from rekruttering.navigation import add_nav_item
-from rekruttering.partners import commands, notifications, organisations, routes
+from rekruttering.partners import commands, notifications, organisations
+from rekruttering.partners.blueprint import bp
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(routes.bp)
+    # Importing the view modules adds their views to ``bp``.
+    from rekruttering.partners import invitation_routes, portal_routes, staff_routes  # noqa: F401
+
+    app.register_blueprint(bp)
     app.cli.add_command(commands.partner_password_link)
     app.cli.add_command(commands.accept_partner_request)
     add_nav_item(app, "partners.my_referrals", _l("My referrals"), PARTNER, order=10)

@@ -10,7 +10,9 @@ from rekruttering.navigation import add_nav_item
 
 
 def init_app(app: Flask) -> None:
-    from rekruttering.reminders import routes
+    # Importing the view modules adds their views to ``bp``.
+    from rekruttering.reminders import message_routes, reminder_routes, template_routes  # noqa: F401
+    from rekruttering.reminders.blueprint import bp
 
-    app.register_blueprint(routes.bp)
+    app.register_blueprint(bp)
     add_nav_item(app, "reminders.index", _l("Reminders"), STAFF, order=50)
