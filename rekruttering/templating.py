@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime
 
+from rekruttering.domain.demo_data import is_demo_message, is_demo_reminder
 from rekruttering.domain.phone import format_phone
 
 
@@ -38,5 +39,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.tests["demo_message"] = is_demo_message
+    app.jinja_env.tests["demo_reminder"] = is_demo_reminder
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

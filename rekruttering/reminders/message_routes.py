@@ -19,6 +19,7 @@ from rekruttering.models import Direction, Message, Person, Reminder, Session
 from rekruttering.reminders import service
 from rekruttering.reminders.blueprint import _page, bp
 from rekruttering.reminders.eligibility import why_not_textable
+from rekruttering.reminders.outbox import scheduled_reminders
 from rekruttering.transaction import transaction
 
 # --- outbox and unknown senders -------------------------------------------------------
@@ -34,8 +35,13 @@ def outbox() -> str:
         .order_by(Message.created_at.desc(), Message.id.desc())
     )
     page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    scheduled, scheduled_total = scheduled_reminders(tenancy.current_centre_id())
     return render_template(
-        "reminders/outbox.html", page=page, gateway=current_settings()["sms.gateway"]
+        "reminders/outbox.html",
+        page=page,
+        gateway=current_settings()["sms.gateway"],
+        scheduled=scheduled,
+        scheduled_total=scheduled_total,
     )
 
 
