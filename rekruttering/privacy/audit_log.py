@@ -89,6 +89,7 @@ ACTION_LABELS = {
     "reminders.schedule": _l("Reminders planned"),
     "reminders.decide": _l("Reminder decided"),
     "reminders.cancel": _l("Reminder cancelled"),
+    "reminders.test_sent": _l("Test SMS sent to oneself"),
     "sms.opt_in": _l("Said yes to SMS"),
     "sms.opt_out": _l("Said no to SMS"),
     "sms.textable": _l("SMS permission set"),
