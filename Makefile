@@ -29,6 +29,8 @@ test-at: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## Benchmarks print a table; not part of `make test`.
 bench: $(STAMP)

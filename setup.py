@@ -1,9 +1,12 @@
-"""Ships ``templates/`` (beside the package, as the design card wants) inside the wheel.
+"""Ships ``templates/`` and ``jobs/`` (beside the package, as the design card wants)
+inside the wheel, each under a name of its own.
 
-Everything else is in pyproject.toml; this file only maps the top-level templates
-folder to the importable data package ``rekruttering_templates``. Folders that hold
-only data (templates, translations, static files, migration scripts) are listed as
-namespace packages so setuptools ships them without warning.
+Everything else is in pyproject.toml; this file only maps the top-level folders to
+importable packages: ``templates/`` to the data package ``rekruttering_templates`` and
+``jobs/`` to ``rekruttering_jobs`` (a top-level ``jobs`` could clash with any other
+installed distribution's). Folders that hold only data (templates, translations,
+static files, migration scripts) are listed as namespace packages so setuptools ships
+them without warning.
 """
 
 from setuptools import find_namespace_packages, setup
@@ -12,8 +15,11 @@ EXCLUDE = ["*.__pycache__", "*.__pycache__.*"]
 
 setup(
     packages=[
-        *find_namespace_packages(
-            include=["rekruttering", "rekruttering.*", "jobs", "jobs.*"], exclude=EXCLUDE
+        *find_namespace_packages(include=["rekruttering", "rekruttering.*"], exclude=EXCLUDE),
+        "rekruttering_jobs",
+        *(
+            f"rekruttering_jobs.{name}"
+            for name in find_namespace_packages(where="jobs", exclude=EXCLUDE)
         ),
         "rekruttering_templates",
         *(
@@ -21,7 +27,7 @@ setup(
             for name in find_namespace_packages(where="templates", exclude=EXCLUDE)
         ),
     ],
-    package_dir={"rekruttering_templates": "templates"},
+    package_dir={"rekruttering_templates": "templates", "rekruttering_jobs": "jobs"},
     package_data={
         "rekruttering_templates": ["**/*.html", "**/*.txt", "**/*.svg", "*.html"],
         "rekruttering": [

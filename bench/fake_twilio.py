@@ -22,7 +22,7 @@ TWILIO_BASE = "https://api.twilio.com"
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: FakeTwilio  # type: ignore[assignment]
+    server: FakeTwilio  # type: ignore[assignment]  # narrower than the base class says
     protocol_version = "HTTP/1.1"
     # Headers and body go out as two writes; without this, Nagle's algorithm and the
     # client's delayed ACK add 40 ms to every answer (a fake must not be the bottleneck).

@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import Flask
 
+from rekruttering.config import Settings
+
 log = logging.getLogger(__name__)
 
 JOB_ID = "reminders.dispatch"
@@ -27,5 +29,5 @@ def dispatch_reminders(app: Flask) -> None:
             log.exception("reminder dispatch tick failed")
 
 
-def trigger(settings: Any) -> dict[str, Any]:
-    return {"trigger": "interval", "seconds": settings["sms.dispatch_interval_seconds"]}
+def trigger(settings: Settings) -> dict[str, Any]:
+    return {"trigger": "interval", "seconds": settings.sms.dispatch_interval_seconds}

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from rekruttering.config import Settings
 from rekruttering.imports.storage import purge_expired
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ def run_queued_imports(app: Flask) -> int:
         return 0
 
 
-def every_few_seconds(settings: Any) -> dict[str, Any]:
+def every_few_seconds(settings: Settings) -> dict[str, Any]:
     return {"trigger": "interval", "seconds": 3}
 
 
@@ -38,6 +39,6 @@ def purge_uploads(app: Flask) -> int:
         return removed
 
 
-def hourly_trigger(settings: Any) -> dict[str, Any]:
+def hourly_trigger(settings: Settings) -> dict[str, Any]:
     """Every hour at 20 past (harmless if the changeover hour runs it twice or never)."""
     return {"trigger": "cron", "minute": 20}

@@ -9,7 +9,8 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-from jobs import dispatch, imports, retention, sessions
+from rekruttering.config import current_settings
+from rekruttering_jobs import dispatch, imports, retention, sessions
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Job:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
     def add_to(self, scheduler: BaseScheduler, app: Flask) -> None:
-        settings = app.extensions["rekruttering.settings"]
+        settings = current_settings(app)
         scheduler.add_job(
             self.func, id=self.id, args=[app], replace_existing=True, **self.trigger(settings)
         )

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from rekruttering.config import Settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.privacy.retention import anonymise_due_everywhere
 from rekruttering.transaction import transaction
@@ -29,7 +30,7 @@ def run_retention(app: Flask) -> int:
         return len(done)
 
 
-def nightly_trigger(settings: Any) -> dict[str, Any]:
+def nightly_trigger(settings: Settings) -> dict[str, Any]:
     """APScheduler cron trigger arguments: every night at retention.run_at, Oslo time."""
-    run_at = settings["retention.run_at"]
+    run_at = settings.retention.run_at
     return {"trigger": "cron", "hour": run_at.hour, "minute": run_at.minute}

@@ -1,4 +1,4 @@
-"""Build the scheduler with every job of ``jobs.registry``."""
+"""Build the scheduler with every job of ``rekruttering_jobs.registry``."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from jobs.registry import JOBS
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import OSLO
+from rekruttering_jobs.registry import JOBS
 
 
 def build_scheduler(app: Flask, blocking: bool = False) -> BaseScheduler:
     """A scheduler in Europe/Oslo with the app's jobs, not yet started."""
-    if app.extensions["rekruttering.settings"]["app.log_level"] != "DEBUG":
+    if current_settings(app).app.log_level != "DEBUG":
         # The dispatcher ticks every few seconds: one INFO line per run drowns the log.
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler

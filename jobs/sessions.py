@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from rekruttering.activities.commands import generate_for_centres
+from rekruttering.config import Settings, current_settings
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def generate_sessions_job(app: Flask) -> int:
     """Generate ``funnel.sessions_ahead_weeks`` weeks ahead for every centre; returns how
     many sessions were created."""
     with app.app_context():
-        weeks = app.extensions["rekruttering.settings"]["funnel.sessions_ahead_weeks"]
+        weeks = current_settings(app).funnel.sessions_ahead_weeks
         results = generate_for_centres(weeks)
         created = sum(r.created for r in results.values())
         log.info(
@@ -32,6 +33,6 @@ def generate_sessions_job(app: Flask) -> int:
         return created
 
 
-def nightly_trigger(settings: Any) -> dict[str, Any]:
+def nightly_trigger(settings: Settings) -> dict[str, Any]:
     """APScheduler cron trigger arguments: every day at 04:15 Oslo time."""
     return {"trigger": "cron", "hour": 4, "minute": 15}

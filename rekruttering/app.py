@@ -23,7 +23,7 @@ from rekruttering import (
     templating,
     tenancy,
 )
-from rekruttering.config import ConfigError, Settings, load_settings
+from rekruttering.config import SETTINGS_EXTENSION, ConfigError, Settings, load_settings
 from rekruttering.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 from rekruttering.features import FEATURES
 
@@ -36,7 +36,7 @@ def templates_dir() -> Path:
     checkout = PACKAGE_DIR.parent / "templates"
     if checkout.is_dir():
         return checkout
-    import rekruttering_templates  # shipped by the wheel (see setup.py)
+    import rekruttering_templates  # type: ignore[import-not-found]  # made by setup.py for the wheel
 
     return Path(next(iter(rekruttering_templates.__path__)))
 
@@ -50,13 +50,13 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         static_folder=str(PACKAGE_DIR / "static"),
         root_path=str(PACKAGE_DIR),
     )
-    app.extensions["rekruttering.settings"] = settings
+    app.extensions[SETTINGS_EXTENSION] = settings
     _configure(app, settings)
     app.config.update(flask_config)
     app.extensions["rekruttering.explicit_config"] = frozenset(flask_config)
     input_boundary.init_app(app)  # the bounded <int:> converter must precede every route
-    logging.basicConfig(level=settings["app.log_level"])
-    app.logger.setLevel(settings["app.log_level"])
+    logging.basicConfig(level=settings.app.log_level)
+    app.logger.setLevel(settings.app.log_level)
     log_privacy.install(app.logger)
 
     db.init_app(app)
@@ -81,8 +81,8 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
 
 def _configure(app: Flask, settings: Settings) -> None:
     instance = Path(app.instance_path)
-    database_url = settings["app.database_url"]
-    secret_key = settings["app.secret_key"]
+    database_url = settings.app.database_url
+    secret_key = settings.app.secret_key
     if settings.demo:
         instance.mkdir(parents=True, exist_ok=True)
         database_url = database_url or f"sqlite:///{instance / 'rekruttering.db'}"
@@ -95,11 +95,15 @@ def _configure(app: Flask, settings: Settings) -> None:
             )
         if not database_url:
             raise ConfigError("app.database_url: required outside demo mode")
-    if settings["sms.gateway"] == "twilio":
-        for key in ("twilio.account_sid", "twilio.auth_token"):
-            if not settings[key]:
+    if settings.sms.gateway == "twilio":
+        twilio = settings.twilio
+        for key, value in (
+            ("twilio.account_sid", twilio.account_sid),
+            ("twilio.auth_token", twilio.auth_token),
+        ):
+            if not value:
                 raise ConfigError(f'{key}: required when sms.gateway is "twilio"')
-        if not (settings["twilio.from_number"] or settings["twilio.messaging_service_sid"]):
+        if not (twilio.from_number or twilio.messaging_service_sid):
             raise ConfigError(
                 "twilio.from_number: set it or twilio.messaging_service_sid "
                 'when sms.gateway is "twilio"'
@@ -109,11 +113,11 @@ def _configure(app: Flask, settings: Settings) -> None:
         SECRET_KEY=secret_key,
         SQLALCHEMY_DATABASE_URI=database_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(database_url),
-        MAX_CONTENT_LENGTH=settings["app.max_upload_mb"] * 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.app.max_upload_mb * 1024 * 1024,
         BOOTSTRAP_SERVE_LOCAL=True,
         WTF_CSRF_TIME_LIMIT=None,
         DEMO=settings.demo,
-        RATELIMIT_STORAGE_URI=settings["limits.storage_uri"],
+        RATELIMIT_STORAGE_URI=settings.limits.storage_uri,
     )
 
 

@@ -8,7 +8,7 @@ import logging
 import sys
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from rekruttering.config import ConfigError
@@ -16,7 +16,9 @@ from rekruttering.config import ConfigError
 log = logging.getLogger(__name__)
 
 
-def _create_app() -> object:
+def _create_app() -> Flask:
+    # Imported here: the console script starts (and answers --help) without importing
+    # every feature; only a command that runs builds the app.
     from rekruttering.app import create_app
 
     try:
@@ -38,17 +40,18 @@ def cli() -> None:
 @with_appcontext
 def serve(host: str, port: int, no_scheduler: bool) -> None:
     """Serve the web app and, for a small centre, the scheduler in one process."""
+    # Imported here: only this command serves or schedules (APScheduler loads for it).
     from werkzeug.serving import run_simple
 
-    from jobs.scheduler import build_scheduler
+    from rekruttering_jobs.scheduler import build_scheduler
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     scheduler = None
     if not no_scheduler:
         scheduler = build_scheduler(app)
         scheduler.start()
     if app.config.get("DEMO"):
-        from rekruttering.demo.logins import DEMO_LOGINS
+        from rekruttering.auth.demo_logins import DEMO_LOGINS
 
         click.echo("Demo mode: SQLite in instance/, SMS go to the outbox (nothing is sent).")
         for email, password, role in DEMO_LOGINS:
@@ -67,9 +70,10 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
 @with_appcontext
 def worker() -> None:
     """Run the scheduler alone (as many as you like, against PostgreSQL)."""
-    from jobs.scheduler import build_scheduler
+    # Imported here: APScheduler loads only for the commands that schedule.
+    from rekruttering_jobs.scheduler import build_scheduler
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
     scheduler = build_scheduler(app, blocking=True)
     click.echo("Worker started; Ctrl-C stops it.")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
@@ -87,6 +91,7 @@ def worker() -> None:
 )
 def demo(if_empty: bool, seed: int, outside_demo_mode: bool) -> None:
     """Load the demo centre (nine activities, channels, partners, a few hundred people)."""
+    # Imported here: the demo imports every feature's use cases; only this command needs it.
     from rekruttering.demo import load_demo
 
     if not current_app.config.get("DEMO") and not outside_demo_mode:

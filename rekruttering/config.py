@@ -1,20 +1,29 @@
 """Settings: a TOML file, checked key by key, with environment overrides for secrets.
 
-Every key is declared once in ``SCHEMA`` (with its type and default) and documented in
-``config.example.toml``; a test keeps the two in step. An unknown key or a bad value
-stops start-up with one line that names the key and what was expected.
+Every key is declared once, as a field of its section's frozen dataclass (type, default,
+parser, environment variable), and documented in ``config.example.toml``; a test keeps
+the two in step. The app reads ``current_settings().sms.gateway``. An unknown key or a
+bad value stops start-up with one line that names the key and what was expected.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+#: Where ``create_app`` keeps the settings (read them with ``current_settings()``).
+SETTINGS_EXTENSION = "rekruttering.settings"
 
 
 class ConfigError(Exception):
@@ -54,6 +63,14 @@ def _parse_str(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("expected a string")
     return value
+
+
+def _parse_frame_ancestors(value: Any) -> str:
+    """CSP frame-ancestors sources: "*", "'none'" or origins separated by spaces."""
+    text = " ".join(_parse_str(value).split())
+    if not text or any(c in text for c in ";,\"\\"):
+        raise ValueError("expected CSP sources separated by spaces, like \"https://example.no\"")
+    return text
 
 
 def _parse_time(value: Any) -> time:
@@ -158,6 +175,210 @@ def _parse_languages(value: Any) -> tuple[str, ...]:
     return codes
 
 
+def setting(default: Any, parse: Callable[[Any], Any], env: str | None = None) -> Any:
+    """One key of a section: its default, its parser and the environment variable (if
+    any) that overrides the file. The field's annotation is the parsed value's type."""
+    metadata = {"parse": parse, "env": env}
+    if isinstance(default, dict):
+        return field(default_factory=lambda: dict(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    demo: bool = setting(False, _parse_bool)
+    secret_key: str = setting("", _parse_str, env="REKRUTTERING_SECRET_KEY")
+    database_url: str = setting("", _parse_database_url, env="REKRUTTERING_DATABASE_URL")
+    public_base_url: str = setting("", _parse_url, env="REKRUTTERING_PUBLIC_BASE_URL")
+    default_locale: Literal["nb", "en"] = setting("nb", _choice_parser("nb", "en"))
+    trusted_proxies: int = setting(0, _int_parser(0, 5))
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
+        "INFO", _choice_parser("DEBUG", "INFO", "WARNING", "ERROR")
+    )
+    page_size: int = setting(50, _int_parser(5, 500))
+    max_upload_mb: int = setting(20, _int_parser(1, 200))
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    session_idle_minutes: int = setting(60, _int_parser(5, 24 * 60))
+    session_absolute_hours: int = setting(12, _int_parser(1, 24 * 14))
+    login_attempts: int = setting(5, _int_parser(3, 100))
+    lockout_minutes: int = setting(15, _int_parser(1, 24 * 60))
+    login_rate_limit: str = setting("20 per minute", _parse_str)
+
+
+@dataclass(frozen=True)
+class LimitsSettings:
+    storage_uri: str = setting(
+        "memory://", _parse_limits_uri, env="REKRUTTERING_LIMITS_STORAGE_URI"
+    )
+
+
+@dataclass(frozen=True)
+class FunnelSettings:
+    regular_attendances: int = setting(3, _int_parser(1, 100))
+    regular_weeks: int = setting(8, _int_parser(1, 104))
+    heard_not_asked_days: int = setting(14, _int_parser(1, 365))
+    sessions_ahead_weeks: int = setting(8, _int_parser(1, 52))
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    gateway: Literal["outbox", "twilio"] = setting("outbox", _choice_parser("outbox", "twilio"))
+    quiet_hours_start: time = setting(time(21, 0), _parse_time)
+    quiet_hours_end: time = setting(time(8, 0), _parse_time)
+    dispatch_interval_seconds: int = setting(5, _int_parser(1, 3600))
+    dispatch_batch_size: int = setting(100, _int_parser(1, 10000))
+    max_attempts: int = setting(5, _int_parser(1, 20))
+    retry_base_seconds: int = setting(60, _int_parser(1, 3600))
+    claim_lease_seconds: int = setting(300, _int_parser(1, 24 * 3600))
+    claim_timeout_minutes: int = setting(10, _int_parser(1, 24 * 60))
+    segment_price_ore: int = setting(80, _int_parser(0, 10000))
+    max_segments: int = setting(3, _int_parser(1, 10))
+    #: Receiving number (E.164) or Messaging Service SID -> centre slug.
+    inbound_centres: Mapping[str, str] = setting({}, _parse_inbound_centres)
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    account_sid: str = setting("", _parse_str, env="TWILIO_ACCOUNT_SID")
+    auth_token: str = setting("", _parse_str, env="TWILIO_AUTH_TOKEN")
+    from_number: str = setting("", _parse_str, env="TWILIO_FROM_NUMBER")
+    messaging_service_sid: str = setting("", _parse_str, env="TWILIO_MESSAGING_SERVICE_SID")
+
+
+@dataclass(frozen=True)
+class ImportsSettings:
+    max_rows: int = setting(50_000, _int_parser(1, 1_000_000))
+    max_unpacked_mb: int = setting(100, _int_parser(1, 2000))
+    max_shared_strings_mb: int = setting(16, _int_parser(1, 500))
+    stalled_minutes: int = setting(2, _int_parser(1, 24 * 60))
+    run_in: Literal["thread", "worker"] = setting("thread", _choice_parser("thread", "worker"))
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    months: int = setting(24, _int_parser(1, 240))  # a new centre's default
+    run_at: time = setting(time(1, 30), _parse_nightly_time)
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    opt_out_key: str = setting("", _parse_str, env="REKRUTTERING_OPTOUT_KEY")
+
+
+@dataclass(frozen=True)
+class PartnersSettings:
+    invitation_days: int = setting(7, _int_parser(1, 90))
+
+
+@dataclass(frozen=True)
+class AccountsSettings:
+    invitation_days: int = setting(7, _int_parser(1, 90))
+    reset_link_hours: int = setting(2, _int_parser(1, 72))
+    device_link_hours: int = setting(24, _int_parser(1, 72))
+    device_session_days: int = setting(90, _int_parser(1, 365))
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    gateway: Literal["off", "outbox", "smtp"] = setting(
+        "outbox", _choice_parser("off", "outbox", "smtp")
+    )
+    sender: str = setting("", _parse_str)
+    smtp_host: str = setting("", _parse_str, env="REKRUTTERING_SMTP_HOST")
+    smtp_port: int = setting(587, _int_parser(1, 65535))
+    smtp_user: str = setting("", _parse_str, env="REKRUTTERING_SMTP_USER")
+    smtp_password: str = setting("", _parse_str, env="REKRUTTERING_SMTP_PASSWORD")
+    smtp_tls: Literal["starttls", "ssl", "none"] = setting(
+        "starttls", _choice_parser("starttls", "ssl", "none")
+    )
+    smtp_timeout_seconds: int = setting(10, _int_parser(1, 120))
+
+
+@dataclass(frozen=True)
+class SignupSettings:
+    min_fill_seconds: int = setting(3, _int_parser(0, 600))
+    max_form_age_hours: int = setting(24, _int_parser(1, 24 * 30))
+    rate_limit: str = setting("5 per minute; 30 per hour", _parse_str)
+
+
+@dataclass(frozen=True)
+class ProgrammeSettings:
+    """The public programme (page, embed, calendar feeds)."""
+
+    rate_limit: str = setting("60 per minute; 600 per hour", _parse_str)
+    #: frame-ancestors of the embeddable page's Content-Security-Policy.
+    embed_ancestors: str = setting("*", _parse_frame_ancestors)
+
+
+@dataclass(frozen=True)
+class CentreDefaultsSettings:
+    """Defaults for a new centre; each centre changes its own on its settings page."""
+
+    reminder_days_before: int = setting(1, _int_parser(0, 14))
+    reminder_time: time = setting(time(18, 0), _parse_time)
+    reminder_languages: tuple[str, ...] = setting(("nb", "en", "uk", "pl"), _parse_languages)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Checked settings, one frozen dataclass per TOML section: ``settings.sms.gateway``.
+
+    Built once by ``load_settings`` (file + environment) or ``parse_settings``; read in
+    the app through ``current_settings()``.
+    """
+
+    app: AppSettings = field(default_factory=AppSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+    funnel: FunnelSettings = field(default_factory=FunnelSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
+    twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    imports: ImportsSettings = field(default_factory=ImportsSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    partners: PartnersSettings = field(default_factory=PartnersSettings)
+    accounts: AccountsSettings = field(default_factory=AccountsSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    signup: SignupSettings = field(default_factory=SignupSettings)
+    programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
+    centre_defaults: CentreDefaultsSettings = field(default_factory=CentreDefaultsSettings)
+    #: The file the settings came from (None: defaults, or demo mode without a file).
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def demo(self) -> bool:
+        return self.app.demo
+
+    def value(self, dotted: str) -> object:
+        """One value by its dotted name, for code that walks ``SCHEMA`` (tests, the
+        released migrations); everything else reads attributes."""
+        key = KEYS.get(dotted)
+        if key is None:
+            raise KeyError(dotted)
+        return getattr(getattr(self, key.section), key.name)
+
+    # Released migrations (which never change) look keys up by their dotted name.
+    __getitem__ = value
+
+    def replace(self, overrides: Mapping[str, Any]) -> Settings:
+        """A copy with some dotted keys changed, each checked like the file
+        (``dataclasses.replace`` per section)."""
+        changes: dict[str, dict[str, Any]] = {}
+        for dotted, raw in overrides.items():
+            key = KEYS.get(dotted)
+            if key is None:
+                raise ConfigError(f"{dotted}: unknown setting; see config.example.toml")
+            changes.setdefault(key.section, {})[key.name] = _parse_value(key, raw, "")
+        sections = {
+            name: dataclasses.replace(getattr(self, name), **values)
+            for name, values in changes.items()
+        }
+        return dataclasses.replace(self, **sections)
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: where it lives, how it is parsed, its default, its environment name."""
@@ -173,94 +394,29 @@ class Key:
         return f"{self.section}.{self.name}"
 
 
-SCHEMA: tuple[Key, ...] = (
-    Key("app", "demo", _parse_bool, False),
-    Key("app", "secret_key", _parse_str, "", env="REKRUTTERING_SECRET_KEY"),
-    Key("app", "database_url", _parse_database_url, "", env="REKRUTTERING_DATABASE_URL"),
-    Key("app", "public_base_url", _parse_url, "", env="REKRUTTERING_PUBLIC_BASE_URL"),
-    Key("app", "default_locale", _choice_parser("nb", "en"), "nb"),
-    Key("app", "trusted_proxies", _int_parser(0, 5), 0),
-    Key("app", "log_level", _choice_parser("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
-    Key("app", "page_size", _int_parser(5, 500), 50),
-    Key("app", "max_upload_mb", _int_parser(1, 200), 20),
-    Key("security", "session_idle_minutes", _int_parser(5, 24 * 60), 60),
-    Key("security", "session_absolute_hours", _int_parser(1, 24 * 14), 12),
-    Key("security", "login_attempts", _int_parser(3, 100), 5),
-    Key("security", "lockout_minutes", _int_parser(1, 24 * 60), 15),
-    Key("security", "login_rate_limit", _parse_str, "20 per minute"),
-    Key(
-        "limits",
-        "storage_uri",
-        _parse_limits_uri,
-        "memory://",
-        env="REKRUTTERING_LIMITS_STORAGE_URI",
-    ),
-    Key("funnel", "regular_attendances", _int_parser(1, 100), 3),
-    Key("funnel", "regular_weeks", _int_parser(1, 104), 8),
-    Key("funnel", "heard_not_asked_days", _int_parser(1, 365), 14),
-    Key("funnel", "sessions_ahead_weeks", _int_parser(1, 52), 8),
-    Key("sms", "gateway", _choice_parser("outbox", "twilio"), "outbox"),
-    Key("sms", "quiet_hours_start", _parse_time, time(21, 0)),
-    Key("sms", "quiet_hours_end", _parse_time, time(8, 0)),
-    Key("sms", "dispatch_interval_seconds", _int_parser(1, 3600), 5),
-    Key("sms", "dispatch_batch_size", _int_parser(1, 10000), 100),
-    Key("sms", "max_attempts", _int_parser(1, 20), 5),
-    Key("sms", "retry_base_seconds", _int_parser(1, 3600), 60),
-    Key("sms", "claim_lease_seconds", _int_parser(1, 24 * 3600), 300),
-    Key("sms", "claim_timeout_minutes", _int_parser(1, 24 * 60), 10),
-    Key("sms", "segment_price_ore", _int_parser(0, 10000), 80),
-    Key("sms", "max_segments", _int_parser(1, 10), 3),
-    Key("sms", "inbound_centres", _parse_inbound_centres, {}),
-    Key("twilio", "account_sid", _parse_str, "", env="TWILIO_ACCOUNT_SID"),
-    Key("twilio", "auth_token", _parse_str, "", env="TWILIO_AUTH_TOKEN"),
-    Key("twilio", "from_number", _parse_str, "", env="TWILIO_FROM_NUMBER"),
-    Key("twilio", "messaging_service_sid", _parse_str, "", env="TWILIO_MESSAGING_SERVICE_SID"),
-    Key("imports", "max_rows", _int_parser(1, 1_000_000), 50_000),
-    Key("imports", "max_unpacked_mb", _int_parser(1, 2000), 100),
-    Key("imports", "max_shared_strings_mb", _int_parser(1, 500), 16),
-    Key("imports", "stalled_minutes", _int_parser(1, 24 * 60), 2),
-    Key("imports", "run_in", _choice_parser("thread", "worker"), "thread"),
-    Key("retention", "months", _int_parser(1, 240), 24),  # a new centre's default
-    Key("privacy", "opt_out_key", _parse_str, "", env="REKRUTTERING_OPTOUT_KEY"),
-    Key("retention", "run_at", _parse_nightly_time, time(1, 30)),
-    Key("partners", "invitation_days", _int_parser(1, 90), 7),
-    Key("accounts", "invitation_days", _int_parser(1, 90), 7),
-    Key("accounts", "reset_link_hours", _int_parser(1, 72), 2),
-    Key("accounts", "device_link_hours", _int_parser(1, 72), 24),
-    Key("accounts", "device_session_days", _int_parser(1, 365), 90),
-    Key("mail", "gateway", _choice_parser("off", "outbox", "smtp"), "outbox"),
-    Key("mail", "sender", _parse_str, ""),
-    Key("mail", "smtp_host", _parse_str, "", env="REKRUTTERING_SMTP_HOST"),
-    Key("mail", "smtp_port", _int_parser(1, 65535), 587),
-    Key("mail", "smtp_user", _parse_str, "", env="REKRUTTERING_SMTP_USER"),
-    Key("mail", "smtp_password", _parse_str, "", env="REKRUTTERING_SMTP_PASSWORD"),
-    Key("mail", "smtp_tls", _choice_parser("starttls", "ssl", "none"), "starttls"),
-    Key("mail", "smtp_timeout_seconds", _int_parser(1, 120), 10),
-    Key("signup", "min_fill_seconds", _int_parser(0, 600), 3),
-    Key("signup", "max_form_age_hours", _int_parser(1, 24 * 30), 24),
-    Key("signup", "rate_limit", _parse_str, "5 per minute; 30 per hour"),
-    # Defaults for a new centre; each centre changes its own on its settings page.
-    Key("centre_defaults", "reminder_days_before", _int_parser(0, 14), 1),
-    Key("centre_defaults", "reminder_time", _parse_time, time(18, 0)),
-    Key("centre_defaults", "reminder_languages", _parse_languages, ("nb", "en", "uk", "pl")),
-)
+def _schema() -> tuple[Key, ...]:
+    defaults = Settings()
+    keys = []
+    for section in fields(Settings):
+        if section.name == "source":
+            continue
+        for item in fields(getattr(defaults, section.name)):
+            keys.append(
+                Key(
+                    section.name,
+                    item.name,
+                    item.metadata["parse"],
+                    getattr(getattr(defaults, section.name), item.name),
+                    item.metadata["env"],
+                )
+            )
+    return tuple(keys)
+
+
+#: Every key, derived from the section dataclasses above.
+SCHEMA: tuple[Key, ...] = _schema()
 
 KEYS: dict[str, Key] = {key.dotted: key for key in SCHEMA}
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Checked settings. Read them as ``settings["sms.gateway"]``."""
-
-    values: Mapping[str, Any]
-    source: str | None = None
-
-    def __getitem__(self, dotted: str) -> Any:
-        return self.values[dotted]
-
-    @property
-    def demo(self) -> bool:
-        return bool(self.values["app.demo"])
 
 
 def parse_settings(
@@ -269,7 +425,7 @@ def parse_settings(
     source: str | None = None,
 ) -> Settings:
     """Check a TOML document's contents (and environment overrides) against SCHEMA."""
-    values: dict[str, Any] = {key.dotted: key.default for key in SCHEMA}
+    values: dict[str, dict[str, Any]] = {}
     where = f" in {source}" if source else ""
     for section, table in data.items():
         if not isinstance(table, Mapping):
@@ -279,11 +435,17 @@ def parse_settings(
             key = KEYS.get(dotted)
             if key is None:
                 raise ConfigError(f"{dotted}: unknown setting{where}; see config.example.toml")
-            values[dotted] = _parse_value(key, raw, where)
+            values.setdefault(section, {})[name] = _parse_value(key, raw, where)
     for key in SCHEMA:
         if key.env and environ and environ.get(key.env):
-            values[key.dotted] = _parse_value(key, environ[key.env], f" (from ${key.env})")
-    return Settings(values=values, source=source)
+            parsed = _parse_value(key, environ[key.env], f" (from ${key.env})")
+            values.setdefault(key.section, {})[key.name] = parsed
+    defaults = Settings()
+    built = {
+        name: dataclasses.replace(getattr(defaults, name), **changes)
+        for name, changes in values.items()
+    }
+    return dataclasses.replace(defaults, source=source, **built)
 
 
 def _parse_value(key: Key, raw: Any, where: str) -> Any:
@@ -328,8 +490,15 @@ def load_settings(
     return parse_settings(data, environ, source)
 
 
-def current_settings() -> Settings:
-    """The running app's settings (inside an app context)."""
-    from flask import current_app  # imported here: the rest of this module is Flask-free
+def current_settings(app: Flask | None = None) -> Settings:
+    """The settings of ``app``, else of the running app (inside an app context).
 
-    return current_app.extensions["rekruttering.settings"]
+    The one way the app reads its settings; ``create_app`` stores them.
+    """
+    if app is None:
+        from flask import current_app  # imported here: the rest of this module is Flask-free
+
+        app = current_app
+    settings = app.extensions[SETTINGS_EXTENSION]
+    assert isinstance(settings, Settings)
+    return settings

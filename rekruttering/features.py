@@ -20,6 +20,7 @@ FEATURES: tuple[str, ...] = (
     "rekruttering.reminders",
     "rekruttering.partners",
     "rekruttering.signup",
+    "rekruttering.programme",
     "rekruttering.reports",
     "rekruttering.channels",
     "rekruttering.centre_settings",

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale, refresh
 from flask_login import current_user
 
+from rekruttering.config import current_settings
 from rekruttering.extensions import babel
 
 LANGUAGES = {"nb": "Norsk bokmål", "en": "English"}
@@ -27,9 +28,9 @@ def translation_directories() -> list[str]:
 
 
 def select_locale() -> str:
-    settings = current_app.extensions["rekruttering.settings"]
+    settings = current_settings()
     if not has_request_context():
-        return settings["app.default_locale"]
+        return settings.app.default_locale
     chosen = session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return chosen
@@ -37,7 +38,7 @@ def select_locale() -> str:
         return current_user.locale
     if request.args.get("lang") in LANGUAGES:
         return request.args["lang"]
-    return settings["app.default_locale"]
+    return settings.app.default_locale
 
 
 def init_app(app: Flask) -> None:

@@ -37,6 +37,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
+from rekruttering.json_errors import error_response
+
 log = logging.getLogger(__name__)
 
 #: The largest PostgreSQL ``integer``: every id column, and pages counted in rows.
@@ -187,8 +189,6 @@ def _json_leaves(data: Any) -> Iterator[tuple[str, Any]]:
 
 def refusal_response(refusal: Refusal) -> Response:
     if request.path.startswith(_API_PREFIX):
-        from rekruttering.api.errors import error_response
-
         return error_response(
             400, _("Some fields are not right."), {refusal.field: refusal.message}
         )

@@ -59,7 +59,7 @@ class NoRowsFilter(logging.Filter):
 
 
 #: Loggers that get the masking filter.
-MASKED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "rekruttering", "jobs")
+MASKED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "rekruttering", "rekruttering_jobs")
 ENGINE_LOGGER = "sqlalchemy.engine.Engine"
 
 
@@ -72,12 +72,12 @@ def install(app_logger: logging.Logger | None = None) -> None:
     """Put the filters on the loggers (idempotent).
 
     A logger's filter sees only the records logged on it, not its children's, so
-    every ``rekruttering.*`` and ``jobs.*`` logger that exists by now gets one.
+    every ``rekruttering.*`` and ``rekruttering_jobs.*`` logger that exists by now gets one.
     """
     names = set(MASKED_LOGGERS) | {
         name
         for name in logging.root.manager.loggerDict
-        if name.startswith(("rekruttering.", "jobs."))
+        if name.startswith(("rekruttering.", "rekruttering_jobs."))
     }
     for name in sorted(names):
         _add_once(logging.getLogger(name), MaskingFilter)

@@ -15,8 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from limits.storage import Storage
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from rekruttering.domain.clock import utcnow
+from rekruttering.extensions import db
 from rekruttering.models.limits import RateLimitCounter
 from rekruttering.models.types import UTCDateTime
 
@@ -41,22 +44,18 @@ class DatabaseStorage(Storage):
 
     @staticmethod
     def _engine() -> sa.Engine:
-        from rekruttering.extensions import db
-
         return db.engine
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = utcnow()
         table = RateLimitCounter.__table__
         engine = self._engine()
-        if engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        postgresql = engine.dialect.name == "postgresql"
+        insert = postgresql_insert if postgresql else sqlite_insert
         expired = table.c.expires_at <= now
         ends = sa.literal(now + timedelta(seconds=expiry), UTCDateTime())
-        stmt = insert(table).values(key=key, count=amount, expires_at=ends)
-        stmt = stmt.on_conflict_do_update(
+        upsert = insert(table).values(key=key, count=amount, expires_at=ends)
+        stmt = upsert.on_conflict_do_update(
             index_elements=[table.c.key],
             set_={
                 "count": sa.case((expired, amount), else_=table.c.count + amount),
@@ -74,7 +73,8 @@ class DatabaseStorage(Storage):
             ).first()
         if row is None:
             return None
-        return int(row.count), row.expires_at
+        count, expires_at = row
+        return int(count), expires_at
 
     def get(self, key: str) -> int:
         row = self._row(key)

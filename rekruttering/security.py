@@ -23,7 +23,7 @@ from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from rekruttering.config import ConfigError
+from rekruttering.config import ConfigError, current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.session_cookie import MaxAgeSessionInterface
 
@@ -42,16 +42,26 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def allow_framing(response: Response, ancestors: str) -> Response:
+    """Let pages at ``ancestors`` (CSP frame-ancestors sources) show this one response in
+    a frame; used by the embeddable programme only. Every other page keeps 'none'."""
+    policy = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'", f"frame-ancestors {ancestors or chr(39) + 'none' + chr(39)}"
+    )
+    response.headers["Content-Security-Policy"] = policy
+    return response
+
+
 def init_app(app: Flask) -> None:
-    settings = app.extensions["rekruttering.settings"]
+    settings = current_settings(app)
     if not settings.demo and (app.debug or get_debug_flag()):
         raise ConfigError(
             "FLASK_DEBUG: debug mode runs the interactive debugger; it is allowed in demo mode only"
         )
-    hops = settings["app.trusted_proxies"]
+    hops = settings.app.trusted_proxies
     if hops:
         # Only when configured: otherwise anyone could claim any client address.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented middleware hook
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
     defaults = {
@@ -60,7 +70,7 @@ def init_app(app: Flask) -> None:
         "SESSION_COOKIE_SECURE": not settings.demo,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": not settings.demo,
-        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings["security.session_idle_minutes"]),
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings.security.session_idle_minutes),
         "SESSION_REFRESH_EACH_REQUEST": True,
     }
     for key, value in defaults.items():
@@ -77,7 +87,7 @@ def _enforce_absolute_timeout() -> None:
         # A door tablet stays logged in (its remember cookie) until an admin revokes it.
         return
     limit = timedelta(
-        hours=current_app.extensions["rekruttering.settings"]["security.session_absolute_hours"]
+        hours=current_settings().security.session_absolute_hours
     )
     started = session.get("login_at")
     try:
@@ -92,7 +102,9 @@ def _enforce_absolute_timeout() -> None:
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+        # Only a page that named its own frame-ancestors (allow_framing) may be framed.
+        response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

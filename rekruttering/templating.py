@@ -27,7 +27,7 @@ def local_date(value: date | datetime | None, style: str = "medium") -> str:
 
 def url_with(**changes: Any) -> str:
     """The current URL with some query arguments changed (for pagination and filters)."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     args.update({k: v for k, v in changes.items() if v is not None})
     for key in [k for k, v in changes.items() if v is None]:
         args.pop(key, None)

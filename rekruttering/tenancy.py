@@ -90,7 +90,7 @@ def current_role() -> UserRole | None:
 def scoped(model: type[T], centre_id: int | None = None) -> Select[tuple[T]]:
     """``select(model)`` limited to the current (or given) centre."""
     cid = current_centre_id() if centre_id is None else centre_id
-    return select(model).where(model.centre_id == cid)  # type: ignore[attr-defined]
+    return select(model).where(model.centre_id == cid)  # type: ignore[attr-defined]  # a CentreOwned model
 
 
 def fetch(model: type[T], ident: Any, centre_id: int) -> T:
@@ -103,7 +103,7 @@ def fetch(model: type[T], ident: Any, centre_id: int) -> T:
         # /people/99999999999999999999 is not found, not an overflow in the driver.
         raise NotFound("not found")
     obj = db.session.scalar(
-        select(model).where(model.id == ident, model.centre_id == centre_id)  # type: ignore[attr-defined]
+        select(model).where(model.id == ident, model.centre_id == centre_id)  # type: ignore[attr-defined]  # a CentreOwned model
     )
     if obj is None:
         raise NotFound("not found")

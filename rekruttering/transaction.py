@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, cast
+
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.sql.dml import UpdateBase
 
 from rekruttering.extensions import db
 
@@ -23,3 +27,13 @@ def transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def execute_dml(statement: UpdateBase) -> int:
+    """Run a bulk UPDATE or DELETE in the session; the number of rows it matched.
+
+    (``Session.execute`` is typed to return ``Result``; for DML it is a ``CursorResult``,
+    which has ``rowcount``.)
+    """
+    result = db.session.execute(statement)
+    return cast("CursorResult[Any]", result).rowcount

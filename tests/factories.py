@@ -7,6 +7,7 @@ from datetime import time
 from typing import Any
 
 from faker import Faker
+from werkzeug.security import generate_password_hash
 
 from rekruttering.extensions import db
 from rekruttering.models import (
@@ -24,6 +25,10 @@ from rekruttering.models import (
 )
 
 PASSWORD = "correct-horse-battery"
+#: Every factory login's password, hashed once and cheaply: the app's scrypt costs about
+#: 0.1 s a hash and as much again at each login, in thousands of tests. The app's own
+#: hashing (``User.set_password``, scrypt) is what test_auth.py checks.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 fake = Faker("no_NO")  # Faker names Norwegian bokmål no_NO
 Faker.seed(1234)
 _counter = itertools.count(1)
@@ -55,7 +60,7 @@ def user(
         partner_id=partner.id if partner else None,
         **kw,
     )
-    obj.set_password(PASSWORD)
+    obj.password_hash = PASSWORD_HASH
     for c in centres or ([centre] if centre else []):
         obj.memberships.append(Membership(centre_id=c.id, role=UserRole(role)))
     db.session.add(obj)
@@ -387,7 +392,18 @@ def installation_admin(**kw: Any) -> User:
         is_installation_admin=True,
         **kw,
     )
-    obj.set_password(PASSWORD)
+    obj.password_hash = PASSWORD_HASH
     db.session.add(obj)
     db.session.commit()
     return obj
+
+
+def print_run(centre: Centre, language: str = "nb") -> Any:
+    """A printed programme (a ProgrammeSource of the print kind) of ``centre``."""
+    from datetime import date
+
+    from rekruttering.programme.service import PrintRunInput, create_print_run
+
+    run = create_print_run(centre.id, PrintRunInput("month", date(2026, 12, 1), language))
+    db.session.commit()
+    return run

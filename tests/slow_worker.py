@@ -25,7 +25,7 @@ def _slow_send(self: outbox.OutboxGateway, sms: OutgoingSms) -> SendResult:
 
 
 if __name__ == "__main__":
-    outbox.OutboxGateway.send = _slow_send  # type: ignore[method-assign]
+    outbox.OutboxGateway.send = _slow_send  # type: ignore[method-assign]  # slowed on purpose
     from rekruttering.cli import main
 
     sys.argv = ["rekruttering", "worker"]

@@ -132,6 +132,16 @@ EXPECTED_AUDIENCES: dict[str, set[str]] = {
     "checkin.tap": {"staff", "admin", "door"},
     "checkin.undo": {"staff", "admin", "door"},
     "checkin.walk_in_view": {"staff", "admin", "door"},
+    # The programme (issue 16): staff make it; the public reads it (no people, no counts).
+    "programme.index": {"staff", "admin"},
+    "programme.publish": {"staff", "admin"},
+    "programme.unpublish": {"staff", "admin"},
+    "programme.activity": {"staff", "admin"},
+    "programme.print_view": {"staff", "admin"},
+    "programme.public_page": {PUBLIC},
+    "programme.embed": {PUBLIC},
+    "programme.calendar": {PUBLIC},
+    "programme.activity_calendar": {PUBLIC},
 }
 
 

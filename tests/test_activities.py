@@ -17,6 +17,7 @@ from rekruttering.activities.service import (
     update_activity,
 )
 from rekruttering.activities.sessions import generate_sessions
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_to_utc, oslo_today, to_oslo
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
@@ -366,11 +367,11 @@ def test_generate_button_and_cli_command(app: Any, client: Any, make: Any, login
 
 def test_nightly_job_is_registered_outside_the_changeover_hour(app: Any, make: Any) -> None:
     """The job runs at 04:15 Oslo (not 02-03) and generates sessions for every centre."""
-    from jobs import sessions as job
-    from jobs.registry import JOBS
+    from rekruttering_jobs import sessions as job
+    from rekruttering_jobs.registry import JOBS
 
     entry = next(j for j in JOBS if j.id == job.JOB_ID)
-    trigger = entry.trigger(app.extensions["rekruttering.settings"])
+    trigger = entry.trigger(current_settings(app))
     assert trigger["hour"] not in (2,) and (trigger["hour"], trigger["minute"]) == (4, 15)
     make.activity(make.centre())
     make.activity(make.centre())

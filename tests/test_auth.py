@@ -29,8 +29,13 @@ def test_login_and_logout(client: Any, make: Any) -> None:
 def test_passwords_are_hashed(make: Any) -> None:
     """The stored password is a salted scrypt hash, never the password."""
     user = make.user(make.centre())
-    assert user.password_hash.startswith("scrypt:")
-    assert make.PASSWORD not in user.password_hash
+    user.set_password(make.PASSWORD)
+    first = user.password_hash
+    assert first.startswith("scrypt:")
+    assert make.PASSWORD not in first
+    user.set_password(make.PASSWORD)
+    assert user.password_hash != first  # salted
+    assert user.check_password(make.PASSWORD) and not user.check_password("wrong")
 
 
 @pytest.mark.settings(**{"security.login_attempts": 3})

@@ -71,7 +71,7 @@ class _Seen:
     names: set[str] = set()
 
 
-class RecordingDict(ImmutableMultiDict):  # type: ignore[type-arg]
+class RecordingDict(ImmutableMultiDict):  # type: ignore[type-arg]  # any keys and values
     """Query/form data that notes every name looked up."""
 
     def __getitem__(self, key: Any) -> Any:

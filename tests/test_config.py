@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import subprocess
 import sys
 import tomllib
@@ -9,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from rekruttering.config import KEYS, ConfigError, load_settings, parse_settings
+from rekruttering.config import (
+    KEYS,
+    SCHEMA,
+    ConfigError,
+    Settings,
+    load_settings,
+    parse_settings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,8 +76,8 @@ def test_environment_overrides_secrets(tmp_path: Path) -> None:
     settings = load_settings(
         file, environ={"REKRUTTERING_SECRET_KEY": "from-env", "TWILIO_AUTH_TOKEN": "tok"}
     )
-    assert settings["app.secret_key"] == "from-env"
-    assert settings["twilio.auth_token"] == "tok"
+    assert settings.app.secret_key == "from-env"
+    assert settings.twilio.auth_token == "tok"
 
 
 def test_no_file_means_demo_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,7 +85,7 @@ def test_no_file_means_demo_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     settings = load_settings(environ={})
     assert settings.demo
-    assert settings["sms.gateway"] == "outbox"
+    assert settings.sms.gateway == "outbox"
 
 
 def test_missing_config_file_named_by_env_is_an_error(tmp_path: Path) -> None:
@@ -120,3 +129,51 @@ def test_missing_secret_key_outside_demo_stops_startup(tmp_path: Path) -> None:
     result = _start(tmp_path, '[app]\ndatabase_url = "sqlite://"\n')
     assert result.returncode == 2
     assert "app.secret_key: required outside demo mode" in result.stderr
+
+
+def test_settings_are_typed_frozen_sections() -> None:
+    """One frozen dataclass per section, read as attributes; every SCHEMA key is one."""
+    settings = parse_settings({"sms": {"claim_lease_seconds": "120"}}, environ={})
+    assert settings.sms.claim_lease_seconds == 120
+    assert settings.funnel.regular_weeks == 8  # the default
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.sms.claim_lease_seconds = 1  # type: ignore[misc]  # frozen on purpose
+    for key in SCHEMA:
+        assert key.dotted == f"{key.section}.{key.name}"
+        assert settings.value(key.dotted) == getattr(getattr(settings, key.section), key.name)
+    assert parse_settings({}, environ={}) == Settings()
+
+
+def test_replace_takes_dotted_keys_checked_like_the_file() -> None:
+    """``Settings.replace`` (the tests' overrides) changes only the keys it names."""
+    base = parse_settings({"app": {"secret_key": "s"}}, environ={})
+    changed = base.replace({"sms.gateway": "twilio", "sms.max_segments": "4"})
+    assert (changed.sms.gateway, changed.sms.max_segments) == ("twilio", 4)
+    assert changed.sms.quiet_hours_end == base.sms.quiet_hours_end
+    assert changed.app.secret_key == "s"
+    assert base.sms.gateway == "outbox"
+    with pytest.raises(ConfigError, match=r"sms\.max_segments: expected a whole number"):
+        base.replace({"sms.max_segments": "many"})
+    with pytest.raises(ConfigError, match=r"sms\.gatway: unknown setting"):
+        base.replace({"sms.gatway": "outbox"})
+
+
+#: ``settings["sms.gateway"]``-style lookups and the raw extensions entry.
+_DOTTED_LOOKUP = re.compile(
+    r"\[\s*[\"'](" + "|".join(sorted({k.section for k in SCHEMA})) + r")\.\w+[\"']\s*\]"
+)
+_RAW_EXTENSION = re.compile(r"extensions\[\s*[\"']rekruttering\.settings[\"']\s*\]")
+
+
+def test_code_reads_settings_as_attributes_through_current_settings() -> None:
+    """Code reads ``current_settings().sms.gateway``, never a dotted string or the
+    extensions entry (released migrations, which never change, are the exception)."""
+    offenders = []
+    for folder in ("rekruttering", "jobs"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations/versions" in path.as_posix():
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if _DOTTED_LOOKUP.search(line) or _RAW_EXTENSION.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []

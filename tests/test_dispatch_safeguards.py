@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from rekruttering.config import current_settings
 from rekruttering.extensions import db
 from rekruttering.models import (
     Consent,
@@ -227,7 +228,7 @@ def test_handed_over_claim_becomes_uncertain_and_is_never_resent(app: Flask, mak
             raise SystemExit  # the process ends inside the provider call
 
     with pytest.raises(SystemExit):
-        dispatch_due(now=NOW, gateway=DiesWhileSending())  # type: ignore[arg-type]
+        dispatch_due(now=NOW, gateway=DiesWhileSending())  # type: ignore[arg-type]  # a fake gateway
     db.session.rollback()
     reminder = _state(rid)
     assert reminder.state == ReminderState.SENDING and reminder.message_id is not None
@@ -248,7 +249,7 @@ def test_a_worker_hands_back_what_it_has_not_sent_when_its_own_lease_runs_out(
     first, second = due_reminders(make, 2)
     ids = claim_due(NOW, 10, "slow")
     assert ids == [first, second]
-    settings = app.extensions["rekruttering.settings"]
+    settings = current_settings(app)
     gateway = RecordingGateway()
     assert dispatch.send_claimed(first, "slow", NOW, settings, gateway) == ReminderState.SENT
     late = dispatch.send_claimed(
@@ -431,7 +432,7 @@ def owner_check_scenario(app: Flask, make: Any) -> tuple[list[str], Counter[str]
     tick (after the lease) returns R2, never handed over, to pending, claims it and
     hangs in the provider call for it. Then A wakes up and reaches R2: it is B's now."""
     first, second = due_reminders(make, 2)
-    lease = timedelta(seconds=app.extensions["rekruttering.settings"]["sms.claim_lease_seconds"])
+    lease = timedelta(seconds=current_settings(app).sms.claim_lease_seconds)
     gateway_a, gateway_b = BlockingGateway(), BlockingGateway()
     reports: dict[str, Any] = {}
     parties = Parties(app)

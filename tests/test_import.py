@@ -397,7 +397,7 @@ def test_uploads_older_than_a_day_are_deleted(app: Any, import_dir: Path) -> Non
     assert storage.purge_expired(now=time.time()) == 0
     assert storage.purge_expired(now=time.time() + 25 * 3600) == 2
     assert storage.load(token) is None
-    from jobs.imports import purge_uploads
+    from rekruttering_jobs.imports import purge_uploads
 
     assert purge_uploads(app) == 0
 

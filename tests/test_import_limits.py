@@ -383,8 +383,8 @@ def test_with_run_in_worker_the_worker_runs_the_check_and_the_import(
 ) -> None:
     """imports.run_in = "worker": the web only queues; `rekruttering worker`'s job
     (imports.run) runs the check, then the import, each once."""
-    from jobs.imports import RUN_JOB_ID, run_queued_imports
-    from jobs.scheduler import build_scheduler
+    from rekruttering_jobs.imports import RUN_JOB_ID, run_queued_imports
+    from rekruttering_jobs.scheduler import build_scheduler
 
     assert build_scheduler(app).get_job(RUN_JOB_ID) is not None
     token = _upload(client, (HEADER + GOOD_ROWS).encode())

@@ -102,5 +102,5 @@ def test_smtp_password_comes_from_the_environment() -> None:
     from rekruttering.config import parse_settings
 
     settings = parse_settings({}, environ={"REKRUTTERING_SMTP_PASSWORD": "pw"})
-    assert settings["mail.smtp_password"] == "pw"
+    assert settings.mail.smtp_password == "pw"
     assert isinstance(smtplib.SMTP, type)

@@ -68,7 +68,8 @@ RELEASED_REVISIONS = {
         "b32716a509e702136f4de128219eea49e5a7ebcf1333080f723fb83b3937c5ac"
     ),
     "staff_accounts.py": "24d54d7feddd4a40b4173f6086303fb5c079ea46c17c0b899d383ddfe92ba276",
-    "account_phone.py": "5777dd223788ca3203abd03290d42029b1424aa3638754e392266bccdd333b59",
+    "programme.py": "3a49d2626c8b938f8fe8a91e09422ae61cc27ed59a9027f3bd7fe1698aa479d7",
+    "account_phone.py": "d3d25414d116bc3c0ad62a0ebc6f6ce0d45f25647563a58e27acd98f2a21417c",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

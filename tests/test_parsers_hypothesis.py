@@ -127,7 +127,7 @@ def test_any_value_for_any_key_parses_or_names_the_key(key: Any, value: Any) -> 
     except ConfigError as exc:
         assert str(exc).startswith(f"{key.dotted}: "), str(exc)
         return
-    assert key.parse(parsed[key.dotted]) == parsed[key.dotted]  # a parsed value parses again
+    assert key.parse(parsed.value(key.dotted)) == parsed.value(key.dotted)  # a parsed value parses again
 
 
 @FAST
@@ -143,7 +143,7 @@ def test_environment_overrides_parse_or_name_the_variable(key: Any, value: str) 
         assert str(exc).startswith(f"{key.dotted}: ") and f"${key.env}" in str(exc)
         return
     if value:
-        assert parsed[key.dotted] == key.parse(value)
+        assert parsed.value(key.dotted) == key.parse(value)
 
 
 @FAST

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jobs.retention import run_retention
-from jobs.scheduler import build_scheduler
 from rekruttering.config import ConfigError, parse_settings
 from rekruttering.domain.clock import OSLO, utcnow
 from rekruttering.domain.retention import add_months
 from rekruttering.extensions import db
 from rekruttering.models import AuditEvent, Person
 from rekruttering.privacy.retention import due_people
+from rekruttering_jobs.retention import run_retention
+from rekruttering_jobs.scheduler import build_scheduler
 from tests.privacy_fixtures import full_person, report_counts, text_of_person_rows
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -150,5 +150,5 @@ def test_run_at_in_the_summer_time_hour_is_refused() -> None:
     ):
         parse_settings({"retention": {"run_at": "02:30"}}, environ={})
     assert (
-        parse_settings({"retention": {"run_at": "03:00"}}, environ={})["retention.run_at"].hour == 3
+        parse_settings({"retention": {"run_at": "03:00"}}, environ={}).retention.run_at.hour == 3
     )

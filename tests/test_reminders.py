@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import force_locale
 
+from rekruttering.config import Settings, current_settings
 from rekruttering.domain.clock import OSLO, oslo_to_utc, to_oslo, utcnow
 from rekruttering.domain.funnel import Stage
 from rekruttering.errors import Conflict, ServiceError
@@ -29,8 +30,8 @@ NOW = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # Tuesday 12:00 Oslo
 THURSDAY = datetime(2026, 3, 12, 10, 0, tzinfo=UTC)  # Thursday 11:00 Oslo
 
 
-def _settings(app: Flask) -> Any:
-    return app.extensions["rekruttering.settings"]
+def _settings(app: Flask) -> Settings:
+    return current_settings(app)
 
 
 def _count(model: Any = Reminder) -> int:

@@ -356,8 +356,8 @@ def test_two_dispatchers_send_each_of_1000_reminders_exactly_once(app: Flask, ma
 def test_scheduler_has_the_dispatch_job_and_it_sends(app: Flask, make: Any) -> None:
     """`serve`/`worker` build a scheduler with the dispatch job (fixed id, interval from
     the settings); running the job sends what is due through the configured gateway."""
-    from jobs.dispatch import JOB_ID, dispatch_reminders
-    from jobs.scheduler import build_scheduler
+    from rekruttering_jobs.dispatch import JOB_ID, dispatch_reminders
+    from rekruttering_jobs.scheduler import build_scheduler
 
     scheduler = build_scheduler(app)
     job = scheduler.get_job(JOB_ID)

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from jobs.retention import run_retention
 from rekruttering.extensions import db
 from rekruttering.models import AuditEvent, Person
 from rekruttering.privacy import retention
+from rekruttering_jobs.retention import run_retention
 
 LONG_AGO = datetime(2001, 5, 1, tzinfo=UTC)  # due under any clock and any retention.months
 WAIT = 20

@@ -11,6 +11,7 @@ import requests
 import responses
 from flask import Flask
 
+from rekruttering.config import current_settings
 from rekruttering.extensions import db
 from rekruttering.models import Message, ReminderState
 from rekruttering.reminders.dispatch import dispatch_due
@@ -129,7 +130,7 @@ def test_dispatch_through_twilio_records_the_sid(app: Flask, make: Any) -> None:
     centre = make.centre()
     person = textable_person(make, centre)
     reminder = make.reminder(person, make.session(make.activity(centre), SESSION_AT), due_at=NOW)
-    gateway = build_gateway(app.extensions["rekruttering.settings"])
+    gateway = build_gateway(current_settings(app))
     assert isinstance(gateway, TwilioGateway)
     with twilio_api() as api:
         dispatch_due(now=NOW, gateway=gateway)
@@ -163,7 +164,7 @@ def test_provider_errors_map_to_reminder_states(
     reminder = make.reminder(person, make.session(make.activity(centre), SESSION_AT), due_at=NOW)
     status = 429 if code == 20429 else 400
     with twilio_api(error=twilio_error(code, status)):
-        dispatch_due(now=NOW, gateway=build_gateway(app.extensions["rekruttering.settings"]))
+        dispatch_due(now=NOW, gateway=build_gateway(current_settings(app)))
     db.session.expire_all()
     reminder = db.session.get(type(reminder), reminder.id)
     assert reminder.state == state

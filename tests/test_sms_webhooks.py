@@ -13,6 +13,7 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from rekruttering import create_app
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db
 from rekruttering.models import Message, OptOut, Person, Reminder, ReminderState, UserRole
@@ -149,7 +150,7 @@ def test_without_public_base_url_the_request_url_is_validated(client: Any, make:
 def test_webhooks_need_no_csrf_token(app: Flask, make: Any) -> None:
     """With CSRF protection on (as in production) a signed callback is still accepted."""
     _, message = _sent_reminder(make)
-    strict = create_app(app.extensions["rekruttering.settings"], TESTING=True)
+    strict = create_app(current_settings(app), TESTING=True)
     assert strict.config.get("WTF_CSRF_ENABLED", True)
     response = post_status(strict.test_client(), message.id, _status(message.provider_sid, "sent"))
     assert response.status_code == 204

@@ -15,6 +15,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from rekruttering.access import ANY_USER, PUBLIC, audience_of
+from rekruttering.extensions import db
 from rekruttering.models import UserRole
 
 # argument name -> factory(make, other_centre) returning an object of the other centre
@@ -38,6 +39,7 @@ PARAM_FACTORIES: dict[str, Callable[[Any, Any], Any]] = {
     "link_id": lambda make, c: make.person_link(c),
     "notification_id": lambda make, c: make.notification(make.person(c)),
     "device_id": lambda make, c: make.device(c),
+    "run_id": lambda make, c: make.print_run(c),
 }
 
 
@@ -122,3 +124,26 @@ def test_another_centres_admin_cannot_see_or_touch_its_channels(app: Flask, make
     token = make.api_token(mine, admin)
     listed = client.get("/api/v1/channels", headers={"Authorization": f"Bearer {token.plain}"})
     assert [c["name"] for c in listed.json["items"]] == ["Plakat"]
+
+
+def test_public_programme_shows_nothing_of_another_centre(app: Flask, make: Any) -> None:
+    """The public programme's routes take a centre's code: another centre's activity
+    under it is not found, and a code of the other centre shows only that centre."""
+    from rekruttering.programme import service as programme
+
+    mine, other = make.centre("Alfa senter"), make.centre("Beta senter")
+    ours = make.activity(mine, name="Alfa-kafe", is_public=True)
+    theirs = make.activity(other, name="Beta-kafe", is_public=True)
+    from rekruttering.activities.sessions import generate_sessions
+
+    generate_sessions(mine.id)
+    generate_sessions(other.id)
+    code = programme.publish(mine.id).source.code
+    other_code = programme.publish(other.id).source.code
+    db.session.commit()
+    client = app.test_client()
+    assert client.get(f"/p/{code}/activities/{theirs.id}/calendar.ics").status_code == 404
+    assert client.get(f"/p/{other_code}/activities/{ours.id}/calendar.ics").status_code == 404
+    for suffix in ("", "/embed", "/calendar.ics"):
+        body = client.get(f"/p/{code}{suffix}").get_data(as_text=True)
+        assert "Alfa-kafe" in body and "Beta-kafe" not in body, suffix

@@ -113,4 +113,4 @@ def test_inbound_centres_setting_is_checked() -> None:
     with pytest.raises(ConfigError, match="sms.inbound_centres"):
         parse_settings({"sms": {"inbound_centres": "borgen"}}, environ={})
     settings = parse_settings({"sms": {"inbound_centres": {"+47 22 33 44 01": "borgen"}}})
-    assert settings["sms.inbound_centres"] == {"+4722334401": "borgen"}
+    assert settings.sms.inbound_centres == {"+4722334401": "borgen"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import url_for
 from flask_babel import gettext as _
 
@@ -10,9 +12,9 @@ from rekruttering.mail.service import send_mail
 from rekruttering.models import User
 
 
-def absolute_url(endpoint: str, **values: object) -> str:
+def absolute_url(endpoint: str, **values: Any) -> str:
     """A link for a mail or to copy: on ``app.public_base_url`` when that is set."""
-    base = current_settings()["app.public_base_url"]
+    base = current_settings().app.public_base_url
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
@@ -22,7 +24,9 @@ def link_url(token: str) -> str:
     return absolute_url("accounts.use_link", token=token)
 
 
-def mail_invitation(user: User, link: str, centre_name: str, days: int, centre_id: int) -> None:
+def mail_invitation(
+    user: User, link: str, centre_name: str, days: int, centre_id: int | None
+) -> None:
     send_mail(
         user.email,
         _("Invitation to %(centre)s", centre=centre_name),

@@ -36,7 +36,7 @@ from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import limiter
 from rekruttering.form_errors import show_error
 from rekruttering.mail.service import mail_enabled
-from rekruttering.models import LinkPurpose
+from rekruttering.models import LinkPurpose, User
 from rekruttering.transaction import transaction
 
 bp = Blueprint("accounts", __name__)
@@ -46,7 +46,7 @@ PEOPLE = (*STAFF, *PARTNER, *MUNICIPALITY, *INSTALLATION)
 
 
 def _rate_limit() -> str:
-    return current_settings()["security.login_rate_limit"]
+    return current_settings().security.login_rate_limit
 
 
 # --- my account -----------------------------------------------------------------------
@@ -162,7 +162,7 @@ def forgot_password() -> str:
     form = ForgotPasswordForm()
     enabled = mail_enabled()
     if enabled and form.validate_on_submit():
-        hours = current_settings()["accounts.reset_link_hours"]
+        hours = current_settings().accounts.reset_link_hours
         with transaction():
             recovery.request_reset(form.email.data, link_url, hours)
         return render_template("accounts/forgot_sent.html", hours=hours)
@@ -186,28 +186,28 @@ def users() -> str:
     return render_template("accounts/users.html", rows=rows, mail=mail_enabled())
 
 
-def _link_page(user: object, link: str, purpose: str, mailed: bool) -> str:
+def _link_page(user: User, link: str, purpose: str, mailed: bool) -> str:
     return render_template(
         "accounts/link.html",
         user=user,
         link=link,
         purpose=purpose,
         mailed=mailed,
-        days=current_settings()["accounts.invitation_days"],
-        hours=current_settings()["accounts.reset_link_hours"],
+        days=current_settings().accounts.invitation_days,
+        hours=current_settings().accounts.reset_link_hours,
     )
 
 
-def _mail_invitation(user: object, token: str) -> bool:
+def _mail_invitation(user: User, token: str) -> bool:
     if not mail_enabled():
         return False
     centre = g.centre
     with transaction():
         mail_invitation(
-            user,  # type: ignore[arg-type]
+            user,
             link_url(token),
             centre.name,
-            current_settings()["accounts.invitation_days"],
+            current_settings().accounts.invitation_days,
             centre.id,
         )
     return True
@@ -226,7 +226,7 @@ def invite() -> str | Response:
                     form.email.data,
                     form.role.data,
                     current_user.id,
-                    current_settings()["accounts.invitation_days"],
+                    current_settings().accounts.invitation_days,
                 )
         except ServiceError as exc:
             show_error(form, exc)
@@ -246,7 +246,7 @@ def new_invitation(user_id: int) -> str | Response:
                 tenancy.current_centre_id(),
                 user_id,
                 current_user.id,
-                current_settings()["accounts.invitation_days"],
+                current_settings().accounts.invitation_days,
             )
     except ServiceError as exc:
         flash(exc.message, "danger")
@@ -305,7 +305,7 @@ def password_link(user_id: int) -> str | Response:
                 tenancy.current_centre_id(),
                 user_id,
                 current_user.id,
-                current_settings()["accounts.reset_link_hours"],
+                current_settings().accounts.reset_link_hours,
             )
     except ServiceError as exc:
         flash(exc.message, "danger")

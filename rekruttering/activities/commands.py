@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from rekruttering.activities.sessions import (
     backfill_sessions,
     generate_sessions,
 )
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_today
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Centre
@@ -52,14 +52,14 @@ def generate_sessions_command(
     centre_slug: str | None, weeks: int | None, since: datetime | None
 ) -> None:
     """Generate sessions ahead from the weekly schedules (idempotent)."""
-    weeks = weeks or current_app.extensions["rekruttering.settings"]["funnel.sessions_ahead_weeks"]
+    weeks = weeks or current_settings().funnel.sessions_ahead_weeks
     results = generate_for_centres(weeks, centre_slug)
     if centre_slug and not results:
         raise click.ClickException(f"no centre with slug {centre_slug!r}")
     if since is not None:
         yesterday = oslo_today() - timedelta(days=1)
         for slug in results:
-            centre_id = db.session.scalar(select(Centre.id).where(Centre.slug == slug))
+            centre_id = db.session.scalars(select(Centre.id).where(Centre.slug == slug)).one()
             with transaction():
                 added = sum(
                     backfill_sessions(centre_id, activity_id, since.date(), yesterday)

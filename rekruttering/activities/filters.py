@@ -8,8 +8,8 @@ from flask import Flask
 from flask_babel import format_time
 
 from rekruttering.activities.forms import TARGET_GROUPS, WEEKDAYS
+from rekruttering.languages import language_name
 from rekruttering.outreach import labels
-from rekruttering.people.languages import language_name
 
 
 def weekday_name(value: int) -> str:

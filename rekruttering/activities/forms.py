@@ -31,8 +31,9 @@ from wtforms.validators import (
 
 from rekruttering.date_rules import EventDate
 from rekruttering.domain.clock import oslo_today
-from rekruttering.domain.dates import parse_date, parse_time
+from rekruttering.domain.dates import parse_date
 from rekruttering.domain.target_groups import TargetGroup
+from rekruttering.form_fields import TypedTimeField
 
 WEEKDAYS = (
     (0, _l("Monday")),
@@ -75,27 +76,6 @@ class TypedDateField(StringField):
         return getattr(self, "raw_text", "") or ""
 
 
-class TypedTimeField(StringField):
-    """A time field that takes 11, 11:00 or 11.00."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {}).setdefault("type", "time")
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = None
-        self.raw_text = (valuelist[0] if valuelist else "") or ""
-        if not self.raw_text.strip():
-            return
-        parsed = parse_time(self.raw_text)
-        if parsed is None:
-            raise ValueError(_l("Write the time as 11:00."))
-        self.data = parsed
-
-    def _value(self) -> str:
-        if isinstance(self.data, time):
-            return self.data.strftime("%H:%M")
-        return getattr(self, "raw_text", "") or ""
 
 
 class SlotForm(Form):

@@ -14,11 +14,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from rekruttering.access import STAFF, allow
+from rekruttering.activities import queries
 from rekruttering.activities.forms import (
     ActionForm,
     ActivityForm,
@@ -37,33 +36,30 @@ from rekruttering.activities.service import (
 from rekruttering.activities.sessions import generate_sessions
 from rekruttering.activities.signups import cancel_signup, sign_up
 from rekruttering.centre_settings.service import settings_of
-from rekruttering.checkin.forms import NewPersonForm
-from rekruttering.checkin.service import find_other_people
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_day_bounds, oslo_today, start_of_oslo_day, utcnow
 from rekruttering.domain.dates import parse_date
 from rekruttering.domain.funnel import Role, Stage
 from rekruttering.domain.volunteer_ratio import ratio_phrase
 from rekruttering.errors import ServiceError
-from rekruttering.extensions import db
 from rekruttering.models import (
     Activity,
-    Attendance,
-    CancelledDate,
-    Enrolment,
     Person,
     Session,
     SessionSignup,
 )
+from rekruttering.pages import paginate
+from rekruttering.people.forms import NewPersonForm
+from rekruttering.people.search import find_other_people
 from rekruttering.people.service import DuplicatePhone, create_person
-from rekruttering.tenancy import current_centre_id, get_or_404, scoped
+from rekruttering.tenancy import current_centre_id, get_or_404
 from rekruttering.transaction import transaction
 
 bp = Blueprint("activities", __name__)
 
 
 def _weeks_ahead() -> int:
-    return current_settings()["funnel.sessions_ahead_weeks"]
+    return current_settings().funnel.sessions_ahead_weeks
 
 
 def _page() -> int:
@@ -92,6 +88,7 @@ def _activity_input(form: ActivityForm) -> ActivityInput:
         if entry.form.weekday.data and entry.form.start.data and entry.form.end.data
     ]
     ratio = form.wished_volunteer_ratio.data
+    assert form.reminder_time.data is not None  # InputRequired
     return ActivityInput(
         name=form.name.data or "",
         slots=slots,
@@ -138,40 +135,16 @@ def _form_data(activity: Activity) -> dict[str, Any]:
 @allow(*STAFF)
 def index() -> str:
     centre_id = current_centre_id()
-    page = db.paginate(
-        scoped(Activity)
-        .options(selectinload(Activity.schedules))
-        .order_by(Activity.active.desc(), Activity.name),
+    page = paginate(
+        queries.activities_query(centre_id),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
     )
     ids = [a.id for a in page.items]
-    now = utcnow()
-    next_session = dict(
-        db.session.execute(
-            select(Session.activity_id, func.min(Session.starts_at))
-            .where(
-                Session.activity_id.in_(ids),
-                Session.starts_at >= now,
-                Session.cancelled.is_(False),
-            )
-            .group_by(Session.activity_id)
-        ).all()
-    )
-    regulars = dict(
-        db.session.execute(
-            select(Enrolment.activity_id, func.count(Enrolment.id))
-            .where(Enrolment.activity_id.in_(ids), Enrolment.stage == Stage.REGULAR)
-            .group_by(Enrolment.activity_id)
-        ).all()
-    )
+    next_session = queries.next_session_starts(ids, utcnow())
+    regulars = queries.regulars_per_activity(ids)
     start, end = oslo_day_bounds(oslo_today())
-    today = db.session.scalars(
-        scoped(Session, centre_id)
-        .options(joinedload(Session.activity))
-        .where(Session.starts_at >= start, Session.starts_at < end)
-        .order_by(Session.starts_at)
-    ).all()
+    today = queries.sessions_between(centre_id, start, end)
     return render_template(
         "activities/index.html",
         page=page,
@@ -236,28 +209,10 @@ def edit(activity_id: int) -> str | Response:
 @allow(*STAFF)
 def detail(activity_id: int) -> str:
     activity = get_or_404(Activity, activity_id)
-    upcoming = db.session.scalars(
-        select(Session)
-        .where(
-            Session.activity_id == activity.id,
-            Session.starts_at >= start_of_oslo_day(oslo_today()),
-        )
-        .order_by(Session.starts_at)
-        .limit(6)
-    ).all()
-    funnel = {
-        (stage, role): count
-        for stage, role, count in db.session.execute(
-            select(Enrolment.stage, Enrolment.role, func.count(Enrolment.id))
-            .where(Enrolment.activity_id == activity.id)
-            .group_by(Enrolment.stage, Enrolment.role)
-        )
-    }
-    cancelled = db.session.scalars(
-        select(CancelledDate)
-        .where(CancelledDate.activity_id == activity.id, CancelledDate.day >= oslo_today())
-        .order_by(CancelledDate.day)
-    ).all()
+    today = oslo_today()
+    upcoming = queries.upcoming_sessions(activity.id, start_of_oslo_day(today), limit=6)
+    funnel = queries.funnel_counts(activity.id)
+    cancelled = queries.cancelled_dates_from(activity.id, today)
     return render_template(
         "activities/detail.html",
         activity=activity,
@@ -283,7 +238,9 @@ def add_cancelled(activity_id: int) -> Response:
             for error in errors:
                 flash(str(error), "danger")
         return redirect(url_for("activities.detail", activity_id=activity.id))
-    if form.day.data < oslo_today():
+    day = form.day.data
+    assert day is not None  # InputRequired
+    if day < oslo_today():
         flash(_("That date has passed; choose today or a later date."), "danger")
         return redirect(url_for("activities.detail", activity_id=activity.id))
     try:
@@ -291,7 +248,7 @@ def add_cancelled(activity_id: int) -> Response:
             add_cancelled_date(
                 current_centre_id(),
                 activity.id,
-                form.day.data,
+                day,
                 form.reason.data or "",
                 _weeks_ahead(),
             )
@@ -323,28 +280,11 @@ def sessions(activity_id: int) -> str:
     activity = get_or_404(Activity, activity_id)
     past = request.args.get("when") == "past"
     boundary = start_of_oslo_day(oslo_today())
-    query = select(Session).where(Session.activity_id == activity.id)
-    if past:
-        query = query.where(Session.starts_at < boundary).order_by(Session.starts_at.desc())
-    else:
-        query = query.where(Session.starts_at >= boundary).order_by(Session.starts_at)
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    query = queries.sessions_query(activity.id, boundary, past=past)
+    page = paginate(query, page=_page(), per_page=current_settings().app.page_size)
     ids = [s.id for s in page.items]
-    attended = dict(
-        db.session.execute(
-            select(Attendance.session_id, func.count(Attendance.id))
-            .where(Attendance.session_id.in_(ids))
-            .group_by(Attendance.session_id)
-        ).all()
-    )
-    signed_up: dict[int, int] = {}
-    waiting: dict[int, int] = {}
-    for session_id, waitlisted, count in db.session.execute(
-        select(SessionSignup.session_id, SessionSignup.waitlisted, func.count(SessionSignup.id))
-        .where(SessionSignup.session_id.in_(ids))
-        .group_by(SessionSignup.session_id, SessionSignup.waitlisted)
-    ):
-        (waiting if waitlisted else signed_up)[session_id] = count
+    attended = queries.attendance_counts(ids)
+    signed_up, waiting = queries.signup_counts(ids)
     return render_template(
         "activities/sessions.html",
         activity=activity,
@@ -380,12 +320,7 @@ def generate(activity_id: int) -> Response:
 
 
 def _signup_lists(session: Session) -> tuple[list[SessionSignup], list[SessionSignup]]:
-    signups = db.session.scalars(
-        select(SessionSignup)
-        .options(joinedload(SessionSignup.person))
-        .where(SessionSignup.session_id == session.id)
-        .order_by(SessionSignup.created_at, SessionSignup.id)
-    ).all()
+    signups = queries.signups_of(session.id)
     return [s for s in signups if not s.waitlisted], [s for s in signups if s.waitlisted]
 
 

@@ -12,15 +12,14 @@ from sqlalchemy import select
 
 from rekruttering.activities.sessions import generate_sessions
 from rekruttering.activities.signups import fill_from_waiting_list_for_activity
+from rekruttering.domain.reminder_time import MAX_REMINDER_DAYS
 from rekruttering.domain.target_groups import TargetGroup
 from rekruttering.domain.text import key
+from rekruttering.domain.volunteer_ratio import MAX_RATIO
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Activity, CancelledDate, WeeklySlot
 from rekruttering.tenancy import fetch
-
-MAX_RATIO = 10.0
-MAX_REMINDER_DAYS = 14
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from rekruttering.domain.clock import oslo_today, start_of_oslo_day, to_oslo, utcnow
@@ -38,10 +40,8 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     """INSERT … ON CONFLICT DO NOTHING: a session generated concurrently is not an error."""
     if not rows:
         return 0
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    insert = postgresql_insert if postgresql else sqlite_insert
     table = Session.__table__
     statement = (
         insert(table)
@@ -52,7 +52,7 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
     return len(db.session.execute(statement).all())
 
 
-def _ids_in_use(session_ids: list[int]) -> tuple[set[int], set[int]]:
+def _ids_in_use(session_ids: list[int]) -> tuple[set[int], set[int | None]]:
     """(sessions with attendance, sessions with sign-ups or reminders) among ``session_ids``."""
     if not session_ids:
         return set(), set()
@@ -61,7 +61,7 @@ def _ids_in_use(session_ids: list[int]) -> tuple[set[int], set[int]]:
             select(Attendance.session_id).where(Attendance.session_id.in_(session_ids)).distinct()
         )
     )
-    referred = set(
+    referred: set[int | None] = set(
         db.session.scalars(
             select(SessionSignup.session_id)
             .where(SessionSignup.session_id.in_(session_ids))

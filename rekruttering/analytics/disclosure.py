@@ -291,14 +291,6 @@ class _Search:
         return dict(delta) if search() else None
 
 
-def recomputable(cells: Mapping[Hashable, Cell], lines: Sequence[Line]) -> list[Hashable]:
-    """The hidden cells an onlooker could work out (empty when the rule holds)."""
-    search = _Search(
-        {k: c.value for k, c in cells.items()}, lines, {k: c.hidden_as for k, c in cells.items()}
-    )
-    return [k for k, c in cells.items() if c.hidden and search.alternative(k) is None]
-
-
 def grid_lines(
     n_rows: int, n_cols: int, row_totals: bool = True, column_totals: bool = True
 ) -> list[Line]:
@@ -320,6 +312,6 @@ def protect_grid(
     if not grid:
         return []
     n_rows, n_cols = len(grid), len(grid[0])
-    values = {(r, c): int(grid[r][c]) for r in range(n_rows) for c in range(n_cols)}
+    values: dict[Hashable, int] = {(r, c): int(grid[r][c]) for r in range(n_rows) for c in range(n_cols)}
     cells = protect(values, grid_lines(n_rows, n_cols, row_totals, column_totals))
     return [[cells[(r, c)] for c in range(n_cols)] for r in range(n_rows)]

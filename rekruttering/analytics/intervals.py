@@ -93,6 +93,7 @@ class Rate:
     @property
     def too_few(self) -> bool:
         """Too few people to judge (see ``small_numbers``); True also when empty."""
+        # Imported here: small_numbers builds on this module's wilson_interval.
         from rekruttering.analytics.small_numbers import too_few_to_judge
 
         return too_few_to_judge(self.successes, self.trials, self.confidence)

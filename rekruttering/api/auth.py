@@ -12,17 +12,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import g, request
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin
 
 from rekruttering.api.errors import ApiError
-from rekruttering.api.tokens import find_valid_token
+from rekruttering.api.tokens import find_valid_token, touch_token
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
 from rekruttering.models import ApiToken, Membership
+from rekruttering.transaction import transaction
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,11 +61,11 @@ def token_required(view: F) -> F:
         return view(*args, **kwargs)
 
     setattr(wrapper, ATTRIBUTE, True)
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def _sign_in(token: ApiToken) -> None:
-    membership = db.session.get(Membership, _membership_id(token))
+    membership = _membership(token)
     g._login_user = token.user
     g.centre = membership.centre if membership else None
     g.role = membership.role if membership else None
@@ -73,14 +73,14 @@ def _sign_in(token: ApiToken) -> None:
     g.api_token = token
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
-        token.last_used_at = now
-        db.session.commit()
+        with transaction():
+            touch_token(token, now)
 
 
-def _membership_id(token: ApiToken) -> int | None:
+def _membership(token: ApiToken) -> Membership | None:
     for membership in token.user.memberships:
         if membership.centre_id == token.centre_id:
-            return membership.id
+            return membership
     return None
 
 

@@ -10,17 +10,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from rekruttering.errors import Conflict, NotFound, ServiceError
 from rekruttering.extensions import db
+from rekruttering.json_errors import error_response
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+
+__all__ = ["API_PREFIX", "ApiError", "error_response", "init_app"]
 
 
 class ApiError(Exception):
@@ -34,20 +37,6 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields or {}
         self.extra = extra
-
-
-def error_response(
-    status: int, message: str, fields: dict[str, str] | None = None, **extra: Any
-) -> Response:
-    body: dict[str, Any] = {"status": status, "message": message}
-    if fields:
-        body["fields"] = fields
-    body.update(extra)
-    response = jsonify({"error": body})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="rekruttering"'
-    return response
 
 
 def _http_message(status: int) -> str:
@@ -67,8 +56,9 @@ def _http_message(status: int) -> str:
 def from_http(error: HTTPException) -> Response:
     status = error.code or 500
     response = error_response(status, _http_message(status))
-    if status == 405 and getattr(error, "valid_methods", None):
-        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    valid_methods = getattr(error, "valid_methods", None)  # a MethodNotAllowed's
+    if status == 405 and valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(valid_methods))
     return response
 
 

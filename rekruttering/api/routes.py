@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, url_for
+from flask import Blueprint, g, jsonify, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from rekruttering import audit, tenancy
@@ -23,14 +22,16 @@ from rekruttering.api import serialize
 from rekruttering.api.auth import forget_token_user, token_required
 from rekruttering.api.errors import ApiError, register_handlers
 from rekruttering.api.openapi import openapi_document
+from rekruttering.api.queries import activities_of, channels_of, enrolments_of
 from rekruttering.api.validation import MAX_PAGE, MAX_PER_PAGE, Reader, json_body, query_args
 from rekruttering.channels.service import KINDS_BY_HAND, add_channel
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_day_bounds
 from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.errors import NotFound
-from rekruttering.extensions import db
-from rekruttering.models import Activity, Channel, ChannelKind, Enrolment, Person, Session, UserRole
+from rekruttering.models import Activity, Channel, ChannelKind, Person, Session, UserRole
 from rekruttering.outreach.service import ContactInput, log_contact
+from rekruttering.pages import paginate
 from rekruttering.people.search import PeopleFilter, people_query
 from rekruttering.people.service import DuplicatePhone, create_person
 from rekruttering.transaction import transaction
@@ -65,7 +66,7 @@ CONTACT_FIELDS = {
 
 
 def _paging(args: Reader) -> tuple[int, int]:
-    default = min(current_app.extensions["rekruttering.settings"]["app.page_size"], MAX_PER_PAGE)
+    default = min(current_settings().app.page_size, MAX_PER_PAGE)
     page = args.number("page", 1, 1, MAX_PAGE)
     per_page = args.number("per_page", default, 1, MAX_PER_PAGE)
     return page, per_page
@@ -99,7 +100,7 @@ def people() -> Response:
     query = people_query(
         tenancy.current_centre_id(), PeopleFilter(q=q, sort="name"), with_enrolments=False
     )
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    result = paginate(query, page=page, per_page=per_page, error_out=False, count=True)
     return jsonify(serialize.page([serialize.person(p) for p in result.items], result))
 
 
@@ -108,10 +109,7 @@ def people() -> Response:
 @token_required
 def person(person_id: int) -> Response:
     found = tenancy.get_or_404(Person, person_id)
-    enrolments = db.session.scalars(
-        select(Enrolment).where(Enrolment.person_id == found.id).order_by(Enrolment.id)
-    ).all()
-    return jsonify(serialize.person_detail(found, list(enrolments)))
+    return jsonify(serialize.person_detail(found, enrolments_of(found.id)))
 
 
 @bp.route("/people", methods=["POST"])
@@ -202,11 +200,7 @@ def channels() -> Response:
     POST /contacts takes as ``channel_id``."""
     args = query_args()
     args.done(CHANNELS_QUERY)
-    found = db.session.scalars(
-        tenancy.scoped(Channel)
-        .where(Channel.merged_into_id.is_(None))
-        .order_by(Channel.active.desc(), Channel.name_key, Channel.id)
-    ).all()
+    found = channels_of(tenancy.current_centre_id())
     return jsonify({"items": [serialize.channel(c) for c in found]})
 
 
@@ -239,7 +233,7 @@ def create_channel() -> tuple[Response, int]:
 def activities() -> Response:
     args = query_args()
     args.done(ACTIVITIES_QUERY)
-    found = db.session.scalars(tenancy.scoped(Activity).order_by(Activity.name, Activity.id)).all()
+    found = activities_of(tenancy.current_centre_id())
     return jsonify({"items": [serialize.activity(a) for a in found]})
 
 
@@ -261,5 +255,5 @@ def sessions(activity_id: int) -> Response:
     if end is not None:
         query = query.where(Session.starts_at < oslo_day_bounds(end)[1])
     query = query.order_by(Session.starts_at, Session.id)
-    result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
+    result = paginate(query, page=page, per_page=per_page, error_out=False, count=True)
     return jsonify(serialize.page([serialize.session(s) for s in result.items], result))

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from rekruttering import audit
 from rekruttering.access import STAFF
@@ -108,6 +108,15 @@ def find_valid_token(token: str, now: datetime | None = None) -> ApiToken | None
     if not row.user.is_active_account or not _staff_role(row.user_id, row.centre_id):
         return None
     return row
+
+
+def touch_token(token: ApiToken, now: datetime) -> None:
+    """Note that the token was used (one UPDATE; the caller's transaction commits it).
+
+    A plain statement, not an attribute change: it is bookkeeping, not a change to
+    anyone's data (the privacy access log joins only commits that change rows).
+    """
+    db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
 
 
 def tokens_of(centre_id: int, user_id: int | None = None) -> list[ApiToken]:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from rekruttering import audit
-from rekruttering.auth.service import create_installation_admin
+from rekruttering.auth.service import create_installation_admin, unlock
 from rekruttering.auth.service import create_user as create_user_service
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
-from rekruttering.models import CENTRE_ROLES, Centre, User, UserRole
+from rekruttering.models import CENTRE_ROLES, Centre, UserRole
 from rekruttering.transaction import transaction
 
 
@@ -52,11 +51,12 @@ def create_user(email: str, name: str, role: str, centres: tuple[str, ...], pass
     if not centres:
         found = found[:1]
     try:
-        user = create_user_service(email, name, password, {c.id: UserRole(role) for c in found})
+        with transaction():
+            user = create_user_service(
+                email, name, password, {c.id: UserRole(role) for c in found}
+            )
     except ServiceError as exc:
-        db.session.rollback()
         raise click.ClickException(exc.message) from None
-    db.session.commit()
     click.echo(f"Created {role} user {user.email} in {', '.join(c.slug for c in found)}.")
 
 
@@ -65,11 +65,8 @@ def create_user(email: str, name: str, role: str, centres: tuple[str, ...], pass
 @with_appcontext
 def unlock_user(email: str) -> None:
     """Lift the lock after failed logins now, instead of waiting for it to expire."""
-    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    with transaction():
+        user = unlock(email)
     if user is None:
         raise click.ClickException(f"no user with email {email!r}")
-    user.locked_until = None
-    user.failed_logins = 0
-    audit.record("user_unlocked", user_id=user.id, detail="command line")
-    db.session.commit()
     click.echo(f"Unlocked {user.email}.")

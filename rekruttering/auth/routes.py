@@ -18,13 +18,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from rekruttering.access import ANY_USER, PUBLIC, allow
+from rekruttering.auth.demo_logins import DEMO_LOGINS
 from rekruttering.auth.device import is_trusted_device, remember_device
 from rekruttering.auth.forms import LoginForm
-from rekruttering.auth.service import LoginPolicy, authenticate, log_out
+from rekruttering.auth.service import LoginPolicy, authenticate, log_out, refused_message
 from rekruttering.auth.sessions import end_browser_session, start_session
 from rekruttering.auth.site_data import clear_site_data
-from rekruttering.demo.logins import DEMO_LOGINS
-from rekruttering.errors import ServiceError
+from rekruttering.config import current_settings
 from rekruttering.extensions import limiter
 from rekruttering.input_boundary import safe_next
 from rekruttering.transaction import transaction
@@ -33,7 +33,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _login_rate_limit() -> str:
-    return current_app.extensions["rekruttering.settings"]["security.login_rate_limit"]
+    return current_settings().security.login_rate_limit
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,12 +42,13 @@ def _login_rate_limit() -> str:
 def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
-        settings = current_app.extensions["rekruttering.settings"]
+        settings = current_settings()
         policy = LoginPolicy(
-            attempts=settings["security.login_attempts"],
-            lockout=timedelta(minutes=settings["security.lockout_minutes"]),
+            attempts=settings.security.login_attempts,
+            lockout=timedelta(minutes=settings.security.lockout_minutes),
         )
-        try:
+        # A refusal is committed too: the failure count, a lock and the audit event stay.
+        with transaction():
             user = authenticate(
                 form.email.data,
                 form.password.data,
@@ -55,8 +56,8 @@ def login() -> str | Response:
                 request.remote_addr,
                 trusted_device=lambda u: is_trusted_device(request, u),
             )
-        except ServiceError as exc:
-            flash(exc.message, "danger")
+        if user is None:
+            flash(refused_message(), "danger")
         else:
             start_session(user)
             response = redirect(safe_next(request.args.get("next"), url_for("main.home")))

@@ -49,8 +49,12 @@ def authenticate(
     policy: LoginPolicy,
     ip: str | None = None,
     trusted_device: Callable[[User], bool] | None = None,
-) -> User:
-    """Return the user for a correct email and password, or raise ServiceError.
+) -> User | None:
+    """Return the user for a correct email and password, or None for a refusal.
+
+    A refusal is an outcome, not an exception: the failed attempt (its count, a lock,
+    the audit event) must be kept, so the caller's ``transaction()`` keeps it like any
+    other outcome, and the caller then shows ``refused_message()``.
 
     After ``policy.attempts`` failures the account is locked for ``policy.lockout``.
     The lock always expires, and it does not apply to a browser the user has logged
@@ -61,18 +65,15 @@ def authenticate(
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     # One answer for a wrong password, an unknown email and a locked account, so the
     # form tells no one which emails have accounts (nor which are locked).
-    refused = ServiceError(refused_message())
     if user is None or not user.is_active_account:
         check_password_hash(_DUMMY_HASH, password)
         audit.record("login_failed", detail="unknown or inactive account", ip=ip)
-        db.session.commit()
-        raise refused
+        return None
     trusted = bool(trusted_device and trusted_device(user))
     if user.locked_until and user.locked_until > now and not trusted:
         check_password_hash(_DUMMY_HASH, password)  # as slow as any other refusal
         audit.record("login_locked", user_id=user.id, ip=ip)
-        db.session.commit()
-        raise refused
+        return None
     if not user.check_password(password):
         # Counted in the database in one statement, so failures through every worker
         # (and at the same moment) add up: four workers do not allow four times as many.
@@ -86,13 +87,22 @@ def authenticate(
         audit.record(
             "login_failed", user_id=user.id, ip=ip, detail="trusted device" if trusted else ""
         )
-        db.session.commit()
-        raise refused
+        return None
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     audit.record("login", user_id=user.id, ip=ip)
-    db.session.commit()
+    return user
+
+
+def unlock(email: str) -> User | None:
+    """Lift the lock after failed logins now (the command line); None: no such user."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        return None
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record("user_unlocked", user_id=user.id, detail="command line")
     return user
 
 

@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from rekruttering.activities.forms import TypedTimeField
+from rekruttering.form_fields import TypedTimeField
 
 
 class SettingsForm(FlaskForm):

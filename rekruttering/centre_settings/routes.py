@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -14,9 +14,7 @@ from rekruttering.centre_settings import service
 from rekruttering.centre_settings.forms import SettingsForm
 from rekruttering.domain.phone import format_phone
 from rekruttering.errors import ServiceError
-from rekruttering.extensions import db
-from rekruttering.models import Centre
-from rekruttering.people.languages import language_name
+from rekruttering.languages import language_name
 from rekruttering.transaction import transaction
 
 bp = Blueprint("centre_settings", __name__)
@@ -46,11 +44,12 @@ def _fill(form: SettingsForm, centre_id: int) -> None:
 @allow(*ADMIN)
 def edit() -> str | Response:
     centre_id = tenancy.current_centre_id()
-    centre = db.session.get(Centre, centre_id)
+    centre = g.centre
     form = SettingsForm()
     _fill(form, centre_id)
     if form.validate_on_submit():
         ratio = form.wished_volunteer_ratio.data
+        assert form.reminder_time.data is not None  # InputRequired
         data = service.SettingsInput(
             public_name=form.public_name.data or "",
             address=form.address.data or "",

@@ -18,14 +18,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from rekruttering import audit
-from rekruttering.activities.service import MAX_RATIO, MAX_REMINDER_DAYS
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.phone import InvalidPhoneNumber, format_phone, normalise_phone
 from rekruttering.domain.reminder_text import DEFAULT_TEMPLATES
+from rekruttering.domain.reminder_time import MAX_REMINDER_DAYS
 from rekruttering.domain.text import clean
+from rekruttering.domain.volunteer_ratio import MAX_RATIO
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
+from rekruttering.languages import LANGUAGES
 from rekruttering.models import Activity, Centre, CentreSettings
 
 MIN_RETENTION_MONTHS = 1
@@ -69,8 +71,6 @@ class SettingsInput:
 def known_languages(centre_id: int | None = None) -> list[str]:
     """Codes a centre may write reminders in: the people's languages, the built-in texts
     and any the centre already writes in (a template may be in another language)."""
-    from rekruttering.people.languages import LANGUAGES  # the people package imports us
-
     current = settings_of(centre_id).languages if centre_id is not None else ()
     return list(dict.fromkeys([*LANGUAGES, *DEFAULT_TEMPLATES, *current]))
 
@@ -93,11 +93,11 @@ def defaults(centre_id: int) -> CentreSettings:
         phone="",
         email="",
         wished_volunteer_ratio=None,
-        reminder_days_before=config["centre_defaults.reminder_days_before"],
-        reminder_time=config["centre_defaults.reminder_time"],
+        reminder_days_before=config.centre_defaults.reminder_days_before,
+        reminder_time=config.centre_defaults.reminder_time,
         sms_signature="",
-        reminder_languages=",".join(config["centre_defaults.reminder_languages"]),
-        retention_months=config["retention.months"],
+        reminder_languages=",".join(config.centre_defaults.reminder_languages),
+        retention_months=config.retention.months,
         privacy_notice="",
     )
 

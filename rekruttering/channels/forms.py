@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from rekruttering.form_fields import optional_int
 from rekruttering.models import ChannelKind
-from rekruttering.partners.forms import optional_int
 from rekruttering.reports.labels import CHANNEL_KIND_LABELS
 
 #: The reports' names for the kinds (one list for the whole app).

@@ -20,8 +20,8 @@ from rekruttering.channels.forms import (
 )
 from rekruttering.config import current_settings
 from rekruttering.errors import ServiceError
-from rekruttering.extensions import db
 from rekruttering.models import Channel, ChannelKind, UserRole
+from rekruttering.pages import paginate
 from rekruttering.transaction import transaction
 
 bp = Blueprint("channels", __name__, url_prefix="/channels")
@@ -48,17 +48,13 @@ def _channel(channel_id: int) -> Channel:
 def index() -> str:
     centre_id = tenancy.current_centre_id()
     retired = request.args.get("retired") == "1"
-    page = db.paginate(
+    page = paginate(
         service.channels_query(centre_id, retired=retired),
         page=request.args.get("page", 1, type=int) or 1,
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
-    retired_count = db.session.scalar(
-        db.select(db.func.count()).select_from(
-            service.channels_query(centre_id, retired=True).subquery()
-        )
-    )
+    retired_count = service.count_channels(centre_id, retired=True)
     return render_template(
         "channels/index.html",
         page=page,
@@ -171,7 +167,7 @@ def merge(channel_id: int) -> str | Response:
     channel = tenancy.get_or_404(Channel, channel_id)
     if channel.merged_into_id is not None:
         # A second click on "Merge": it is done already.
-        into = db.session.get(Channel, channel.merged_into_id)
+        into = service.find_channel(channel.centre_id, channel.merged_into_id)
         flash(
             _(
                 "%(name)s is merged into %(into)s already.",
@@ -189,7 +185,7 @@ def merge(channel_id: int) -> str | Response:
             if form.confirm.data == "1":
                 with transaction():
                     moved = service.merge_channels(channel.centre_id, channel.id, form.into.data)
-                into = db.session.get(Channel, form.into.data)
+                into = service.find_channel(channel.centre_id, form.into.data)
                 flash(
                     _(
                         "%(name)s is merged into %(into)s: %(contacts)d contacts and "
@@ -206,7 +202,7 @@ def merge(channel_id: int) -> str | Response:
         except ServiceError as exc:
             _form_error(form, exc)
         else:
-            into = db.session.get(Channel, form.into.data)
+            into = service.find_channel(channel.centre_id, form.into.data)
             form.confirm.data = "1"
             return render_template(
                 "channels/merge_confirm.html", form=form, channel=channel, into=into, counts=counts

@@ -7,9 +7,11 @@ The admin's pages, the API and the demo all call these; partner channels are mad
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import InstrumentedAttribute
 
 from rekruttering import audit
 from rekruttering.domain.text import clean, name_key
@@ -60,7 +62,7 @@ def _note(note: str | None) -> str:
 
 def _kind(kind: str | ChannelKind | None) -> ChannelKind:
     try:
-        chosen = ChannelKind(kind)
+        chosen = ChannelKind(kind or "")
     except ValueError:
         raise ServiceError(_("Choose a kind from the list."), field="kind") from None
     if chosen == ChannelKind.PARTNER:
@@ -247,13 +249,13 @@ def merge_counts(centre_id: int, from_id: int, into_id: int | None = None) -> Me
     if into_id is not None:
         _merge_pair(centre_id, from_id, into_id)
 
-    def count(model: type, column: sa.ColumnElement[int | None]) -> int:
+    def count(model: type, column: InstrumentedAttribute[Any]) -> int:
         return (
             db.session.scalar(
                 sa.select(sa.func.count())
                 .select_from(model)
                 .where(
-                    model.centre_id == centre_id,  # type: ignore[attr-defined]
+                    model.centre_id == centre_id,  # type: ignore[attr-defined]  # models that own a centre_id
                     column == from_id,
                 )
             )
@@ -284,7 +286,7 @@ def merge_channels(centre_id: int, from_id: int, into_id: int) -> MergeCounts:
     ):
         db.session.execute(
             sa.update(model)
-            .where(model.centre_id == centre_id, column == merged.id)  # type: ignore[attr-defined]
+            .where(model.centre_id == centre_id, column == merged.id)
             .values({column.key: into.id})
             .execution_options(synchronize_session=False)
         )
@@ -322,6 +324,21 @@ def heard_counts(centre_id: int) -> dict[int, int]:
         .group_by(Enrolment.first_channel_id)
     ).all()
     return {int(channel_id): int(n) for channel_id, n in rows}
+
+
+def count_channels(centre_id: int, *, retired: bool = False) -> int:
+    """How many channels ``channels_query`` lists."""
+    query = channels_query(centre_id, retired=retired).subquery()
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(query)) or 0)
+
+
+def find_channel(centre_id: int, channel_id: int | None) -> Channel | None:
+    """The centre's channel with this id, or None (another centre's is None too)."""
+    if channel_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Channel).where(Channel.id == channel_id, Channel.centre_id == centre_id)
+    )
 
 
 def channels_query(centre_id: int, retired: bool = False) -> sa.Select[tuple[Channel]]:

@@ -24,5 +24,5 @@ STARTER_CHANNELS: tuple[tuple[object, ChannelKind], ...] = (
 def add_starter_channels(centre_id: int) -> list[Channel]:
     """Add the starter set, named in the installation's language (they are the centre's
     data, not interface text: a later language switch does not rename them)."""
-    with force_locale(current_settings()["app.default_locale"]):
+    with force_locale(current_settings().app.default_locale):
         return [add_channel(centre_id, str(name), kind) for name, kind in STARTER_CHANNELS]

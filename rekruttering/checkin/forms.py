@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import HiddenField, IntegerField, SelectField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional
 
 from rekruttering.domain.funnel import Role
-from rekruttering.people.languages import LANGUAGES
+from rekruttering.people.forms import NewPersonForm
 
 ROLE_CHOICES = [
     (Role.PARTICIPANT.value, _l("Participant")),
@@ -24,28 +24,6 @@ class TapForm(FlaskForm):
     q = HiddenField()
 
 
-class NewPersonForm(FlaskForm):
-    """The few fields needed to add someone at the door (or to sign them up)."""
-
-    first_name = StringField(
-        _l("First name"),
-        validators=[DataRequired(), Length(max=80)],
-        render_kw={"autocomplete": "off"},
-    )
-    last_name = StringField(
-        _l("Last name"), validators=[Optional(), Length(max=80)], render_kw={"autocomplete": "off"}
-    )
-    phone = StringField(
-        _l("Mobile phone"),
-        validators=[Optional(), Length(max=40)],
-        description=_l("Optional. If the number is known, that person is checked in."),
-        render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"},
-    )
-    language = SelectField(
-        _l("Language"),
-        choices=[(code, name) for code, name in LANGUAGES.items()],
-        default="nb",
-    )
 
 
 class WalkInForm(NewPersonForm):

@@ -24,15 +24,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from rekruttering.access import DOOR, PUBLIC, STAFF, allow
 from rekruttering.checkin.forms import TapForm, WalkInForm
+from rekruttering.checkin.queries import sessions_between
+from rekruttering.checkin.rsvp_source import rsvp_answers
 from rekruttering.checkin.service import (
     WalkInInput,
     check_in,
-    find_other_people,
     session_overview,
     undo_check_in,
     walk_in,
@@ -42,18 +42,18 @@ from rekruttering.domain.clock import oslo_day_bounds, oslo_today, to_oslo, utcn
 from rekruttering.domain.funnel import Role
 from rekruttering.domain.volunteer_ratio import ratio_phrase
 from rekruttering.errors import ServiceError
-from rekruttering.extensions import db
 from rekruttering.funnel.service import regular_rule
 from rekruttering.models import Session, UserRole
-from rekruttering.reminders.rsvp import answers_for_session
-from rekruttering.tenancy import current_centre_id, get_or_404, scoped
+from rekruttering.people.search import find_other_people
+from rekruttering.tenancy import current_centre_id, get_or_404
 from rekruttering.transaction import transaction
 
 bp = Blueprint("checkin", __name__)
 
 
 def _back(session_id: int, query: str = "", person_id: int | None = None) -> Response:
-    url = url_for("checkin.session", session_id=session_id, **({"q": query} if query else {}))
+    search: dict[str, Any] = {"q": query} if query else {}
+    url = url_for("checkin.session", session_id=session_id, **search)
     if person_id is not None:
         url += f"#p-{person_id}"
     return redirect(url)
@@ -88,12 +88,7 @@ def index() -> Response:
     """Today's sessions (and the last week's, to register attendance afterwards)."""
     today = oslo_today()
     start, end = oslo_day_bounds(today)
-    sessions = db.session.scalars(
-        scoped(Session)
-        .options(joinedload(Session.activity))
-        .where(Session.starts_at >= start - timedelta(days=7), Session.starts_at < end)
-        .order_by(Session.starts_at.desc())
-    ).all()
+    sessions = sessions_between(current_centre_id(), start - timedelta(days=7), end)
     body = render_template(
         "checkin/index.html",
         today=[s for s in sessions if s.starts_at >= start],
@@ -106,7 +101,7 @@ def index() -> Response:
 
 def _render_session(session: Session, walk_in_form: WalkInForm | None = None) -> str:
     centre_id = current_centre_id()
-    overview = session_overview(centre_id, session.id, rsvp=answers_for_session(session.id))
+    overview = session_overview(centre_id, session.id, rsvp=rsvp_answers(session.id))
     query = (request.args.get("q") or "").strip()[:80]
     shown = [p for p in overview.people if p.matches(query)]
     others = (
@@ -231,14 +226,14 @@ def undo(session_id: int) -> Response:
 
 @bp.route("/checkin/sessions/<int:session_id>/walk-in", methods=["GET", "POST"])
 @allow(*STAFF, *DOOR)
-def walk_in_view(session_id: int) -> str | Response:
+def walk_in_view(session_id: int) -> str | Response | tuple[str, int]:
     session = get_or_404(Session, session_id)
     form = WalkInForm()
     if request.method == "GET":
         form.form_token.data = secrets.token_urlsafe(16)
         return render_template("checkin/walk_in.html", session=session, form=form)
     if not form.validate_on_submit():
-        return render_template("checkin/walk_in.html", session=session, form=form), 400  # type: ignore[return-value]
+        return render_template("checkin/walk_in.html", session=session, form=form), 400
     data = WalkInInput(
         first_name=form.first_name.data,
         last_name=form.last_name.data or "",
@@ -263,6 +258,6 @@ def walk_in_view(session_id: int) -> str | Response:
             target.errors = [*target.errors, exc.message]
         else:
             flash(exc.message, "danger")
-        return render_template("checkin/walk_in.html", session=session, form=form), 400  # type: ignore[return-value]
+        return render_template("checkin/walk_in.html", session=session, form=form), 400
     flash(_("%(name)s is checked in.", name=name), "success")
     return _back(session.id, person_id=person_id)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from rekruttering.activities.signups import has_room, locked_session
@@ -190,33 +190,6 @@ def session_overview(
     )
 
 
-def find_other_people(
-    centre_id: int, query: str, exclude: set[int], limit: int = 10
-) -> list[Person]:
-    """People of the centre matching ``query`` who are not on the session's list."""
-    text = query.strip()
-    if len(text) < 2:
-        return []
-    digits = "".join(c for c in text if c.isdigit())
-    conditions = [
-        func.lower(Person.first_name + " " + Person.last_name).contains(
-            text.lower(), autoescape=True
-        )
-    ]
-    if len(digits) >= 3:
-        conditions.append(Person.phone.contains(digits, autoescape=True))
-    statement = (
-        select(Person)
-        .where(
-            Person.centre_id == centre_id,
-            Person.anonymised_at.is_(None),
-            Person.merged_into_id.is_(None),
-            or_(*conditions),
-        )
-        .order_by(Person.first_name, Person.last_name, Person.id)
-        .limit(limit + len(exclude))
-    )
-    return [p for p in db.session.scalars(statement) if p.id not in exclude][:limit]
 
 
 def _attendance_time(session: Session, now: datetime) -> datetime:

@@ -24,8 +24,8 @@ from rekruttering.domain.clock import to_oslo, utcnow
 from rekruttering.domain.funnel import RegularRule, Role
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
+from rekruttering.languages import LANGUAGES
 from rekruttering.models import OfflineTap, Person, Session
-from rekruttering.people.languages import LANGUAGES
 
 KINDS = ("check_in", "undo", "walk_in")
 #: Taps in one request; the tablet sends a longer queue in several.
@@ -33,8 +33,6 @@ MAX_TAPS = 100
 MAX_ID = 64
 #: How far a tablet's clock may run ahead before a tap's time is taken as "now".
 CLOCK_AHEAD = timedelta(minutes=10)
-#: Outcomes kept in OfflineTap (refusals are not kept: they are worked out again).
-APPLIED = ("checked_in", "already", "undone", "not_checked_in")
 
 
 @dataclass(frozen=True)

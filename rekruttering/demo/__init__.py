@@ -11,12 +11,23 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
-from rekruttering.demo import accounts, centres, people, privacy, referrals, reminders, sessions
+from rekruttering.demo import (
+    accounts,
+    centres,
+    people,
+    privacy,
+    programme,
+    referrals,
+    reminders,
+    sessions,
+)
 from rekruttering.extensions import db
 from rekruttering.models import Centre
+from rekruttering.transaction import transaction
 
 
 @dataclass
@@ -24,7 +35,9 @@ class DemoContext:
     """What the steps share: the random source and the objects made so far."""
 
     rng: random.Random
-    objects: dict[str, object] = field(default_factory=dict)
+    #: Made objects by key ("activity:borgen:datahjelp"); each step reads them as the
+    #: model it knows the key to hold.
+    objects: dict[str, Any] = field(default_factory=dict)
 
 
 DemoStep = Callable[[DemoContext], None]
@@ -40,6 +53,8 @@ DEMO_STEPS: list[DemoStep] = [
     reminders.load,
     # NAV and refugee-service referrals in every state; QR codes with sign-ups.
     referrals.load,
+    # The public programme (website source) and a printed programme in Arabic.
+    programme.load,
     # After every step that adds people: register consent, a few idle for retention.
     privacy.load,
 ]
@@ -50,11 +65,8 @@ def load_demo(seed: int = 2026, if_empty: bool = False) -> bool:
     if if_empty and db.session.scalar(select(Centre.id).limit(1)) is not None:
         return False
     context = DemoContext(rng=random.Random(seed))
-    try:
+    # One transaction: a demo that fails half-way leaves nothing behind.
+    with transaction():
         for step in DEMO_STEPS:
             step(context)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return True

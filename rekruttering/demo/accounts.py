@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rekruttering.auth.demo_logins import DEMO_LOGINS, DEMO_PASSWORD
 from rekruttering.auth.service import create_user
-from rekruttering.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
 from rekruttering.models import Centre, Partner, UserRole
 
 if TYPE_CHECKING:
@@ -15,9 +15,9 @@ __all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "load"]
 
 
 def load(context: DemoContext) -> None:
-    borgen: Centre = context.objects["centre:borgen"]  # type: ignore[assignment]
-    heggedal: Centre = context.objects["centre:heggedal"]  # type: ignore[assignment]
-    nav: Partner = context.objects["partner:nav"]  # type: ignore[assignment]
+    borgen: Centre = context.objects["centre:borgen"]
+    heggedal: Centre = context.objects["centre:heggedal"]
+    nav: Partner = context.objects["partner:nav"]
     users = {
         "admin": create_user(
             "leder@borgen.demo",

@@ -170,7 +170,7 @@ def _channels(context: DemoContext, centre: Centre) -> None:
         if centre.slug == "heggedal" and key in ("school", "bleiker", "kindergarten", "inclusion"):
             continue
         if partner_key:
-            partner: Partner = context.objects[f"partner:{partner_key}"]  # type: ignore[assignment]
+            partner: Partner = context.objects[f"partner:{partner_key}"]
             channel = partner_channel(centre.id, partner)
             edit_channel(centre.id, channel.id, name)
         elif starters.get(kind):
@@ -214,7 +214,7 @@ def load(context: DemoContext) -> None:
             reminder_time=time(18, 0),
             sms_signature="",
             reminder_languages=("nb", *(code for code in REMINDER_TEMPLATES if code != "nb")),
-            retention_months=current_settings()["retention.months"],
+            retention_months=current_settings().retention.months,
         ),
     )
 

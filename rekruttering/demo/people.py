@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from faker import Faker
 from sqlalchemy import select
@@ -377,7 +377,7 @@ class Builder:
     showed_up: list[Enrolment] = field(default_factory=list)
 
     def activity(self, slug: str) -> Activity:
-        return self.context.objects[f"activity:{self.centre.slug}:{slug}"]  # type: ignore[return-value]
+        return self.context.objects[f"activity:{self.centre.slug}:{slug}"]
 
     def channel(self, key: str) -> Channel | None:
         found = self.context.objects.get(f"channel:{self.centre.slug}:{key}")
@@ -409,7 +409,7 @@ class Builder:
         at: datetime,
         channel: Channel | None = None,
         role: Role = Role.PARTICIPANT,
-        **extra: object,
+        **extra: Any,
     ) -> None:
         contact = log_contact(
             self.centre.id,
@@ -422,7 +422,7 @@ class Builder:
                 occurred_at=min(at, self.now - timedelta(minutes=5)),
                 by_user_id=self.by(),
                 partner_id=channel.partner_id if channel else None,
-                **extra,  # type: ignore[arg-type]
+                **extra,
             ),
         )
         due = contact.follow_up_on
@@ -557,7 +557,7 @@ def _borgen(context: DemoContext, fake: Faker, phones: set[str]) -> Builder:
     now = utcnow()
     b = Builder(
         context=context,
-        centre=context.objects["centre:borgen"],  # type: ignore[arg-type]
+        centre=context.objects["centre:borgen"],
         rng=rng,
         fake=fake,
         staff=_staff_of(context, "admin", "staff", "staff2"),
@@ -665,7 +665,7 @@ def _heggedal(context: DemoContext, fake: Faker, phones: set[str]) -> Builder:
     now = utcnow()
     b = Builder(
         context=context,
-        centre=context.objects["centre:heggedal"],  # type: ignore[arg-type]
+        centre=context.objects["centre:heggedal"],
         rng=rng,
         fake=fake,
         staff=_staff_of(context, "heggedal"),

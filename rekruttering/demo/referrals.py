@@ -8,6 +8,7 @@ status: received, contacted, came, not reached and declined. A second partner lo
 
 from __future__ import annotations
 
+import random
 import secrets
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from faker import Faker
 from sqlalchemy import update
 
+from rekruttering.auth.service import create_user
 from rekruttering.demo.accounts import DEMO_PASSWORD
 from rekruttering.demo.people import NAMES
 from rekruttering.domain.clock import utcnow
@@ -22,6 +24,10 @@ from rekruttering.domain.funnel import Outcome
 from rekruttering.domain.phone import try_normalise_phone
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Centre, Channel, Notification, Partner, User, UserRole
+from rekruttering.outreach.service import ContactInput, log_contact
+from rekruttering.partners.referrals import ReferralInput, refer_person, set_not_reached
+from rekruttering.signup.service import SignupInput, SourceInput, create_source, sign_up
+from rekruttering.signup.spam import SpamGuard
 
 if TYPE_CHECKING:
     from rekruttering.demo import DemoContext
@@ -71,59 +77,52 @@ SOURCES: tuple[tuple[str, str, str | None, tuple[tuple[int, str, bool], ...]], .
 )
 
 
-def _name(fake: Faker, rng: object, language: str) -> str:
+def _name(fake: Faker, rng: random.Random, language: str) -> str:
     if language in ("nb", "en") or language not in NAMES:
         return f"{fake.first_name()} {fake.last_name()}"
     given, family = NAMES[language]
-    return f"{rng.choice(given)} {rng.choice(family)}"  # type: ignore[attr-defined]
+    return f"{rng.choice(given)} {rng.choice(family)}"
 
 
-def _phone(rng: object, used: set[str]) -> str:
+def _phone(rng: random.Random, used: set[str]) -> str:
     while True:
-        number = try_normalise_phone(f"+479{rng.randrange(10**7):07d}")  # type: ignore[attr-defined]
+        number = try_normalise_phone(f"+479{rng.randrange(10**7):07d}")
         if number is not None and number not in used:
             used.add(number)
             return number
 
 
 def load(context: DemoContext) -> None:
-    # Imported here: auth.routes imports the demo package, and these import auth.
-    from rekruttering.auth.service import create_user
-    from rekruttering.outreach.service import ContactInput, log_contact
-    from rekruttering.partners.referrals import ReferralInput, refer_person, set_not_reached
-    from rekruttering.signup.service import SignupInput, SourceInput, create_source, sign_up
-    from rekruttering.signup.spam import SpamGuard
-
     rng = context.rng
     fake = Faker("no_NO")
     fake.seed_instance(rng.randrange(10**6))
     now = utcnow()
     used: set[str] = set()
     centres = {
-        slug: context.objects[f"centre:{slug}"]  # type: ignore[misc]
+        slug: context.objects[f"centre:{slug}"]
         for slug in ("borgen", "heggedal")
     }
-    staff: User = context.objects["user:staff"]  # type: ignore[assignment]
-    heggedal_staff: User = context.objects["user:heggedal"]  # type: ignore[assignment]
-    refugee: Partner = context.objects["partner:refugee"]  # type: ignore[assignment]
+    staff: User = context.objects["user:staff"]
+    heggedal_staff: User = context.objects["user:heggedal"]
+    refugee: Partner = context.objects["partner:refugee"]
     users = {
         "nav": context.objects["user:partner"],
         "refugee": create_user(
             "flyktning@partner.demo",
             "Jonas Lie (Flyktningetjenesten)",
             DEMO_PASSWORD,
-            dict.fromkeys((c.id for c in centres.values()), UserRole.PARTNER),  # type: ignore[attr-defined]
+            dict.fromkeys((c.id for c in centres.values()), UserRole.PARTNER),
             partner_id=refugee.id,
         ),
     }
     context.objects["user:refugee_partner"] = users["refugee"]
 
     for partner_key, slug, activity_slug, language, days, outcome in REFERRALS:
-        centre: Centre = centres[slug]  # type: ignore[assignment]
-        activity: Activity = context.objects[f"activity:{slug}:{activity_slug}"]  # type: ignore[assignment]
+        centre: Centre = centres[slug]
+        activity: Activity = context.objects[f"activity:{slug}:{activity_slug}"]
         at = now - timedelta(days=days, hours=rng.randrange(1, 8))
         referral = refer_person(
-            users[partner_key],  # type: ignore[arg-type]
+            users[partner_key],
             ReferralInput(
                 centre_id=centre.id,
                 name=_name(fake, rng, language),
@@ -164,14 +163,14 @@ def load(context: DemoContext) -> None:
         if outcome == "not_reached":
             set_not_reached(centre.id, referral.id, True)
 
-    borgen: Centre = centres["borgen"]  # type: ignore[assignment]
+    borgen: Centre = centres["borgen"]
     guard = SpamGuard(secrets.token_hex(16), min_fill_seconds=0)
-    for name, channel_key, activity_slug, signups in SOURCES:
-        channel: Channel = context.objects[f"channel:borgen:{channel_key}"]  # type: ignore[assignment]
-        activity = context.objects[f"activity:borgen:{activity_slug}"] if activity_slug else None
+    for name, channel_key, source_slug, signups in SOURCES:
+        channel: Channel = context.objects[f"channel:borgen:{channel_key}"]
+        target = context.objects[f"activity:borgen:{source_slug}"] if source_slug else None
         source = create_source(
             borgen.id,
-            SourceInput(name, channel.id, activity.id if activity else None),  # type: ignore[attr-defined]
+            SourceInput(name, channel.id, target.id if target else None),
         )
         context.objects[f"source:{name}"] = source
         for days, language, came in signups:
@@ -195,7 +194,7 @@ def load(context: DemoContext) -> None:
                         person_id=contact.person_id,
                         outcome=Outcome.SHOWED_UP,
                         activity_id=contact.activity_id
-                        or context.objects["activity:borgen:mat-og-prat"].id,  # type: ignore[attr-defined]
+                        or context.objects["activity:borgen:mat-og-prat"].id,
                         occurred_at=at + timedelta(days=3),
                         by_user_id=staff.id,
                     ),

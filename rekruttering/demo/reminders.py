@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import current_app
 
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.demo_data import DEMO_PROVIDER_SID_PREFIX
 from rekruttering.domain.sms_segments import count_segments
@@ -113,7 +113,7 @@ def load(context: DemoContext) -> None:
             at=now - timedelta(days=30),
         )
     rng = context.rng
-    settings = current_app.extensions["rekruttering.settings"]
+    settings = current_settings()
     book = TemplateBook(borgen.id)
     scheduled_people = people[:5]
     history_people = people[5 : 5 + len(HISTORY)]
@@ -144,7 +144,7 @@ def load(context: DemoContext) -> None:
             centre_id=borgen.id,
             direction=Direction.INBOUND,
             from_number="+4799887766",
-            to_number=settings["twilio.from_number"] or "",
+            to_number=settings.twilio.from_number or "",
             body="Hei! Jeg fikk en lapp i postkassen. Når er språkkafeen?",
             gateway="twilio",
             provider_sid=DEMO_PROVIDER_SID_PREFIX + "0" * 28,

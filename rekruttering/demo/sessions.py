@@ -12,9 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import select
 
+from rekruttering.activities.service import add_cancelled_date
+from rekruttering.activities.sessions import backfill_sessions, generate_sessions
+from rekruttering.activities.signups import sign_up
+from rekruttering.checkin.service import check_in
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_today, utcnow
 from rekruttering.domain.funnel import RegularRule, Role, Stage
 from rekruttering.errors import ServiceError
@@ -52,8 +56,6 @@ def _try_check_in(
 ) -> None:
     """Check in through the real service; a refusal (a full holiday session) is skipped,
     as staff at the door would have."""
-    from rekruttering.checkin.service import check_in
-
     try:
         check_in(centre.id, session.id, person_id, role=role, rule=rule, now=now)
     except ServiceError:
@@ -66,7 +68,7 @@ def _attend(context: DemoContext, centre: Centre, now: datetime, rule: RegularRu
     session nearest the time they first came."""
     meant_regular = {
         e.id
-        for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])  # type: ignore[attr-defined]
+        for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])
     }
     enrolments = db.session.scalars(
         select(Enrolment)
@@ -124,8 +126,6 @@ def _today(context: DemoContext, centre: Centre, now: datetime, rule: RegularRul
 
 def _holiday_signups(context: DemoContext, centre: Centre, now: datetime) -> None:
     """Fill the next Ferieaktiviteter session and put three on its waiting list."""
-    from rekruttering.activities.signups import sign_up
-
     activity = db.session.scalar(
         select(Activity).where(Activity.centre_id == centre.id, Activity.signup_required.is_(True))
     )
@@ -153,14 +153,9 @@ def _holiday_signups(context: DemoContext, centre: Centre, now: datetime) -> Non
 
 
 def load(context: DemoContext) -> None:
-    # The use cases are imported when the step runs: rekruttering.demo is imported by
-    # the auth feature at start-up, before the features these services belong to.
-    from rekruttering.activities.service import add_cancelled_date
-    from rekruttering.activities.sessions import backfill_sessions, generate_sessions
-
     now = utcnow()
     today = oslo_today(now)
-    weeks = current_app.extensions["rekruttering.settings"]["funnel.sessions_ahead_weeks"]
+    weeks = current_settings().funnel.sessions_ahead_weeks
     rule = regular_rule()
     for centre in db.session.scalars(select(Centre).order_by(Centre.id)).all():
         activity_ids = db.session.scalars(

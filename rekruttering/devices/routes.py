@@ -44,7 +44,7 @@ def _link_page(device: object, token: str) -> str:
         "devices/link.html",
         device=device,
         link=absolute_url("devices.pair", token=token),
-        hours=current_settings()["accounts.device_link_hours"],
+        hours=current_settings().accounts.device_link_hours,
     )
 
 
@@ -59,7 +59,7 @@ def index() -> str | Response:
                     tenancy.current_centre_id(),
                     form.name.data,
                     current_user.id,
-                    current_settings()["accounts.device_link_hours"],
+                    current_settings().accounts.device_link_hours,
                 )
         except ServiceError as exc:
             show_error(form, exc)
@@ -86,7 +86,7 @@ def new_link(device_id: int) -> str | Response:
                 tenancy.current_centre_id(),
                 device_id,
                 current_user.id,
-                current_settings()["accounts.device_link_hours"],
+                current_settings().accounts.device_link_hours,
             )
     except ServiceError as exc:
         flash(exc.message, "danger")
@@ -121,7 +121,7 @@ def pair(token: str) -> tuple[str, int] | str | Response:
         login_user(
             device,
             remember=True,
-            duration=timedelta(days=current_settings()["accounts.device_session_days"]),
+            duration=timedelta(days=current_settings().accounts.device_session_days),
         )
         return redirect(url_for("checkin.index"))
     return render_template("devices/pair.html", form=form, device=link.user)

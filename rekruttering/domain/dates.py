@@ -6,8 +6,7 @@ The one definition of an acceptable date, used by forms, import, API and filters
 
 - an event (a contact, a session, a follow-up, a report or audit period) lies in
   ``EVENT_RANGE``, the years 2000 to 2100: a year such as 0001, 0026 or 9999 is a
-  typing error, and far dates overflow date arithmetic;
-- a birth year lies between ``FIRST_BIRTH_YEAR`` and this year.
+  typing error, and far dates overflow date arithmetic.
 
 ``clamp`` keeps a date read back from the database inside the event range, so a row
 stored before these rules cannot take a report down.
@@ -21,16 +20,11 @@ from datetime import date, time
 from rekruttering.domain.text import clean
 
 EVENT_RANGE: tuple[date, date] = (date(2000, 1, 1), date(2100, 12, 31))
-FIRST_BIRTH_YEAR = 1900
 
 
 def is_event_date(day: date) -> bool:
     """True when ``day`` can be the day of a contact, session, follow-up or period."""
     return EVENT_RANGE[0] <= day <= EVENT_RANGE[1]
-
-
-def is_birth_year(year: int, today: date) -> bool:
-    return FIRST_BIRTH_YEAR <= year <= today.year
 
 
 def clamp(day: date, earliest: date = EVENT_RANGE[0], latest: date = EVENT_RANGE[1]) -> date:

@@ -92,7 +92,8 @@ def template_problems(template: str) -> list[TemplateProblem]:
             problems.append(TemplateProblem("syntax", placeholder=token))
             continue
         inner = match.group(1)
-        bare = _BARE_NAME.match(inner).group(0).strip()  # type: ignore[union-attr]
+        bare_match = _BARE_NAME.match(inner)  # always matches (perhaps the empty string)
+        bare = bare_match.group(0).strip() if bare_match else ""
         if bare not in PLACEHOLDERS:
             problems.append(TemplateProblem("unknown", bare or inner, token))
         elif inner != bare:

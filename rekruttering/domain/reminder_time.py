@@ -17,6 +17,10 @@ DEFAULT_DAYS_BEFORE = 1
 DEFAULT_AT = time(18, 0)
 
 
+#: How many days before a session a reminder may go at most.
+MAX_REMINDER_DAYS = 14
+
+
 @dataclass(frozen=True)
 class QuietHours:
     """A daily window (Oslo time) when no SMS is sent; it may span midnight.

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+#: The largest participants-per-volunteer ratio an activity or a centre may wish for.
+MAX_RATIO = 10.0
+
 
 @dataclass(frozen=True)
 class RatioStatus:

@@ -34,7 +34,7 @@ STAGE_COLUMN: dict[Stage, str] = {
 def regular_rule() -> RegularRule:
     """The configured rule (settings funnel.regular_attendances / regular_weeks)."""
     settings = current_settings()
-    return RegularRule(settings["funnel.regular_attendances"], settings["funnel.regular_weeks"])
+    return RegularRule(settings.funnel.regular_attendances, settings.funnel.regular_weeks)
 
 
 def enrol(

@@ -46,13 +46,14 @@ def mapping_form(
         pass
 
     for index, header in enumerate(headers):
+        preset = chosen[index] if index < len(chosen) else None
         setattr(
             ColumnsForm,
             f"col_{index}",
             SelectField(
                 header or _l("Column %(n)d", n=index + 1),
                 choices=choices,
-                default=chosen[index].value if index < len(chosen) and chosen[index] else "",
+                default=preset.value if preset else "",
             ),
         )
     return ColumnsForm()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rekruttering.config import Settings
 from rekruttering.domain.import_rows import cell_text, is_blank
 from rekruttering.domain.text import clean
 
@@ -52,11 +53,11 @@ class Limits:
     max_shared_strings_mb: int = 16
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Limits:
+    def from_settings(cls, settings: Settings) -> Limits:
         return cls(
-            settings["imports.max_rows"],
-            settings["imports.max_unpacked_mb"],
-            settings["imports.max_shared_strings_mb"],
+            settings.imports.max_rows,
+            settings.imports.max_unpacked_mb,
+            settings.imports.max_shared_strings_mb,
         )
 
 
@@ -88,6 +89,7 @@ def count_rows(path: Path, fmt: FileFormat, limits: Limits) -> int:
 
 def sheet_names(path: Path) -> list[str]:
     """The workbook's sheet names, in order (read-only: the sheets are not read)."""
+    # Imported here: openpyxl is large and only an XLSX upload needs it.
     from openpyxl import load_workbook
 
     with path.open("rb") as fh:
@@ -182,6 +184,7 @@ def _first_with_rows(workbook: Any) -> Any:
 
 
 def _xlsx_rows(path: Path, sheet_name: str) -> Iterator[tuple[Any, ...]]:
+    # Imported here: openpyxl is large and only an XLSX upload needs it.
     from openpyxl import load_workbook
 
     # A file object, not the path: openpyxl refuses names not ending in .xlsx, and
@@ -221,7 +224,7 @@ def rows(
         if cells and not is_blank(cells):
             seen += 1
             if allowed is not None and seen > allowed:
-                raise UnreadableFile("too_many_rows", str(limits.max_rows))  # type: ignore[union-attr]
+                raise UnreadableFile("too_many_rows", str(allowed - 1))
             yield number, cells
 
 

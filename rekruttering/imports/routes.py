@@ -192,11 +192,11 @@ def check(token: str) -> str | Response:
 
 
 def _app() -> Any:
-    return current_app._get_current_object()  # type: ignore[attr-defined]
+    return current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
 
 
 def _stalled(record: dict[str, Any]) -> bool:
-    return runner.stalled(record, current_settings()["imports.stalled_minutes"])
+    return runner.stalled(record, current_settings().imports.stalled_minutes)
 
 
 def _progress_page(token: str, record: dict[str, Any]) -> Response:

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import gettext as _
 
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.import_rows import Field
 from rekruttering.errors import ServiceError
@@ -67,7 +68,7 @@ def mapping_of(record: dict[str, Any]) -> list[Field | None]:
 
 
 def _limits(app: Flask) -> Limits:
-    return Limits.from_settings(app.extensions["rekruttering.settings"])
+    return Limits.from_settings(current_settings(app))
 
 
 def beat(token: str, attempt: int, **changes: Any) -> None:
@@ -108,7 +109,7 @@ JOBS: dict[str, Any] = {}  # filled below: kind -> function
 
 
 def _start(app: Flask, token: str, work: Any, attempt: int) -> None:
-    if app.extensions["rekruttering.settings"]["imports.run_in"] == "worker":
+    if current_settings(app).imports.run_in == "worker":
         # `rekruttering worker` picks it up (run_queued); the web request is done.
         storage.update(token, queued=work.__name__)
         return

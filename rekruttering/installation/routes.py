@@ -5,38 +5,35 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from rekruttering.access import INSTALLATION, allow
 from rekruttering.accounts.mails import link_url, mail_invitation
 from rekruttering.config import current_settings
 from rekruttering.errors import NotFound, ServiceError
-from rekruttering.extensions import db
 from rekruttering.form_errors import show_error
 from rekruttering.installation import service
 from rekruttering.installation.forms import CentreForm, CentresForm, MunicipalityForm
 from rekruttering.mail.service import mail_enabled
-from rekruttering.models import Centre
+from rekruttering.models import User
 from rekruttering.transaction import transaction
 
 bp = Blueprint("installation", __name__, url_prefix="/installation")
 
 
 def _centre_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(select(Centre.id, Centre.name).order_by(func.lower(Centre.name)))
-    return [(row.id, row.name) for row in rows]
+    return service.centre_choices()
 
 
 def _days() -> int:
-    return current_settings()["accounts.invitation_days"]
+    return current_settings().accounts.invitation_days
 
 
-def _link_page(user: object, token: str, back: str, centre_id: int | None, centre_name: str) -> str:
+def _link_page(user: User, token: str, back: str, centre_id: int | None, centre_name: str) -> str:
     mailed = False
     if mail_enabled():
         with transaction():
-            mail_invitation(user, link_url(token), centre_name, _days(), centre_id)  # type: ignore[arg-type]
+            mail_invitation(user, link_url(token), centre_name, _days(), centre_id)
         mailed = True
     return render_template(
         "installation/link.html",

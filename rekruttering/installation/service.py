@@ -32,7 +32,7 @@ def centre_sizes() -> list[CentreSize]:
             select(Person.centre_id, func.count(Person.id))
             .where(Person.merged_into_id.is_(None), Person.anonymised_at.is_(None))
             .group_by(Person.centre_id)
-        ).all()
+        ).tuples().all()
     )
     staff = dict(
         db.session.execute(
@@ -43,7 +43,7 @@ def centre_sizes() -> list[CentreSize]:
                 User.is_active_account.is_(True),
             )
             .group_by(Membership.centre_id)
-        ).all()
+        ).tuples().all()
     )
     centres = db.session.scalars(select(Centre).order_by(func.lower(Centre.name))).all()
     return [CentreSize(c, people.get(c.id, 0), staff.get(c.id, 0)) for c in centres]
@@ -140,3 +140,9 @@ def set_municipality_centres(user_id: int, centre_ids: list[int], by_user_id: in
         detail=f"user={user.id} centres={len(ids)}",
     )
     return user
+
+
+def centre_choices() -> list[tuple[int, str]]:
+    """Every centre as (id, name), by name: the choices of the installation's forms."""
+    rows = db.session.execute(select(Centre.id, Centre.name).order_by(func.lower(Centre.name)))
+    return [(row.id, row.name) for row in rows]

@@ -6,14 +6,14 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from rekruttering.access import ADMIN, INSTALLATION
-from rekruttering.config import ConfigError
+from rekruttering.config import ConfigError, current_settings
 from rekruttering.mail import routes
 from rekruttering.navigation import add_nav_item
 
 
 def init_app(app: Flask) -> None:
-    settings = app.extensions["rekruttering.settings"]
-    if settings["mail.gateway"] == "smtp":
+    settings = current_settings(app)
+    if settings.mail.gateway == "smtp":
         for key in ("mail.smtp_host", "mail.sender"):
             if not settings[key]:
                 raise ConfigError(f'{key}: needed when mail.gateway = "smtp"')

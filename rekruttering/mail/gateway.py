@@ -12,7 +12,7 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Protocol
+from typing import Any, Protocol
 
 from rekruttering.config import Settings
 
@@ -75,10 +75,10 @@ class SmtpMailGateway:
     def send(self, mail: OutgoingMail) -> None:
         smtp_class = SMTP_CLASSES[self.tls]
         context = ssl.create_default_context()
-        kwargs: dict[str, object] = {"timeout": self.timeout}
+        kwargs: dict[str, Any] = {"timeout": self.timeout}
         if self.tls == "ssl":
             kwargs["context"] = context
-        with smtp_class(self.host, self.port, **kwargs) as smtp:  # type: ignore[arg-type]
+        with smtp_class(self.host, self.port, **kwargs) as smtp:
             if self.tls == "starttls":
                 smtp.starttls(context=context)
             if self.user:
@@ -88,17 +88,17 @@ class SmtpMailGateway:
 
 def gateway_from_settings(settings: Settings) -> MailGateway | None:
     """The configured gateway, or None when mail is off."""
-    kind = settings["mail.gateway"]
+    kind = settings.mail.gateway
     if kind == "off":
         return None
     if kind == "outbox":
         return OutboxMailGateway()
     return SmtpMailGateway(
-        host=settings["mail.smtp_host"],
-        port=settings["mail.smtp_port"],
-        user=settings["mail.smtp_user"],
-        password=settings["mail.smtp_password"],
-        tls=settings["mail.smtp_tls"],
-        sender=settings["mail.sender"],
-        timeout=settings["mail.smtp_timeout_seconds"],
+        host=settings.mail.smtp_host,
+        port=settings.mail.smtp_port,
+        user=settings.mail.smtp_user,
+        password=settings.mail.smtp_password,
+        tls=settings.mail.smtp_tls,
+        sender=settings.mail.sender,
+        timeout=settings.mail.smtp_timeout_seconds,
     )

@@ -6,9 +6,9 @@ from flask import Blueprint, g, render_template, request
 
 from rekruttering.access import ADMIN, INSTALLATION, allow
 from rekruttering.config import current_settings
-from rekruttering.extensions import db
 from rekruttering.mail.service import stored_mail
 from rekruttering.models import UserRole
+from rekruttering.pages import paginate
 
 bp = Blueprint("mail", __name__)
 
@@ -18,9 +18,9 @@ bp = Blueprint("mail", __name__)
 def outbox() -> str:
     """An admin reads the centre's mail; the installation admin reads all of it."""
     centre_id = None if g.role == UserRole.INSTALLATION_ADMIN else g.centre.id
-    page = db.paginate(
+    page = paginate(
         stored_mail(centre_id), page=request.args.get("page", 1, type=int), per_page=25
     )
     return render_template(
-        "mail/outbox.html", page=page, gateway=current_settings()["mail.gateway"]
+        "mail/outbox.html", page=page, gateway=current_settings().mail.gateway
     )

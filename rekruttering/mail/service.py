@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import Select, select
 
 from rekruttering.config import current_settings
+from rekruttering.extensions import db
 from rekruttering.mail.gateway import MailGateway, OutgoingMail, gateway_from_settings
 from rekruttering.models import MailMessage
 
@@ -37,8 +38,6 @@ def send_mail(to: str, subject: str, body: str, centre_id: int | None) -> MailMe
     only). A failed SMTP delivery is recorded as failed, not raised: the caller shows
     the link on screen anyway, and "Forgot password?" answers the same either way.
     """
-    from rekruttering.extensions import db
-
     gateway = mail_gateway()
     if gateway is None:
         return None

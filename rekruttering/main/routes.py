@@ -15,15 +15,15 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import ANY_USER, PUBLIC, allow
-from rekruttering.extensions import db
 from rekruttering.i18n import LANGUAGES
 from rekruttering.i18n import SESSION_KEY as LANG_KEY
+from rekruttering.main.service import database_answers, remember_language
 from rekruttering.models import UserRole
+from rekruttering.transaction import transaction
 
 bp = Blueprint("main", __name__)
 
@@ -55,8 +55,8 @@ def set_language() -> Response:
         abort(400)
     session[LANG_KEY] = lang
     if current_user.is_authenticated:
-        current_user.locale = lang
-        db.session.commit()
+        with transaction():
+            remember_language(current_user, lang)
     return redirect(_back())
 
 
@@ -87,9 +87,7 @@ def favicon() -> Response:
 @bp.route("/healthz")
 @allow(PUBLIC)
 def health() -> tuple[dict[str, str], int]:
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+    if not database_answers():
         return {"status": "database unavailable"}, 503
     return {"status": "ok"}, 200
 

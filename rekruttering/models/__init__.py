@@ -51,10 +51,12 @@ from rekruttering.models.privacy import (
     ConsentMethod,
     ConsentPurpose,
 )
+from rekruttering.models.programme import ActivityText, ProgrammeSource, ProgrammeSourceKind
 
 __all__ = [
     "CENTRE_ROLES",
     "Activity",
+    "ActivityText",
     "ApiToken",
     "Attendance",
     "AuditEvent",
@@ -86,6 +88,8 @@ __all__ = [
     "PartnerKind",
     "Person",
     "PersonLink",
+    "ProgrammeSource",
+    "ProgrammeSourceKind",
     "RateLimitCounter",
     "Referral",
     "ReferralStatus",

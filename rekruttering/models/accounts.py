@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.types import UTCDateTime, enum_column
 
 
@@ -32,7 +32,7 @@ class UserRole(StrEnum):
 CENTRE_ROLES = (UserRole.ADMIN, UserRole.STAFF, UserRole.PARTNER, UserRole.MUNICIPALITY)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,7 +92,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A user's role in one centre: the only way a user sees a centre's data."""
 
     __tablename__ = "membership"
@@ -117,7 +117,7 @@ class LinkPurpose(StrEnum):
     DEVICE = "device"  # a door tablet logs in (opened on the tablet)
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A single-use link: an invitation, a password reset or a door tablet's pairing.
 
     Stored as a hash, expires; a new link of the same purpose replaces the older ones.

@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.centre import CentreOwned
 from rekruttering.models.types import UTCDateTime
 
 
-class Activity(CentreOwned, db.Model):
+class Activity(CentreOwned, Model):
     __tablename__ = "activity"
     __table_args__ = (sa.UniqueConstraint("centre_id", "slug"),)
 
@@ -34,6 +34,8 @@ class Activity(CentreOwned, db.Model):
     reminder_days_before: Mapped[int] = mapped_column(default=1)
     reminder_time: Mapped[time] = mapped_column(default=time(18, 0))
     active: Mapped[bool] = mapped_column(default=True)
+    #: Shown on the centre's public programme, its calendar feed and printed programme.
+    is_public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     schedules: Mapped[list[WeeklySlot]] = relationship(
@@ -47,7 +49,7 @@ class Activity(CentreOwned, db.Model):
         return f"<Activity {self.slug}>"
 
 
-class WeeklySlot(CentreOwned, db.Model):
+class WeeklySlot(CentreOwned, Model):
     """One weekly occurrence: weekday (0 = Monday), start and end in Oslo time, place."""
 
     __tablename__ = "weekly_slot"
@@ -64,7 +66,7 @@ class WeeklySlot(CentreOwned, db.Model):
     activity: Mapped[Activity] = relationship(back_populates="schedules")
 
 
-class CancelledDate(CentreOwned, db.Model):
+class CancelledDate(CentreOwned, Model):
     __tablename__ = "cancelled_date"
     __table_args__ = (sa.UniqueConstraint("activity_id", "day"),)
 
@@ -78,7 +80,7 @@ class CancelledDate(CentreOwned, db.Model):
     activity: Mapped[Activity] = relationship(back_populates="cancelled_dates")
 
 
-class Session(CentreOwned, db.Model):
+class Session(CentreOwned, Model):
     """One occurrence of an activity."""
 
     __tablename__ = "session"
@@ -97,7 +99,7 @@ class Session(CentreOwned, db.Model):
     activity: Mapped[Activity] = relationship()
 
 
-class SessionSignup(CentreOwned, db.Model):
+class SessionSignup(CentreOwned, Model):
     """Sign-up for an activity that needs it; beyond capacity, the waiting list."""
 
     __tablename__ = "session_signup"

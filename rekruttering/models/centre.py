@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.types import UTCDateTime
 
 
-class Centre(db.Model):
+class Centre(Model):
     """One community centre (nærmiljøsentral / frivilligsentral)."""
 
     __tablename__ = "centre"

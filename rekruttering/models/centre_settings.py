@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.centre import CentreOwned
 from rekruttering.models.types import UTCDateTime
 
 
-class CentreSettings(CentreOwned, db.Model):
+class CentreSettings(CentreOwned, Model):
     __tablename__ = "centre_settings"
     __table_args__ = (sa.UniqueConstraint("centre_id"),)
 

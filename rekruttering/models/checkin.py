@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.centre import CentreOwned
 from rekruttering.models.types import UTCDateTime
 
 
-class OfflineTap(CentreOwned, db.Model):
+class OfflineTap(CentreOwned, Model):
     """One tap, undo or walk-in queued on a tablet, keyed by the id the tablet made.
 
     The first time a tap arrives it is applied and its outcome stored here; the same

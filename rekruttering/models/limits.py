@@ -8,11 +8,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.types import UTCDateTime
 
 
-class RateLimitCounter(db.Model):
+class RateLimitCounter(Model):
     """One fixed window of one limit for one key (e.g. an address on /login)."""
 
     __tablename__ = "rate_limit_counter"

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.types import UTCDateTime
 
 
-class MailMessage(db.Model):
+class MailMessage(Model):
     """One e-mail. With the outbox the body is kept for an admin to read and pass on;
     sent over SMTP only the envelope is kept (a reset link stays out of the database)."""
 

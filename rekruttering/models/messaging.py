@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.centre import CentreOwned
 from rekruttering.models.types import UTCDateTime, enum_column
 
@@ -24,7 +24,7 @@ class ReminderState(StrEnum):
     UNCERTAIN = "uncertain"  # crashed between claim and answer: a person decides
 
 
-class Reminder(CentreOwned, db.Model):
+class Reminder(CentreOwned, Model):
     """A scheduled SMS. The database is the truth; the scheduler only ticks."""
 
     __tablename__ = "reminder"
@@ -71,7 +71,7 @@ class Direction(StrEnum):
     INBOUND = "inbound"
 
 
-class Message(db.Model):
+class Message(Model):
     """One SMS sent or received, with its provider status.
 
     ``centre_id`` is null only for an inbound message from an unknown sender that no
@@ -101,7 +101,7 @@ class Message(db.Model):
     person = relationship("Person")
 
 
-class MessageTemplate(CentreOwned, db.Model):
+class MessageTemplate(CentreOwned, Model):
     """A reminder text in one language, with placeholders such as {first_name}."""
 
     __tablename__ = "message_template"
@@ -113,7 +113,7 @@ class MessageTemplate(CentreOwned, db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
 
 
-class OptOut(db.Model):
+class OptOut(Model):
     """Our own list of numbers that asked not to be texted (STOPP, AVSLUTT, ...).
 
     Each number is kept as a keyed hash (sms/number_hash.py), never as the number.

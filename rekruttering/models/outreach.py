@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome, Role, Stage
 from rekruttering.domain.text import name_key
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.centre import CentreOwned
 from rekruttering.models.types import UTCDateTime, enum_column
 
@@ -26,7 +26,7 @@ class ChannelKind(StrEnum):
     OTHER = "other"
 
 
-class Channel(CentreOwned, db.Model):
+class Channel(CentreOwned, Model):
     """A way people hear of the centre; conversion is reported per channel.
 
     ``name_key`` is the name folded for comparison (any letter case, any alphabet), so
@@ -70,7 +70,7 @@ class PartnerKind(StrEnum):
     OTHER = "other"
 
 
-class Partner(db.Model):
+class Partner(Model):
     """An organisation that refers people. It may work with several centres, but only
     through a link each centre made with the partner's agreement (PartnerLinkRequest);
     names are not unique: two centres may each have their own "NAV Asker"."""
@@ -84,7 +84,7 @@ class Partner(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class PartnerCentre(db.Model):
+class PartnerCentre(Model):
     """Which centres a partner works with, and the name and kind each centre gives it
     (a rename at one centre changes nothing another centre sees)."""
 
@@ -103,7 +103,7 @@ class PartnerCentre(db.Model):
     centre = relationship("Centre")
 
 
-class PartnerLinkRequest(CentreOwned, db.Model):
+class PartnerLinkRequest(CentreOwned, Model):
     """A centre asks an organisation that already uses the system to work with it.
 
     Addressed to an e-mail address, not to an organisation: the centre learns nothing
@@ -130,7 +130,7 @@ class PartnerLinkRequest(CentreOwned, db.Model):
     )
 
 
-class Source(CentreOwned, db.Model):
+class Source(CentreOwned, Model):
     """A poster, brochure or place with a QR code leading to the public interest form."""
 
     __tablename__ = "source"
@@ -149,7 +149,7 @@ class Source(CentreOwned, db.Model):
     activity = relationship("Activity")
 
 
-class Contact(CentreOwned, db.Model):
+class Contact(CentreOwned, Model):
     """One logged outreach touch: who, when, by whom, through which channel, what happened."""
 
     __tablename__ = "contact"
@@ -196,7 +196,7 @@ class Contact(CentreOwned, db.Model):
     recruited_by = relationship("Person", foreign_keys=[recruited_by_id])
 
 
-class Enrolment(CentreOwned, db.Model):
+class Enrolment(CentreOwned, Model):
     """A person x activity x role, with the moment each funnel stage was reached."""
 
     __tablename__ = "enrolment"
@@ -238,7 +238,7 @@ class Enrolment(CentreOwned, db.Model):
     ask_channel = relationship("Channel", foreign_keys=[ask_channel_id])
 
 
-class Attendance(CentreOwned, db.Model):
+class Attendance(CentreOwned, Model):
     """A person checked in at a session."""
 
     __tablename__ = "attendance"
@@ -273,7 +273,7 @@ class ReferralStatus(StrEnum):
     DECLINED = "declined"
 
 
-class Referral(CentreOwned, db.Model):
+class Referral(CentreOwned, Model):
     """A partner referred a person (with the person's consent)."""
 
     __tablename__ = "referral"
@@ -310,7 +310,7 @@ class Referral(CentreOwned, db.Model):
     activity = relationship("Activity")
 
 
-class Notification(CentreOwned, db.Model):
+class Notification(CentreOwned, Model):
     """An in-app notice for the centre's staff (new referral, new sign-up, reply)."""
 
     __tablename__ = "notification"

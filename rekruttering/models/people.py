@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.centre import CentreOwned
 from rekruttering.models.types import UTCDateTime, enum_column
 
 
-class Person(CentreOwned, db.Model):
+class Person(CentreOwned, Model):
     """A prospective or actual participant or volunteer of one centre.
 
     Deliberately no field for ethnicity, religion, health or country of origin: the
@@ -100,7 +100,7 @@ class LinkKind(StrEnum):
     FAMILY = "family"  # other family ties (siblings, spouses)
 
 
-class PersonLink(CentreOwned, db.Model):
+class PersonLink(CentreOwned, Model):
     """A family tie: a child at Mat og lek is often how a parent finds Foreldreprat."""
 
     __tablename__ = "person_link"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rekruttering.domain.clock import utcnow
-from rekruttering.extensions import db
+from rekruttering.extensions import Model
 from rekruttering.models.centre import CentreOwned
 from rekruttering.models.types import UTCDateTime, enum_column
 
@@ -26,7 +26,7 @@ class ConsentMethod(StrEnum):
     IMPORT = "import"
 
 
-class Consent(CentreOwned, db.Model):
+class Consent(CentreOwned, Model):
     __tablename__ = "consent"
     __table_args__ = (sa.Index("ix_consent_person_purpose", "person_id", "purpose"),)
 
@@ -46,7 +46,7 @@ class Consent(CentreOwned, db.Model):
     partner = relationship("Partner")
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to whose data. Never holds message bodies or phone numbers."""
 
     __tablename__ = "audit_event"
@@ -66,7 +66,7 @@ class AuditEvent(db.Model):
     user = relationship("User")
 
 
-class ApiToken(CentreOwned, db.Model):
+class ApiToken(CentreOwned, Model):
     """A personal token for the JSON API: one user, one centre, revocable.
 
     Only a SHA-256 hash of the token is stored (the token itself is shown once, when it

@@ -24,6 +24,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from rekruttering.domain.clock import oslo_today, utcnow
 from rekruttering.domain.funnel import Stage
 from rekruttering.extensions import db
+from rekruttering.funnel.referral_status import newly_referred_condition
 from rekruttering.models import (
     Activity,
     Contact,
@@ -34,7 +35,6 @@ from rekruttering.models import (
     Session,
 )
 from rekruttering.outreach.service import QUEUE_NOTIFICATION_KINDS
-from rekruttering.partners.status import newly_referred_condition
 
 
 @dataclass

@@ -20,20 +20,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from rekruttering.date_rules import EventDate
 from rekruttering.domain.funnel import Outcome, Role
+from rekruttering.form_fields import as_choices, optional_int
 from rekruttering.outreach.labels import OUTCOME_LABELS, ROLE_LABELS
-
-try:  # WTForms 3.3 deprecates (value, label) tuples
-    from wtforms.fields.choices import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-    SelectChoice = None
-
-
-def as_choices(pairs: Any) -> list[Any]:
-    """(value, label) pairs as the choices the installed WTForms wants."""
-    if SelectChoice is None:
-        return [(value, label) for value, label in pairs]
-    return [SelectChoice(value, label) for value, label in pairs]
-
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _NORWEGIAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})")
@@ -78,15 +66,6 @@ class LooseDateField(StringField):
         if isinstance(self.data, date):
             return self.data.isoformat()
         return getattr(self, "raw", "") or ""
-
-
-def optional_int(value: Any) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class LogContactForm(FlaskForm):

@@ -69,14 +69,14 @@ def role_label(value: object) -> str:
 
 def stage_badge(value: object) -> str:
     try:
-        return STAGE_BADGES[Stage(value)]
+        return STAGE_BADGES[Stage(str(value))]
     except ValueError:
         return "text-bg-light"
 
 
 def outcome_badge(value: object) -> str:
     try:
-        return OUTCOME_BADGES[Outcome(value)]
+        return OUTCOME_BADGES[Outcome(str(value))]
     except ValueError:
         return "text-bg-light"
 

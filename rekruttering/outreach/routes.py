@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -20,20 +19,24 @@ from rekruttering.domain.clock import oslo_to_utc, oslo_today
 from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.domain.phone import format_phone
 from rekruttering.errors import NotFound, ServiceError
-from rekruttering.extensions import db
 from rekruttering.input_boundary import safe_next
+from rekruttering.languages import language_choices
 from rekruttering.models import (
     Activity,
     Channel,
     Contact,
-    Membership,
     Notification,
     Person,
     Referral,
-    User,
 )
 from rekruttering.outreach.follow_up import follow_up_queue
 from rekruttering.outreach.forms import LogContactForm, as_choices, optional_int
+from rekruttering.outreach.queries import (
+    active_activities,
+    active_channels,
+    person_in_centre,
+    staff_choices,
+)
 from rekruttering.outreach.service import (
     ContactInput,
     NewPerson,
@@ -43,7 +46,6 @@ from rekruttering.outreach.service import (
     mark_notification_read,
 )
 from rekruttering.outreach.service import log_contact as log_contact_service
-from rekruttering.people.languages import language_choices
 from rekruttering.people.search import quick_search, recent_people, recruiters
 from rekruttering.people.service import DuplicatePhone
 from rekruttering.transaction import transaction
@@ -60,8 +62,8 @@ def follow_up() -> str:
     settings = current_settings()
     queue = follow_up_queue(
         tenancy.current_centre_id(),
-        heard_days=settings["funnel.heard_not_asked_days"],
-        limit=settings["app.page_size"],
+        heard_days=settings.funnel.heard_not_asked_days,
+        limit=settings.app.page_size,
     )
     return render_template("outreach/follow_up.html", queue=queue)
 
@@ -109,16 +111,6 @@ def _person_label(person: Person) -> str:
     return f"{person.display_name} ({phone})" if phone else person.display_name
 
 
-def _staff_choices(centre_id: int) -> list[tuple[Any, str]]:
-    users = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.centre_id == centre_id, Membership.role.in_(STAFF))
-        .order_by(User.name)
-    ).all()
-    return [("", "—")] + [(u.id, u.name) for u in users]
-
-
 def _fill_choices(
     form: LogContactForm, centre_id: int, people: list[Person], extra: list[Person]
 ) -> None:
@@ -130,24 +122,20 @@ def _fill_choices(
             person_choices.append((person.id, _person_label(person)))
     form.person_id.choices = as_choices(person_choices)
     form.new_language.choices = as_choices(language_choices())
-    activities = db.session.scalars(
-        tenancy.scoped(Activity, centre_id).where(Activity.active.is_(True)).order_by(Activity.name)
-    ).all()
+    activities = active_activities(centre_id)
     form.activity_id.choices = as_choices(
         [("", _("— choose an activity —"))] + [(a.id, a.name) for a in activities]
     )
-    channels = db.session.scalars(
-        tenancy.scoped(Channel, centre_id).where(Channel.active.is_(True)).order_by(Channel.name)
-    ).all()
+    channels = active_channels(centre_id)
     form.channel_id.choices = as_choices([("", "—")] + [(c.id, c.name) for c in channels])
-    form.by_user_id.choices = as_choices(_staff_choices(centre_id))
+    form.by_user_id.choices = as_choices(staff_choices(centre_id))
     recruiter_choices: list[tuple[Any, str]] = [("", "—")]
     chosen_recruiter = form.recruited_by_id.data
     recruiter_people = recruiters(centre_id)
     if chosen_recruiter and all(p.id != chosen_recruiter for p in recruiter_people):
-        person = db.session.get(Person, chosen_recruiter)
-        if person is not None and person.centre_id == centre_id:
-            recruiter_people = [person, *recruiter_people]
+        chosen = person_in_centre(centre_id, chosen_recruiter)
+        if chosen is not None:
+            recruiter_people = [chosen, *recruiter_people]
     recruiter_choices += [(p.id, p.display_name) for p in recruiter_people]
     form.recruited_by_id.choices = as_choices(recruiter_choices)
 
@@ -196,7 +184,7 @@ def _hidden_int(form_field: Any, model: type) -> int | None:
 
 @bp.route("/contacts/new", methods=["GET", "POST"])
 @allow(*STAFF)
-def log_contact() -> str | Response:
+def log_contact() -> str | Response | tuple[str, int]:
     centre_id = tenancy.current_centre_id()
     form = LogContactForm()
     duplicate: Person | None = None
@@ -279,10 +267,10 @@ def log_contact() -> str | Response:
             except IntegrityError:
                 # Two posts of one form at the same moment: the other one won the
                 # unique form token (or phone). Show what it saved, if that is it.
-                contact = contact_for_token(centre_id, data.form_token)
-                if contact is None:
+                saved = contact_for_token(centre_id, data.form_token)
+                if saved is None:
                     raise
-                return _saved(contact)
+                return _saved(saved)
             else:
                 return _saved(contact)
     status = 400 if request.method == "POST" else 200

@@ -15,7 +15,8 @@ from rekruttering.partners.blueprint import bp
 
 
 def init_app(app: Flask) -> None:
-    # Importing the view modules adds their views to ``bp``.
+    # Imported here: importing the view modules adds their views to ``bp``, and the
+    # partner services are used without them (signup, demo).
     from rekruttering.partners import invitation_routes, portal_routes, staff_routes  # noqa: F401
 
     app.register_blueprint(bp)

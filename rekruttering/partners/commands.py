@@ -33,14 +33,14 @@ def partner_password_link(email: str) -> None:
         raise click.ClickException("no partner login with that e-mail address")
     settings = current_settings()
     with transaction():
-        token = issue_invitation(user, None, settings["partners.invitation_days"])
+        token = issue_invitation(user, None, settings.partners.invitation_days)
         for membership in user.memberships:
             audit.record(
                 "partner_user_reinvited",
                 centre_id=membership.centre_id,
                 detail=f"user={user.id} by=installation",
             )
-    base = settings["app.public_base_url"] or "http://localhost"
+    base = settings.app.public_base_url or "http://localhost"
     with current_app.test_request_context():
         path = url_for("partners.accept", token=token)
     click.echo(base.rstrip("/") + path)

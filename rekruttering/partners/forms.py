@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from rekruttering.form_fields import optional_int
 from rekruttering.models import PartnerKind
 
 PARTNER_KIND_LABELS = {
@@ -25,15 +26,6 @@ PARTNER_KIND_LABELS = {
     PartnerKind.MUNICIPAL: _l("Municipal department"),
     PartnerKind.OTHER: _l("Other"),
 }
-
-
-def optional_int(value: object) -> int | None:
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
 
 
 class PartnerForm(FlaskForm):
@@ -104,7 +96,3 @@ class ReferForm(FlaskForm):
     )
     form_token = HiddenField(validators=[Optional(), Length(max=64)])
     submit = SubmitField(_l("Send referral"))
-
-
-class NotReachedForm(FlaskForm):
-    not_reached = HiddenField()

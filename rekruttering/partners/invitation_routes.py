@@ -23,7 +23,7 @@ from rekruttering.transaction import transaction
 
 def _public_url(path: str) -> str:
     """An absolute link for outside use (invitations, QR codes): the configured address."""
-    base = current_settings()["app.public_base_url"] or request.host_url.rstrip("/")
+    base = current_settings().app.public_base_url or request.host_url.rstrip("/")
     return base + path
 
 
@@ -51,7 +51,7 @@ def invite(partner_id: int) -> str | Response:
                     form.name.data,
                     form.email.data,
                     current_user.id,
-                    current_settings()["partners.invitation_days"],
+                    current_settings().partners.invitation_days,
                 )
         except ServiceError as exc:
             _form_error(form, exc)
@@ -71,7 +71,7 @@ def new_link(partner_id: int, user_id: int) -> Response:
                 partner.id,
                 user_id,
                 current_user.id,
-                current_settings()["partners.invitation_days"],
+                current_settings().partners.invitation_days,
             )
     except NotFound:
         abort(404)
@@ -98,7 +98,7 @@ def deactivate(partner_id: int, user_id: int) -> Response:
 
 def _invitation_page(partner: Partner, user: User, token: str) -> Response:
     link = _public_url(url_for(".accept", token=token))
-    days = current_settings()["partners.invitation_days"]
+    days = current_settings().partners.invitation_days
     return _no_store(
         render_template(
             "partners/invitation.html", partner=partner, user=user, link=link, days=days
@@ -110,7 +110,7 @@ def _invitation_page(partner: Partner, user: User, token: str) -> Response:
 
 
 def _login_rate_limit() -> str:
-    return current_settings()["security.login_rate_limit"]
+    return current_settings().security.login_rate_limit
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

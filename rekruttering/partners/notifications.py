@@ -15,6 +15,7 @@ from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db
 from rekruttering.models import Notification
 from rekruttering.tenancy import fetch
+from rekruttering.transaction import execute_dml
 
 
 class NoticeKind(StrEnum):
@@ -38,7 +39,7 @@ def unread_count(centre_id: int) -> int:
         select(func.count(Notification.id)).where(
             Notification.centre_id == centre_id, Notification.read_at.is_(None)
         )
-    )
+    ) or 0
 
 
 def mark_read(centre_id: int, notification_id: int) -> Notification:
@@ -49,9 +50,8 @@ def mark_read(centre_id: int, notification_id: int) -> Notification:
 
 
 def mark_all_read(centre_id: int) -> int:
-    result = db.session.execute(
+    return execute_dml(
         update(Notification)
         .where(Notification.centre_id == centre_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    return result.rowcount or 0

@@ -9,20 +9,19 @@ from datetime import datetime
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from rekruttering.access import PARTNER, allow
 from rekruttering.config import current_settings
 from rekruttering.errors import NotFound, ServiceError
-from rekruttering.extensions import db
-from rekruttering.models import Centre, Partner, Referral, ReferralStatus, User, UserRole
-from rekruttering.partners import link_requests, organisations
+from rekruttering.languages import language_choices
+from rekruttering.models import Centre, Referral, ReferralStatus, User, UserRole
+from rekruttering.pages import paginate
+from rekruttering.partners import link_requests, organisations, queries
 from rekruttering.partners import referrals as referral_service
 from rekruttering.partners.blueprint import _form_error, _page, _status_arg, bp
 from rekruttering.partners.forms import ReferForm
 from rekruttering.partners.status import status_explanation, status_label
-from rekruttering.people.languages import language_choices
 from rekruttering.transaction import transaction
 
 LAST_REFERRAL_KEY = "partners.last_referral"
@@ -34,7 +33,14 @@ LAST_REFERRAL_KEY = "partners.last_referral"
 def _partner_user() -> User:
     if current_user.partner_id is None:
         abort(403)  # a partner login not tied to an organisation sees nothing
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
+
+
+def _partner_id(user: User) -> int:
+    """The organisation of a partner login (403 for one not tied to any)."""
+    if user.partner_id is None:
+        abort(403)
+    return user.partner_id
 
 
 @dataclass(frozen=True)
@@ -56,18 +62,14 @@ def my_referrals() -> str:
     user = _partner_user()
     status = _status_arg()
     centre_ids = [m.centre_id for m in user.memberships if m.role == UserRole.PARTNER]
-    page = db.paginate(
-        referral_service.partner_referrals(user.partner_id, status, centre_ids),  # type: ignore[arg-type]
+    page = paginate(
+        referral_service.partner_referrals(_partner_id(user), status, centre_ids),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     items: list[Referral] = list(page.items)
-    centres = dict(
-        db.session.execute(
-            select(Centre.id, Centre.name).where(Centre.id.in_({r.centre_id for r in items}))
-        ).all()
-    )
+    centres = queries.centre_names({r.centre_id for r in items})
     anonymised = referral_service.anonymised_person_ids([r.person_id for r in items])
     rows = []
     for r in items:
@@ -90,7 +92,7 @@ def my_referrals() -> str:
         status=status,
         statuses=list(ReferralStatus),
         status_label=status_label,
-        partner=db.session.get(Partner, user.partner_id),
+        partner=queries.partner(user.partner_id),
         link_requests=link_requests.pending_for_user(user),
     )
 
@@ -120,7 +122,7 @@ def _answer_request(answer: str) -> Response:
     except NotFound:
         flash(_("This request is no longer waiting."), "warning")
         return redirect(url_for(".my_referrals"))
-    centre = db.session.get(Centre, ask_row.centre_id)
+    centre = queries.centre(ask_row.centre_id)
     if answer == "accept":
         flash(_("You now work with %(centre)s.", centre=centre.name if centre else ""), "success")
     else:
@@ -130,7 +132,7 @@ def _answer_request(answer: str) -> Response:
 
 def _refer_centres(user: User) -> list[Centre]:
     """Centres the partner works with and the user may refer to."""
-    linked = set(organisations.centre_ids_of(user.partner_id))  # type: ignore[arg-type]
+    linked = set(organisations.centre_ids_of(_partner_id(user)))
     return [
         m.centre
         for m in g.get("memberships", [])
@@ -180,12 +182,12 @@ def refer() -> str | Response:
 def referred() -> str | Response:
     user = _partner_user()
     referral_id = session.get(LAST_REFERRAL_KEY)
-    referral = db.session.get(Referral, referral_id) if referral_id else None
-    if referral is None or referral.partner_id != user.partner_id:
+    referral = queries.referral_of_partner(referral_id, user.partner_id)
+    if referral is None:
         return redirect(url_for(".my_referrals"))
     return render_template(
         "partners/referred.html",
         name=referral.name_given,
-        centre=db.session.get(Centre, referral.centre_id),
+        centre=queries.centre(referral.centre_id),
         activity=referral.activity.name if referral.activity else "",
     )

@@ -21,6 +21,7 @@ from rekruttering.domain.funnel import Outcome
 from rekruttering.domain.person_name import clean_name
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
+from rekruttering.funnel.referral_status import status_case, status_expression
 from rekruttering.models import (
     Activity,
     ConsentMethod,
@@ -36,7 +37,6 @@ from rekruttering.models import (
 from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.partners.notifications import NoticeKind, notify
 from rekruttering.partners.organisations import partner_channel, partner_in_centre
-from rekruttering.partners.status import status_case, status_expression
 from rekruttering.people.service import add_from_third_party, parse_phone
 from rekruttering.privacy.consent import give_consent
 from rekruttering.tenancy import fetch

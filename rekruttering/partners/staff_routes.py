@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
@@ -14,17 +13,15 @@ from rekruttering import tenancy
 from rekruttering.access import STAFF, allow
 from rekruttering.config import current_settings
 from rekruttering.errors import ServiceError
-from rekruttering.extensions import db
 from rekruttering.models import (
-    Centre,
     Notification,
-    Partner,
     PartnerKind,
     PartnerLinkRequest,
     Referral,
     ReferralStatus,
 )
-from rekruttering.partners import invitations, link_requests, notifications, organisations
+from rekruttering.pages import paginate
+from rekruttering.partners import invitations, link_requests, notifications, organisations, queries
 from rekruttering.partners import referrals as referral_service
 from rekruttering.partners.blueprint import (
     _form_error,
@@ -81,11 +78,7 @@ def detail(partner_id: int) -> str:
     partner = _partner_or_404(partner_id)
     centre_id = tenancy.current_centre_id()
     link = organisations.link_of(partner.id, centre_id)
-    centre_names = db.session.scalars(
-        select(Centre.name)
-        .where(Centre.id.in_(organisations.centre_ids_of(partner.id)))
-        .order_by(Centre.name)
-    ).all()
+    centre_names = queries.centre_names_in_order(organisations.centre_ids_of(partner.id))
     outcomes = referral_service.outcomes_by_partner(centre_id)
     return render_template(
         "partners/detail.html",
@@ -189,17 +182,15 @@ def referrals() -> str:
     centre_id = tenancy.current_centre_id()
     partner_id = request.args.get("partner", type=int)
     status = _status_arg()
-    page = db.paginate(
+    page = paginate(
         referral_service.centre_referrals(centre_id, partner_id, status),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     outcomes = referral_service.outcomes_by_partner(centre_id)
     partner_ids = set(outcomes) | {p.id for p in organisations.partners_of_centre(centre_id)}
-    partners = db.session.scalars(
-        select(Partner).where(Partner.id.in_(partner_ids)).order_by(Partner.name)
-    ).all()
+    partners = queries.partners_by_name(partner_ids)
     return render_template(
         "partners/referrals.html",
         page=page,
@@ -235,8 +226,8 @@ def notifications_page() -> str:
         .options(joinedload(Notification.person))
         .order_by(Notification.read_at.is_not(None), Notification.created_at.desc())
     )
-    page = db.paginate(
-        query, page=_page(), per_page=current_settings()["app.page_size"], error_out=False
+    page = paginate(
+        query, page=_page(), per_page=current_settings().app.page_size, error_out=False
     )
     return render_template(
         "partners/notifications.html", page=page, person_endpoint=_person_endpoint()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from rekruttering import languages
 from rekruttering.access import STAFF
 from rekruttering.navigation import add_nav_item
-from rekruttering.people import languages, routes
+from rekruttering.people import routes
 from rekruttering.people.forms import target_group_label
 
 

@@ -8,8 +8,8 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from rekruttering.domain.target_groups import TargetGroup
-from rekruttering.outreach.forms import as_choices
-from rekruttering.people.languages import language_choices
+from rekruttering.form_fields import as_choices
+from rekruttering.languages import LANGUAGES, language_choices
 
 TARGET_GROUP_LABELS = {
     TargetGroup.IMMIGRANT: _l("People with immigrant background"),
@@ -69,3 +69,27 @@ class PersonForm(FlaskForm):
         self.target_group.choices = as_choices(
             [("", "—")] + [(g.value, str(label)) for g, label in TARGET_GROUP_LABELS.items()]
         )
+
+
+class NewPersonForm(FlaskForm):
+    """The few fields needed to add someone at the door (or to sign them up)."""
+
+    first_name = StringField(
+        _l("First name"),
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"autocomplete": "off"},
+    )
+    last_name = StringField(
+        _l("Last name"), validators=[Optional(), Length(max=80)], render_kw={"autocomplete": "off"}
+    )
+    phone = StringField(
+        _l("Mobile phone"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("Optional. If the number is known, that person is checked in."),
+        render_kw={"type": "tel", "inputmode": "tel", "autocomplete": "off"},
+    )
+    language = SelectField(
+        _l("Language"),
+        choices=[(code, name) for code, name in LANGUAGES.items()],
+        default="nb",
+    )

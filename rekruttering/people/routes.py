@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from rekruttering import audit, tenancy
@@ -15,19 +12,16 @@ from rekruttering.config import current_settings
 from rekruttering.domain.funnel import Role
 from rekruttering.domain.phone import format_phone
 from rekruttering.errors import NotFound, ServiceError
-from rekruttering.extensions import db
+from rekruttering.form_fields import optional_int
 from rekruttering.models import (
-    Activity,
-    Channel,
     ConsentPurpose,
     LinkKind,
-    Partner,
-    PartnerCentre,
     Person,
     PersonLink,
 )
-from rekruttering.outreach.forms import optional_int
+from rekruttering.pages import paginate
 from rekruttering.people.forms import PersonForm
+from rekruttering.people.queries import filter_options
 from rekruttering.people.search import STAGE_FILTERS, PeopleFilter, people_query, quick_search
 from rekruttering.people.service import (
     DuplicatePhone,
@@ -70,41 +64,15 @@ def _filter_from_args() -> PeopleFilter:
     )
 
 
-def _filter_options(centre_id: int) -> dict[str, Any]:
-    """The choices of the filter selects (a few statements, whatever the list shows)."""
-    return {
-        "activities": db.session.scalars(
-            tenancy.scoped(Activity, centre_id).order_by(Activity.name)
-        ).all(),
-        "channels": db.session.scalars(
-            tenancy.scoped(Channel, centre_id)
-            .where(Channel.merged_into_id.is_(None))
-            .order_by(Channel.name)
-        ).all(),
-        "partners": db.session.scalars(
-            select(Partner)
-            .join(PartnerCentre, PartnerCentre.partner_id == Partner.id)
-            .where(PartnerCentre.centre_id == centre_id)
-            .order_by(PartnerCentre.name)
-        ).all(),
-        "person_languages": db.session.scalars(
-            select(Person.language)
-            .where(Person.centre_id == centre_id, Person.merged_into_id.is_(None))
-            .distinct()
-            .order_by(Person.language)
-        ).all(),
-    }
-
-
 @bp.route("/")
 @allow(*STAFF)
 def index() -> str:
     centre_id = tenancy.current_centre_id()
     filters = _filter_from_args()
-    page = db.paginate(
+    page = paginate(
         people_query(centre_id, filters),
         page=request.args.get("page", 1, type=int),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     return render_template(
@@ -112,7 +80,7 @@ def index() -> str:
         page=page,
         filters=filters,
         stage_filters=STAGE_FILTERS,
-        **_filter_options(centre_id),
+        **filter_options(centre_id),
     )
 
 
@@ -129,8 +97,8 @@ def detail(person_id: int) -> str | Response:
     centre_id = tenancy.current_centre_id()
     # Committed first: a commit expires every loaded row, and the page would then
     # reload its timeline one row at a time.
-    audit.record("person_viewed", person_id=person.id, centre_id=centre_id)
-    db.session.commit()
+    with transaction():
+        audit.record("person_viewed", person_id=person.id, centre_id=centre_id)
     mark_logged()  # this entry is the one; the privacy access log need not add another
     history = history_of(centre_id, person)
     link_q = request.args.get("link_q", "").strip()[:100]

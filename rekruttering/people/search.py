@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Role, Stage
 from rekruttering.domain.phone import try_normalise_phone
 from rekruttering.extensions import db
+from rekruttering.languages import language_code_for
 from rekruttering.models import Channel, Enrolment, Person, Referral
-from rekruttering.people.languages import language_code_for
 
 #: Stage filter values beyond the four stages: the facts "said no" and "not now".
 DECLINED = "declined"
@@ -201,3 +201,32 @@ def recruiters(centre_id: int, limit: int = 300) -> list[Person]:
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def find_other_people(
+    centre_id: int, query: str, exclude: set[int], limit: int = 10
+) -> list[Person]:
+    """People of the centre matching ``query`` who are not on the session's list."""
+    text = query.strip()
+    if len(text) < 2:
+        return []
+    digits = "".join(c for c in text if c.isdigit())
+    conditions = [
+        func.lower(Person.first_name + " " + Person.last_name).contains(
+            text.lower(), autoescape=True
+        )
+    ]
+    if len(digits) >= 3:
+        conditions.append(Person.phone.contains(digits, autoescape=True))
+    statement = (
+        select(Person)
+        .where(
+            Person.centre_id == centre_id,
+            Person.anonymised_at.is_(None),
+            Person.merged_into_id.is_(None),
+            or_(*conditions),
+        )
+        .order_by(Person.first_name, Person.last_name, Person.id)
+        .limit(limit + len(exclude))
+    )
+    return [p for p in db.session.scalars(statement) if p.id not in exclude][:limit]

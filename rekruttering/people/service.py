@@ -440,7 +440,7 @@ def merge_people(centre_id: int, keep_id: int, merge_id: int) -> Person:
         detail=f"merged into person {keep.id}",
     )
     db.session.flush()
-    return db.session.get(Person, keep.id)  # type: ignore[return-value]
+    return db.session.get_one(Person, keep.id)
 
 
 def _recount_attendance(enrolment_id: int) -> None:
@@ -461,13 +461,14 @@ def _recount_attendance(enrolment_id: int) -> None:
 def merge_summary(centre_id: int, person_id: int) -> dict[str, int]:
     """How much history a person has, shown on the merge confirmation page."""
     fetch(Person, person_id, centre_id)
-    counts = {}
+    counts: dict[str, int] = {}
     for label, model in (
         ("contacts", Contact),
         ("enrolments", Enrolment),
         ("attendance", Attendance),
     ):
-        counts[label] = db.session.scalar(
-            select(func.count(model.id)).where(model.person_id == person_id)
+        counts[label] = (
+            db.session.scalar(select(func.count(model.id)).where(model.person_id == person_id))
+            or 0
         )
     return counts

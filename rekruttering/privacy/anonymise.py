@@ -130,4 +130,4 @@ def erase_person(
         user_id=by_user_id,
         detail=f"{reason}: {note}" if note else reason,
     )
-    return db.session.get(Person, person.id)  # type: ignore[return-value]
+    return db.session.get_one(Person, person.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db
@@ -72,3 +73,16 @@ def withdraw_consent(person_id: int, purpose: ConsentPurpose, at: datetime | Non
     for consent in consents:
         consent.withdrawn_at = at or utcnow()
     return len(consents)
+
+
+def consent_history(person_id: int) -> list[Consent]:
+    """Every consent given or withdrawn for the person, newest first (the caller has
+    loaded the person through the tenancy helpers)."""
+    return list(
+        db.session.scalars(
+            select(Consent)
+            .where(Consent.person_id == person_id)
+            .options(joinedload(Consent.recorded_by), joinedload(Consent.partner))
+            .order_by(Consent.given_at.desc(), Consent.id.desc())
+        )
+    )

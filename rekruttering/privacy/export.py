@@ -105,8 +105,10 @@ def _add_labels(table: sa.Table, rows: list[dict[str, Any]]) -> None:
             ids = {r[column.name] for r in rows if r[column.name] is not None}
             if not ids:
                 continue
-            names = dict(
-                db.session.execute(sa.select(model.id, attribute).where(model.id.in_(ids))).all()
+            names: dict[Any, Any] = dict(
+                db.session.execute(sa.select(model.id, attribute).where(model.id.in_(ids)))
+                .tuples()
+                .all()
             )
             for r in rows:
                 if r[column.name] is not None:

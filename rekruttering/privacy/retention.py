@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,7 +35,7 @@ ADVISORY_LOCK_KEY = 7_202_607
 
 def last_activity(centre_id: int | None = None, person_ids: list[int] | None = None) -> sa.Subquery:
     """(person_id, last_at) for every person (of one centre, or of the given ids)."""
-    parts = [
+    parts: list[sa.Select[tuple[Any, Any]]] = [
         sa.select(Person.id.label("person_id"), Person.last_activity_at.label("at")),
         sa.select(Contact.person_id, Contact.occurred_at),
         sa.select(Attendance.person_id, Attendance.checked_in_at),
@@ -86,8 +87,8 @@ def last_activity_of(person_ids: list[int]) -> dict[int, datetime]:
     if not person_ids:
         return {}
     last = last_activity(person_ids=person_ids)
-    rows = db.session.execute(sa.select(last.c.person_id, last.c.last_at)).all()
-    return dict(rows)  # type: ignore[arg-type]
+    rows = db.session.execute(sa.select(last.c.person_id, last.c.last_at)).tuples().all()
+    return dict(rows)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response as BaseResponse
 
 from rekruttering import tenancy
@@ -27,8 +25,8 @@ from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.retention import due_at
 from rekruttering.errors import ServiceError
-from rekruttering.extensions import db
-from rekruttering.models import Consent, ConsentMethod, ConsentPurpose, Person
+from rekruttering.models import ConsentMethod, ConsentPurpose, Person
+from rekruttering.pages import paginate
 from rekruttering.privacy import service
 from rekruttering.privacy.access_log import mark_logged
 from rekruttering.privacy.anonymise import erase_person
@@ -40,7 +38,7 @@ from rekruttering.privacy.audit_log import (
     detail_text,
     known_actions,
 )
-from rekruttering.privacy.consent import active_consent
+from rekruttering.privacy.consent import active_consent, consent_history
 from rekruttering.privacy.export_labels import readable_sections
 from rekruttering.privacy.forms import (
     METHOD_LABELS,
@@ -72,12 +70,7 @@ def _person_page(person: Person) -> str:
 @allow(*STAFF)
 def consents(person_id: int) -> str:
     person = tenancy.get_or_404(Person, person_id)
-    history = db.session.scalars(
-        select(Consent)
-        .where(Consent.person_id == person.id)
-        .options(joinedload(Consent.recorded_by), joinedload(Consent.partner))
-        .order_by(Consent.given_at.desc(), Consent.id.desc())
-    ).all()
+    history = consent_history(person.id)
     purposes = [
         {
             "purpose": purpose,
@@ -228,10 +221,10 @@ def retention() -> str:
     settings = current_settings()
     months = settings_of(tenancy.current_centre_id()).retention_months
     now = utcnow()
-    page = db.paginate(
+    page = paginate(
         due_query(tenancy.current_centre_id(), now, months, ahead=LOOKAHEAD),
         page=request.args.get("page", 1, type=int),
-        per_page=settings["app.page_size"],
+        per_page=settings.app.page_size,
         error_out=False,
     )
     times = last_activity_of([p.id for p in page.items])
@@ -246,7 +239,7 @@ def retention() -> str:
         rows=rows,
         months=months,
         now=now,
-        run_at=settings["retention.run_at"],
+        run_at=settings.retention.run_at,
         lookahead_days=LOOKAHEAD.days,
     )
 
@@ -271,10 +264,10 @@ def audit_log() -> str:
             date_from=form.date_from.data,
             date_to=form.date_to.data,
         )
-    page = db.paginate(
+    page = paginate(
         audit_query(centre_id, flt),
         page=request.args.get("page", 1, type=int),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     return render_template(

@@ -39,19 +39,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 
+from rekruttering.config import Settings, current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.phone import mask_phone
 from rekruttering.domain.sms_segments import count_segments
 from rekruttering.extensions import db
 from rekruttering.models import Direction, Message, Reminder, ReminderState, Session
 from rekruttering.reminders.eligibility import why_not_textable
-from rekruttering.reminders.outcomes import quiet_hours, record_accepted, record_failure
 from rekruttering.sms import message_status
 from rekruttering.sms.gateway import Gateway, OutgoingSms, SmsFailure, build_gateway
 from rekruttering.sms.provider_errors import NO_ANSWER_REASON, Failure, FailureKind, _l
-from rekruttering.transaction import transaction
+from rekruttering.sms.reminder_outcomes import quiet_hours, record_accepted, record_failure
+from rekruttering.transaction import execute_dml, transaction
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
     later is not a second send. The attempt they were counted as is given back.
     """
     with transaction():
-        result = db.session.execute(
+        count = execute_dml(
             sa.update(Reminder)
             .where(
                 Reminder.state == ReminderState.SENDING,
@@ -101,17 +101,17 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
             )
             .execution_options(synchronize_session=False)
         )
-    if result.rowcount:
+    if count:
         log.warning(
-            "%d claimed reminders were never sent (lease ran out): pending again", result.rowcount
+            "%d claimed reminders were never sent (lease ran out): pending again", count
         )
-    return result.rowcount
+    return count
 
 
 def expire_stale_claims(now: datetime, timeout: timedelta) -> int:
     """Reminders handed to the gateway without an answer past the timeout: ``uncertain``."""
     with transaction():
-        result = db.session.execute(
+        count = execute_dml(
             sa.update(Reminder)
             .where(
                 Reminder.state == ReminderState.SENDING,
@@ -121,9 +121,9 @@ def expire_stale_claims(now: datetime, timeout: timedelta) -> int:
             .values(state=ReminderState.UNCERTAIN, last_error=CLAIM_TIMED_OUT, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-    if result.rowcount:
-        log.warning("%d reminders timed out while sending: now uncertain", result.rowcount)
-    return result.rowcount
+    if count:
+        log.warning("%d reminders timed out while sending: now uncertain", count)
+    return count
 
 
 # --- the safeguards (one function each, so a test can remove exactly one) -------------
@@ -210,7 +210,7 @@ def _prepare(
     reminder_id: int,
     claimer: str,
     now: datetime,
-    settings: Any,
+    settings: Settings,
     gateway: Gateway,
     elapsed: timedelta = timedelta(0),
 ) -> tuple[str, OutgoingSms | None]:
@@ -226,7 +226,7 @@ def _prepare(
             return "gone", None
         if not _owned_by(reminder, claimer):
             return "gone", None
-        lease = timedelta(seconds=settings["sms.claim_lease_seconds"])
+        lease = timedelta(seconds=settings.sms.claim_lease_seconds)
         if reminder.claimed_at is None or reminder.claimed_at + lease <= now + elapsed:
             # Past our lease another worker may release and send it: hand it back.
             _release(reminder)
@@ -269,7 +269,7 @@ def _prepare(
     return "send", sms
 
 
-def _record(reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Any) -> str:
+def _record(reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Settings) -> str:
     with transaction():
         reminder: Reminder = _locked(Reminder, reminder_id)
         message: Message = _locked(Message, message_id)
@@ -297,7 +297,7 @@ def send_claimed(
     reminder_id: int,
     claimer: str,
     now: datetime,
-    settings: Any,
+    settings: Settings,
     gateway: Gateway,
     elapsed: timedelta = timedelta(0),
 ) -> str:
@@ -322,18 +322,18 @@ def dispatch_due(
     limit: int | None = None,
 ) -> DispatchReport:
     """One tick: expire stale claims, claim due reminders, send them. Needs an app context."""
-    settings = current_app.extensions["rekruttering.settings"]
+    settings = current_settings()
     now = now or utcnow()
     gateway = gateway or build_gateway(settings)
     claimer = claimer or new_claimer_id()
     report = DispatchReport()
     report.released = release_expired_leases(
-        now, timedelta(seconds=settings["sms.claim_lease_seconds"])
+        now, timedelta(seconds=settings.sms.claim_lease_seconds)
     )
     report.timed_out = expire_stale_claims(
-        now, timedelta(minutes=settings["sms.claim_timeout_minutes"])
+        now, timedelta(minutes=settings.sms.claim_timeout_minutes)
     )
-    ids = claim_due(now, limit or settings["sms.dispatch_batch_size"], claimer)
+    ids = claim_due(now, limit or settings.sms.dispatch_batch_size, claimer)
     report.claimed = len(ids)
     started = time.monotonic()
     for reminder_id in ids:

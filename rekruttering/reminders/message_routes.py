@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import ADMIN, STAFF, allow
 from rekruttering.config import current_settings
-from rekruttering.extensions import db
-from rekruttering.models import Direction, Message, Person, Reminder, Session
-from rekruttering.reminders import service
+from rekruttering.errors import NotFound
+from rekruttering.models import Person
+from rekruttering.pages import paginate
+from rekruttering.reminders import queries, service
 from rekruttering.reminders.blueprint import _page, bp
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.reminders.outbox import scheduled_reminders
@@ -28,50 +27,34 @@ from rekruttering.transaction import transaction
 @bp.route("/outbox")
 @allow(*STAFF)
 def outbox() -> str:
-    query = (
-        tenancy.scoped(Message)
-        .where(Message.gateway == "outbox", Message.direction == Direction.OUTBOUND)
-        .options(joinedload(Message.person))
-        .order_by(Message.created_at.desc(), Message.id.desc())
-    )
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    query = queries.outbox_query(tenancy.current_centre_id())
+    page = paginate(query, page=_page(), per_page=current_settings().app.page_size)
     scheduled, scheduled_total = scheduled_reminders(tenancy.current_centre_id())
     return render_template(
         "reminders/outbox.html",
         page=page,
-        gateway=current_settings()["sms.gateway"],
+        gateway=current_settings().sms.gateway,
         scheduled=scheduled,
         scheduled_total=scheduled_total,
-    )
-
-
-def _unknown_senders() -> sa.Select:
-    """Texts from unknown numbers received on this centre's number (sms.inbound_centres).
-
-    Texts to a number no centre owns are for the installation's operator only
-    (``rekruttering unknown-senders``), never for every centre's admins.
-    """
-    return tenancy.scoped(Message).where(
-        Message.person_id.is_(None), Message.direction == Direction.INBOUND
     )
 
 
 @bp.route("/unknown-senders")
 @allow(*ADMIN)
 def unknown_senders() -> str:
-    query = _unknown_senders().order_by(Message.created_at.desc(), Message.id.desc())
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    query = queries.unknown_senders_query(tenancy.current_centre_id())
+    page = paginate(query, page=_page(), per_page=current_settings().app.page_size)
     return render_template("reminders/unknown_senders.html", page=page)
 
 
 @bp.route("/unknown-senders/<int:message_id>/delete", methods=["POST"])
 @allow(*ADMIN)
 def delete_unknown(message_id: int) -> Response:
-    message = db.session.scalar(_unknown_senders().where(Message.id == message_id))
-    if message is None:
+    try:
+        with transaction():
+            service.delete_unknown_sender_message(tenancy.current_centre_id(), message_id)
+    except NotFound:
         abort(404)
-    with transaction():
-        db.session.delete(message)
     flash(_("The message is deleted."), "success")
     return redirect(url_for("reminders.unknown_senders"))
 
@@ -83,20 +66,12 @@ def delete_unknown(message_id: int) -> Response:
 @allow(*STAFF)
 def person_messages(person_id: int) -> str:
     person = tenancy.get_or_404(Person, person_id)
-    messages = db.paginate(
-        tenancy.scoped(Message)
-        .where(Message.person_id == person.id)
-        .order_by(Message.created_at.desc(), Message.id.desc()),
+    messages = paginate(
+        queries.messages_of_person_query(person.centre_id, person.id),
         page=_page(),
-        per_page=current_settings()["app.page_size"],
+        per_page=current_settings().app.page_size,
     )
-    reminders = db.session.scalars(
-        tenancy.scoped(Reminder)
-        .where(Reminder.person_id == person.id)
-        .options(joinedload(Reminder.session).joinedload(Session.activity))
-        .order_by(Reminder.due_at.desc(), Reminder.id.desc())
-        .limit(20)
-    ).all()
+    reminders = queries.latest_reminders_of_person(person.centre_id, person.id, limit=20)
     return render_template(
         "reminders/person_messages.html",
         person=person,

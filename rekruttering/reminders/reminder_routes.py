@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
@@ -19,9 +17,9 @@ from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_to_utc, utcnow
 from rekruttering.domain.sms_segments import count_segments
 from rekruttering.errors import ServiceError
-from rekruttering.extensions import db
-from rekruttering.models import Activity, Person, Reminder, ReminderState, Session
-from rekruttering.reminders import service
+from rekruttering.models import Reminder, ReminderState, Session
+from rekruttering.pages import paginate
+from rekruttering.reminders import queries, service
 from rekruttering.reminders.blueprint import _page, bp
 from rekruttering.reminders.forms import DecideForm, ScheduleForm
 from rekruttering.templating import oslo_datetime
@@ -49,20 +47,8 @@ def index() -> str:
     states = next((s for key, s, _label in TABS if key == tab), None)
     if states is None:
         tab, states = "scheduled", TABS[0][1]
-    query = (
-        tenancy.scoped(Reminder)
-        .where(Reminder.state.in_(states))
-        .options(
-            joinedload(Reminder.person),
-            joinedload(Reminder.session).joinedload(Session.activity),
-            joinedload(Reminder.message),
-        )
-    )
-    if tab == "scheduled":
-        query = query.order_by(Reminder.due_at, Reminder.id)
-    else:
-        query = query.order_by(Reminder.updated_at.desc(), Reminder.id.desc())
-    page = db.paginate(query, page=_page(), per_page=current_settings()["app.page_size"])
+    query = queries.reminders_query(centre_id, states, by_due=tab == "scheduled")
+    page = paginate(query, page=_page(), per_page=current_settings().app.page_size)
     counts = service.state_counts(centre_id)
     tab_counts = {key: sum(counts.get(str(s), 0) for s in ss) for key, ss, _label in TABS}
     return render_template(
@@ -74,29 +60,16 @@ def index() -> str:
 
 
 def _fill_choices(form: ScheduleForm, centre_id: int) -> list[Session]:
-    people = db.session.execute(
-        sa.select(Person.id, Person.first_name, Person.last_name)
-        .where(
-            Person.centre_id == centre_id,
-            Person.phone.is_not(None),
-            Person.anonymised_at.is_(None),
-            Person.merged_into_id.is_(None),
-        )
-        .order_by(Person.first_name, Person.last_name, Person.id)
-    ).all()
+    people = queries.people_with_phone(centre_id)
     form.person_id.choices = [("", _("Choose a person"))] + [
         (pid, f"{first} {last}".strip()) for pid, first, last in people
     ]
-    activities = db.session.execute(
-        sa.select(Activity.id, Activity.name)
-        .where(Activity.centre_id == centre_id, Activity.active.is_(True))
-        .order_by(Activity.name)
-    ).all()
+    activities = queries.active_activity_names(centre_id)
     form.activity_id.choices = [("", _("Choose an activity"))] + [
         (aid, name) for aid, name in activities
     ]
     sessions = service.upcoming_sessions(
-        centre_id, utcnow(), current_settings()["funnel.sessions_ahead_weeks"]
+        centre_id, utcnow(), current_settings().funnel.sessions_ahead_weeks
     )
     form.session_id.choices = [("", _("The next session of the activity above"))] + [
         (s.id, session_label(s)) for s in sessions

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -19,14 +18,18 @@ from sqlalchemy.orm import joinedload
 
 from rekruttering import audit
 from rekruttering.centre_settings.service import add_reminder_language
+from rekruttering.checkin.service import session_overview
+from rekruttering.config import Settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.reminder_text import template_problems
 from rekruttering.domain.reminder_time import default_due_at, plan_due_at
 from rekruttering.domain.sms_segments import SegmentCount, count_segments
-from rekruttering.errors import Conflict, ServiceError
+from rekruttering.errors import Conflict, NotFound, ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import (
     Activity,
+    Direction,
+    Message,
     MessageTemplate,
     Person,
     Reminder,
@@ -35,11 +38,12 @@ from rekruttering.models import (
     User,
 )
 from rekruttering.reminders.eligibility import reasons_not_textable
-from rekruttering.reminders.outcomes import quiet_hours
 from rekruttering.reminders.texts import KIND, TemplateBook, normalise_language
 from rekruttering.sms.opt_out import opt_in_person, opt_out_person
 from rekruttering.sms.provider_errors import _l
+from rekruttering.sms.reminder_outcomes import quiet_hours
 from rekruttering.tenancy import fetch
+from rekruttering.transaction import execute_dml
 
 ALREADY_SCHEDULED = _l("Already has a reminder for this session")
 TOO_LATE = _l("Too late: it could not be sent before the session starts")
@@ -140,6 +144,7 @@ def next_session(centre_id: int, activity_id: int, now: datetime) -> Session | N
 
 
 def resolve_session(centre_id: int, request: ScheduleRequest, now: datetime) -> Session:
+    session: Session | None
     if request.session_id is not None:
         session = fetch(Session, request.session_id, centre_id)
     elif request.activity_id is not None:
@@ -162,8 +167,6 @@ def resolve_session(centre_id: int, request: ScheduleRequest, now: datetime) -> 
 def expected_people(centre_id: int, session: Session) -> list[Person]:
     """Everyone on the session's expected list (asked or further, or signed up)."""
     # The check-in page's list is the one definition of "expected at a session".
-    from rekruttering.checkin.service import session_overview
-
     overview = session_overview(centre_id, session.id)
     ids = [
         row.person_id
@@ -205,7 +208,7 @@ def preview(
     centre_id: int,
     request: ScheduleRequest,
     staff_name: str,
-    settings: Any,
+    settings: Settings,
     now: datetime | None = None,
 ) -> Plan:
     """What would be scheduled: each person's text, segments, due time, or why not."""
@@ -234,7 +237,7 @@ def preview(
         problem = ALREADY_SCHEDULED if person.id in existing else reasons[person.id]
         if problem is None and due >= session.starts_at:
             problem = TOO_LATE
-        if problem is None and segments.segments > settings["sms.max_segments"]:
+        if problem is None and segments.segments > settings.sms.max_segments:
             problem = TOO_LONG
         items.append(
             PlannedReminder(
@@ -247,14 +250,14 @@ def preview(
                 moved_by_quiet_hours=due != max(wanted, now),
             )
         )
-    return Plan(session, items, wanted, settings["sms.segment_price_ore"])
+    return Plan(session, items, wanted, settings.sms.segment_price_ore)
 
 
 def schedule(
     centre_id: int,
     request: ScheduleRequest,
     created_by: User | None,
-    settings: Any,
+    settings: Settings,
     now: datetime | None = None,
 ) -> ScheduleResult:
     """Schedule the reminders ``preview`` shows as ready. A repeated request (a double
@@ -304,7 +307,7 @@ class Decision(StrEnum):
 
 
 def decide_uncertain(
-    centre_id: int, reminder_id: int, decision: Decision, settings: Any, now: datetime | None = None
+    centre_id: int, reminder_id: int, decision: Decision, settings: Settings, now: datetime | None = None
 ) -> Reminder:
     """A person decides what became of an uncertain reminder."""
     now = now or utcnow()
@@ -410,11 +413,27 @@ def save_template(centre_id: int, language: str, body: str) -> MessageTemplate:
 
 def delete_template(centre_id: int, language: str) -> bool:
     """Go back to the built-in text for ``language``."""
-    deleted = db.session.execute(
+    deleted = execute_dml(
         sa.delete(MessageTemplate).where(
             MessageTemplate.centre_id == centre_id,
             MessageTemplate.kind == KIND,
             MessageTemplate.language == normalise_language(language),
         )
-    ).rowcount
+    )
     return bool(deleted)
+
+
+def delete_unknown_sender_message(centre_id: int, message_id: int) -> None:
+    """Delete a text from an unknown number received on the centre's number (NotFound
+    for any other message: a person's, an outbound one, another centre's)."""
+    message = db.session.scalar(
+        sa.select(Message).where(
+            Message.id == message_id,
+            Message.centre_id == centre_id,
+            Message.person_id.is_(None),
+            Message.direction == Direction.INBOUND,
+        )
+    )
+    if message is None:
+        raise NotFound(_("No such item in this centre."))
+    db.session.delete(message)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,14 +16,13 @@ from rekruttering.domain.clock import utcnow
 from rekruttering.domain.reminder_text import DEFAULT_TEMPLATES, PLACEHOLDERS
 from rekruttering.domain.sms_segments import count_segments
 from rekruttering.errors import ServiceError
-from rekruttering.extensions import db, limiter
-from rekruttering.models import MessageTemplate, Person
-from rekruttering.people.languages import LANGUAGES, language_name
-from rekruttering.reminders import service
+from rekruttering.extensions import limiter
+from rekruttering.languages import LANGUAGES, language_name
+from rekruttering.reminders import queries, service
 from rekruttering.reminders.blueprint import bp
 from rekruttering.reminders.forms import TemplateForm, TestSendForm
 from rekruttering.reminders.test_send import send_test_to_self
-from rekruttering.reminders.texts import KIND, normalise_language
+from rekruttering.reminders.texts import normalise_language
 from rekruttering.sms.gateway import build_gateway
 from rekruttering.transaction import transaction
 
@@ -38,19 +36,8 @@ LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 @allow(*ADMIN)
 def templates() -> str:
     centre_id = tenancy.current_centre_id()
-    custom = {
-        t.language: t
-        for t in db.session.scalars(
-            tenancy.scoped(MessageTemplate).where(MessageTemplate.kind == KIND)
-        )
-    }
-    spoken = set(
-        db.session.scalars(
-            sa.select(Person.language)
-            .where(Person.centre_id == centre_id, Person.anonymised_at.is_(None))
-            .distinct()
-        )
-    )
+    custom = {t.language: t for t in queries.reminder_templates(centre_id)}
+    spoken = queries.spoken_languages(centre_id)
     codes = sorted(
         {normalise_language(c) for c in spoken} | set(custom) | set(DEFAULT_TEMPLATES),
         key=lambda c: (c != "nb", language_name(c)),
@@ -76,11 +63,7 @@ def edit_template(language: str) -> str | Response:
     if not LANGUAGE_CODE.match(language):
         abort(404)
     centre_id = tenancy.current_centre_id()
-    existing = db.session.scalar(
-        tenancy.scoped(MessageTemplate).where(
-            MessageTemplate.kind == KIND, MessageTemplate.language == language
-        )
-    )
+    existing = queries.reminder_template(centre_id, language)
     form = TemplateForm()
     if request.method == "GET":
         form.body.data = (
@@ -148,7 +131,7 @@ def send_test(language: str) -> Response:
     except ServiceError as exc:
         flash(exc.message, "danger")
     else:
-        if current_settings()["sms.gateway"] == "outbox":
+        if current_settings().sms.gateway == "outbox":
             flash(_("The test message is in the outbox (SMS sending is off)."), "success")
         else:
             flash(_("The test message is on its way to your phone."), "success")

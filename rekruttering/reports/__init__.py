@@ -37,6 +37,7 @@ def ratio(value: float | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    # Imported here: the report queries are used without the views (jobs, bench, tests).
     from rekruttering.reports import routes
 
     app.register_blueprint(routes.bp)

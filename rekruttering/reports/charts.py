@@ -250,14 +250,14 @@ def ratio_chart(
     segment: list[str] = []
     segments: list[list[str]] = []
     every = max(1, round(n / 12))
-    for i, (label, value) in enumerate(zip(labels, ratios, strict=False)):
+    for i, (label, ratio) in enumerate(zip(labels, ratios, strict=False)):
         x = left + step * (i + 0.5)
-        if value is None:
+        if ratio is None:
             if segment:
                 segments.append(segment)
             segment = []
         else:
-            y = base - plot_h * value / top
+            y = base - plot_h * ratio / top
             segment.append(f"{x:.1f},{y:.1f}")
             body.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="ratio-point">'

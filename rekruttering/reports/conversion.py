@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import InstrumentedAttribute
 
 from rekruttering.analytics import Rate, compare, rate
 from rekruttering.analytics.comparison import Comparison
@@ -203,7 +204,8 @@ def conversion_report(
 
 
 def _medians(
-    channel: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]]
+    channel: sa.ColumnElement[Any] | InstrumentedAttribute[Any],
+    where: list[sa.ColumnElement[bool]],
 ) -> tuple[dict[Any, float], float | None]:
     """Median days from hearing to showing up, per channel and over all, in one pass.
 
@@ -283,8 +285,9 @@ def compare_channels(
             return None
         a, b = candidates[0], candidates[1]
     else:
-        a, b = report.row(a_id), report.row(b_id)  # type: ignore[assignment]
-        if a is None or b is None or a is b:
+        found_a, found_b = report.row(a_id), report.row(b_id)
+        if found_a is None or found_b is None or found_a is found_b:
             return None
+        a, b = found_a, found_b
     ra, rb = a.funnel.heard_to_showed_up, b.funnel.heard_to_showed_up
     return a, b, compare(ra.successes, ra.trials, rb.successes, rb.trials)

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import InstrumentedAttribute
 
 from rekruttering.domain.clock import start_of_oslo_day
 from rekruttering.domain.funnel import Role
@@ -54,7 +55,7 @@ class ReportFilter:
         """The moment after the last day (half-open)."""
         return start_of_oslo_day(self.end + timedelta(days=1)) if self.end else None
 
-    def channel_column(self) -> sa.ColumnElement[int | None]:
+    def channel_column(self) -> InstrumentedAttribute[int | None]:
         if self.attribution == Attribution.ASK:
             return Enrolment.ask_channel_id
         return Enrolment.first_channel_id

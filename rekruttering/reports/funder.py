@@ -79,8 +79,8 @@ def funder_report(centre_id: int, start: date | None, end: date | None) -> Funde
             )
         )
     }
-    groups = {key: row.target_group for key, row in names.items()}
-    by_activity, by_group, total = _figures(centre_id, since, min(until, now), groups)
+    group_of = {key: row.target_group for key, row in names.items()}
+    by_activity, by_group, total = _figures(centre_id, since, min(until, now), group_of)
 
     activities = [
         FunderRow(

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from rekruttering.analytics import Cell, Rate, rate
 from rekruttering.analytics.disclosure import Line, protect, whole_months
 from rekruttering.extensions import db
-from rekruttering.models import Centre, Channel, ChannelKind, Enrolment
+from rekruttering.models import Centre, Channel, ChannelKind, Enrolment, Membership, UserRole
 from rekruttering.reports.conversion import funnel_columns
 from rekruttering.reports.filters import (
     Attribution,
@@ -138,7 +138,7 @@ def _kind_values(
         )
     }
     kinds_present = {k for (_, k) in by_kind}
-    kind_order = [k.value for k in ChannelKind if k.value in kinds_present]
+    kind_order: list[str] = [k.value for k in ChannelKind if k.value in kinds_present]
     if NO_KIND in kinds_present:
         kind_order.append(NO_KIND)
     table = f.attribution.value
@@ -165,8 +165,6 @@ def _rate(successes: Cell, trials: Cell) -> Rate | None:
 
 def municipality_centre_ids(user_id: int) -> list[int]:
     """The centres where the user has the municipality role."""
-    from rekruttering.models import Membership, UserRole
-
     return list(
         db.session.scalars(
             sa.select(Membership.centre_id).where(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, g, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,11 +13,12 @@ from flask_login import current_user
 from rekruttering import tenancy
 from rekruttering.access import MUNICIPALITY, STAFF, allow
 from rekruttering.analytics.sentences import comparison_sentence
+from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.funnel import Role
 from rekruttering.errors import NotFound, ServiceError
-from rekruttering.extensions import db
-from rekruttering.models import Activity, Centre, PartnerCentre, Person
+from rekruttering.models import Person
+from rekruttering.pages import paginate
 from rekruttering.reports import charts, exports, percent, ratio, word_of_mouth
 from rekruttering.reports.conversion import ConversionReport, compare_channels, conversion_report
 from rekruttering.reports.filters import Attribution, ReportFilter
@@ -38,34 +38,10 @@ from rekruttering.reports.labels import (
 )
 from rekruttering.reports.municipality import municipality_centre_ids, municipality_report
 from rekruttering.reports.periods import Granularity
+from rekruttering.reports.queries import activities, centre_names, partners
 from rekruttering.reports.volunteers import default_period, volunteer_ratios
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-
-def _activities(centre_id: int) -> list[tuple[int, str]]:
-    return [
-        (row.id, row.name)
-        for row in db.session.execute(
-            sa.select(Activity.id, Activity.name)
-            .where(Activity.centre_id == centre_id)
-            .order_by(Activity.name)
-        )
-    ]
-
-
-def _partners(centre_ids: list[int]) -> list[tuple[int, str]]:
-    # Each centre names its partner on its own link; across centres, one of those names.
-    name = sa.func.min(PartnerCentre.name)
-    return [
-        (partner_id, label)
-        for partner_id, label in db.session.execute(
-            sa.select(PartnerCentre.partner_id, name)
-            .where(PartnerCentre.centre_id.in_(centre_ids))
-            .group_by(PartnerCentre.partner_id)
-            .order_by(name)
-        )
-    ]
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -78,7 +54,7 @@ def _filter_form(
     """The filter form read from the query string, and whether it is valid."""
     form = ReportFilterForm(formdata=request.args if request.args else None)
     form.set_choices(
-        _activities(centre_ids[0]) if with_activity else [], _partners(centre_ids), with_activity
+        activities(centre_ids[0]) if with_activity else [], partners(centre_ids), with_activity
     )
     valid = form.validate() if request.args else True
     return form, valid
@@ -294,7 +270,7 @@ def volunteers() -> tuple[str, int]:
     centre_id = tenancy.current_centre_id()
     form = VolunteerFilterForm(formdata=request.args if request.args else None)
     form.activity_id.choices = [(ALL, _("All activities"))] + [
-        (str(i), name) for i, name in _activities(centre_id)
+        (str(i), name) for i, name in activities(centre_id)
     ]
     status = 200
     ratios = None
@@ -376,10 +352,10 @@ def volunteers() -> tuple[str, int]:
 @allow(*STAFF)
 def word_of_mouth_page() -> str:
     centre_id = tenancy.current_centre_id()
-    page = db.paginate(
+    page = paginate(
         word_of_mouth.brought_people_select(centre_id),
         page=request.args.get("page", 1, type=int),
-        per_page=current_app.extensions["rekruttering.settings"]["app.page_size"],
+        per_page=current_settings().app.page_size,
         error_out=False,
     )
     showed = word_of_mouth.showed_up_among(centre_id, [p.id for p in page.items])
@@ -481,11 +457,7 @@ def municipality() -> tuple[str, int]:
             report=report,
             stage_labels=STAGE_LABELS,
             channel_kind_label=channel_kind_label,
-            centre_names=dict(
-                db.session.execute(
-                    sa.select(Centre.id, Centre.name).where(Centre.id.in_(centre_ids))
-                ).all()
-            ),
+            centre_names=centre_names(centre_ids),
         ),
         status,
     )

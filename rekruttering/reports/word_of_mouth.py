@@ -123,7 +123,7 @@ def _descendants(centre_id: int, roots: sa.Select[Any]) -> Any:
 def longest_chains(centre_id: int, limit: int = 10) -> list[Chain]:
     """The biggest chains: roots who were not brought by anyone but brought others."""
     root = aliased(Person, name="root")
-    roots = sa.select(
+    roots: sa.Select[tuple[int, int, Any]] = sa.select(
         root.id.label("root_id"), root.id.label("person_id"), sa.literal_column("0").label("depth")
     ).where(
         root.centre_id == centre_id,
@@ -188,7 +188,7 @@ def chain_of(centre_id: int, person_id: int) -> ChainTree:
     """The chain around one person: who brought them, and everyone they brought since."""
     person = fetch(Person, person_id, centre_id)
     ancestors = _ancestors(centre_id, person)
-    start = sa.select(
+    start: sa.Select[tuple[Any, int, Any]] = sa.select(
         sa.literal_column(str(int(person.id))).label("root_id"),
         Person.id.label("person_id"),
         sa.literal_column("0").label("depth"),

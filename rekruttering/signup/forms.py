@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from rekruttering.partners.forms import optional_int
+from rekruttering.form_fields import optional_int
 
 
 class SourceForm(FlaskForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import (
@@ -16,7 +17,6 @@ from flask import (
 )
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
@@ -25,9 +25,9 @@ from rekruttering.centre_settings.service import public_details, settings_of
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
 from rekruttering.errors import NotFound, ServiceError
-from rekruttering.extensions import db, limiter
-from rekruttering.models import Activity, Centre, Channel, Source
-from rekruttering.signup import service
+from rekruttering.extensions import limiter
+from rekruttering.models import Activity, Source
+from rekruttering.signup import queries, service
 from rekruttering.signup.form_texts import (
     GETTEXT_LANGUAGES,
     NATIVE_NAMES,
@@ -50,15 +50,15 @@ FIELD_REASONS = {"err_name", "err_phone", "err_consent"}
 def _guard() -> SpamGuard:
     settings = current_settings()
     return SpamGuard(
-        secret_key=current_app.secret_key,  # type: ignore[arg-type]
-        min_fill_seconds=settings["signup.min_fill_seconds"],
-        max_age_seconds=settings["signup.max_form_age_hours"] * 3600,
+        secret_key=current_app.config["SECRET_KEY"],
+        min_fill_seconds=settings.signup.min_fill_seconds,
+        max_age_seconds=settings.signup.max_form_age_hours * 3600,
     )
 
 
 def short_url(code: str) -> str:
     """The address printed under the QR code (the configured public address if set)."""
-    base = current_settings()["app.public_base_url"] or request.host_url.rstrip("/")
+    base = current_settings().app.public_base_url or request.host_url.rstrip("/")
     return base + url_for("signup.form", code=code)
 
 
@@ -68,15 +68,8 @@ def short_url(code: str) -> str:
 def _fill_choices(form: SourceForm, centre_id: int, keep_channel_id: int | None = None) -> None:
     # Channels in use, and the source's own channel if it was retired since (so a taken-
     # down code can still be edited without choosing a new channel).
-    in_use = Channel.active.is_(True)
-    if keep_channel_id is not None:
-        in_use = in_use | (Channel.id == keep_channel_id)
-    channels = db.session.scalars(
-        tenancy.scoped(Channel, centre_id).where(in_use).order_by(Channel.name)
-    ).all()
-    activities = db.session.scalars(
-        tenancy.scoped(Activity, centre_id).where(Activity.active.is_(True)).order_by(Activity.name)
-    ).all()
+    channels = queries.channels_in_use(centre_id, keep_channel_id)
+    activities = queries.active_activities(centre_id)
     form.channel_id.choices = [("", _("Choose a channel"))] + [(c.id, c.name) for c in channels]
     form.activity_id.choices = [("", _("The centre as a whole"))] + [
         (a.id, a.name) for a in activities
@@ -95,14 +88,8 @@ def _form_error(form: Any, exc: ServiceError) -> None:
 @allow(*STAFF)
 def sources() -> str:
     centre_id = tenancy.current_centre_id()
-    rows = db.session.scalars(
-        tenancy.scoped(Source, centre_id).order_by(Source.active.desc(), Source.name)
-    ).all()
-    channels = dict(
-        db.session.execute(select(Channel.id, Channel.name).where(Channel.centre_id == centre_id))
-        .tuples()
-        .all()
-    )
+    rows = queries.sources_of(centre_id)
+    channels = queries.channel_names(centre_id)
     return render_template(
         "signup/sources.html",
         sources=rows,
@@ -137,7 +124,7 @@ def source(source_id: int) -> str:
     return render_template(
         "signup/source.html",
         source=obj,
-        centre=public_details(db.session.get(Centre, obj.centre_id)),
+        centre=public_details(queries.centre(obj.centre_id)),
         url=short_url(obj.code),
         stats=service.stats_by_source(obj.centre_id).get(obj.id, service.SourceStats()),
         poster_languages=poster_languages(service.languages_for(obj)),
@@ -166,7 +153,7 @@ def poster(source_id: int) -> str:
     return render_template(
         "signup/poster.html",
         source=obj,
-        centre=public_details(db.session.get(Centre, obj.centre_id)),
+        centre=public_details(queries.centre(obj.centre_id)),
         activity_name=activity_name,
         facts=facts,
         blocks=[poster_block(code, activity_name, facts) for code in chosen],
@@ -256,7 +243,7 @@ def _render_public(template: str, status: int = 200, **context: Any) -> tuple[st
 
 
 def _signup_rate_limit() -> str:
-    return current_settings()["signup.rate_limit"]
+    return current_settings().signup.rate_limit
 
 
 @bp.route("/s/<code>", methods=["GET", "POST"])
@@ -266,16 +253,15 @@ def form(code: str) -> tuple[str, int] | Response:
     src = _public_source(code)
     languages = service.languages_for(src)
     lang = _language(languages)
-    activities = []
+    activities: Sequence[Activity] = []
     if src.activity_id is None:
-        activities = db.session.scalars(
-            tenancy.scoped(Activity, src.centre_id)
-            .where(Activity.active.is_(True))
-            .order_by(Activity.name)
-        ).all()
+        activities = queries.active_activities(src.centre_id)
     error: str | None = None
     field_error: str | None = None
     values: dict[str, Any] = {}
+    if request.method == "GET":
+        # A link from the programme (page, feed, printed QR code) names its activity.
+        values["activity_id"] = request.args.get("activity", type=int)
     status = 200
     if request.method == "POST":
         values = {
@@ -304,7 +290,7 @@ def form(code: str) -> tuple[str, int] | Response:
             error = exc.reason
         else:
             return redirect(url_for(".thanks", code=src.code, lang=lang))
-    centre = db.session.get(Centre, src.centre_id)
+    centre = queries.centre(src.centre_id)
     return _render_public(
         "signup/form.html",
         status,
@@ -329,7 +315,7 @@ def privacy(code: str) -> tuple[str, int]:
     """The short privacy page the form links to: what is stored, why, how to withdraw."""
     src = _public_source(code)
     lang = _language(service.languages_for(src))
-    centre = db.session.get(Centre, src.centre_id)
+    centre = queries.centre(src.centre_id)
     page_lang = page_language(lang)
     return _render_public(
         "signup/privacy.html",
@@ -350,7 +336,7 @@ def thanks(code: str) -> tuple[str, int]:
     return _render_public(
         "signup/thanks.html",
         source=src,
-        centre=public_details(db.session.get(Centre, src.centre_id)),
+        centre=public_details(queries.centre(src.centre_id)),
         lang=lang,
         t=texts_for(lang),
         direction=text_direction(lang),

@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    # Imported here: the SMS building blocks (gateways, opt-out) are used by reminders and
+    # jobs without the webhooks and commands.
     from rekruttering.extensions import csrf
     from rekruttering.sms import commands, webhooks
 

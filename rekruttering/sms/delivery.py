@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 
+from rekruttering.config import Settings
 from rekruttering.extensions import db
 from rekruttering.models import Message, Reminder, ReminderState
-from rekruttering.reminders.outcomes import AWAITING_PROVIDER, record_failure
 from rekruttering.sms import message_status
 from rekruttering.sms.provider_errors import classify_twilio
+from rekruttering.sms.reminder_outcomes import AWAITING_PROVIDER, record_failure
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def apply_status(
     status: str,
     error_code: str | None,
     now: datetime,
-    settings: Any,
+    settings: Settings,
 ) -> str:
     """Apply one status callback; returns what happened (for the log and tests)."""
     message = _find_message(message_id, sid)

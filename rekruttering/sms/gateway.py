@@ -9,8 +9,9 @@ the failure means (see provider_errors); anything else it raises is treated as
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from rekruttering.config import Settings
 from rekruttering.sms.provider_errors import Failure
 
 
@@ -42,9 +43,10 @@ class Gateway(Protocol):
     def send(self, sms: OutgoingSms) -> SendResult: ...
 
 
-def build_gateway(settings: Any) -> Gateway:
+def build_gateway(settings: Settings) -> Gateway:
     """The gateway the settings choose."""
-    if settings["sms.gateway"] == "twilio":
+    if settings.sms.gateway == "twilio":
+        # Imported here: the Twilio SDK loads only when Twilio is the gateway.
         from rekruttering.sms.twilio_gateway import TwilioGateway
 
         return TwilioGateway.from_settings(settings)

@@ -15,6 +15,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from flask import current_app
+
+from rekruttering.config import current_settings
+
 _DERIVATION_LABEL = b"rekruttering opt-out list v1"
 
 
@@ -32,11 +36,7 @@ def number_hash(phone: str, key: bytes) -> str:
 
 def current_key() -> bytes:
     """The running app's key (inside an app context)."""
-    from flask import current_app
-
-    from rekruttering.config import current_settings
-
-    return opt_out_key(current_settings()["privacy.opt_out_key"], current_app.config["SECRET_KEY"])
+    return opt_out_key(current_settings().privacy.opt_out_key, current_app.config["SECRET_KEY"])
 
 
 def hash_of(phone: str) -> str:

@@ -19,6 +19,7 @@ from rekruttering.extensions import db
 from rekruttering.models import OptOut, Person, Reminder, ReminderState
 from rekruttering.sms.number_hash import hash_of
 from rekruttering.sms.provider_errors import UNSUBSCRIBED_REASON, _l
+from rekruttering.transaction import execute_dml
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def opt_out(phone: str, source: str, at: datetime | None = None) -> int:
             person.sms_opted_out_at = at
     cancelled = 0
     if people:
-        cancelled = db.session.execute(
+        cancelled = execute_dml(
             sa.update(Reminder)
             .where(
                 Reminder.person_id.in_([p.id for p in people]),
@@ -58,7 +59,7 @@ def opt_out(phone: str, source: str, at: datetime | None = None) -> int:
             )
             .values(state=ReminderState.CANCELLED, last_error=OPTED_OUT_REASON, updated_at=at)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     log.info(
         "number %s opted out (%s); %d reminders cancelled", mask_phone(phone), source, cancelled
     )
@@ -71,9 +72,7 @@ def opt_in(phone: str) -> bool:
     Also clears "not textable" where the provider's unsubscribe was the reason: START
     resubscribes at the provider too. Returns True if the number was on the list.
     """
-    removed = db.session.execute(
-        sa.delete(OptOut).where(OptOut.phone_hash == hash_of(phone))
-    ).rowcount
+    removed = execute_dml(sa.delete(OptOut).where(OptOut.phone_hash == hash_of(phone)))
     people = db.session.scalars(sa.select(Person).where(Person.phone == phone)).all()
     for person in people:
         person.sms_opted_out_at = None

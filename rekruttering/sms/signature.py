@@ -9,10 +9,10 @@ not the one Twilio called (``https://centre.example.org/...``), so we validate a
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Request
 from twilio.request_validator import RequestValidator
+
+from rekruttering.config import Settings
 
 try:  # newer twilio releases also sign with HMAC-SHA256 and name the algorithm
     from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, get_signature_algorithm
@@ -31,12 +31,12 @@ def signed_url(request: Request, public_base_url: str) -> str:
     return f"{public_base_url.rstrip('/')}{request.path}" + (f"?{query}" if query else "")
 
 
-def is_from_twilio(request: Request, settings: Any) -> bool:
-    token = settings["twilio.auth_token"]
+def is_from_twilio(request: Request, settings: Settings) -> bool:
+    token = settings.twilio.auth_token
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not token or not signature:
         return False
-    url = signed_url(request, settings["app.public_base_url"])
+    url = signed_url(request, settings.app.public_base_url)
     validator = RequestValidator(token)
     if get_signature_algorithm is not None:
         algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))

@@ -16,6 +16,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from rekruttering.config import Settings
 from rekruttering.domain.phone import mask_phone
 from rekruttering.sms.gateway import OutgoingSms, SendResult, SmsFailure
 from rekruttering.sms.provider_errors import (
@@ -70,13 +71,13 @@ class TwilioGateway:
             )
 
     @classmethod
-    def from_settings(cls, settings: Any) -> TwilioGateway:
+    def from_settings(cls, settings: Settings) -> TwilioGateway:
         return cls(
-            account_sid=settings["twilio.account_sid"],
-            auth_token=settings["twilio.auth_token"],
-            from_number=settings["twilio.from_number"],
-            messaging_service_sid=settings["twilio.messaging_service_sid"],
-            public_base_url=settings["app.public_base_url"],
+            account_sid=settings.twilio.account_sid,
+            auth_token=settings.twilio.auth_token,
+            from_number=settings.twilio.from_number,
+            messaging_service_sid=settings.twilio.messaging_service_sid,
+            public_base_url=settings.app.public_base_url,
         )
 
     def send(self, sms: OutgoingSms) -> SendResult:

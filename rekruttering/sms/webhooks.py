@@ -82,7 +82,7 @@ def inbound() -> Response:
                 body=request.form.get("Body", ""),
                 now=utcnow(),
                 receiving_centre_id=receiving_centre_id(
-                    current_settings()["sms.inbound_centres"],
+                    current_settings().sms.inbound_centres,
                     to_number,
                     request.form.get("MessagingServiceSid", ""),
                 ),

@@ -238,3 +238,18 @@ def report_data(count: int = 14) -> list[str]:
                 check_in(centre_id, session.id, person.id)
             names.append(name)
     return names
+
+
+def programme_code() -> str:
+    """The code of Borgen's published programme (the demo publishes it)."""
+    from rekruttering.extensions import db
+    from rekruttering.models import ProgrammeSource, ProgrammeSourceKind, Source
+
+    return db.session.scalar(
+        sa.select(Source.code)
+        .join(ProgrammeSource, ProgrammeSource.source_id == Source.id)
+        .where(
+            ProgrammeSource.centre_id == borgen_id(),
+            ProgrammeSource.kind == ProgrammeSourceKind.WEBSITE,
+        )
+    )

@@ -1,7 +1,7 @@
 """account phone: a staff member's own mobile, for "send a test to myself"
 
 Revision ID: account_phone
-Revises: staff_accounts
+Revises: programme
 Create Date: 2026-11-29 05:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'account_phone'
-down_revision = 'staff_accounts'
+down_revision = 'programme'
 branch_labels = None
 depends_on = None
 

@@ -4,15 +4,16 @@ Used by the dispatcher (the answer to our request) and by the status webhook (Tw
 later callbacks), so both apply the same rules: transient failures retry with
 exponential backoff up to ``sms.max_attempts``; a number that cannot receive SMS stops
 and is marked on the person, with the reason shown; an unclear outcome becomes
-"uncertain" for a person to decide.
+"uncertain" for a person to decide. It lives in sms/ (below reminders) because the
+status webhook is the SMS feature's: sms never imports the reminders feature.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
+from rekruttering.config import Settings
 from rekruttering.domain.phone import mask_phone
 from rekruttering.domain.reminder_time import QuietHours
 from rekruttering.models import Message, Person, Reminder, ReminderState
@@ -28,8 +29,8 @@ MAX_BACKOFF = timedelta(hours=6)
 AWAITING_PROVIDER = frozenset({ReminderState.SENDING, ReminderState.SENT, ReminderState.UNCERTAIN})
 
 
-def quiet_hours(settings: Any) -> QuietHours:
-    return QuietHours(settings["sms.quiet_hours_start"], settings["sms.quiet_hours_end"])
+def quiet_hours(settings: Settings) -> QuietHours:
+    return QuietHours(settings.sms.quiet_hours_start, settings.sms.quiet_hours_end)
 
 
 def backoff(attempts: int, base_seconds: int) -> timedelta:
@@ -49,7 +50,7 @@ def record_failure(
     message: Message | None,
     failure: Failure,
     now: datetime,
-    settings: Any,
+    settings: Settings,
 ) -> None:
     """Apply a failed attempt to the reminder (and the person's phone)."""
     code = f" ({failure.code})" if failure.code else ""
@@ -66,8 +67,8 @@ def record_failure(
     person: Person = reminder.person
     phone = message.to_number if message is not None else (person.phone or "")
     if failure.kind is FailureKind.TRANSIENT:
-        if reminder.attempts < settings["sms.max_attempts"]:
-            retry_at = now + backoff(reminder.attempts, settings["sms.retry_base_seconds"])
+        if reminder.attempts < settings.sms.max_attempts:
+            retry_at = now + backoff(reminder.attempts, settings.sms.retry_base_seconds)
             reminder.state = ReminderState.PENDING
             reminder.due_at = quiet_hours(settings).next_allowed(retry_at)
         else:

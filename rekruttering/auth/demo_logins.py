@@ -1,7 +1,7 @@
 """The demo logins, printed by ``make run`` and shown on the login page in demo mode.
 
-Kept apart from the loader (no imports) so the login page can name them without
-importing the demo machinery.
+Here, below the demo package, so the login page can name them without importing the
+demo machinery (demo sits above every feature; auth must not import it).
 """
 
 DEMO_PASSWORD = "demo-borgen-2026"  # noqa: S105 - demo data only, never outside demo mode
