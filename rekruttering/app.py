@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
         importlib.import_module(name).init_app(app)
 
     access.init_app(app)
+    navigation.verify(app)
     return app
 
 

@@ -2,6 +2,13 @@
 
 Entries with a ``menu`` are grouped under a dropdown of that name (Partners,
 Administration), so the bar stays on one line at desktop width.
+
+The menu is derived from the access rules (rekruttering/access.py): an entry is shown
+to a role only if the route's ``@allow(...)`` lets that role in, so a menu link can
+never lead to a 403. ``roles`` narrows that further to the roles the entry is *for*
+(an administrator's task stays out of the staff's menu even where staff may open the
+page from a link); it defaults to everyone the route allows. ``verify`` (called once
+the app is built) refuses an entry whose roles the route does not allow.
 """
 
 from __future__ import annotations
@@ -11,18 +18,22 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app, g
 from flask_babel import lazy_gettext as _l
 
+from rekruttering.access import ANY_USER, PUBLIC, audience_of
+
 #: Dropdown menus, in the order they appear after the top-level entries.
 MENUS: dict[str, object] = {
     "partners": _l("Partners and sign-up"),
     "admin": _l("Administration"),
 }
 
+EXTENSION = "rekruttering.nav"
+
 
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
     label: object  # a lazy string, translated when shown
-    roles: frozenset[str]
+    roles: frozenset[str] | None  # None: everyone the route allows
     order: int = 100
     menu: str | None = None
 
@@ -38,15 +49,36 @@ def add_nav_item(
     app: Flask,
     endpoint: str,
     label: object,
-    roles: tuple[str, ...],
+    roles: tuple[str, ...] | None = None,
     order: int = 100,
     menu: str | None = None,
 ) -> None:
+    """Add a menu entry; ``roles`` (default: whoever the route allows) narrows who sees it."""
     if menu is not None and menu not in MENUS:
         raise ValueError(f"unknown menu {menu!r}; add it to navigation.MENUS")
-    app.extensions.setdefault("rekruttering.nav", []).append(
-        NavItem(endpoint, label, frozenset(str(r) for r in roles), order, menu)
+    app.extensions.setdefault(EXTENSION, []).append(
+        NavItem(
+            endpoint,
+            label,
+            None if roles is None else frozenset(str(r) for r in roles),
+            order,
+            menu,
+        )
     )
+
+
+def item_roles(app: Flask, item: NavItem) -> frozenset[str]:
+    """The roles that see ``item``: its own ``roles`` within the route's audience."""
+    audience = audience_of(app, item.endpoint) or frozenset()
+    if PUBLIC in audience or ANY_USER in audience:
+        return item.roles or frozenset()
+    return audience if item.roles is None else item.roles & audience
+
+
+def menu_for(app: Flask, role: object) -> list[NavItem]:
+    """Every entry ``role`` sees, in order (menus flattened)."""
+    items = app.extensions.get(EXTENSION, [])
+    return sorted((i for i in items if str(role) in item_roles(app, i)), key=lambda i: i.order)
 
 
 def nav_items() -> list[NavItem]:
@@ -54,18 +86,33 @@ def nav_items() -> list[NavItem]:
     role = g.get("role")
     if role is None:
         return []
-    items = current_app.extensions.get("rekruttering.nav", [])
-    return sorted((i for i in items if str(role) in i.roles), key=lambda i: i.order)
+    return menu_for(current_app, role)
 
 
 def nav_menus() -> tuple[list[NavItem], list[NavMenu]]:
     """Top-level entries, and the dropdown menus that have entries for this role."""
-    top = [i for i in nav_items() if i.menu is None]
+    items = nav_items()
+    top = [i for i in items if i.menu is None]
     menus = {key: NavMenu(key, label) for key, label in MENUS.items()}
-    for item in nav_items():
+    for item in items:
         if item.menu is not None:
             menus[item.menu].items.append(item)
     return top, [m for m in menus.values() if m.items]
+
+
+def verify(app: Flask) -> None:
+    """Refuse a menu entry for an unknown endpoint or for roles its route does not allow."""
+    problems = []
+    for item in app.extensions.get(EXTENSION, []):
+        audience = audience_of(app, item.endpoint)
+        if audience is None:
+            problems.append(f"{item.endpoint}: no such endpoint")
+        elif item.roles is not None and PUBLIC not in audience and ANY_USER not in audience:
+            extra = item.roles - audience
+            if extra:
+                problems.append(f"{item.endpoint}: menu for {sorted(extra)}, route refuses them")
+    if problems:
+        raise RuntimeError("menu entries that drift from the access rules: " + "; ".join(problems))
 
 
 def init_app(app: Flask) -> None:

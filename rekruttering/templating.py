@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, request, url_for
 
 from rekruttering import number_format
+from rekruttering.domain.demo_data import is_demo_message, is_demo_reminder
 from rekruttering.domain.phone import format_phone
 
 
@@ -34,5 +35,7 @@ def init_app(app: Flask) -> None:
     number_format.init_app(app)
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.tests["demo_message"] = is_demo_message
+    app.jinja_env.tests["demo_reminder"] = is_demo_reminder
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

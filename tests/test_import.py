@@ -171,6 +171,9 @@ def test_import_writes_people_contacts_stages_and_consent(
     olena = db.session.scalar(select(Person).where(Person.first_name == "Olena"))
     assert olena.note == "Bor i Borgen" and olena.phone is None
     assert _count(Consent) == 1
+    # A new person's last activity is the contact's date in the file, not the import's.
+    assert amina.last_activity_at == datetime(2026, 3, 5, 11, tzinfo=UTC)
+    assert set(result.person_ids) == {amina.id, existing.id, olena.id}
 
 
 def test_one_bad_row_means_nothing_is_imported(centre: Any, tmp_path: Path) -> None:
@@ -285,6 +288,9 @@ def test_the_whole_journey_through_the_pages(
     assert _count(Person) == 3 and _count(Contact) == 2
     status = client.get(f"/import/{token}")
     assert "Refresh" not in status.headers
+    done = status.get_data(as_text=True)
+    amina = db.session.scalar(select(Person).where(Person.first_name == "Amina"))
+    assert f'href="/people/{amina.id}"' in done and 'href="/people/"' in done
     assert not storage.data_path(token).exists()
     # Sent twice: the second confirm starts nothing.
     client.post(f"/import/{token}/confirm", data={"mode": "all"})

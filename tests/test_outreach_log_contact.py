@@ -261,6 +261,7 @@ def test_log_contact_for_a_new_person_as_volunteer(client: Any, make: Any, setup
         data=form(
             setup,
             new_first_name="Olena",
+            new_last_name="Kovalenko",
             new_phone="+47 412 34 567",
             new_language="uk",
             role="volunteer",
@@ -270,6 +271,7 @@ def test_log_contact_for_a_new_person_as_volunteer(client: Any, make: Any, setup
     assert response.status_code == 302
     person = db.session.scalar(select(Person))
     assert (person.first_name, person.phone, person.language) == ("Olena", "+4741234567", "uk")
+    assert person.last_name == "Kovalenko"  # first and last, as on every person form
     assert db.session.scalar(select(Enrolment.role)) == Role.VOLUNTEER
 
 

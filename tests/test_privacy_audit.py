@@ -48,7 +48,7 @@ def test_audit_page_filters_by_action_user_person_and_date(
 
     def rows(query: str) -> list[str]:
         html = client.get(f"/privacy/audit?{query}").get_data(as_text=True)
-        return re.findall(r'<code class="small">([a-z_]+)</code>', html)
+        return re.findall(r'<span title="([a-z_.]+)">', html)
 
     everything = rows("")
     assert everything.count("person_viewed") == 2 and "person_erased" in everything
@@ -74,8 +74,8 @@ def test_audit_page_paginates_and_is_for_admins(client: Any, make: Any, login: A
     login(make.user(centre, role=UserRole.ADMIN))
     first = client.get("/privacy/audit").get_data(as_text=True)
     second = client.get("/privacy/audit?page=2").get_data(as_text=True)
-    assert first.count('<code class="small">') == 50  # the admin's own login, 49 views
-    assert second.count(">person_viewed</code>") == 11
+    assert first.count('<span title="') == 50  # the admin's own login, 49 views
+    assert second.count('<span title="person_viewed">') == 11
     client.post("/logout")
     login(make.user(centre, role=UserRole.STAFF))
     assert client.get("/privacy/audit").status_code == 403
@@ -195,3 +195,50 @@ def test_a_precise_entry_is_not_doubled_by_the_generic_one(app: Any, make: Any, 
         select(AuditEvent.action).where(AuditEvent.person_id == person.id).order_by(AuditEvent.id)
     ).all()
     assert actions == ["person_updated", "person_changed"]
+
+
+def _recorded_actions() -> set[str]:
+    """Every action code the code records: first arguments of audit.record(...) and
+    record_for_partner(...), read from the source."""
+    import ast
+    from pathlib import Path
+
+    import rekruttering
+
+    codes: set[str] = set()
+    for path in Path(rekruttering.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            first = node.args[0]
+            if name in ("record", "record_for_partner") and isinstance(first, ast.Constant):
+                codes.add(str(first.value))
+    return codes
+
+
+def test_every_recorded_action_has_a_label() -> None:
+    from rekruttering.privacy.audit_log import ACTION_LABELS
+
+    codes = _recorded_actions()
+    assert {"login", "referral_created", "import"} <= codes  # the reader finds them
+    assert not codes - set(ACTION_LABELS), sorted(codes - set(ACTION_LABELS))
+
+
+def test_log_shows_each_action_once_in_words_and_import_counts_translated(
+    client: Any, make: Any, login: Any
+) -> None:
+    """No raw code beside the label ("referral_created referral_created"), and the
+    import's counts in Norwegian."""
+    centre = make.centre()
+    admin = make.user(centre, role=UserRole.ADMIN)
+    at = datetime(2026, 1, 7, 12, tzinfo=UTC)
+    _event(centre, "referral_created", at)
+    _event(centre, "import", at, detail="3 rows, 2 new people, 5 contacts, 1 rows skipped")
+    login(admin)
+    page = client.get("/privacy/audit").get_data(as_text=True)
+    assert "Henvisning opprettet" in page
+    assert "referral_created referral_created" not in page
+    assert ">referral_created<" not in page
+    assert "3 rader, 2 nye personer, 5 kontakter, 1 rader hoppet over" in page

@@ -53,6 +53,34 @@ def test_demo_reminders_cover_every_state(app: Flask, make: Any, client: Any, lo
         "/reminders/unknown-senders",
     ):
         assert client.get(url).status_code == 200, url
+    # The made-up delivery states are marked as the demo's, and the outbox lists the
+    # reminders still waiting with their due time.
+    delivered = client.get("/reminders/?state=delivered").get_data(as_text=True)
+    assert "demo-marker" in delivered and "Levert" in delivered
+    outbox = client.get("/reminders/outbox").get_data(as_text=True)
+    assert "Venter på å bli sendt" in outbox
+    pending = db.session.scalars(
+        sa.select(Reminder).where(Reminder.state == ReminderState.PENDING)
+    ).first()
+    assert f"/reminders/{pending.id}" in outbox
+
+
+def test_outbox_lists_scheduled_reminders_with_their_due_time_in_oslo(
+    make: Any, client: Any, login: Any
+) -> None:
+    """Before 08:00 nothing has been sent, but the outbox shows what will be, and when."""
+    from datetime import UTC, datetime
+
+    centre = make.centre()
+    person = make.person(centre, first_name="Amina")
+    make.reminder(person, due_at=datetime(2026, 1, 14, 17, 0, tzinfo=UTC))
+    other_centre = make.centre()
+    make.reminder(make.person(other_centre, first_name="Zainab"))
+    login(make.user(centre, role=UserRole.STAFF))
+    page = client.get("/reminders/outbox").get_data(as_text=True)
+    assert "Amina" in page and "Zainab" not in page
+    assert "14.01.2026" in page and "18:00" in page  # 17:00 UTC is 18:00 in Oslo (winter)
+    assert "demo-marker" not in page
 
 
 def test_demo_reminders_do_nothing_without_people(app: Flask, make: Any) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -88,6 +88,14 @@ def test_volunteers_page(client: Any, make: Any, login: Any, data: Any) -> None:
         "/reports/volunteers?lang=en&start=2025-01-01&end=2025-03-31&granularity=week"
     )
     assert "2025-W03" in weekly.get_data(as_text=True)
+    # An activity with a session but no check-ins gets no all-zero chart, only its name.
+    chess = make.activity(data.centre, name="Sjakkklubb")
+    make.session(chess, datetime(2025, 2, 4, 17, tzinfo=UTC))
+    quiet = client.get("/reports/volunteers?lang=en&start=2025-01-01&end=2025-03-31")
+    quiet_html = quiet.get_data(as_text=True)
+    assert "No check-ins in this period: " in quiet_html and "Sjakkklubb" in quiet_html
+    assert "Volunteers per participant: Sjakkklubb" not in quiet_html
+    assert "The numbers, period by period" in quiet_html  # the tables are folded
     bad = client.get("/reports/volunteers?lang=en&start=2025-03-01&end=2025-01-01")
     assert bad.status_code == 400
     assert "The period ends before it starts." in bad.get_data(as_text=True)

@@ -73,7 +73,8 @@ def _refer(client: FlaskClient, world: dict[str, Any], phone: str, token: str) -
         "/partner/refer",
         data={
             "centre_id": world["borgen"].id,
-            "name": "Navn Fra Partner",
+            "first_name": "Navn Fra",
+            "last_name": "Partner",
             "phone": phone,
             "language": "nb",
             "activity_id": world["activity"].id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from rekruttering.i18n import LANGUAGES
 
@@ -17,6 +17,12 @@ def role_choices() -> list[tuple[str, object]]:
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
+    phone = StringField(
+        _l("Your mobile (optional)"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("Only for test messages you send to yourself."),
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
     submit = SubmitField(_l("Save"))
 
 

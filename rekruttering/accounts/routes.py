@@ -31,6 +31,7 @@ from rekruttering.accounts.forms import (
 from rekruttering.accounts.mails import link_url, mail_invitation
 from rekruttering.auth.sessions import end_browser_session, start_session
 from rekruttering.config import current_settings
+from rekruttering.domain.phone import format_phone
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import limiter
 from rekruttering.form_errors import show_error
@@ -55,7 +56,10 @@ def _account_page(
     profile: ProfileForm | None = None, password: PasswordChangeForm | None = None
 ) -> str:
     profile = profile or ProfileForm(
-        formdata=None, name=current_user.name, locale=current_user.locale or "nb"
+        formdata=None,
+        name=current_user.name,
+        locale=current_user.locale or "nb",
+        phone=format_phone(current_user.phone) if current_user.phone else "",
     )
     return render_template(
         "accounts/account.html",
@@ -73,7 +77,9 @@ def account() -> str | Response:
     if form.validate_on_submit():
         try:
             with transaction():
-                own.update_profile(current_user, form.name.data, form.locale.data)
+                own.update_profile(
+                    current_user, form.name.data, form.locale.data, form.phone.data or ""
+                )
         except ServiceError as exc:
             show_error(form, exc)
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from rekruttering.access import STAFF
+from rekruttering.access import ADMIN
 from rekruttering.api import commands, errors, routes, token_routes
 from rekruttering.extensions import csrf
 from rekruttering.navigation import add_nav_item
@@ -22,4 +22,4 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     app.register_blueprint(token_routes.bp)
     app.cli.add_command(commands.create_api_token)
-    add_nav_item(app, "api_tokens.index", _l("API tokens"), STAFF, order=95, menu="admin")
+    add_nav_item(app, "api_tokens.index", _l("API tokens"), ADMIN, order=95, menu="admin")

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
+from rekruttering.domain.demo_data import DEMO_PROVIDER_SID_PREFIX
 from rekruttering.domain.sms_segments import count_segments
 from rekruttering.extensions import db
 from rekruttering.models import (
@@ -146,7 +147,7 @@ def load(context: DemoContext) -> None:
             to_number=settings.twilio.from_number or "",
             body="Hei! Jeg fikk en lapp i postkassen. Når er språkkafeen?",
             gateway="twilio",
-            provider_sid="SMdemo" + "0" * 28,
+            provider_sid=DEMO_PROVIDER_SID_PREFIX + "0" * 28,
             status="received",
             created_at=now - timedelta(hours=5),
         )
@@ -165,7 +166,7 @@ def _message(
         from_number="+4759440000",
         body=body,
         gateway="twilio",
-        provider_sid=f"SMdemo{n:028d}",
+        provider_sid=f"{DEMO_PROVIDER_SID_PREFIX}{n:028d}",
         status=status,
         segments=max(count_segments(body).segments, 1),
         created_at=at,
@@ -258,7 +259,7 @@ def _answered(
             from_number=person.phone or "",
             body="Ja, jeg kommer! Kan jeg ta med datteren min?",
             gateway="twilio",
-            provider_sid=f"SMdemo{80000 + person.id:028d}",
+            provider_sid=f"{DEMO_PROVIDER_SID_PREFIX}{80000 + person.id:028d}",
             status="received",
             created_at=sent_at + timedelta(minutes=12),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from rekruttering.access import STAFF
+from rekruttering.access import ADMIN
 from rekruttering.activities.filters import register_filters
 from rekruttering.navigation import add_nav_item
 
@@ -16,4 +16,4 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(routes.bp)
     register_filters(app)
-    add_nav_item(app, "imports.upload", _l("Import"), STAFF, order=80, menu="admin")
+    add_nav_item(app, "imports.upload", _l("Import"), ADMIN, order=80, menu="admin")

@@ -39,6 +39,7 @@ from rekruttering.imports.reading import (
 from rekruttering.imports.service import (
     FIELD_LABELS,
     file_problem_message,
+    imported_people,
     mapping_message,
     problem_message,
     read_header,
@@ -208,6 +209,9 @@ def _progress_page(token: str, record: dict[str, Any]) -> Response:
             stalled=stalled,
             error=runner.error_message(record),
             form=ConfirmForm(),
+            people=imported_people(
+                current_centre_id(), (record.get("result") or {}).get("people") or []
+            ),
         )
     )
     if record.get("state") in runner.WORKING and not stalled and not record.get("cancel"):

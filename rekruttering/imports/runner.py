@@ -242,9 +242,14 @@ def _import(app: Flask, token: str, attempt: int) -> None:
             "contacts": result.contacts,
             "consents": result.consents,
             "skipped": len(result.skipped),
+            "people": result.person_ids[:PEOPLE_LINKED],
         },
     )
     storage.delete_data(token)
+
+
+#: How many of the imported people the last page links to by name.
+PEOPLE_LINKED = 50
 
 
 def write_skipped(token: str, skipped: list[RowReport]) -> None:

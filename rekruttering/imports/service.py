@@ -167,6 +167,8 @@ class ImportResult:
     contacts: int = 0
     consents: int = 0
     skipped: list[RowReport] = field(default_factory=list)
+    #: The people the import added or updated, in file order, for the last page's links.
+    person_ids: list[int] = field(default_factory=list)
 
 
 class ImportAborted(ServiceError):
@@ -340,11 +342,15 @@ def _import_row(
             language=row.language,
             note="" if row.outcome is not None else row.note,
         )
+        # Their last activity is the row's (the contact's date), not the day of the import.
+        person.last_activity_at = at
         result.people_created += 1
     else:
         result.people_existing += 1
         if row.note and row.outcome is None and row.note not in person.note:
             person.note = f"{person.note}\n{row.note}".strip()
+    if person.id not in result.person_ids:
+        result.person_ids.append(person.id)
     if row.outcome is not None:
         log_contact(
             centre_id,
@@ -372,3 +378,21 @@ def _import_row(
             at=at,
         )
         result.consents += 1
+
+
+def imported_people(centre_id: int, ids: Sequence[object]) -> list[Person]:
+    """The centre's people among ``ids`` (an import's result), in the file's order."""
+    wanted = [i for i in ids if isinstance(i, int)]
+    if not wanted:
+        return []
+    found = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Person).where(
+                Person.centre_id == centre_id,
+                Person.id.in_(wanted),
+                Person.anonymised_at.is_(None),
+            )
+        )
+    }
+    return [found[i] for i in wanted if i in found]

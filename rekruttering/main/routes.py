@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
+    current_app,
     g,
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -68,6 +70,18 @@ def switch_centre() -> Response:
     if not tenancy.switch_centre(centre_id):
         abort(404)
     return redirect(url_for("main.home"))
+
+
+@bp.route("/favicon.ico")
+@allow(PUBLIC)
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page says; pages link the SVG."""
+    response = send_from_directory(
+        current_app.static_folder or "", "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
+    response.cache_control.max_age = 7 * 24 * 3600
+    response.cache_control.public = True
+    return response
 
 
 @bp.route("/healthz")

@@ -41,6 +41,8 @@ class User(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255), default="")
     is_active_account: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(10))
+    #: The account holder's own mobile (E.164), optional: "send a test to myself".
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
     partner_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("partner.id", ondelete="SET NULL"), index=True
     )

@@ -74,6 +74,7 @@ class LogContactForm(FlaskForm):
 
     person_id = SelectField(_l("Person"), coerce=optional_int, validate_choice=False)
     new_first_name = StringField(_l("First name"), validators=[Optional(), Length(max=80)])
+    new_last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=80)])
     new_phone = StringField(
         _l("Mobile"),
         validators=[Optional(), Length(max=40)],

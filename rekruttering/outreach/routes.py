@@ -271,6 +271,7 @@ def log_contact() -> str | Response | tuple[str, int]:
                             centre_id,
                             NewPerson(
                                 first_name=form.new_first_name.data or "",
+                                last_name=form.new_last_name.data or "",
                                 phone=form.new_phone.data,
                                 language=form.new_language.data or "nb",
                                 sms_consent=bool(form.new_sms_consent.data),
@@ -329,9 +330,11 @@ def _check(form: LogContactForm, chosen: Person | None) -> dict[str, str]:
 def _attach(form: LogContactForm, exc: ServiceError) -> None:
     if isinstance(exc, NotFound):
         abort(404)
-    field_name = {"phone": "new_phone", "first_name": "new_first_name"}.get(
-        exc.field or "", exc.field or ""
-    )
+    field_name = {
+        "phone": "new_phone",
+        "first_name": "new_first_name",
+        "last_name": "new_last_name",
+    }.get(exc.field or "", exc.field or "")
     field = getattr(form, field_name, None) if field_name else None
     if field is not None and hasattr(field, "errors"):
         field.errors = [*field.errors, exc.message]

@@ -71,7 +71,8 @@ class ReferForm(FlaskForm):
     """Rendered field by field in the template (activities are grouped by centre)."""
 
     centre_id = SelectField(_l("Centre"), coerce=int, validate_choice=True)
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=160)])
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=80)])
+    last_name = StringField(_l("Last name"), validators=[Optional(), Length(max=80)])
     phone = TelField(
         _l("Mobile phone"),
         validators=[DataRequired(), Length(max=40)],

@@ -157,7 +157,8 @@ def refer() -> str | Response:
     if centres and form.validate_on_submit():
         data = referral_service.ReferralInput(
             centre_id=form.centre_id.data,
-            name=form.name.data,
+            first_name=form.first_name.data or "",
+            last_name=form.last_name.data or "",
             phone=form.phone.data,
             language=form.language.data or "nb",
             activity_id=form.activity_id.data,

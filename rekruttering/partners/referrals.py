@@ -47,8 +47,12 @@ class ReferralInput:
     """What a partner fills in on the refer form."""
 
     centre_id: int
-    name: str
-    phone: str
+    #: The whole name as one string (split at the last word), or ``first_name`` and
+    #: ``last_name`` apart as the refer form asks (last name optional).
+    name: str = ""
+    phone: str = ""
+    first_name: str = ""
+    last_name: str = ""
     language: str = "nb"
     activity_id: int | None = None
     note: str = ""
@@ -83,9 +87,16 @@ def refer_person(user: User, data: ReferralInput, at: datetime | None = None) ->
         )
         if earlier is not None:
             return earlier  # the same form sent twice
-    name = " ".join((data.name or "").split())
-    if not name:
-        raise ServiceError(_("Write the person's name."), field="name")
+    if data.first_name or data.last_name:
+        first = " ".join(clean_name(data.first_name).split())
+        last = " ".join(clean_name(data.last_name).split())
+        if not first:
+            raise ServiceError(_("Write the person's first name."), field="first_name")
+    else:
+        name = " ".join((data.name or "").split())
+        if not name:
+            raise ServiceError(_("Write the person's name."), field="name")
+        first, last = split_name(name)
     e164 = parse_phone(data.phone)
     if e164 is None:
         raise ServiceError(_("Write the person's phone number."), field="phone")
@@ -102,7 +113,6 @@ def refer_person(user: User, data: ReferralInput, at: datetime | None = None) ->
             ) from None
     at = at or utcnow()
     # Always a new record: a known phone is held for staff to confirm (issue 12).
-    first, last = split_name(name)
     person = add_from_third_party(data.centre_id, first, last, e164, data.language or "nb")
     referral = Referral(
         centre_id=data.centre_id,
@@ -111,7 +121,7 @@ def refer_person(user: User, data: ReferralInput, at: datetime | None = None) ->
         activity_id=data.activity_id,
         by_user_id=user.id,
         note=(data.note or "").strip(),
-        name_given=name[:160],
+        name_given=" ".join(part for part in (first, last) if part)[:160],
         status=ReferralStatus.RECEIVED,
         created_at=at,
     )

@@ -36,6 +36,7 @@ from rekruttering.privacy.audit_log import (
     action_label,
     audit_query,
     centre_user_choices,
+    detail_text,
     known_actions,
 )
 from rekruttering.privacy.consent import active_consent, consent_history
@@ -278,4 +279,5 @@ def audit_log() -> str:
         page=page,
         person_url=person_url,
         action_label=action_label,
+        detail_text=detail_text,
     )

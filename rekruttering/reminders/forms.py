@@ -85,3 +85,7 @@ class TemplateForm(FlaskForm):
     )
     preview = SubmitField(_l("Count segments"))
     submit = SubmitField(_l("Save"))
+
+
+class TestSendForm(FlaskForm):
+    """The "send a test to myself" button (CSRF only)."""

@@ -18,6 +18,7 @@ from rekruttering.pages import paginate
 from rekruttering.reminders import queries, service
 from rekruttering.reminders.blueprint import _page, bp
 from rekruttering.reminders.eligibility import why_not_textable
+from rekruttering.reminders.outbox import scheduled_reminders
 from rekruttering.transaction import transaction
 
 # --- outbox and unknown senders -------------------------------------------------------
@@ -28,8 +29,13 @@ from rekruttering.transaction import transaction
 def outbox() -> str:
     query = queries.outbox_query(tenancy.current_centre_id())
     page = paginate(query, page=_page(), per_page=current_settings().app.page_size)
+    scheduled, scheduled_total = scheduled_reminders(tenancy.current_centre_id())
     return render_template(
-        "reminders/outbox.html", page=page, gateway=current_settings().sms.gateway
+        "reminders/outbox.html",
+        page=page,
+        gateway=current_settings().sms.gateway,
+        scheduled=scheduled,
+        scheduled_total=scheduled_total,
     )
 
 

@@ -6,18 +6,24 @@ import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import ADMIN, allow
+from rekruttering.config import current_settings
+from rekruttering.domain.clock import utcnow
 from rekruttering.domain.reminder_text import DEFAULT_TEMPLATES, PLACEHOLDERS
 from rekruttering.domain.sms_segments import count_segments
 from rekruttering.errors import ServiceError
+from rekruttering.extensions import limiter
 from rekruttering.languages import LANGUAGES, language_name
 from rekruttering.reminders import queries, service
 from rekruttering.reminders.blueprint import bp
-from rekruttering.reminders.forms import TemplateForm
+from rekruttering.reminders.forms import TemplateForm, TestSendForm
+from rekruttering.reminders.test_send import send_test_to_self
 from rekruttering.reminders.texts import normalise_language
+from rekruttering.sms.gateway import build_gateway
 from rekruttering.transaction import transaction
 
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
@@ -94,4 +100,39 @@ def delete_template(language: str) -> Response:
     with transaction():
         service.delete_template(tenancy.current_centre_id(), language)
     flash(_("The centre's own text is removed; the built-in text is used."), "success")
+    return redirect(url_for("reminders.templates"))
+
+
+def _per_user() -> str:
+    """Rate-limit test messages per staff member, wherever they send from."""
+    return f"test-sms:{current_user.get_id()}"
+
+
+@bp.route("/templates/<language>/test", methods=["POST"])
+@allow(*ADMIN)
+@limiter.limit("5 per hour", key_func=_per_user)
+def send_test(language: str) -> Response:
+    """Send the template, filled with example values, to the staff member's own mobile."""
+    language = normalise_language(language)
+    if not LANGUAGE_CODE.match(language):
+        abort(404)
+    form = TestSendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        with transaction():
+            send_test_to_self(
+                tenancy.current_centre_id(),
+                current_user,
+                language,
+                build_gateway(current_settings()),
+                utcnow(),
+            )
+    except ServiceError as exc:
+        flash(exc.message, "danger")
+    else:
+        if current_settings().sms.gateway == "outbox":
+            flash(_("The test message is in the outbox (SMS sending is off)."), "success")
+        else:
+            flash(_("The test message is on its way to your phone."), "success")
     return redirect(url_for("reminders.templates"))

@@ -10,7 +10,8 @@ from rekruttering.models import Activity, Centre, PartnerCentre
 
 def centre_names(centre_ids: list[int]) -> dict[int, str]:
     rows = db.session.execute(sa.select(Centre.id, Centre.name).where(Centre.id.in_(centre_ids)))
-    return dict(rows.tuples())
+    # Not dict(rows.tuples()): a Result has .keys(), so dict() takes it for a mapping.
+    return {row.id: row.name for row in rows}
 
 
 def activities(centre_id: int) -> list[tuple[int, str]]:

@@ -302,6 +302,14 @@ def volunteers() -> tuple[str, int]:
         ),
     )
     weekly = form.granularity.data == Granularity.WEEK.value
+    # Only activities with check-ins in the period get a chart: the others are named in
+    # one line, so the page does not open on a row of all-zero charts.
+    def checked_in(item: Any) -> int:
+        return sum(p.participants + p.volunteers for p in item.points)
+
+    idle = [item for item in ratios or [] if not checked_in(item)]
+    if ratios is not None:
+        ratios = [item for item in ratios if checked_in(item)]
     ratio_charts = []
     for item in ratios or []:
         labels = [
@@ -328,6 +336,7 @@ def volunteers() -> tuple[str, int]:
             "reports/volunteers.html",
             form=form,
             ratios=ratios,
+            idle_activities=idle,
             ratio_charts=ratio_charts,
             weekly=weekly,
             report=funnel,

@@ -15,14 +15,15 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import PUBLIC, STAFF, allow
-from rekruttering.centre_settings.service import public_details
+from rekruttering.centre_settings.service import public_details, settings_of
 from rekruttering.config import current_settings
+from rekruttering.domain.clock import utcnow
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import limiter
 from rekruttering.models import Activity, Source
@@ -34,6 +35,8 @@ from rekruttering.signup.form_texts import (
     texts_for,
 )
 from rekruttering.signup.forms import SourceForm
+from rekruttering.signup.poster import poster_block, poster_facts, poster_languages
+from rekruttering.signup.privacy_texts import notice_for, page_language
 from rekruttering.signup.qr import qr_png, qr_svg
 from rekruttering.signup.spam import SpamGuard
 from rekruttering.transaction import transaction
@@ -124,6 +127,40 @@ def source(source_id: int) -> str:
         centre=public_details(queries.centre(obj.centre_id)),
         url=short_url(obj.code),
         stats=service.stats_by_source(obj.centre_id).get(obj.id, service.SourceStats()),
+        poster_languages=poster_languages(service.languages_for(obj)),
+    )
+
+
+def readable_url(url: str) -> str:
+    """The printed address: without the scheme, so it is short and typed as read."""
+    return url.split("://", 1)[-1]
+
+
+@bp.route("/sources/<int:source_id>/poster")
+@allow(*STAFF)
+def poster(source_id: int) -> str:
+    """A printable A4 poster: the centre, the activity, when and where, the code."""
+    obj = tenancy.get_or_404(Source, source_id)
+    available = poster_languages(service.languages_for(obj))
+    codes = [code for code, _name in available]
+    chosen = [code for code in request.args.getlist("lang") if code in codes][:4]
+    if not chosen:
+        current = str(get_locale() or "nb")
+        chosen = [current if current in codes else codes[0]]
+    facts = poster_facts(obj, utcnow())
+    activity_name = obj.activity.name if obj.activity else None
+    url = short_url(obj.code)
+    return render_template(
+        "signup/poster.html",
+        source=obj,
+        centre=public_details(queries.centre(obj.centre_id)),
+        activity_name=activity_name,
+        facts=facts,
+        blocks=[poster_block(code, activity_name, facts) for code in chosen],
+        languages=available,
+        chosen=chosen,
+        url=url,
+        printed_url=readable_url(url),
     )
 
 
@@ -263,6 +300,7 @@ def form(code: str) -> tuple[str, int] | Response:
         lang=lang,
         form_languages=[(code_, NATIVE_NAMES.get(code_, code_)) for code_ in languages],
         t=texts_for(lang),
+        notice=notice_for(lang),
         direction=text_direction(lang),
         # A form shown again after a post keeps the stamp of its first render.
         stamp=_guard().carry(request.form.get("stamp", ""), src.code)
@@ -271,6 +309,25 @@ def form(code: str) -> tuple[str, int] | Response:
         values=values,
         error=error,
         field_error=field_error,
+    )
+
+
+@bp.route("/s/<code>/privacy")
+@allow(PUBLIC)
+def privacy(code: str) -> tuple[str, int]:
+    """The short privacy page the form links to: what is stored, why, how to withdraw."""
+    src = _public_source(code)
+    lang = _language(service.languages_for(src))
+    centre = queries.centre(src.centre_id)
+    page_lang = page_language(lang)
+    return _render_public(
+        "signup/privacy.html",
+        source=src,
+        centre=public_details(centre),
+        months=settings_of(src.centre_id).retention_months,
+        lang=page_lang,
+        form_lang=lang,
+        direction="ltr",
     )
 
 

@@ -1,6 +1,28 @@
 // Progressive enhancement only: every page works without this file.
 // (Kept in a file because the Content-Security-Policy forbids inline scripts.)
 document.addEventListener("DOMContentLoaded", () => {
+  // Stacked tables on a phone (.table-stack in app.css): each cell gets its column's
+  // heading as data-label, so a row reads "Status: Kontaktet" as a card.
+  document.querySelectorAll("table.table-stack").forEach((table) => {
+    const headings = [];
+    const headRow = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
+    if (headRow) {
+      Array.from(headRow.cells).forEach((cell) => {
+        const span = cell.colSpan || 1;
+        const text = (cell.dataset.label !== undefined ? cell.dataset.label : cell.textContent).trim().replace(/\s+/g, " ");
+        for (let i = 0; i < span; i += 1) headings.push(text);
+      });
+    }
+    Array.from(table.tBodies).concat(table.tFoot ? [table.tFoot] : []).forEach((body) => {
+      Array.from(body.rows).forEach((row) => {
+        let column = 0;
+        Array.from(row.cells).forEach((cell) => {
+          if (!cell.hasAttribute("data-label")) cell.setAttribute("data-label", headings[column] || "");
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  });
   // Submit selects marked as auto-submitting (the centre switch) on change.
   document.querySelectorAll("form.js-autosubmit select").forEach((select) => {
     select.addEventListener("change", () => select.form.requestSubmit());

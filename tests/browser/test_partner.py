@@ -26,7 +26,8 @@ def test_partner_refers_and_later_sees_the_person_came(open_page, live_server, s
     centre = partner.locator("main select[name=centre_id]")
     if centre.count():
         centre.select_option(label="Borgen nærmiljøsentral")
-    partner.fill("#name", f"{name} Referertsen")
+    partner.fill("#first_name", name)
+    partner.fill("#last_name", "Referertsen")
     partner.fill("#phone", unique_phone())
     partner.select_option("#activity_id", label="Mat og prat")
     partner.fill("#note", "Best å ringe etter kl. 12")
@@ -61,7 +62,7 @@ def test_referral_without_consent_is_refused(open_page, live_server):
     centre = page.locator("main select[name=centre_id]")
     if centre.count():
         centre.select_option(label="Borgen nærmiljøsentral")
-    page.fill("#name", unique_name("Uten Samtykke"))
+    page.fill("#first_name", unique_name("Uten Samtykke"))
     page.fill("#phone", unique_phone())
     click_and_wait(page, "main form [type=submit]")
     assert "/partner/refer" in page.url and "/sent" not in page.url
