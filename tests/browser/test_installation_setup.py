@@ -210,9 +210,9 @@ def test_a_centre_is_set_up_from_an_empty_installation(
     colleague.fill("input[name=password]", COLLEAGUE_PASSWORD)
     colleague.fill("input[name=password_again]", COLLEAGUE_PASSWORD)
     click_and_wait(colleague, "main form [type=submit]")
-    # Leave the page first: a request still in flight from it could set the old session
-    # cookie again after the clear, and the login form's CSRF token would not match it.
-    colleague.goto("about:blank")
+    # Let the page finish first: a request still in flight from it could set the old
+    # session cookie again after the clear, and the login form's CSRF token would not match.
+    colleague.wait_for_load_state("networkidle")
     colleague.context.clear_cookies()
     log_in(colleague, COLLEAGUE_EMAIL, COLLEAGUE_PASSWORD)
     colleague.goto("/account")
@@ -303,7 +303,7 @@ def test_a_centre_is_set_up_from_an_empty_installation(
     forgetful.fill("input[name=password]", COLLEAGUE_NEW_PASSWORD)
     forgetful.fill("input[name=password_again]", COLLEAGUE_NEW_PASSWORD)
     click_and_wait(forgetful, "main form [type=submit]")
-    forgetful.goto("about:blank")  # nothing in flight to set the old cookie again
+    forgetful.wait_for_load_state("networkidle")  # nothing in flight to set the old cookie
     forgetful.context.clear_cookies()
     log_in(forgetful, COLLEAGUE_EMAIL, COLLEAGUE_NEW_PASSWORD)
     assert playwright_api is not None
