@@ -80,17 +80,6 @@ LONG_TESTS = (
 )
 
 
-def _group_browser_tests_by_backend(item: pytest.Item) -> None:
-    """The browser tests share a served app per database (session fixtures), so they run
-    as a group on one worker; a group per database lets both workers drive a browser."""
-    group = item.get_closest_marker("xdist_group")
-    callspec = getattr(item, "callspec", None)
-    if group is None or group.args != ("browser",) or callspec is None:
-        return
-    backend = "postgresql" if "postgresql" in callspec.id.split("-") else "sqlite"
-    item.add_marker(pytest.mark.xdist_group(f"browser-{backend}"), append=False)
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Backend-specific tests keep only the variant they are for; the longest go first.
 
@@ -110,7 +99,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("sqlite_only") and backend == "postgresql":
             drop.append(item)
             continue
-        _group_browser_tests_by_backend(item)
         keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -137,9 +136,21 @@ def delete(token: str) -> None:
         path.unlink(missing_ok=True)
 
 
+def _filesystem_now() -> float:
+    """The time as the upload folder's file system stamps files now.
+
+    Ages are measured against it rather than the process clock, so a clock that differs
+    from the file system's (a network share, a frozen clock in tests) never makes a fresh
+    upload look a day old, or an old one new.
+    """
+    marker = directory() / ".now"
+    marker.touch()
+    return marker.stat().st_mtime
+
+
 def purge_expired(now: float | None = None, max_age: timedelta = MAX_AGE) -> int:
     """Delete uploads and records older than ``max_age``; returns how many files went."""
-    limit = (now if now is not None else time.time()) - max_age.total_seconds()
+    limit = (now if now is not None else _filesystem_now()) - max_age.total_seconds()
     removed = 0
     for path in directory().iterdir():
         if path.suffix not in (".upload", ".json", ".lock", ".jsonl", ".runlock"):
