@@ -102,7 +102,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-    keep.sort(key=lambda item: getattr(item, "originalname", item.name) not in LONG_TESTS)
+    # The browser tests run as one group on one worker (they share served apps), the
+    # longest chain of the run: start it first, and the longest single tests beside it.
+    keep.sort(
+        key=lambda item: (
+            item.get_closest_marker("browser") is None,
+            getattr(item, "originalname", item.name) not in LONG_TESTS,
+        )
+    )
     items[:] = keep
 
 

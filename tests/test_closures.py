@@ -30,6 +30,14 @@ from rekruttering.extensions import db
 from rekruttering.models import ClosedPeriod, Session, UserRole
 from rekruttering.transaction import transaction
 
+#: These tests name days of December 2026 and Easter 2027: the clock stands a month before.
+CLOSURES_NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _a_month_before_christmas(clock: Any) -> None:
+    clock.move_to(CLOSURES_NOW)
+
 # --- the pure rules --------------------------------------------------------------
 
 
