@@ -31,12 +31,14 @@ BENCH_DIR = REPO / "instance" / "bench"
 PG_SERVER = os.environ.get(
     "REKRUTTERING_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432"
 )
+#: Name prefix of the PostgreSQL bench databases (a second checkout can use its own).
+PG_PREFIX = os.environ.get("REKRUTTERING_BENCH_PG_PREFIX", "bench")
 SIZES = (10_000, 100_000)
 
 
 def database_url(backend: str, size: int) -> str:
     if backend == "postgresql":
-        return f"{PG_SERVER}/bench_{size // 1000}k"
+        return f"{PG_SERVER}/{PG_PREFIX}_{size // 1000}k"
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{BENCH_DIR / f'bench-{size}.db'}"
 
