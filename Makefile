@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Cache compiled bytecode even where the environment says not to (PYTHONDONTWRITEBYTECODE):
+# without it every test worker and every subprocess compiles the app again, and pytest
+# re-rewrites the assertions of ~300 plugin modules (schemathesis, hypothesis, faker) in
+# each process of every run.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-at lint bench load translations migrate demo clean fuzz
 

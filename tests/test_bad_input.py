@@ -37,7 +37,7 @@ from rekruttering.access import ANY_USER, PUBLIC, audience_of
 from rekruttering.api.openapi import BASE_PATH, openapi_document
 from rekruttering.models import UserRole
 from tests import factories
-from tests.conftest import _clean, make_settings
+from tests.conftest import clean_and_close, make_settings
 from tests.test_tenancy import PARAM_FACTORIES
 
 BAD_VALUES: dict[str, str] = {
@@ -226,7 +226,7 @@ def world(database_url: str, _schema: None) -> Iterator[World]:
         yield world
     finally:
         with app.app_context():
-            _clean(app)
+            clean_and_close(app)
         logging.getLogger("rekruttering.input_boundary").setLevel(logging.NOTSET)
 
 

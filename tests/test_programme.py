@@ -34,7 +34,7 @@ from rekruttering.models import (
 )
 from rekruttering.programme import queries, service
 from rekruttering.transaction import transaction
-from tests.conftest import _clean, make_settings
+from tests.conftest import clean_and_close, make_settings
 
 OSLO = ZoneInfo("Europe/Oslo")
 SUNDAY = 6
@@ -352,14 +352,12 @@ def test_the_public_page_in_arabic_is_right_to_left(
     assert "العربية" in nb  # the language link
 
 
-def test_the_demo_programme_shows_no_personal_data(app: Flask, client: FlaskClient) -> None:
+@pytest.mark.xdist_group("demo")  # one worker loads the demo once for both
+def test_the_demo_programme_shows_no_personal_data(
+    client: FlaskClient, demo_installation: None
+) -> None:
     """Every person's and user's name in the demo is searched for on the public page
     (every language), the embed and the feed: none is there."""
-    from rekruttering.cli import demo
-
-    app.config["DEMO"] = True
-    result = app.test_cli_runner().invoke(demo)
-    assert result.exit_code == 0, result.output
     row = db.session.scalar(sa.select(ProgrammeSource).where(ProgrammeSource.kind == "website"))
     code = row.source.code
     pages = [client.get(f"/p/{code}?lang={c}") for c in queries.offered_languages(row.centre_id)]
@@ -391,7 +389,7 @@ def limited_app(database_url: str, _schema: None) -> Iterator[Flask]:
             yield app
         finally:
             limiter.reset()
-            _clean(app)
+            clean_and_close(app)
 
 
 def test_public_routes_are_rate_limited(limited_app: Flask) -> None:

@@ -16,7 +16,7 @@ from rekruttering.extensions import db, limiter
 from rekruttering.models import AuditEvent, Message, UserRole
 from rekruttering.reminders.test_send import send_test_to_self
 from rekruttering.sms.gateway import OutgoingSms, SendResult
-from tests.conftest import _clean, make_settings
+from tests.conftest import clean_and_close, make_settings
 
 
 class RecordingGateway:
@@ -105,7 +105,7 @@ def limited_app(database_url: str, _schema: None) -> Iterator[Flask]:
             yield app
         finally:
             limiter.reset()
-            _clean(app)
+            clean_and_close(app)
 
 
 def test_tests_are_rate_limited_per_person(limited_app: Flask) -> None:

@@ -32,7 +32,7 @@ from rekruttering.signup import service
 from rekruttering.signup.form_texts import KEYS, TEXTS
 from rekruttering.signup.spam import SpamGuard, SpamSuspected
 from rekruttering.transaction import transaction
-from tests.conftest import _clean, make_settings
+from tests.conftest import clean_and_close, make_settings
 
 
 class FreshClient(FlaskClient):
@@ -329,7 +329,7 @@ def limited_app(database_url: str, _schema: None) -> Iterator[Flask]:
             yield app
         finally:
             limiter.reset()
-            _clean(app)
+            clean_and_close(app)
 
 
 def test_a_burst_of_posts_from_one_address_is_refused(limited_app: Flask) -> None:

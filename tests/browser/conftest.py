@@ -269,29 +269,45 @@ def screenshot_dir(tmp_root: Path) -> Path:
     return tmp_root
 
 
+def take_screenshots(
+    page: Any,
+    backend: str,
+    tmp_root: Path,
+    name: str,
+    viewports: tuple[tuple[str, dict[str, int]], ...],
+) -> list[Path]:
+    """``name-<size>.png`` per (size, viewport), then the page's own size again.
+
+    Only the SQLite run takes them (to docs/screenshots/ with $REKRUTTERING_SCREENSHOTS=1,
+    else a temporary folder); the PostgreSQL run shows the same pages and saves the time
+    (a pair costs about a quarter of a second).
+    """
+    if not re.fullmatch(r"[a-z0-9-]+", name):
+        raise ValueError(f"screenshot name {name!r}: lowercase letters, digits, dashes")
+    if backend != "sqlite":
+        return []
+    target = screenshot_dir(tmp_root)
+    original = page.viewport_size
+    taken = []
+    for size, viewport in viewports:
+        page.set_viewport_size(viewport)
+        page.evaluate("window.scrollTo(0, 0)")
+        path = target / f"{name}-{size}.png"
+        page.screenshot(path=str(path), full_page=False, animations="disabled")
+        taken.append(path)
+    page.set_viewport_size(original)
+    return taken
+
+
 @pytest.fixture
 def shoot(tmp_path: Path, live_server: LiveServer) -> Callable[..., list[Path]]:
     """``shoot(page, "name")``: desktop (1280x800) and phone (390x844) screenshots
-    (``sizes=("tablet",)`` for 820x1180).
-
-    Only the first backend writes to docs/screenshots/, so PostgreSQL runs do not
-    overwrite them with the same pictures.
-    """
-    target = screenshot_dir(tmp_path) if live_server.backend == "sqlite" else tmp_path
+    (``sizes=("tablet",)`` for 820x1180); see ``take_screenshots``."""
+    viewports = {"desktop": DESKTOP, "tablet": TABLET, "phone": PHONE}
 
     def take(page: Any, name: str, sizes: tuple[str, ...] = ("desktop", "phone")) -> list[Path]:
-        if not re.fullmatch(r"[a-z0-9-]+", name):
-            raise ValueError(f"screenshot name {name!r}: lowercase letters, digits, dashes")
-        original = page.viewport_size
-        taken = []
-        for size in sizes:
-            page.set_viewport_size({"desktop": DESKTOP, "tablet": TABLET}.get(size, PHONE))
-            page.evaluate("window.scrollTo(0, 0)")
-            path = target / f"{name}-{size}.png"
-            page.screenshot(path=str(path), full_page=False, animations="disabled")
-            taken.append(path)
-        page.set_viewport_size(original)
-        return taken
+        chosen = tuple((size, viewports[size]) for size in sizes)
+        return take_screenshots(page, live_server.backend, tmp_path, name, chosen)
 
     return take
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, click_and_wait, login, screenshot_dir, unique_name
+from tests.browser.conftest import PHONE, click_and_wait, login, take_screenshots, unique_name
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -17,15 +17,10 @@ WIDE = {"width": 1366, "height": 900}
 
 
 def _shoot(page: Any, live_server: Any, tmp_path: Path, name: str) -> None:
-    """Phone (390x844) and desktop (1366x900) screenshots, as conftest's ``shoot`` does
-    (docs/screenshots/ only with REKRUTTERING_SCREENSHOTS=1, only from SQLite)."""
-    target = screenshot_dir(tmp_path) if live_server.backend == "sqlite" else tmp_path
-    original = page.viewport_size
-    for size, viewport in (("desktop", WIDE), ("phone", PHONE)):
-        page.set_viewport_size(viewport)
-        page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(target / f"{name}-{size}.png"), animations="disabled")
-    page.set_viewport_size(original)
+    """Desktop (1366x900) and phone (390x844) screenshots (see ``take_screenshots``)."""
+    take_screenshots(
+        page, live_server.backend, tmp_path, name, (("desktop", WIDE), ("phone", PHONE))
+    )
 
 
 def _row(page: Any, name: str) -> Any:

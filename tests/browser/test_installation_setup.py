@@ -31,8 +31,8 @@ from tests.browser.conftest import (
     choose_radio,
     click_and_wait,
     playwright_api,
-    screenshot_dir,
     serve,
+    take_screenshots,
     unique_phone,
 )
 from tests.conftest import make_settings, postgres_database
@@ -110,16 +110,11 @@ def browse(browser: Any, empty_server: LiveServer) -> Iterator[Callable[..., Any
 
 @pytest.fixture
 def snap(tmp_path: Any, empty_server: LiveServer) -> Callable[[Any, str], None]:
-    """Desktop (1366x900) and phone (390x844) screenshots, as the other browser tests."""
-    target = screenshot_dir(tmp_path) if empty_server.backend == "sqlite" else tmp_path
+    """Desktop (1366x900) and phone (390x844) screenshots (see ``take_screenshots``)."""
 
     def take(page: Any, name: str) -> None:
-        original = page.viewport_size
-        for size, viewport in (("desktop", DESKTOP_WIDE), ("phone", PHONE)):
-            page.set_viewport_size(viewport)
-            page.evaluate("window.scrollTo(0, 0)")
-            page.screenshot(path=str(target / f"{name}-{size}.png"), animations="disabled")
-        page.set_viewport_size(original)
+        viewports = (("desktop", DESKTOP_WIDE), ("phone", PHONE))
+        take_screenshots(page, empty_server.backend, tmp_path, name, viewports)
 
     return take
 
