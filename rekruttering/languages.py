@@ -6,7 +6,7 @@ may bring others); unknown codes are shown as they are.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -61,3 +61,12 @@ def language_code_for(text: str) -> str | None:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["language_name"] = language_name
+
+
+def visitor_language(offered: list[str]) -> str:
+    """The language a public page is shown in: ``?lang=`` if offered, else the browser's
+    best match among ``offered``, else Norwegian."""
+    chosen = request.values.get("lang", "")
+    if chosen in offered:
+        return chosen
+    return request.accept_languages.best_match(offered) or "nb"

@@ -24,8 +24,6 @@ class TapForm(FlaskForm):
     q = HiddenField()
 
 
-
-
 class WalkInForm(NewPersonForm):
     """Someone who is not on the list: add them and check them in."""
 

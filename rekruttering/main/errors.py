@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from rekruttering.errors import NotFound
 from rekruttering.extensions import db
 
 
@@ -13,6 +14,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         return render_template("errors/error.html", code=400, csrf=True), 400
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> tuple[str, int]:
+        """A service's "no such object here" (another centre's, a retired code): 404."""
+        return render_template("errors/error.html", code=404, detail=None), 404
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:

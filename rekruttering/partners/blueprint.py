@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, request
+from flask import Blueprint, current_app, flash, request
 
 from rekruttering import tenancy
-from rekruttering.errors import NotFound, ServiceError
+from rekruttering.errors import ServiceError
 from rekruttering.models import Partner, ReferralStatus
 from rekruttering.partners import organisations
 
@@ -33,11 +33,9 @@ def _form_error(form: Any, exc: ServiceError) -> None:
 
 
 def _partner_or_404(partner_id: int) -> Partner:
-    """Partners are installation-wide: another centre's partner is simply not found."""
-    try:
-        return organisations.partner_in_centre(partner_id, tenancy.current_centre_id())
-    except NotFound:
-        abort(404)
+    """Partners are installation-wide: another centre's partner is simply not found
+    (``NotFound`` answers 404, main/errors.py)."""
+    return organisations.partner_in_centre(partner_id, tenancy.current_centre_id())
 
 
 def _safe_back(default: str) -> str:

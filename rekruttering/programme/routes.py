@@ -35,6 +35,7 @@ from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_today, to_oslo, utcnow
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import limiter
+from rekruttering.languages import visitor_language
 from rekruttering.models import Activity, ProgrammeSource, ProgrammeSourceKind
 from rekruttering.programme import feed, queries, service
 from rekruttering.programme.forms import ActivityProgrammeForm, PlainForm, PrintRunForm
@@ -328,24 +329,10 @@ def _rate_limit() -> str:
     return current_settings().programme.rate_limit
 
 
-def _website(code: str) -> ProgrammeSource:
-    try:
-        return queries.website_by_code(code)
-    except NotFound:
-        abort(404)
-
-
-def _language(offered: list[str]) -> str:
-    chosen = request.args.get("lang", "")
-    if chosen in offered:
-        return chosen
-    return request.accept_languages.best_match(offered) or "nb"
-
-
 def _public_context(code: str) -> dict[str, Any]:
-    website = _website(code)
+    website = queries.website_by_code(code)
     offered = queries.offered_languages(website.centre_id)
-    lang = _language(offered)
+    lang = visitor_language(offered)
     today = oslo_today()
     items = queries.programme(website.centre_id, lang, today, today + timedelta(days=PAGE_DAYS - 1))
     centre = queries.centre(website.centre_id)
@@ -383,15 +370,12 @@ def embed(code: str) -> Response:
 
 
 def _feed(code: str, activity_id: int | None) -> Response:
-    website = _website(code)
+    website = queries.website_by_code(code)
     centre = queries.centre(website.centre_id)
     details = public_details(centre)
     name = details.name
     if activity_id is not None:
-        try:
-            name = f"{queries.public_activity(website.centre_id, activity_id).name} · {name}"
-        except NotFound:
-            abort(404)
+        name = f"{queries.public_activity(website.centre_id, activity_id).name} · {name}"
     today = oslo_today()
     items = queries.programme(
         website.centre_id,

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from rekruttering import tenancy
 from rekruttering.access import ADMIN, STAFF, allow
 from rekruttering.config import current_settings
-from rekruttering.errors import NotFound
 from rekruttering.models import Person
 from rekruttering.pages import paginate
 from rekruttering.reminders import queries, service
@@ -50,11 +49,8 @@ def unknown_senders() -> str:
 @bp.route("/unknown-senders/<int:message_id>/delete", methods=["POST"])
 @allow(*ADMIN)
 def delete_unknown(message_id: int) -> Response:
-    try:
-        with transaction():
-            service.delete_unknown_sender_message(tenancy.current_centre_id(), message_id)
-    except NotFound:
-        abort(404)
+    with transaction():  # another centre's message: NotFound, answered 404
+        service.delete_unknown_sender_message(tenancy.current_centre_id(), message_id)
     flash(_("The message is deleted."), "success")
     return redirect(url_for("reminders.unknown_senders"))
 

@@ -17,7 +17,7 @@ from rekruttering.config import current_settings
 from rekruttering.domain.activity_figures import report_year
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.funnel import Role
-from rekruttering.errors import NotFound, ServiceError
+from rekruttering.errors import ServiceError
 from rekruttering.models import Person
 from rekruttering.pages import paginate
 from rekruttering.reports import charts, exports, percent, ratio, word_of_mouth
@@ -302,6 +302,7 @@ def volunteers() -> tuple[str, int]:
         ),
     )
     weekly = form.granularity.data == Granularity.WEEK.value
+
     # Only activities with check-ins in the period get a chart: the others are named in
     # one line, so the page does not open on a row of all-zero charts.
     def checked_in(item: Any) -> int:
@@ -374,10 +375,7 @@ def word_of_mouth_page() -> str:
 def chain(person_id: int) -> str:
     centre_id = tenancy.current_centre_id()
     tenancy.get_or_404(Person, person_id)
-    try:
-        tree = word_of_mouth.chain_of(centre_id, person_id)
-    except NotFound:
-        abort(404)
+    tree = word_of_mouth.chain_of(centre_id, person_id)
     return render_template("reports/chain.html", tree=tree)
 
 

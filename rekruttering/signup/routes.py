@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -24,8 +23,9 @@ from rekruttering.access import PUBLIC, STAFF, allow
 from rekruttering.centre_settings.service import public_details, settings_of
 from rekruttering.config import current_settings
 from rekruttering.domain.clock import utcnow
-from rekruttering.errors import NotFound, ServiceError
+from rekruttering.errors import ServiceError
 from rekruttering.extensions import limiter
+from rekruttering.languages import visitor_language
 from rekruttering.models import Activity, Source
 from rekruttering.signup import queries, service
 from rekruttering.signup.form_texts import (
@@ -221,20 +221,6 @@ def source_png(source_id: int) -> Response:
 # --- the public form ------------------------------------------------------------------
 
 
-def _public_source(code: str) -> Source:
-    try:
-        return service.source_by_code(code)
-    except NotFound:
-        abort(404)
-
-
-def _language(languages: list[str]) -> str:
-    chosen = request.values.get("lang", "")
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or "nb"
-
-
 def _render_public(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     lang = context["lang"]
     # The page around the form in Norwegian or English; the form in the visitor's language.
@@ -250,9 +236,9 @@ def _signup_rate_limit() -> str:
 @allow(PUBLIC)
 @limiter.limit(_signup_rate_limit, methods=["POST"])
 def form(code: str) -> tuple[str, int] | Response:
-    src = _public_source(code)
+    src = service.source_by_code(code)
     languages = service.languages_for(src)
-    lang = _language(languages)
+    lang = visitor_language(languages)
     activities: Sequence[Activity] = []
     if src.activity_id is None:
         activities = queries.active_activities(src.centre_id)
@@ -316,8 +302,8 @@ def form(code: str) -> tuple[str, int] | Response:
 @allow(PUBLIC)
 def privacy(code: str) -> tuple[str, int]:
     """The short privacy page the form links to: what is stored, why, how to withdraw."""
-    src = _public_source(code)
-    lang = _language(service.languages_for(src))
+    src = service.source_by_code(code)
+    lang = visitor_language(service.languages_for(src))
     centre = queries.centre(src.centre_id)
     page_lang = page_language(lang)
     return _render_public(
@@ -334,8 +320,8 @@ def privacy(code: str) -> tuple[str, int]:
 @bp.route("/s/<code>/thanks")
 @allow(PUBLIC)
 def thanks(code: str) -> tuple[str, int]:
-    src = _public_source(code)
-    lang = _language(service.languages_for(src))
+    src = service.source_by_code(code)
+    lang = visitor_language(service.languages_for(src))
     return _render_public(
         "signup/thanks.html",
         source=src,
