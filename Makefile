@@ -11,10 +11,13 @@ unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-at lint bench load translations migrate demo clean fuzz
 
+# --no-compile: Python compiles (and caches) what is imported when it is first imported;
+# compiling every installed module up front (Faker's hundreds of locales, mypy,
+# schemathesis) took half of the install.
 $(STAMP): pyproject.toml setup.py
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-compile --upgrade pip
+	$(BIN)/pip install --quiet --no-compile -e '.[test]'
 	touch $(STAMP)
 
 ## Serve the demo centre on http://127.0.0.1:5000 (SQLite, outbox SMS).
