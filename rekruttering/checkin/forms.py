@@ -24,6 +24,8 @@ class TapForm(FlaskForm):
     q = HiddenField()
 
 
+
+
 class WalkInForm(NewPersonForm):
     """Someone who is not on the list: add them and check them in."""
 

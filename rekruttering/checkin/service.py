@@ -198,6 +198,8 @@ def session_overview(
     )
 
 
+
+
 def _attendance_time(session: Session, now: datetime) -> datetime:
     """At the door (the session's own day) the moment of the tap; registering a past
     session afterwards, its start: the regular rule counts sessions, not typing days."""

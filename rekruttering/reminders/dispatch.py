@@ -102,7 +102,9 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
             .execution_options(synchronize_session=False)
         )
     if count:
-        log.warning("%d claimed reminders were never sent (lease ran out): pending again", count)
+        log.warning(
+            "%d claimed reminders were never sent (lease ran out): pending again", count
+        )
     return count
 
 
@@ -267,9 +269,7 @@ def _prepare(
     return "send", sms
 
 
-def _record(
-    reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Settings
-) -> str:
+def _record(reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Settings) -> str:
     with transaction():
         reminder: Reminder = _locked(Reminder, reminder_id)
         message: Message = _locked(Message, message_id)
