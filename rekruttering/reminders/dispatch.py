@@ -45,10 +45,21 @@ from rekruttering.domain.clock import utcnow
 from rekruttering.domain.phone import mask_phone
 from rekruttering.domain.sms_segments import count_segments
 from rekruttering.extensions import db
-from rekruttering.models import Direction, Message, Reminder, ReminderState, Session
-from rekruttering.reminders.eligibility import why_not_textable
+from rekruttering.models import (
+    Consent,
+    ConsentPurpose,
+    Direction,
+    Message,
+    OptOut,
+    Person,
+    Reminder,
+    ReminderState,
+    Session,
+)
+from rekruttering.reminders.eligibility import reason_for, why_not_textable
 from rekruttering.sms import message_status
-from rekruttering.sms.gateway import Gateway, OutgoingSms, SmsFailure, build_gateway
+from rekruttering.sms.gateway import Gateway, OutgoingSms, SendResult, SmsFailure, build_gateway
+from rekruttering.sms.number_hash import current_key, number_hash
 from rekruttering.sms.provider_errors import NO_ANSWER_REASON, Failure, FailureKind, _l
 from rekruttering.sms.reminder_outcomes import quiet_hours, record_accepted, record_failure
 from rekruttering.transaction import execute_dml, transaction
@@ -102,9 +113,7 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
             .execution_options(synchronize_session=False)
         )
     if count:
-        log.warning(
-            "%d claimed reminders were never sent (lease ran out): pending again", count
-        )
+        log.warning("%d claimed reminders were never sent (lease ran out): pending again", count)
     return count
 
 
@@ -206,6 +215,173 @@ def _release(reminder: Reminder) -> None:
     reminder.claimed_at = reminder.claimed_by = None
 
 
+# --- one tick's constants ---------------------------------------------------------------
+
+
+@dataclass
+class Tick:
+    """What stays the same for every reminder of one tick, worked out once: the
+    settings, the lease, whether it is quiet hours, and each claimed reminder's number
+    as it was just after the claim with its opt-out hash (the send-time check looks
+    that hash up and confirms the number is still the person's; a number changed
+    since takes the full check)."""
+
+    claimer: str
+    now: datetime
+    settings: Settings
+    gateway: Gateway
+    lease: timedelta
+    quiet: bool
+    phones: dict[int, tuple[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def start(
+        cls, claimer: str, now: datetime, settings: Settings, gateway: Gateway, ids: list[int]
+    ) -> Tick:
+        phones: dict[int, tuple[str, str]] = {}
+        if ids:
+            key = current_key()
+            with transaction():  # a read; no transaction stays open while sending
+                rows = db.session.execute(
+                    sa.select(_R.c.id, _P.c.phone)
+                    .select_from(_R.join(_P, _P.c.id == _R.c.person_id))
+                    .where(_R.c.id.in_(ids), _P.c.phone.is_not(None))
+                ).all()
+            phones = {rid: (phone, number_hash(phone, key)) for rid, phone in rows}
+        return cls(
+            claimer=claimer,
+            now=now,
+            settings=settings,
+            gateway=gateway,
+            lease=timedelta(seconds=settings.sms.claim_lease_seconds),
+            quiet=quiet_hours(settings).contains(now),
+            phones=phones,
+        )
+
+
+# --- the send-time check and the hand-over, the fast way ---------------------------------
+# Core statements on the tables, built once: a reminder that is clear to send costs
+# one check, one INSERT and one UPDATE; its answer two UPDATEs (see _record_answer).
+
+_R = Reminder.__table__
+_P = Person.__table__
+_S = Session.__table__
+_M = Message.__table__
+_C = Consent.__table__
+_O = OptOut.__table__
+
+#: One claimed reminder (locked), its person and session, whether its number is on the
+#: opt-out list and whether SMS consent is active: every send-time check in one read.
+_CHECK = (
+    sa.select(
+        _R.c.state,
+        _R.c.claimed_by,
+        _R.c.claimed_at,
+        _R.c.centre_id,
+        _R.c.person_id,
+        _R.c.body,
+        _R.c.session_id,
+        _S.c.cancelled,
+        _S.c.starts_at,
+        _P.c.phone,
+        _P.c.anonymised_at,
+        _P.c.sms_opted_out_at,
+        _P.c.phone_not_textable_reason,
+        sa.exists()
+        .where(_O.c.phone_hash == sa.bindparam("check_hash", type_=sa.String))
+        .label("opted_out"),
+        sa.exists()
+        .where(
+            _C.c.person_id == _R.c.person_id,
+            _C.c.purpose == ConsentPurpose.SMS,
+            _C.c.withdrawn_at.is_(None),
+        )
+        .label("consents"),
+    )
+    .select_from(_R.join(_P, _P.c.id == _R.c.person_id).outerjoin(_S, _S.c.id == _R.c.session_id))
+    .where(_R.c.id == sa.bindparam("check_id"))
+    .with_for_update(of=_R)
+)
+_NEW_MESSAGE = sa.insert(_M).returning(_M.c.id)
+_HAND_OVER = (
+    sa.update(_R)
+    .where(_R.c.id == sa.bindparam("hand_id"))
+    .values(message_id=sa.bindparam("hand_message"))
+)
+#: The provider took it: the message moves on from ``pending`` only (a status callback
+#: that came first has moved it already; the full record handles that).
+_ACCEPTED_MESSAGE = (
+    sa.update(_M)
+    .where(_M.c.id == sa.bindparam("acc_id"), _M.c.status == message_status.PENDING)
+    .values(
+        status=sa.bindparam("acc_status"),
+        provider_sid=sa.func.coalesce(_M.c.provider_sid, sa.bindparam("acc_sid", type_=sa.String)),
+        from_number=sa.func.coalesce(
+            sa.func.nullif(sa.bindparam("acc_from", type_=sa.String), ""), _M.c.from_number
+        ),
+    )
+)
+#: ... and the reminder is sent, if it is still ours and this message is its latest.
+_ACCEPTED_REMINDER = (
+    sa.update(_R)
+    .where(
+        _R.c.id == sa.bindparam("acc_reminder"),
+        _R.c.state == ReminderState.SENDING,
+        _R.c.message_id == sa.bindparam("acc_message"),
+    )
+    .values(
+        state=sa.bindparam("acc_state", type_=_R.c.state.type),
+        last_error=None,
+        claimed_at=None,
+        claimed_by=None,
+    )
+)
+
+
+def _clear_to_send(row: Any, tick: Tick, elapsed: timedelta) -> bool:
+    """True when the checked reminder may go at once: ours, within our lease, its
+    session neither cancelled nor started, outside quiet hours, the person textable.
+    Anything else is decided (and recorded, with its reason) by ``_prepare``."""
+    if row.state != ReminderState.SENDING or row.claimed_by != tick.claimer:
+        return False
+    if row.claimed_at is None or row.claimed_at + tick.lease <= tick.now + elapsed:
+        return False
+    if row.session_id is not None and (row.cancelled or row.starts_at <= tick.now):
+        return False
+    if tick.quiet:
+        return False
+    return reason_for(row, bool(row.opted_out), bool(row.consents)) is None
+
+
+def _hand_over(reminder_id: int, tick: Tick, elapsed: timedelta) -> tuple[str, OutgoingSms | None]:
+    """Check the reminder at the moment of sending and write its Message row, in the
+    caller's transaction. Returns ("send", sms) or (outcome, None) as ``_prepare``."""
+    phone, digest = tick.phones.get(reminder_id, ("", ""))
+    conn = db.session.connection()
+    row = conn.execute(_CHECK, {"check_id": reminder_id, "check_hash": digest}).first()
+    if row is None or not phone or row.phone != phone or not _clear_to_send(row, tick, elapsed):
+        return _prepare_in(
+            reminder_id, tick.claimer, tick.now, tick.settings, tick.gateway, elapsed
+        )
+    body: str = row.body
+    message_id: int = conn.execute(
+        _NEW_MESSAGE,
+        {
+            "centre_id": row.centre_id,
+            "person_id": row.person_id,
+            "direction": Direction.OUTBOUND,
+            "to_number": phone,
+            "body": body,
+            "gateway": tick.gateway.name,
+            "status": message_status.PENDING,
+            "segments": max(count_segments(body).segments, 1),
+            "created_at": tick.now,
+        },
+    ).scalar_one()
+    conn.execute(_HAND_OVER, {"hand_id": reminder_id, "hand_message": message_id})
+    return "send", OutgoingSms(to=phone, body=body, message_id=message_id)
+
+
 def _prepare(
     reminder_id: int,
     claimer: str,
@@ -214,83 +390,183 @@ def _prepare(
     gateway: Gateway,
     elapsed: timedelta = timedelta(0),
 ) -> tuple[str, OutgoingSms | None]:
-    """Check the reminder at the moment of sending and write its Message row.
+    """``_prepare_in`` in a transaction of its own."""
+    with transaction():
+        return _prepare_in(reminder_id, claimer, now, settings, gateway, elapsed)
+
+
+def _prepare_in(
+    reminder_id: int,
+    claimer: str,
+    now: datetime,
+    settings: Settings,
+    gateway: Gateway,
+    elapsed: timedelta = timedelta(0),
+) -> tuple[str, OutgoingSms | None]:
+    """The full check of a reminder at the moment of sending, and its Message row.
 
     ``elapsed`` is how long the tick has been sending (``now`` is its start): the
     lease is checked against ``now + elapsed``. Returns ("send", sms) or
-    (outcome, None) when it is not to be sent now.
+    (outcome, None) when it is not to be sent now (and records why).
     """
+    reminder: Reminder | None = _locked(Reminder, reminder_id)
+    if reminder is None or reminder.state != ReminderState.SENDING:
+        return "gone", None
+    if not _owned_by(reminder, claimer):
+        return "gone", None
+    lease = timedelta(seconds=settings.sms.claim_lease_seconds)
+    if reminder.claimed_at is None or reminder.claimed_at + lease <= now + elapsed:
+        # Past our lease another worker may release and send it: hand it back.
+        _release(reminder)
+        return "released", None
+    session: Session | None = reminder.session
+    reason = None
+    if session is not None and session.cancelled:
+        reason = SESSION_CANCELLED
+    elif session is not None and session.starts_at <= now:
+        reason = SESSION_STARTED
+    else:
+        reason = why_not_textable(reminder.person)
+    if reason is not None:
+        reminder.state = ReminderState.CANCELLED
+        reminder.last_error = reason
+        reminder.claimed_at = reminder.claimed_by = None
+        return "skipped", None
+    quiet = quiet_hours(settings)
+    if quiet.contains(now):
+        # Due before quiet hours but picked up late (a worker was down): wait.
+        _release(reminder)
+        reminder.due_at = quiet.next_allowed(now)
+        return "deferred", None
+    person = reminder.person
+    message = Message(
+        centre_id=reminder.centre_id,
+        person_id=person.id,
+        direction=Direction.OUTBOUND,
+        to_number=person.phone or "",
+        body=reminder.body,
+        gateway=gateway.name,
+        status=message_status.PENDING,
+        segments=max(count_segments(reminder.body).segments, 1),
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    reminder.message_id = message.id
+    return "send", OutgoingSms(to=message.to_number, body=message.body, message_id=message.id)
+
+
+# --- the answer ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reminder handed over and sent, with the provider's answer, not yet recorded."""
+
+    reminder_id: int
+    sms: OutgoingSms
+    outcome: SendResult | Failure
+
+
+def _send(gateway: Gateway, sms: OutgoingSms, reminder_id: int) -> SendResult | Failure:
+    """The provider call; every way it can end becomes an answer to record."""
+    try:
+        return gateway.send(sms)
+    except SmsFailure as exc:
+        return exc.failure
+    except Exception:  # noqa: BLE001 - the message may have left: never resend blindly
+        log.exception("gateway %s raised while sending reminder %s", gateway.name, reminder_id)
+        return Failure(FailureKind.UNCERTAIN, NO_ANSWER_REASON)
+
+
+def _record_answer(answer: Answer, tick: Tick) -> str:
+    """Record the provider's answer, in the caller's transaction; the reminder's state.
+
+    Accepted, with our message still ``pending`` (the usual case): two UPDATEs, the
+    message first and then the reminder (the order the status webhook locks them in).
+    A failure, or a status callback that came first: the full record, ``_record_in``.
+    """
+    outcome, sms = answer.outcome, answer.sms
+    if isinstance(outcome, SendResult) and message_status.advances(
+        message_status.PENDING, outcome.status
+    ):
+        conn = db.session.connection()
+        moved = conn.execute(
+            _ACCEPTED_MESSAGE,
+            {
+                "acc_id": sms.message_id,
+                "acc_status": outcome.status,
+                "acc_sid": outcome.provider_sid,
+                "acc_from": (outcome.from_number or "")[:40],
+            },
+        )
+        if moved.rowcount == 1:
+            state = ReminderState.DELIVERED if outcome.status == "delivered" else ReminderState.SENT
+            updated = conn.execute(
+                _ACCEPTED_REMINDER,
+                {
+                    "acc_reminder": answer.reminder_id,
+                    "acc_message": sms.message_id,
+                    "acc_state": state,
+                },
+            )
+            log.info(
+                "reminder %s sent to %s via %s",
+                answer.reminder_id,
+                mask_phone(sms.to),
+                tick.gateway.name,
+            )
+            if updated.rowcount == 1:
+                return str(state)
+            # No longer ours, or a newer message: the message moved, the reminder not.
+            return str(
+                db.session.scalar(sa.select(_R.c.state).where(_R.c.id == answer.reminder_id))
+            )
+    return _record_in(answer.reminder_id, sms.message_id, outcome, tick.now, tick.settings)
+
+
+def _record(
+    reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Settings
+) -> str:
     with transaction():
-        reminder: Reminder | None = _locked(Reminder, reminder_id)
-        if reminder is None or reminder.state != ReminderState.SENDING:
-            return "gone", None
-        if not _owned_by(reminder, claimer):
-            return "gone", None
-        lease = timedelta(seconds=settings.sms.claim_lease_seconds)
-        if reminder.claimed_at is None or reminder.claimed_at + lease <= now + elapsed:
-            # Past our lease another worker may release and send it: hand it back.
-            _release(reminder)
-            return "released", None
-        session: Session | None = reminder.session
-        reason = None
-        if session is not None and session.cancelled:
-            reason = SESSION_CANCELLED
-        elif session is not None and session.starts_at <= now:
-            reason = SESSION_STARTED
+        return _record_in(reminder_id, message_id, outcome, now, settings)
+
+
+def _record_in(
+    reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Settings
+) -> str:
+    """The full record of an answer (the ORM rows and reminder_outcomes' rules)."""
+    message: Message = _locked(Message, message_id)  # message, then reminder: as the webhook
+    reminder: Reminder = _locked(Reminder, reminder_id)
+    if isinstance(outcome, Failure):
+        if reminder.message_id == message.id and reminder.state == ReminderState.SENDING:
+            record_failure(reminder, message, outcome, now, settings)
         else:
-            reason = why_not_textable(reminder.person)
-        if reason is not None:
-            reminder.state = ReminderState.CANCELLED
-            reminder.last_error = reason
-            reminder.claimed_at = reminder.claimed_by = None
-            return "skipped", None
-        quiet = quiet_hours(settings)
-        if quiet.contains(now):
-            # Due before quiet hours but picked up late (a worker was down): wait.
-            _release(reminder)
-            reminder.due_at = quiet.next_allowed(now)
-            return "deferred", None
-        person = reminder.person
-        message = Message(
-            centre_id=reminder.centre_id,
-            person_id=person.id,
-            direction=Direction.OUTBOUND,
-            to_number=person.phone or "",
-            body=reminder.body,
-            gateway=gateway.name,
-            status=message_status.PENDING,
-            segments=max(count_segments(reminder.body).segments, 1),
-            created_at=now,
-        )
-        db.session.add(message)
-        db.session.flush()
-        reminder.message_id = message.id
-        sms = OutgoingSms(to=message.to_number, body=message.body, message_id=message.id)
-    return "send", sms
-
-
-def _record(reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Settings) -> str:
-    with transaction():
-        reminder: Reminder = _locked(Reminder, reminder_id)
-        message: Message = _locked(Message, message_id)
-        if isinstance(outcome, Failure):
-            if reminder.message_id == message.id and reminder.state == ReminderState.SENDING:
-                record_failure(reminder, message, outcome, now, settings)
-            else:
-                message.error_code = outcome.code
-            return str(reminder.state)
-        if outcome.provider_sid and not message.provider_sid:
-            message.provider_sid = outcome.provider_sid
-        if outcome.from_number:
-            message.from_number = outcome.from_number[:40]
-        record_accepted(reminder, message, outcome.status)
-        log.info(
-            "reminder %s sent to %s via %s",
-            reminder.id,
-            mask_phone(message.to_number),
-            message.gateway,
-        )
+            message.error_code = outcome.code
         return str(reminder.state)
+    if outcome.provider_sid and not message.provider_sid:
+        message.provider_sid = outcome.provider_sid
+    if outcome.from_number:
+        message.from_number = outcome.from_number[:40]
+    record_accepted(reminder, message, outcome.status)
+    log.info(
+        "reminder %s sent to %s via %s",
+        reminder.id,
+        mask_phone(message.to_number),
+        message.gateway,
+    )
+    return str(reminder.state)
+
+
+def _record_alone(answer: Answer, tick: Tick) -> str:
+    """Record one answer in a transaction of its own; "error" if even that fails (the
+    reminder then stays handed over, and becomes uncertain: it has left)."""
+    try:
+        with transaction():
+            return _record_answer(answer, tick)
+    except Exception:  # noqa: BLE001 - one bad row must not stop the batch
+        log.exception("reminder %s: recording the answer failed", answer.reminder_id)
+        return "error"
 
 
 def send_claimed(
@@ -301,18 +577,65 @@ def send_claimed(
     gateway: Gateway,
     elapsed: timedelta = timedelta(0),
 ) -> str:
-    """Send one claimed reminder; returns what became of it."""
-    step, sms = _prepare(reminder_id, claimer, now, settings, gateway, elapsed)
+    """Send one claimed reminder on its own (check, hand over, send, record); returns
+    what became of it. ``dispatch_due`` does the same for a batch, recording each
+    answer in the transaction that hands over the next reminder."""
+    tick = Tick.start(claimer, now, settings, gateway, [reminder_id])
+    with transaction():
+        step, sms = _hand_over(reminder_id, tick, elapsed)
     if sms is None:
         return step
+    answer = Answer(reminder_id, sms, _send(gateway, sms, reminder_id))
+    with transaction():
+        return _record_answer(answer, tick)
+
+
+def _next(
+    reminder_id: int, answered: Answer | None, tick: Tick, elapsed: timedelta
+) -> tuple[str | None, str, OutgoingSms | None]:
+    """Record the previous reminder's answer and hand over this one, in one transaction.
+
+    At any moment at most one reminder is handed over without its answer recorded
+    (as when each had its own transactions): the previous one's answer is committed
+    together with this one's hand-over, before this one is sent. Returns (what became
+    of the previous one, or None; this one's step; its sms, if it is to be sent now).
+    A failure costs no more than before: the answer is recorded alone, and this
+    reminder is retried alone when nothing of it was done yet, else left to its lease.
+    """
+    phase = "record"
     try:
-        outcome: Any = gateway.send(sms)
-    except SmsFailure as exc:
-        outcome = exc.failure
-    except Exception:  # noqa: BLE001 - the message may have left: never resend blindly
-        log.exception("gateway %s raised while sending reminder %s", gateway.name, reminder_id)
-        outcome = Failure(FailureKind.UNCERTAIN, NO_ANSWER_REASON)
-    return _record(reminder_id, sms.message_id, outcome, now, settings)
+        with transaction():
+            previous = _record_answer(answered, tick) if answered is not None else None
+            phase = "hand over"
+            step, sms = _hand_over(reminder_id, tick, elapsed)
+            phase = "commit"
+        return previous, step, sms
+    except Exception:  # noqa: BLE001 - one bad row must not stop the batch
+        log.exception("reminder %s: dispatch failed (%s)", reminder_id, phase)
+    previous = _record_alone(answered, tick) if answered is not None else None
+    if phase != "record":
+        # Its hand-over may have been the failure, or its commit: the lease decides.
+        return previous, "error", None
+    try:
+        with transaction():
+            step, sms = _hand_over(reminder_id, tick, elapsed)
+        return previous, step, sms
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        log.exception("reminder %s: dispatch failed; its lease decides", reminder_id)
+        return previous, "error", None
+
+
+def _count(report: DispatchReport, reminder_id: int, result: str) -> None:
+    report.outcomes[reminder_id] = result
+    if result in (ReminderState.SENT, ReminderState.DELIVERED):
+        report.sent += 1
+    elif result == "skipped":
+        report.skipped += 1
+    elif result in ("deferred", "released"):
+        report.deferred += 1
+    elif result in (ReminderState.FAILED, ReminderState.UNCERTAIN, "error"):
+        report.failed += 1
 
 
 def dispatch_due(
@@ -335,25 +658,22 @@ def dispatch_due(
     )
     ids = claim_due(now, limit or settings.sms.dispatch_batch_size, claimer)
     report.claimed = len(ids)
+    tick = Tick.start(claimer, now, settings, gateway, ids)
     started = time.monotonic()
+    answered: Answer | None = None  # sent, its answer not yet recorded
     for reminder_id in ids:
         # The lease runs on while the batch is sent: check it against the time spent.
         elapsed = timedelta(seconds=time.monotonic() - started)
-        try:
-            result = send_claimed(reminder_id, claimer, now, settings, gateway, elapsed)
-        except Exception:  # noqa: BLE001 - one bad row must not stop the batch
-            db.session.rollback()
-            log.exception("reminder %s: dispatch failed; its lease decides", reminder_id)
-            result = "error"
-        report.outcomes[reminder_id] = result
-        if result in (ReminderState.SENT, ReminderState.DELIVERED):
-            report.sent += 1
-        elif result == "skipped":
-            report.skipped += 1
-        elif result in ("deferred", "released"):
-            report.deferred += 1
-        elif result in (ReminderState.FAILED, ReminderState.UNCERTAIN, "error"):
-            report.failed += 1
+        previous, step, sms = _next(reminder_id, answered, tick, elapsed)
+        if answered is not None and previous is not None:
+            _count(report, answered.reminder_id, previous)
+        answered = None
+        if sms is None:
+            _count(report, reminder_id, step)
+            continue
+        answered = Answer(reminder_id, sms, _send(gateway, sms, reminder_id))
+    if answered is not None:
+        _count(report, answered.reminder_id, _record_alone(answered, tick))
     if report.claimed or report.timed_out or report.released:
         log.info(
             "dispatch: %d claimed, %d sent, %d skipped, %d deferred, %d failed, %d timed out, "
