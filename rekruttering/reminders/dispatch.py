@@ -42,7 +42,7 @@ import sqlalchemy as sa
 
 from rekruttering.config import Settings, current_settings
 from rekruttering.domain.clock import utcnow
-from rekruttering.domain.phone import mask_phone
+from rekruttering.domain.phone import is_mobile, mask_phone
 from rekruttering.domain.sms_segments import count_segments
 from rekruttering.extensions import db
 from rekruttering.models import (
@@ -56,7 +56,7 @@ from rekruttering.models import (
     ReminderState,
     Session,
 )
-from rekruttering.reminders.eligibility import reason_for, why_not_textable
+from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.sms import message_status
 from rekruttering.sms.gateway import Gateway, OutgoingSms, SendResult, SmsFailure, build_gateway
 from rekruttering.sms.number_hash import current_key, number_hash
@@ -218,13 +218,22 @@ def _release(reminder: Reminder) -> None:
 # --- one tick's constants ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed reminder as it was just after the claim: its person's number (with
+    its opt-out hash) and its text (with its segments)."""
+
+    phone: str
+    digest: str
+    body: str
+    segments: int
+
+
 @dataclass
 class Tick:
     """What stays the same for every reminder of one tick, worked out once: the
-    settings, the lease, whether it is quiet hours, and each claimed reminder's number
-    as it was just after the claim with its opt-out hash (the send-time check looks
-    that hash up and confirms the number is still the person's; a number changed
-    since takes the full check)."""
+    settings, the lease, whether it is quiet hours, and each claimed reminder as it
+    was just after the claim (``Claimed``), for those that may be sent the fast way."""
 
     claimer: str
     now: datetime
@@ -232,22 +241,28 @@ class Tick:
     gateway: Gateway
     lease: timedelta
     quiet: bool
-    phones: dict[int, tuple[str, str]] = field(default_factory=dict)
+    claimed: dict[int, Claimed] = field(default_factory=dict)
 
     @classmethod
     def start(
         cls, claimer: str, now: datetime, settings: Settings, gateway: Gateway, ids: list[int]
     ) -> Tick:
-        phones: dict[int, tuple[str, str]] = {}
+        claimed: dict[int, Claimed] = {}
         if ids:
             key = current_key()
             with transaction():  # a read; no transaction stays open while sending
                 rows = db.session.execute(
-                    sa.select(_R.c.id, _P.c.phone)
+                    sa.select(_R.c.id, _P.c.phone, _R.c.body)
                     .select_from(_R.join(_P, _P.c.id == _R.c.person_id))
                     .where(_R.c.id.in_(ids), _P.c.phone.is_not(None))
                 ).all()
-            phones = {rid: (phone, number_hash(phone, key)) for rid, phone in rows}
+            claimed = {
+                rid: Claimed(
+                    phone, number_hash(phone, key), body, max(count_segments(body).segments, 1)
+                )
+                for rid, phone, body in rows
+                if phone and is_mobile(phone)  # else the full check says why not
+            }
         return cls(
             claimer=claimer,
             now=now,
@@ -255,13 +270,14 @@ class Tick:
             gateway=gateway,
             lease=timedelta(seconds=settings.sms.claim_lease_seconds),
             quiet=quiet_hours(settings).contains(now),
-            phones=phones,
+            claimed=claimed,
         )
 
 
 # --- the send-time check and the hand-over, the fast way ---------------------------------
-# Core statements on the tables, built once: a reminder that is clear to send costs
-# one check, one INSERT and one UPDATE; its answer two UPDATEs (see _record_answer).
+# Core statements on the tables, built once. A reminder that is clear to send costs an
+# INSERT ... SELECT that writes its Message row only if every send-time check still
+# holds, and one UPDATE; its answer two UPDATEs (see _record_answer).
 
 _R = Reminder.__table__
 _P = Person.__table__
@@ -270,44 +286,87 @@ _M = Message.__table__
 _C = Consent.__table__
 _O = OptOut.__table__
 
-#: One claimed reminder (locked), its person and session, whether its number is on the
-#: opt-out list and whether SMS consent is active: every send-time check in one read.
-_CHECK = (
-    sa.select(
-        _R.c.state,
-        _R.c.claimed_by,
-        _R.c.claimed_at,
-        _R.c.centre_id,
-        _R.c.person_id,
-        _R.c.body,
-        _R.c.session_id,
-        _S.c.cancelled,
-        _S.c.starts_at,
-        _P.c.phone,
-        _P.c.anonymised_at,
-        _P.c.sms_opted_out_at,
-        _P.c.phone_not_textable_reason,
-        sa.exists()
-        .where(_O.c.phone_hash == sa.bindparam("check_hash", type_=sa.String))
-        .label("opted_out"),
-        sa.exists()
-        .where(
-            _C.c.person_id == _R.c.person_id,
-            _C.c.purpose == ConsentPurpose.SMS,
-            _C.c.withdrawn_at.is_(None),
+#: The Message row, written only if, at this moment: the reminder is still ours, in
+#: ``sending``, within our lease, with the text we read after the claim; its person
+#: still has the number we read, is not anonymised, not opted out, not marked "not
+#: textable", the number is not on the opt-out list and SMS consent is active; its
+#: session (if any) is neither cancelled nor started. The same rules as ``_prepare``
+#: and ``eligibility.why_not_textable`` (a landline never comes this way: Tick leaves it
+#: out); when any fails, nothing is written and ``_prepare`` decides and says why.
+_GUARDED_MESSAGE = (
+    sa.insert(_M)
+    .from_select(
+        [
+            "centre_id",
+            "person_id",
+            "direction",
+            "to_number",
+            "body",
+            "gateway",
+            "status",
+            "segments",
+            "from_number",
+            "created_at",
+            "updated_at",
+        ],
+        sa.select(
+            _R.c.centre_id,
+            _R.c.person_id,
+            sa.bindparam("new_direction", type_=_M.c.direction.type),
+            _P.c.phone,
+            _R.c.body,
+            sa.bindparam("new_gateway", type_=_M.c.gateway.type),
+            sa.bindparam("new_status", type_=_M.c.status.type),
+            sa.bindparam("new_segments", type_=_M.c.segments.type),
+            sa.bindparam("new_from", type_=_M.c.from_number.type),
+            sa.bindparam("new_created", type_=_M.c.created_at.type),
+            sa.bindparam("new_updated", type_=_M.c.updated_at.type),
         )
-        .label("consents"),
+        .select_from(
+            _R.join(_P, _P.c.id == _R.c.person_id).outerjoin(_S, _S.c.id == _R.c.session_id)
+        )
+        .where(
+            _R.c.id == sa.bindparam("new_reminder"),
+            _R.c.state == ReminderState.SENDING,
+            _R.c.claimed_by == sa.bindparam("new_claimer", type_=_R.c.claimed_by.type),
+            _R.c.claimed_at > sa.bindparam("new_lease_from", type_=_R.c.claimed_at.type),
+            _R.c.body == sa.bindparam("new_body", type_=_R.c.body.type),
+            _P.c.phone == sa.bindparam("new_phone", type_=_P.c.phone.type),
+            _P.c.anonymised_at.is_(None),
+            _P.c.sms_opted_out_at.is_(None),
+            sa.func.coalesce(_P.c.phone_not_textable_reason, "") == "",
+            ~sa.exists().where(
+                _O.c.phone_hash == sa.bindparam("new_hash", type_=_O.c.phone_hash.type)
+            ),
+            sa.exists().where(
+                _C.c.person_id == _R.c.person_id,
+                _C.c.purpose == ConsentPurpose.SMS,
+                _C.c.withdrawn_at.is_(None),
+            ),
+            sa.or_(
+                _R.c.session_id.is_(None),
+                sa.and_(
+                    sa.not_(_S.c.cancelled),
+                    _S.c.starts_at > sa.bindparam("new_now", type_=_S.c.starts_at.type),
+                ),
+            ),
+        ),
+        include_defaults=False,
     )
-    .select_from(_R.join(_P, _P.c.id == _R.c.person_id).outerjoin(_S, _S.c.id == _R.c.session_id))
-    .where(_R.c.id == sa.bindparam("check_id"))
-    .with_for_update(of=_R)
+    .returning(_M.c.id)
 )
-_NEW_MESSAGE = sa.insert(_M).returning(_M.c.id)
+#: The hand-over: the reminder points at its message (re-checked under the row lock).
 _HAND_OVER = (
     sa.update(_R)
-    .where(_R.c.id == sa.bindparam("hand_id"))
+    .where(
+        _R.c.id == sa.bindparam("hand_id"),
+        _R.c.state == ReminderState.SENDING,
+        _R.c.claimed_by == sa.bindparam("hand_claimer", type_=_R.c.claimed_by.type),
+        _R.c.message_id.is_(None),
+    )
     .values(message_id=sa.bindparam("hand_message"))
 )
+_DROP_MESSAGE = sa.delete(_M).where(_M.c.id == sa.bindparam("drop_id"))
 #: The provider took it: the message moves on from ``pending`` only (a status callback
 #: that came first has moved it already; the full record handles that).
 _ACCEPTED_MESSAGE = (
@@ -338,48 +397,41 @@ _ACCEPTED_REMINDER = (
 )
 
 
-def _clear_to_send(row: Any, tick: Tick, elapsed: timedelta) -> bool:
-    """True when the checked reminder may go at once: ours, within our lease, its
-    session neither cancelled nor started, outside quiet hours, the person textable.
-    Anything else is decided (and recorded, with its reason) by ``_prepare``."""
-    if row.state != ReminderState.SENDING or row.claimed_by != tick.claimer:
-        return False
-    if row.claimed_at is None or row.claimed_at + tick.lease <= tick.now + elapsed:
-        return False
-    if row.session_id is not None and (row.cancelled or row.starts_at <= tick.now):
-        return False
-    if tick.quiet:
-        return False
-    return reason_for(row, bool(row.opted_out), bool(row.consents)) is None
-
-
 def _hand_over(reminder_id: int, tick: Tick, elapsed: timedelta) -> tuple[str, OutgoingSms | None]:
     """Check the reminder at the moment of sending and write its Message row, in the
     caller's transaction. Returns ("send", sms) or (outcome, None) as ``_prepare``."""
-    phone, digest = tick.phones.get(reminder_id, ("", ""))
-    conn = db.session.connection()
-    row = conn.execute(_CHECK, {"check_id": reminder_id, "check_hash": digest}).first()
-    if row is None or not phone or row.phone != phone or not _clear_to_send(row, tick, elapsed):
-        return _prepare_in(
-            reminder_id, tick.claimer, tick.now, tick.settings, tick.gateway, elapsed
-        )
-    body: str = row.body
-    message_id: int = conn.execute(
-        _NEW_MESSAGE,
-        {
-            "centre_id": row.centre_id,
-            "person_id": row.person_id,
-            "direction": Direction.OUTBOUND,
-            "to_number": phone,
-            "body": body,
-            "gateway": tick.gateway.name,
-            "status": message_status.PENDING,
-            "segments": max(count_segments(body).segments, 1),
-            "created_at": tick.now,
-        },
-    ).scalar_one()
-    conn.execute(_HAND_OVER, {"hand_id": reminder_id, "hand_message": message_id})
-    return "send", OutgoingSms(to=phone, body=body, message_id=message_id)
+    seen = tick.claimed.get(reminder_id)
+    if seen is not None and not tick.quiet:
+        conn = db.session.connection()
+        message_id = conn.execute(
+            _GUARDED_MESSAGE,
+            {
+                "new_reminder": reminder_id,
+                "new_claimer": tick.claimer,
+                "new_lease_from": tick.now + elapsed - tick.lease,
+                "new_body": seen.body,
+                "new_phone": seen.phone,
+                "new_hash": seen.digest,
+                "new_now": tick.now,
+                "new_direction": Direction.OUTBOUND,
+                "new_gateway": tick.gateway.name,
+                "new_status": message_status.PENDING,
+                "new_segments": seen.segments,
+                "new_from": "",
+                "new_created": tick.now,
+                "new_updated": utcnow(),
+            },
+        ).scalar()
+        if message_id is not None:
+            handed = conn.execute(
+                _HAND_OVER,
+                {"hand_id": reminder_id, "hand_claimer": tick.claimer, "hand_message": message_id},
+            )
+            if handed.rowcount == 1:
+                return "send", OutgoingSms(to=seen.phone, body=seen.body, message_id=message_id)
+            # Taken from us between the two statements: no Message row, full check.
+            conn.execute(_DROP_MESSAGE, {"drop_id": message_id})
+    return _prepare_in(reminder_id, tick.claimer, tick.now, tick.settings, tick.gateway, elapsed)
 
 
 def _prepare(

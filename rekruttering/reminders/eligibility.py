@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -20,23 +18,7 @@ NO_PHONE = _l("No phone number")
 NO_CONSENT = _l("No consent to SMS")
 
 
-class TextableFields(Protocol):
-    """What the rule reads of a person: a Person, or a row with these columns."""
-
-    @property
-    def phone(self) -> str | None: ...
-    @property
-    def anonymised_at(self) -> datetime | None: ...
-    @property
-    def sms_opted_out_at(self) -> datetime | None: ...
-    @property
-    def phone_not_textable_reason(self) -> str | None: ...
-
-
-def reason_for(person: TextableFields, opted_out: bool, consents: bool) -> str | None:
-    """The rule itself, given the person's fields, whether the number is on the opt-out
-    list and whether SMS consent is active (the dispatcher reads all three in one
-    statement at the moment of sending)."""
+def _reason(person: Person, opted_out: bool, consents: bool) -> str | None:
     if not person.phone or person.anonymised_at is not None:
         return NO_PHONE
     if person.sms_opted_out_at is not None or opted_out:
@@ -53,7 +35,7 @@ def reason_for(person: TextableFields, opted_out: bool, consents: bool) -> str |
 def why_not_textable(person: Person) -> str | None:
     """None when an SMS may go to ``person`` now; else the reason (English, translated
     when shown). The authoritative check, made at the moment of sending."""
-    return reason_for(
+    return _reason(
         person,
         is_opted_out(person.phone),
         person.phone is not None and has_active_consent(person.id, ConsentPurpose.SMS),
@@ -79,4 +61,4 @@ def reasons_not_textable(people: Sequence[Person]) -> dict[int, str | None]:
             )
         )
     )
-    return {p.id: reason_for(p, p.phone in opted, p.id in consenting) for p in people}
+    return {p.id: _reason(p, p.phone in opted, p.id in consenting) for p in people}
