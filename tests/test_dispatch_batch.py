@@ -333,7 +333,8 @@ def test_a_hand_over_that_fails_leaves_the_previous_answer_recorded(
 
 def test_a_reminder_costs_at_most_four_statements_and_one_commit(app: Flask, make: Any) -> None:
     """Clear to send and accepted: the guarded INSERT of its message and the UPDATE
-    that hands it over; its answer two UPDATEs; one commit (the answer goes with the
+    that hands it over; its answer two UPDATEs (on PostgreSQL each pair is one
+    statement); one commit (the answer goes with the
     next one's hand-over). A tick adds a fixed few (the leases, the claim, the
     numbers). Before: 11 statements and 2 commits a reminder."""
     n = 40
@@ -350,6 +351,8 @@ def test_a_reminder_costs_at_most_four_statements_and_one_commit(app: Flask, mak
     finally:
         sa.event.remove(db.engine, "commit", on_commit)
     assert report.sent == n
+    # PostgreSQL runs each pair as one statement (a round trip there costs more).
+    per_reminder = 2 if db.engine.dialect.name == "postgresql" else 4
     fixed = 8  # two lease statements, choose, take, the numbers; their commits
-    assert counter.count <= 4 * n + fixed, counter.statements[:20]
+    assert counter.count <= per_reminder * n + fixed, counter.statements[:20]
     assert len(commits) <= n + 5

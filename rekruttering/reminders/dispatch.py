@@ -371,7 +371,7 @@ _DROP_MESSAGE = sa.delete(_M).where(_M.c.id == sa.bindparam("drop_id"))
 #: that came first has moved it already; the full record handles that).
 _ACCEPTED_MESSAGE = (
     sa.update(_M)
-    .where(_M.c.id == sa.bindparam("acc_id"), _M.c.status == message_status.PENDING)
+    .where(_M.c.id == sa.bindparam("acc_message"), _M.c.status == message_status.PENDING)
     .values(
         status=sa.bindparam("acc_status"),
         provider_sid=sa.func.coalesce(_M.c.provider_sid, sa.bindparam("acc_sid", type_=sa.String)),
@@ -397,40 +397,112 @@ _ACCEPTED_REMINDER = (
 )
 
 
+# PostgreSQL: each pair above as one statement (data-modifying CTEs). There every
+# statement is a round trip to the server, and under load a round trip costs more than
+# the statement itself; SQLite, in the process, runs the pairs as they are.
+_NEW = _GUARDED_MESSAGE.cte("new_message")
+_HANDED = (
+    sa.update(_R)
+    .where(
+        _R.c.id == sa.bindparam("new_reminder"),
+        _R.c.state == ReminderState.SENDING,
+        _R.c.claimed_by == sa.bindparam("new_claimer", type_=_R.c.claimed_by.type),
+        _R.c.message_id.is_(None),
+        sa.exists(sa.select(_NEW.c.id)),
+    )
+    .values(
+        message_id=sa.select(_NEW.c.id).scalar_subquery(),
+        updated_at=sa.bindparam("new_updated", type_=_R.c.updated_at.type),
+    )
+    .returning(_R.c.message_id)
+    .cte("handed")
+)
+#: (the message written, or None; the reminder handed over to it, or None)
+_HAND_OVER_ONE_TRIP = sa.select(
+    sa.select(_NEW.c.id).scalar_subquery().label("written"),
+    sa.select(_HANDED.c.message_id).scalar_subquery().label("handed"),
+)
+_ACCEPTED = (
+    sa.update(_M)
+    .where(_M.c.id == sa.bindparam("acc_message"), _M.c.status == message_status.PENDING)
+    .values(
+        status=sa.bindparam("acc_status"),
+        provider_sid=sa.func.coalesce(_M.c.provider_sid, sa.bindparam("acc_sid", type_=sa.String)),
+        from_number=sa.func.coalesce(
+            sa.func.nullif(sa.bindparam("acc_from", type_=sa.String), ""), _M.c.from_number
+        ),
+        updated_at=sa.bindparam("acc_updated", type_=_M.c.updated_at.type),
+    )
+    .returning(_M.c.id)
+    .cte("accepted")
+)
+_SENT = (
+    sa.update(_R)
+    .where(
+        _R.c.id == sa.bindparam("acc_reminder"),
+        _R.c.state == ReminderState.SENDING,
+        _R.c.message_id == sa.bindparam("acc_message"),
+        sa.exists(sa.select(_ACCEPTED.c.id)),  # the message first, as the webhook locks
+    )
+    .values(
+        state=sa.bindparam("acc_state", type_=_R.c.state.type),
+        last_error=None,
+        claimed_at=None,
+        claimed_by=None,
+        updated_at=sa.bindparam("acc_updated", type_=_R.c.updated_at.type),
+    )
+    .returning(_R.c.state)
+    .cte("sent")
+)
+#: (how many messages moved on: 0 or 1; the reminder's new state, or None)
+_ACCEPTED_ONE_TRIP = sa.select(
+    sa.select(sa.func.count()).select_from(_ACCEPTED).scalar_subquery().label("moved"),
+    sa.select(_SENT.c.state).scalar_subquery().label("state"),
+)
+
+
+def _one_trip(conn: sa.Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
 def _hand_over(reminder_id: int, tick: Tick, elapsed: timedelta) -> tuple[str, OutgoingSms | None]:
     """Check the reminder at the moment of sending and write its Message row, in the
     caller's transaction. Returns ("send", sms) or (outcome, None) as ``_prepare``."""
     seen = tick.claimed.get(reminder_id)
     if seen is not None and not tick.quiet:
         conn = db.session.connection()
-        message_id = conn.execute(
-            _GUARDED_MESSAGE,
-            {
-                "new_reminder": reminder_id,
-                "new_claimer": tick.claimer,
-                "new_lease_from": tick.now + elapsed - tick.lease,
-                "new_body": seen.body,
-                "new_phone": seen.phone,
-                "new_hash": seen.digest,
-                "new_now": tick.now,
-                "new_direction": Direction.OUTBOUND,
-                "new_gateway": tick.gateway.name,
-                "new_status": message_status.PENDING,
-                "new_segments": seen.segments,
-                "new_from": "",
-                "new_created": tick.now,
-                "new_updated": utcnow(),
-            },
-        ).scalar()
-        if message_id is not None:
-            handed = conn.execute(
-                _HAND_OVER,
-                {"hand_id": reminder_id, "hand_claimer": tick.claimer, "hand_message": message_id},
-            )
-            if handed.rowcount == 1:
-                return "send", OutgoingSms(to=seen.phone, body=seen.body, message_id=message_id)
-            # Taken from us between the two statements: no Message row, full check.
-            conn.execute(_DROP_MESSAGE, {"drop_id": message_id})
+        params = {
+            "new_reminder": reminder_id,
+            "new_claimer": tick.claimer,
+            "new_lease_from": tick.now + elapsed - tick.lease,
+            "new_body": seen.body,
+            "new_phone": seen.phone,
+            "new_hash": seen.digest,
+            "new_now": tick.now,
+            "new_direction": Direction.OUTBOUND,
+            "new_gateway": tick.gateway.name,
+            "new_status": message_status.PENDING,
+            "new_segments": seen.segments,
+            "new_from": "",
+            "new_created": tick.now,
+            "new_updated": utcnow(),
+        }
+        handed: int | None = None
+        if _one_trip(conn):
+            written, handed = conn.execute(_HAND_OVER_ONE_TRIP, params).one()
+        else:
+            written = conn.execute(_GUARDED_MESSAGE, params).scalar()
+            if written is not None:
+                result = conn.execute(
+                    _HAND_OVER,
+                    {"hand_id": reminder_id, "hand_claimer": tick.claimer, "hand_message": written},
+                )
+                handed = written if result.rowcount == 1 else None
+        if handed is not None:
+            return "send", OutgoingSms(to=seen.phone, body=seen.body, message_id=handed)
+        if written is not None:
+            # Taken from us between the two steps: no Message row; the full check.
+            conn.execute(_DROP_MESSAGE, {"drop_id": written})
     return _prepare_in(reminder_id, tick.claimer, tick.now, tick.settings, tick.gateway, elapsed)
 
 
@@ -534,41 +606,40 @@ def _send(gateway: Gateway, sms: OutgoingSms, reminder_id: int) -> SendResult | 
 def _record_answer(answer: Answer, tick: Tick) -> str:
     """Record the provider's answer, in the caller's transaction; the reminder's state.
 
-    Accepted, with our message still ``pending`` (the usual case): two UPDATEs, the
-    message first and then the reminder (the order the status webhook locks them in).
-    A failure, or a status callback that came first: the full record, ``_record_in``.
+    Accepted, with our message still ``pending`` (the usual case): two UPDATEs (one
+    statement on PostgreSQL), the message first and then the reminder (the order the
+    status webhook locks them in). A failure, or a status callback that came first:
+    the full record, ``_record_in``.
     """
     outcome, sms = answer.outcome, answer.sms
     if isinstance(outcome, SendResult) and message_status.advances(
         message_status.PENDING, outcome.status
     ):
         conn = db.session.connection()
-        moved = conn.execute(
-            _ACCEPTED_MESSAGE,
-            {
-                "acc_id": sms.message_id,
-                "acc_status": outcome.status,
-                "acc_sid": outcome.provider_sid,
-                "acc_from": (outcome.from_number or "")[:40],
-            },
-        )
-        if moved.rowcount == 1:
-            state = ReminderState.DELIVERED if outcome.status == "delivered" else ReminderState.SENT
-            updated = conn.execute(
-                _ACCEPTED_REMINDER,
-                {
-                    "acc_reminder": answer.reminder_id,
-                    "acc_message": sms.message_id,
-                    "acc_state": state,
-                },
-            )
+        state = ReminderState.DELIVERED if outcome.status == "delivered" else ReminderState.SENT
+        params = {
+            "acc_message": sms.message_id,
+            "acc_reminder": answer.reminder_id,
+            "acc_status": outcome.status,
+            "acc_sid": outcome.provider_sid,
+            "acc_from": (outcome.from_number or "")[:40],
+            "acc_state": state,
+            "acc_updated": utcnow(),
+        }
+        if _one_trip(conn):
+            moved, new_state = conn.execute(_ACCEPTED_ONE_TRIP, params).one()
+            updated = new_state is not None
+        else:
+            moved = conn.execute(_ACCEPTED_MESSAGE, params).rowcount
+            updated = bool(moved) and conn.execute(_ACCEPTED_REMINDER, params).rowcount == 1
+        if moved == 1:
             log.info(
                 "reminder %s sent to %s via %s",
                 answer.reminder_id,
                 mask_phone(sms.to),
                 tick.gateway.name,
             )
-            if updated.rowcount == 1:
+            if updated:
                 return str(state)
             # No longer ours, or a newer message: the message moved, the reminder not.
             return str(
