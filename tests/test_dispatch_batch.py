@@ -30,13 +30,20 @@ from rekruttering.privacy.consent import withdraw_consent
 from rekruttering.reminders import dispatch
 from rekruttering.reminders.dispatch import dispatch_due
 from rekruttering.sms.delivery import apply_status
-from rekruttering.sms.gateway import OutgoingSms, SendResult, SmsFailure
+from rekruttering.sms.gateway import OutgoingSms, SendResult, SmsFailure, build_gateway
 from rekruttering.sms.message_status import STORED
 from rekruttering.sms.number_hash import hash_of
 from rekruttering.sms.provider_errors import classify_twilio
 from rekruttering.sms.twilio_gateway import TwilioGateway
 from rekruttering.transaction import transaction
-from tests.sms_fakes import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, PUBLIC_BASE_URL, twilio_api
+from tests.sms_fakes import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    PUBLIC_BASE_URL,
+    TWILIO_SETTINGS,
+    twilio_api,
+)
 from tests.statement_counter import count_statements
 from tests.test_dispatch_safeguards import NOW, due_reminders
 
@@ -356,3 +363,24 @@ def test_a_reminder_costs_at_most_four_statements_and_one_commit(app: Flask, mak
     fixed = 8  # two lease statements, choose, take, the numbers; their commits
     assert counter.count <= per_reminder * n + fixed, counter.statements[:20]
     assert len(commits) <= n + 5
+
+
+@pytest.mark.settings(**TWILIO_SETTINGS)
+def test_the_job_builds_its_twilio_client_once_not_every_tick(
+    app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduled job keeps one gateway (for Twilio: the client and its connection
+    to the API) for every tick instead of building a new one each time."""
+    from rekruttering_jobs import dispatch as job
+
+    built: list[Any] = []
+
+    def build(settings: Any) -> Any:
+        built.append(build_gateway(settings))
+        return built[-1]
+
+    monkeypatch.setattr(job, "build_gateway", build)
+    for _ in range(3):
+        job.dispatch_reminders(app)
+    assert len(built) == 1 and isinstance(built[0], TwilioGateway)
+    assert app.extensions[job.GATEWAY_KEY] is built[0]
