@@ -23,6 +23,16 @@ One tick (``dispatch_due``):
    started, quiet hours. Its Message row is written and committed (the hand-over), then
    the gateway is called, and the answer recorded.
 
+   The usual case costs one transaction a reminder: the previous reminder's answer
+   and this one's hand-over are committed together, before this one is sent (``_next``).
+   So, as with a transaction for each, at most one reminder is ever handed over without
+   its answer recorded: the one with the provider, or just back from it. The hand-over
+   is an ``INSERT ... SELECT`` that writes the Message row only if every check still
+   holds (``_GUARDED_MESSAGE``), then the UPDATE that points the reminder at it; the
+   answer is two UPDATEs (on PostgreSQL each pair is one statement). Anything else - a
+   check that fails, a failure from the provider, a status callback that came first -
+   goes the full way (``_prepare_in``, ``_record_in``), which decides and says why.
+
 Each safeguard is a small function of its own (``_lock_choice``, ``_still_pending``,
 ``_owned_by``) so the tests can remove one at a time and show that its test then fails.
 """
