@@ -343,7 +343,8 @@ def test_a_reminder_costs_at_most_four_statements_and_one_commit(app: Flask, mak
     that hands it over; its answer two UPDATEs (on PostgreSQL each pair is one
     statement); one commit (the answer goes with the
     next one's hand-over). A tick adds a fixed few (the leases, the claim, the
-    numbers). Before: 11 statements and 2 commits a reminder."""
+    numbers). Before: 11 statements and 2 commits a reminder, and a connection taken
+    from the pool for each of the 2 transactions."""
     n = 40
     due_reminders(make, n)
     commits = []
@@ -351,18 +352,28 @@ def test_a_reminder_costs_at_most_four_statements_and_one_commit(app: Flask, mak
     def on_commit(*args: Any) -> None:
         commits.append(1)
 
+    checkouts = []
+
+    def on_checkout(*args: Any) -> None:
+        checkouts.append(1)
+
     sa.event.listen(db.engine, "commit", on_commit)
+    sa.event.listen(db.engine, "checkout", on_checkout)
     try:
         with count_statements() as counter:
             report = dispatch_due(now=NOW, gateway=HookGateway(), limit=n)
     finally:
         sa.event.remove(db.engine, "commit", on_commit)
+        sa.event.remove(db.engine, "checkout", on_checkout)
     assert report.sent == n
     # PostgreSQL runs each pair as one statement (a round trip there costs more).
     per_reminder = 2 if db.engine.dialect.name == "postgresql" else 4
     fixed = 8  # two lease statements, choose, take, the numbers; their commits
     assert counter.count <= per_reminder * n + fixed, counter.statements[:20]
     assert len(commits) <= n + 5
+    # One connection for the whole tick: not taken from the pool (and, on PostgreSQL,
+    # pinged) again for every reminder's transaction.
+    assert len(checkouts) == 1
 
 
 @pytest.mark.settings(**TWILIO_SETTINGS)

@@ -44,6 +44,8 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -771,6 +773,34 @@ def _count(report: DispatchReport, reminder_id: int, result: str) -> None:
         report.failed += 1
 
 
+@contextmanager
+def one_connection() -> Iterator[None]:
+    """Run a tick on one connection of the pool, held from its start to its end.
+
+    The app's session gives its connection back to the pool at every commit and takes
+    one again for the next transaction - on PostgreSQL with a ping first
+    (``pool_pre_ping``), one more round trip. A tick commits once a reminder, so for
+    the tick the app context's session is one bound to a connection held throughout:
+    each transaction is still begun, committed and rolled back by ``transaction()``.
+    The app context's own session is back in place afterwards.
+    """
+    registry = db.session.registry
+    previous = registry() if registry.has() else None
+    with db.engine.connect() as connection:
+        session = sa.orm.Session(bind=connection)
+        # A plain Session, bound to the held connection, stands in for Flask-SQLAlchemy's
+        # (whose get_bind would pick the engine, i.e. the pool, again).
+        registry.set(session)  # type: ignore[arg-type]  # see the comment above
+        try:
+            yield
+        finally:
+            session.close()
+            if previous is not None:
+                registry.set(previous)
+            else:
+                registry.clear()
+
+
 def dispatch_due(
     now: datetime | None = None,
     gateway: Gateway | None = None,
@@ -782,6 +812,13 @@ def dispatch_due(
     now = now or utcnow()
     gateway = gateway or build_gateway(settings)
     claimer = claimer or new_claimer_id()
+    with one_connection():
+        return _tick(now, gateway, claimer, limit or settings.sms.dispatch_batch_size, settings)
+
+
+def _tick(
+    now: datetime, gateway: Gateway, claimer: str, limit: int, settings: Settings
+) -> DispatchReport:
     report = DispatchReport()
     report.released = release_expired_leases(
         now, timedelta(seconds=settings.sms.claim_lease_seconds)
@@ -789,7 +826,7 @@ def dispatch_due(
     report.timed_out = expire_stale_claims(
         now, timedelta(minutes=settings.sms.claim_timeout_minutes)
     )
-    ids = claim_due(now, limit or settings.sms.dispatch_batch_size, claimer)
+    ids = claim_due(now, limit, claimer)
     report.claimed = len(ids)
     tick = Tick.start(claimer, now, settings, gateway, ids)
     started = time.monotonic()
