@@ -302,9 +302,9 @@ _O = OptOut.__table__
 #: ``sending``, within our lease, with the text we read after the claim; its person
 #: still has the number we read, is not anonymised, not opted out, not marked "not
 #: textable", the number is not on the opt-out list and SMS consent is active; its
-#: session (if any) is neither cancelled nor started. The same rules as ``_prepare``
+#: session (if any) is neither cancelled nor started. The same rules as ``_prepare_in``
 #: and ``eligibility.why_not_textable`` (a landline never comes this way: Tick leaves it
-#: out); when any fails, nothing is written and ``_prepare`` decides and says why.
+#: out); when any fails, nothing is written and ``_prepare_in`` decides and says why.
 _GUARDED_MESSAGE = (
     sa.insert(_M)
     .from_select(
@@ -479,7 +479,7 @@ def _one_trip(conn: sa.Connection) -> bool:
 
 def _hand_over(reminder_id: int, tick: Tick, elapsed: timedelta) -> tuple[str, OutgoingSms | None]:
     """Check the reminder at the moment of sending and write its Message row, in the
-    caller's transaction. Returns ("send", sms) or (outcome, None) as ``_prepare``."""
+    caller's transaction. Returns ("send", sms) or (outcome, None) as ``_prepare_in``."""
     seen = tick.claimed.get(reminder_id)
     if seen is not None and not tick.quiet:
         conn = db.session.connection()
@@ -516,19 +516,6 @@ def _hand_over(reminder_id: int, tick: Tick, elapsed: timedelta) -> tuple[str, O
             # Taken from us between the two steps: no Message row; the full check.
             conn.execute(_DROP_MESSAGE, {"drop_id": written})
     return _prepare_in(reminder_id, tick.claimer, tick.now, tick.settings, tick.gateway, elapsed)
-
-
-def _prepare(
-    reminder_id: int,
-    claimer: str,
-    now: datetime,
-    settings: Settings,
-    gateway: Gateway,
-    elapsed: timedelta = timedelta(0),
-) -> tuple[str, OutgoingSms | None]:
-    """``_prepare_in`` in a transaction of its own."""
-    with transaction():
-        return _prepare_in(reminder_id, claimer, now, settings, gateway, elapsed)
 
 
 def _prepare_in(
@@ -658,13 +645,6 @@ def _record_answer(answer: Answer, tick: Tick) -> str:
                 db.session.scalar(sa.select(_R.c.state).where(_R.c.id == answer.reminder_id))
             )
     return _record_in(answer.reminder_id, sms.message_id, outcome, tick.now, tick.settings)
-
-
-def _record(
-    reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Settings
-) -> str:
-    with transaction():
-        return _record_in(reminder_id, message_id, outcome, now, settings)
 
 
 def _record_in(
