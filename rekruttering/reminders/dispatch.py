@@ -23,6 +23,16 @@ One tick (``dispatch_due``):
    started, quiet hours. Its Message row is written and committed (the hand-over), then
    the gateway is called, and the answer recorded.
 
+   The usual case costs one transaction a reminder: the previous reminder's answer
+   and this one's hand-over are committed together, before this one is sent (``_next``).
+   So, as with a transaction for each, at most one reminder is ever handed over without
+   its answer recorded: the one with the provider, or just back from it. The hand-over
+   is an ``INSERT ... SELECT`` that writes the Message row only if every check still
+   holds (``_GUARDED_MESSAGE``), then the UPDATE that points the reminder at it; the
+   answer is two UPDATEs (on PostgreSQL each pair is one statement). Anything else - a
+   check that fails, a failure from the provider, a status callback that came first -
+   goes the full way (``_prepare_in``, ``_record_in``), which decides and says why.
+
 Each safeguard is a small function of its own (``_lock_choice``, ``_still_pending``,
 ``_owned_by``) so the tests can remove one at a time and show that its test then fails.
 """
@@ -34,6 +44,8 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,13 +54,24 @@ import sqlalchemy as sa
 
 from rekruttering.config import Settings, current_settings
 from rekruttering.domain.clock import utcnow
-from rekruttering.domain.phone import mask_phone
+from rekruttering.domain.phone import is_mobile, mask_phone
 from rekruttering.domain.sms_segments import count_segments
 from rekruttering.extensions import db
-from rekruttering.models import Direction, Message, Reminder, ReminderState, Session
+from rekruttering.models import (
+    Consent,
+    ConsentPurpose,
+    Direction,
+    Message,
+    OptOut,
+    Person,
+    Reminder,
+    ReminderState,
+    Session,
+)
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.sms import message_status
-from rekruttering.sms.gateway import Gateway, OutgoingSms, SmsFailure, build_gateway
+from rekruttering.sms.gateway import Gateway, OutgoingSms, SendResult, SmsFailure, build_gateway
+from rekruttering.sms.number_hash import current_key, number_hash
 from rekruttering.sms.provider_errors import NO_ANSWER_REASON, Failure, FailureKind, _l
 from rekruttering.sms.reminder_outcomes import quiet_hours, record_accepted, record_failure
 from rekruttering.transaction import execute_dml, transaction
@@ -102,9 +125,7 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
             .execution_options(synchronize_session=False)
         )
     if count:
-        log.warning(
-            "%d claimed reminders were never sent (lease ran out): pending again", count
-        )
+        log.warning("%d claimed reminders were never sent (lease ran out): pending again", count)
     return count
 
 
@@ -206,7 +227,298 @@ def _release(reminder: Reminder) -> None:
     reminder.claimed_at = reminder.claimed_by = None
 
 
-def _prepare(
+# --- one tick's constants ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed reminder as it was just after the claim: its person's number (with
+    its opt-out hash) and its text (with its segments)."""
+
+    phone: str
+    digest: str
+    body: str
+    segments: int
+
+
+@dataclass
+class Tick:
+    """What stays the same for every reminder of one tick, worked out once: the
+    settings, the lease, whether it is quiet hours, and each claimed reminder as it
+    was just after the claim (``Claimed``), for those that may be sent the fast way."""
+
+    claimer: str
+    now: datetime
+    settings: Settings
+    gateway: Gateway
+    lease: timedelta
+    quiet: bool
+    claimed: dict[int, Claimed] = field(default_factory=dict)
+
+    @classmethod
+    def start(
+        cls, claimer: str, now: datetime, settings: Settings, gateway: Gateway, ids: list[int]
+    ) -> Tick:
+        claimed: dict[int, Claimed] = {}
+        if ids:
+            key = current_key()
+            with transaction():  # a read; no transaction stays open while sending
+                rows = db.session.execute(
+                    sa.select(_R.c.id, _P.c.phone, _R.c.body)
+                    .select_from(_R.join(_P, _P.c.id == _R.c.person_id))
+                    .where(_R.c.id.in_(ids), _P.c.phone.is_not(None))
+                ).all()
+            claimed = {
+                rid: Claimed(
+                    phone, number_hash(phone, key), body, max(count_segments(body).segments, 1)
+                )
+                for rid, phone, body in rows
+                if phone and is_mobile(phone)  # else the full check says why not
+            }
+        return cls(
+            claimer=claimer,
+            now=now,
+            settings=settings,
+            gateway=gateway,
+            lease=timedelta(seconds=settings.sms.claim_lease_seconds),
+            quiet=quiet_hours(settings).contains(now),
+            claimed=claimed,
+        )
+
+
+# --- the send-time check and the hand-over, the fast way ---------------------------------
+# Core statements on the tables, built once. A reminder that is clear to send costs an
+# INSERT ... SELECT that writes its Message row only if every send-time check still
+# holds, and one UPDATE; its answer two UPDATEs (see _record_answer).
+
+_R = Reminder.__table__
+_P = Person.__table__
+_S = Session.__table__
+_M = Message.__table__
+_C = Consent.__table__
+_O = OptOut.__table__
+
+#: The Message row, written only if, at this moment: the reminder is still ours, in
+#: ``sending``, within our lease, with the text we read after the claim; its person
+#: still has the number we read, is not anonymised, not opted out, not marked "not
+#: textable", the number is not on the opt-out list and SMS consent is active; its
+#: session (if any) is neither cancelled nor started. The same rules as ``_prepare_in``
+#: and ``eligibility.why_not_textable`` (a landline never comes this way: Tick leaves it
+#: out); when any fails, nothing is written and ``_prepare_in`` decides and says why.
+_GUARDED_MESSAGE = (
+    sa.insert(_M)
+    .from_select(
+        [
+            "centre_id",
+            "person_id",
+            "direction",
+            "to_number",
+            "body",
+            "gateway",
+            "status",
+            "segments",
+            "from_number",
+            "created_at",
+            "updated_at",
+        ],
+        sa.select(
+            _R.c.centre_id,
+            _R.c.person_id,
+            sa.bindparam("new_direction", type_=_M.c.direction.type),
+            _P.c.phone,
+            _R.c.body,
+            sa.bindparam("new_gateway", type_=_M.c.gateway.type),
+            sa.bindparam("new_status", type_=_M.c.status.type),
+            sa.bindparam("new_segments", type_=_M.c.segments.type),
+            sa.bindparam("new_from", type_=_M.c.from_number.type),
+            sa.bindparam("new_created", type_=_M.c.created_at.type),
+            sa.bindparam("new_updated", type_=_M.c.updated_at.type),
+        )
+        .select_from(
+            _R.join(_P, _P.c.id == _R.c.person_id).outerjoin(_S, _S.c.id == _R.c.session_id)
+        )
+        .where(
+            _R.c.id == sa.bindparam("new_reminder"),
+            _R.c.state == ReminderState.SENDING,
+            _R.c.claimed_by == sa.bindparam("new_claimer", type_=_R.c.claimed_by.type),
+            _R.c.claimed_at > sa.bindparam("new_lease_from", type_=_R.c.claimed_at.type),
+            _R.c.body == sa.bindparam("new_body", type_=_R.c.body.type),
+            _P.c.phone == sa.bindparam("new_phone", type_=_P.c.phone.type),
+            _P.c.anonymised_at.is_(None),
+            _P.c.sms_opted_out_at.is_(None),
+            sa.func.coalesce(_P.c.phone_not_textable_reason, "") == "",
+            ~sa.exists().where(
+                _O.c.phone_hash == sa.bindparam("new_hash", type_=_O.c.phone_hash.type)
+            ),
+            sa.exists().where(
+                _C.c.person_id == _R.c.person_id,
+                _C.c.purpose == ConsentPurpose.SMS,
+                _C.c.withdrawn_at.is_(None),
+            ),
+            sa.or_(
+                _R.c.session_id.is_(None),
+                sa.and_(
+                    sa.not_(_S.c.cancelled),
+                    _S.c.starts_at > sa.bindparam("new_now", type_=_S.c.starts_at.type),
+                ),
+            ),
+        ),
+        include_defaults=False,
+    )
+    .returning(_M.c.id)
+)
+#: The hand-over: the reminder points at its message (re-checked under the row lock).
+_HAND_OVER = (
+    sa.update(_R)
+    .where(
+        _R.c.id == sa.bindparam("hand_id"),
+        _R.c.state == ReminderState.SENDING,
+        _R.c.claimed_by == sa.bindparam("hand_claimer", type_=_R.c.claimed_by.type),
+        _R.c.message_id.is_(None),
+    )
+    .values(message_id=sa.bindparam("hand_message"))
+)
+_DROP_MESSAGE = sa.delete(_M).where(_M.c.id == sa.bindparam("drop_id"))
+#: The provider took it: the message moves on from ``pending`` only (a status callback
+#: that came first has moved it already; the full record handles that).
+_ACCEPTED_MESSAGE = (
+    sa.update(_M)
+    .where(_M.c.id == sa.bindparam("acc_message"), _M.c.status == message_status.PENDING)
+    .values(
+        status=sa.bindparam("acc_status"),
+        provider_sid=sa.func.coalesce(_M.c.provider_sid, sa.bindparam("acc_sid", type_=sa.String)),
+        from_number=sa.func.coalesce(
+            sa.func.nullif(sa.bindparam("acc_from", type_=sa.String), ""), _M.c.from_number
+        ),
+    )
+)
+#: ... and the reminder is sent, if it is still ours and this message is its latest.
+_ACCEPTED_REMINDER = (
+    sa.update(_R)
+    .where(
+        _R.c.id == sa.bindparam("acc_reminder"),
+        _R.c.state == ReminderState.SENDING,
+        _R.c.message_id == sa.bindparam("acc_message"),
+    )
+    .values(
+        state=sa.bindparam("acc_state", type_=_R.c.state.type),
+        last_error=None,
+        claimed_at=None,
+        claimed_by=None,
+    )
+)
+
+
+# PostgreSQL: each pair above as one statement (data-modifying CTEs). There every
+# statement is a round trip to the server, and under load a round trip costs more than
+# the statement itself; SQLite, in the process, runs the pairs as they are.
+_NEW = _GUARDED_MESSAGE.cte("new_message")
+_HANDED = (
+    sa.update(_R)
+    .where(
+        _R.c.id == sa.bindparam("new_reminder"),
+        _R.c.state == ReminderState.SENDING,
+        _R.c.claimed_by == sa.bindparam("new_claimer", type_=_R.c.claimed_by.type),
+        _R.c.message_id.is_(None),
+        sa.exists(sa.select(_NEW.c.id)),
+    )
+    .values(
+        message_id=sa.select(_NEW.c.id).scalar_subquery(),
+        updated_at=sa.bindparam("new_updated", type_=_R.c.updated_at.type),
+    )
+    .returning(_R.c.message_id)
+    .cte("handed")
+)
+#: (the message written, or None; the reminder handed over to it, or None)
+_HAND_OVER_ONE_TRIP = sa.select(
+    sa.select(_NEW.c.id).scalar_subquery().label("written"),
+    sa.select(_HANDED.c.message_id).scalar_subquery().label("handed"),
+)
+_ACCEPTED = (
+    sa.update(_M)
+    .where(_M.c.id == sa.bindparam("acc_message"), _M.c.status == message_status.PENDING)
+    .values(
+        status=sa.bindparam("acc_status"),
+        provider_sid=sa.func.coalesce(_M.c.provider_sid, sa.bindparam("acc_sid", type_=sa.String)),
+        from_number=sa.func.coalesce(
+            sa.func.nullif(sa.bindparam("acc_from", type_=sa.String), ""), _M.c.from_number
+        ),
+        updated_at=sa.bindparam("acc_updated", type_=_M.c.updated_at.type),
+    )
+    .returning(_M.c.id)
+    .cte("accepted")
+)
+_SENT = (
+    sa.update(_R)
+    .where(
+        _R.c.id == sa.bindparam("acc_reminder"),
+        _R.c.state == ReminderState.SENDING,
+        _R.c.message_id == sa.bindparam("acc_message"),
+        sa.exists(sa.select(_ACCEPTED.c.id)),  # the message first, as the webhook locks
+    )
+    .values(
+        state=sa.bindparam("acc_state", type_=_R.c.state.type),
+        last_error=None,
+        claimed_at=None,
+        claimed_by=None,
+        updated_at=sa.bindparam("acc_updated", type_=_R.c.updated_at.type),
+    )
+    .returning(_R.c.state)
+    .cte("sent")
+)
+#: (how many messages moved on: 0 or 1; the reminder's new state, or None)
+_ACCEPTED_ONE_TRIP = sa.select(
+    sa.select(sa.func.count()).select_from(_ACCEPTED).scalar_subquery().label("moved"),
+    sa.select(_SENT.c.state).scalar_subquery().label("state"),
+)
+
+
+def _one_trip(conn: sa.Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def _hand_over(reminder_id: int, tick: Tick, elapsed: timedelta) -> tuple[str, OutgoingSms | None]:
+    """Check the reminder at the moment of sending and write its Message row, in the
+    caller's transaction. Returns ("send", sms) or (outcome, None) as ``_prepare_in``."""
+    seen = tick.claimed.get(reminder_id)
+    if seen is not None and not tick.quiet:
+        conn = db.session.connection()
+        params = {
+            "new_reminder": reminder_id,
+            "new_claimer": tick.claimer,
+            "new_lease_from": tick.now + elapsed - tick.lease,
+            "new_body": seen.body,
+            "new_phone": seen.phone,
+            "new_hash": seen.digest,
+            "new_now": tick.now,
+            "new_direction": Direction.OUTBOUND,
+            "new_gateway": tick.gateway.name,
+            "new_status": message_status.PENDING,
+            "new_segments": seen.segments,
+            "new_from": "",
+            "new_created": tick.now,
+            "new_updated": utcnow(),
+        }
+        handed: int | None = None
+        if _one_trip(conn):
+            written, handed = conn.execute(_HAND_OVER_ONE_TRIP, params).one()
+        else:
+            written = conn.execute(_GUARDED_MESSAGE, params).scalar()
+            if written is not None:
+                result = conn.execute(
+                    _HAND_OVER,
+                    {"hand_id": reminder_id, "hand_claimer": tick.claimer, "hand_message": written},
+                )
+                handed = written if result.rowcount == 1 else None
+        if handed is not None:
+            return "send", OutgoingSms(to=seen.phone, body=seen.body, message_id=handed)
+        if written is not None:
+            # Taken from us between the two steps: no Message row; the full check.
+            conn.execute(_DROP_MESSAGE, {"drop_id": written})
+    return _prepare_in(reminder_id, tick.claimer, tick.now, tick.settings, tick.gateway, elapsed)
+
+
+def _prepare_in(
     reminder_id: int,
     claimer: str,
     now: datetime,
@@ -214,83 +526,162 @@ def _prepare(
     gateway: Gateway,
     elapsed: timedelta = timedelta(0),
 ) -> tuple[str, OutgoingSms | None]:
-    """Check the reminder at the moment of sending and write its Message row.
+    """The full check of a reminder at the moment of sending, and its Message row.
 
     ``elapsed`` is how long the tick has been sending (``now`` is its start): the
     lease is checked against ``now + elapsed``. Returns ("send", sms) or
-    (outcome, None) when it is not to be sent now.
+    (outcome, None) when it is not to be sent now (and records why).
     """
-    with transaction():
-        reminder: Reminder | None = _locked(Reminder, reminder_id)
-        if reminder is None or reminder.state != ReminderState.SENDING:
-            return "gone", None
-        if not _owned_by(reminder, claimer):
-            return "gone", None
-        lease = timedelta(seconds=settings.sms.claim_lease_seconds)
-        if reminder.claimed_at is None or reminder.claimed_at + lease <= now + elapsed:
-            # Past our lease another worker may release and send it: hand it back.
-            _release(reminder)
-            return "released", None
-        session: Session | None = reminder.session
-        reason = None
-        if session is not None and session.cancelled:
-            reason = SESSION_CANCELLED
-        elif session is not None and session.starts_at <= now:
-            reason = SESSION_STARTED
+    reminder: Reminder | None = _locked(Reminder, reminder_id)
+    if reminder is None or reminder.state != ReminderState.SENDING:
+        return "gone", None
+    if not _owned_by(reminder, claimer):
+        return "gone", None
+    lease = timedelta(seconds=settings.sms.claim_lease_seconds)
+    if reminder.claimed_at is None or reminder.claimed_at + lease <= now + elapsed:
+        # Past our lease another worker may release and send it: hand it back.
+        _release(reminder)
+        return "released", None
+    session: Session | None = reminder.session
+    reason = None
+    if session is not None and session.cancelled:
+        reason = SESSION_CANCELLED
+    elif session is not None and session.starts_at <= now:
+        reason = SESSION_STARTED
+    else:
+        reason = why_not_textable(reminder.person)
+    if reason is not None:
+        reminder.state = ReminderState.CANCELLED
+        reminder.last_error = reason
+        reminder.claimed_at = reminder.claimed_by = None
+        return "skipped", None
+    quiet = quiet_hours(settings)
+    if quiet.contains(now):
+        # Due before quiet hours but picked up late (a worker was down): wait.
+        _release(reminder)
+        reminder.due_at = quiet.next_allowed(now)
+        return "deferred", None
+    person = reminder.person
+    message = Message(
+        centre_id=reminder.centre_id,
+        person_id=person.id,
+        direction=Direction.OUTBOUND,
+        to_number=person.phone or "",
+        body=reminder.body,
+        gateway=gateway.name,
+        status=message_status.PENDING,
+        segments=max(count_segments(reminder.body).segments, 1),
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    reminder.message_id = message.id
+    return "send", OutgoingSms(to=message.to_number, body=message.body, message_id=message.id)
+
+
+# --- the answer ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reminder handed over and sent, with the provider's answer, not yet recorded."""
+
+    reminder_id: int
+    sms: OutgoingSms
+    outcome: SendResult | Failure
+
+
+def _send(gateway: Gateway, sms: OutgoingSms, reminder_id: int) -> SendResult | Failure:
+    """The provider call; every way it can end becomes an answer to record."""
+    try:
+        return gateway.send(sms)
+    except SmsFailure as exc:
+        return exc.failure
+    except Exception:  # noqa: BLE001 - the message may have left: never resend blindly
+        log.exception("gateway %s raised while sending reminder %s", gateway.name, reminder_id)
+        return Failure(FailureKind.UNCERTAIN, NO_ANSWER_REASON)
+
+
+def _record_answer(answer: Answer, tick: Tick) -> str:
+    """Record the provider's answer, in the caller's transaction; the reminder's state.
+
+    Accepted, with our message still ``pending`` (the usual case): two UPDATEs (one
+    statement on PostgreSQL), the message first and then the reminder (the order the
+    status webhook locks them in). A failure, or a status callback that came first:
+    the full record, ``_record_in``.
+    """
+    outcome, sms = answer.outcome, answer.sms
+    if isinstance(outcome, SendResult) and message_status.advances(
+        message_status.PENDING, outcome.status
+    ):
+        conn = db.session.connection()
+        state = ReminderState.DELIVERED if outcome.status == "delivered" else ReminderState.SENT
+        params = {
+            "acc_message": sms.message_id,
+            "acc_reminder": answer.reminder_id,
+            "acc_status": outcome.status,
+            "acc_sid": outcome.provider_sid,
+            "acc_from": (outcome.from_number or "")[:40],
+            "acc_state": state,
+            "acc_updated": utcnow(),
+        }
+        if _one_trip(conn):
+            moved, new_state = conn.execute(_ACCEPTED_ONE_TRIP, params).one()
+            updated = new_state is not None
         else:
-            reason = why_not_textable(reminder.person)
-        if reason is not None:
-            reminder.state = ReminderState.CANCELLED
-            reminder.last_error = reason
-            reminder.claimed_at = reminder.claimed_by = None
-            return "skipped", None
-        quiet = quiet_hours(settings)
-        if quiet.contains(now):
-            # Due before quiet hours but picked up late (a worker was down): wait.
-            _release(reminder)
-            reminder.due_at = quiet.next_allowed(now)
-            return "deferred", None
-        person = reminder.person
-        message = Message(
-            centre_id=reminder.centre_id,
-            person_id=person.id,
-            direction=Direction.OUTBOUND,
-            to_number=person.phone or "",
-            body=reminder.body,
-            gateway=gateway.name,
-            status=message_status.PENDING,
-            segments=max(count_segments(reminder.body).segments, 1),
-            created_at=now,
-        )
-        db.session.add(message)
-        db.session.flush()
-        reminder.message_id = message.id
-        sms = OutgoingSms(to=message.to_number, body=message.body, message_id=message.id)
-    return "send", sms
+            moved = conn.execute(_ACCEPTED_MESSAGE, params).rowcount
+            updated = bool(moved) and conn.execute(_ACCEPTED_REMINDER, params).rowcount == 1
+        if moved == 1:
+            log.info(
+                "reminder %s sent to %s via %s",
+                answer.reminder_id,
+                mask_phone(sms.to),
+                tick.gateway.name,
+            )
+            if updated:
+                return str(state)
+            # No longer ours, or a newer message: the message moved, the reminder not.
+            return str(
+                db.session.scalar(sa.select(_R.c.state).where(_R.c.id == answer.reminder_id))
+            )
+    return _record_in(answer.reminder_id, sms.message_id, outcome, tick.now, tick.settings)
 
 
-def _record(reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Settings) -> str:
-    with transaction():
-        reminder: Reminder = _locked(Reminder, reminder_id)
-        message: Message = _locked(Message, message_id)
-        if isinstance(outcome, Failure):
-            if reminder.message_id == message.id and reminder.state == ReminderState.SENDING:
-                record_failure(reminder, message, outcome, now, settings)
-            else:
-                message.error_code = outcome.code
-            return str(reminder.state)
-        if outcome.provider_sid and not message.provider_sid:
-            message.provider_sid = outcome.provider_sid
-        if outcome.from_number:
-            message.from_number = outcome.from_number[:40]
-        record_accepted(reminder, message, outcome.status)
-        log.info(
-            "reminder %s sent to %s via %s",
-            reminder.id,
-            mask_phone(message.to_number),
-            message.gateway,
-        )
+def _record_in(
+    reminder_id: int, message_id: int, outcome: Any, now: datetime, settings: Settings
+) -> str:
+    """The full record of an answer (the ORM rows and reminder_outcomes' rules)."""
+    message: Message = _locked(Message, message_id)  # message, then reminder: as the webhook
+    reminder: Reminder = _locked(Reminder, reminder_id)
+    if isinstance(outcome, Failure):
+        if reminder.message_id == message.id and reminder.state == ReminderState.SENDING:
+            record_failure(reminder, message, outcome, now, settings)
+        else:
+            message.error_code = outcome.code
         return str(reminder.state)
+    if outcome.provider_sid and not message.provider_sid:
+        message.provider_sid = outcome.provider_sid
+    if outcome.from_number:
+        message.from_number = outcome.from_number[:40]
+    record_accepted(reminder, message, outcome.status)
+    log.info(
+        "reminder %s sent to %s via %s",
+        reminder.id,
+        mask_phone(message.to_number),
+        message.gateway,
+    )
+    return str(reminder.state)
+
+
+def _record_alone(answer: Answer, tick: Tick) -> str:
+    """Record one answer in a transaction of its own; "error" if even that fails (the
+    reminder then stays handed over, and becomes uncertain: it has left)."""
+    try:
+        with transaction():
+            return _record_answer(answer, tick)
+    except Exception:  # noqa: BLE001 - one bad row must not stop the batch
+        log.exception("reminder %s: recording the answer failed", answer.reminder_id)
+        return "error"
 
 
 def send_claimed(
@@ -301,18 +692,93 @@ def send_claimed(
     gateway: Gateway,
     elapsed: timedelta = timedelta(0),
 ) -> str:
-    """Send one claimed reminder; returns what became of it."""
-    step, sms = _prepare(reminder_id, claimer, now, settings, gateway, elapsed)
+    """Send one claimed reminder on its own (check, hand over, send, record); returns
+    what became of it. ``dispatch_due`` does the same for a batch, recording each
+    answer in the transaction that hands over the next reminder."""
+    tick = Tick.start(claimer, now, settings, gateway, [reminder_id])
+    with transaction():
+        step, sms = _hand_over(reminder_id, tick, elapsed)
     if sms is None:
         return step
+    answer = Answer(reminder_id, sms, _send(gateway, sms, reminder_id))
+    with transaction():
+        return _record_answer(answer, tick)
+
+
+def _next(
+    reminder_id: int, answered: Answer | None, tick: Tick, elapsed: timedelta
+) -> tuple[str | None, str, OutgoingSms | None]:
+    """Record the previous reminder's answer and hand over this one, in one transaction.
+
+    At any moment at most one reminder is handed over without its answer recorded
+    (as when each had its own transactions): the previous one's answer is committed
+    together with this one's hand-over, before this one is sent. Returns (what became
+    of the previous one, or None; this one's step; its sms, if it is to be sent now).
+    A failure costs no more than before: the answer is recorded alone, and this
+    reminder is retried alone when nothing of it was done yet, else left to its lease.
+    """
+    phase = "record"
     try:
-        outcome: Any = gateway.send(sms)
-    except SmsFailure as exc:
-        outcome = exc.failure
-    except Exception:  # noqa: BLE001 - the message may have left: never resend blindly
-        log.exception("gateway %s raised while sending reminder %s", gateway.name, reminder_id)
-        outcome = Failure(FailureKind.UNCERTAIN, NO_ANSWER_REASON)
-    return _record(reminder_id, sms.message_id, outcome, now, settings)
+        with transaction():
+            previous = _record_answer(answered, tick) if answered is not None else None
+            phase = "hand over"
+            step, sms = _hand_over(reminder_id, tick, elapsed)
+            phase = "commit"
+        return previous, step, sms
+    except Exception:  # noqa: BLE001 - one bad row must not stop the batch
+        log.exception("reminder %s: dispatch failed (%s)", reminder_id, phase)
+    previous = _record_alone(answered, tick) if answered is not None else None
+    if phase != "record":
+        # Its hand-over may have been the failure, or its commit: the lease decides.
+        return previous, "error", None
+    try:
+        with transaction():
+            step, sms = _hand_over(reminder_id, tick, elapsed)
+        return previous, step, sms
+    except Exception:  # noqa: BLE001
+        db.session.rollback()
+        log.exception("reminder %s: dispatch failed; its lease decides", reminder_id)
+        return previous, "error", None
+
+
+def _count(report: DispatchReport, reminder_id: int, result: str) -> None:
+    report.outcomes[reminder_id] = result
+    if result in (ReminderState.SENT, ReminderState.DELIVERED):
+        report.sent += 1
+    elif result == "skipped":
+        report.skipped += 1
+    elif result in ("deferred", "released"):
+        report.deferred += 1
+    elif result in (ReminderState.FAILED, ReminderState.UNCERTAIN, "error"):
+        report.failed += 1
+
+
+@contextmanager
+def one_connection() -> Iterator[None]:
+    """Run a tick on one connection of the pool, held from its start to its end.
+
+    The app's session gives its connection back to the pool at every commit and takes
+    one again for the next transaction - on PostgreSQL with a ping first
+    (``pool_pre_ping``), one more round trip. A tick commits once a reminder, so for
+    the tick the app context's session is one bound to a connection held throughout:
+    each transaction is still begun, committed and rolled back by ``transaction()``.
+    The app context's own session is back in place afterwards.
+    """
+    registry = db.session.registry
+    previous = registry() if registry.has() else None
+    with db.engine.connect() as connection:
+        session = sa.orm.Session(bind=connection)
+        # A plain Session, bound to the held connection, stands in for Flask-SQLAlchemy's
+        # (whose get_bind would pick the engine, i.e. the pool, again).
+        registry.set(session)  # type: ignore[arg-type]  # see the comment above
+        try:
+            yield
+        finally:
+            session.close()
+            if previous is not None:
+                registry.set(previous)
+            else:
+                registry.clear()
 
 
 def dispatch_due(
@@ -326,6 +792,13 @@ def dispatch_due(
     now = now or utcnow()
     gateway = gateway or build_gateway(settings)
     claimer = claimer or new_claimer_id()
+    with one_connection():
+        return _tick(now, gateway, claimer, limit or settings.sms.dispatch_batch_size, settings)
+
+
+def _tick(
+    now: datetime, gateway: Gateway, claimer: str, limit: int, settings: Settings
+) -> DispatchReport:
     report = DispatchReport()
     report.released = release_expired_leases(
         now, timedelta(seconds=settings.sms.claim_lease_seconds)
@@ -333,27 +806,24 @@ def dispatch_due(
     report.timed_out = expire_stale_claims(
         now, timedelta(minutes=settings.sms.claim_timeout_minutes)
     )
-    ids = claim_due(now, limit or settings.sms.dispatch_batch_size, claimer)
+    ids = claim_due(now, limit, claimer)
     report.claimed = len(ids)
+    tick = Tick.start(claimer, now, settings, gateway, ids)
     started = time.monotonic()
+    answered: Answer | None = None  # sent, its answer not yet recorded
     for reminder_id in ids:
         # The lease runs on while the batch is sent: check it against the time spent.
         elapsed = timedelta(seconds=time.monotonic() - started)
-        try:
-            result = send_claimed(reminder_id, claimer, now, settings, gateway, elapsed)
-        except Exception:  # noqa: BLE001 - one bad row must not stop the batch
-            db.session.rollback()
-            log.exception("reminder %s: dispatch failed; its lease decides", reminder_id)
-            result = "error"
-        report.outcomes[reminder_id] = result
-        if result in (ReminderState.SENT, ReminderState.DELIVERED):
-            report.sent += 1
-        elif result == "skipped":
-            report.skipped += 1
-        elif result in ("deferred", "released"):
-            report.deferred += 1
-        elif result in (ReminderState.FAILED, ReminderState.UNCERTAIN, "error"):
-            report.failed += 1
+        previous, step, sms = _next(reminder_id, answered, tick, elapsed)
+        if answered is not None and previous is not None:
+            _count(report, answered.reminder_id, previous)
+        answered = None
+        if sms is None:
+            _count(report, reminder_id, step)
+            continue
+        answered = Answer(reminder_id, sms, _send(gateway, sms, reminder_id))
+    if answered is not None:
+        _count(report, answered.reminder_id, _record_alone(answered, tick))
     if report.claimed or report.timed_out or report.released:
         log.info(
             "dispatch: %d claimed, %d sent, %d skipped, %d deferred, %d failed, %d timed out, "
