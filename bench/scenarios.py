@@ -239,7 +239,15 @@ def _checkin_post(ctx: Context, endpoint: str) -> Callable[[], float]:
     def refill() -> None:
         html = _get_page(client, page_url)
         for form in _forms(html):
-            if form.method == "post" and form.action == action_url and "person_id" in form.names:
+            # The buttons a person at the door can press: not a hidden form (someone
+            # already checked in) and not the walk-in row's <template> (its person_id
+            # is empty until a script fills it in: posted as it is, it answers 400).
+            if (
+                form.method == "post"
+                and form.action == action_url
+                and not form.hidden
+                and form.data().get("person_id")
+            ):
                 pending.append(form.data())
         if not pending:
             raise NotApplicable("no one left to check in on the session page")
