@@ -237,7 +237,16 @@ def _checkin_post(ctx: Context, endpoint: str) -> Callable[[], float]:
     pending: list[dict[str, Any]] = []
 
     def refill() -> None:
-        html = _get_page(client, page_url)
+        # The list shows a page of names at a time: the first page with someone to tap.
+        for number in range(1, 1000):
+            html = _get_page(client, page_url + (f"?page={number}" if number > 1 else ""))
+            collect(html)
+            if pending or f"page={number + 1}" not in html:
+                break
+        if not pending:
+            raise NotApplicable("no one left to check in on the session page")
+
+    def collect(html: str) -> None:
         for form in _forms(html):
             # The buttons a person at the door can press: not a hidden form (someone
             # already checked in) and not the walk-in row's <template> (its person_id
@@ -249,8 +258,6 @@ def _checkin_post(ctx: Context, endpoint: str) -> Callable[[], float]:
                 and form.data().get("person_id")
             ):
                 pending.append(form.data())
-        if not pending:
-            raise NotApplicable("no one left to check in on the session page")
 
     def once() -> float:
         if not pending:
