@@ -20,6 +20,9 @@ class Form:
     options: dict[str, list[str]] = field(default_factory=dict)
     submits: list[tuple[str, str]] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
+    #: The form has the ``hidden`` attribute: nobody can press its button until a
+    #: script shows it (the check-in page's "check in" of someone already checked in).
+    hidden: bool = False
 
     def data(self, **overrides: Any) -> dict[str, Any]:
         """The values a browser would send, with ``overrides`` (None drops a field)."""
@@ -44,11 +47,22 @@ class _FormParser(HTMLParser):
         self.select_first: str | None = None
         self.textarea: str | None = None
         self.text: list[str] = []
+        #: Inside a <template>: inert markup a script copies, never a form to post.
+        self.templates = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: (v or "") for k, v in attrs}
+        if tag == "template":
+            self.templates += 1
+            return
+        if self.templates:
+            return
         if tag == "form":
-            self.form = Form(action=a.get("action", ""), method=a.get("method", "get").lower())
+            self.form = Form(
+                action=a.get("action", ""),
+                method=a.get("method", "get").lower(),
+                hidden="hidden" in a,
+            )
             self.forms.append(self.form)
             return
         if self.form is None:
@@ -83,11 +97,15 @@ class _FormParser(HTMLParser):
             self.textarea, self.text = name, []
 
     def handle_data(self, data: str) -> None:
-        if self.textarea:
+        if self.textarea and not self.templates:
             self.text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
+        if tag == "template":
+            self.templates = max(0, self.templates - 1)
+        elif self.templates:
+            return
+        elif tag == "form":
             self.form = None
         elif tag == "select" and self.form is not None and self.select:
             chosen = self.select_value if self.select_value is not None else self.select_first

@@ -8,6 +8,7 @@ Flask test client, and the parent prints the ratios and the goals (bench.report)
     python -m bench.run                       # 10k and 100k, both backends
     python -m bench.run --sizes 1000 --backends sqlite
     python -m bench.run --reuse               # keep databases generated earlier
+    python -m bench.run --reuse --scenarios reference,search,checkin_page --dispatch 0
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench.report import Run, report
+from bench.scenarios import SCENARIOS
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO / "instance" / "bench"
@@ -115,6 +117,9 @@ def run_one(backend: str, size: int, args: argparse.Namespace) -> Run:
     else:
         for name in add_missing_indexes(url):
             print(f"bench: added index {name} to the reused database", file=sys.stderr)
+    env = dict(os.environ)
+    if args.scenarios:
+        env["BENCH_ONLY"] = args.scenarios
     out = subprocess.run(  # noqa: S603
         [
             sys.executable,
@@ -132,6 +137,7 @@ def run_one(backend: str, size: int, args: argparse.Namespace) -> Run:
         cwd=REPO,
         capture_output=True,
         text=True,
+        env=env,
     )
     if out.returncode != 0:
         sys.stderr.write(out.stderr[-4000:])
@@ -161,10 +167,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-seconds", type=float, default=20.0, help="per scenario")
     parser.add_argument("--dispatch", type=int, default=1000, help="reminders to send")
     parser.add_argument("--reuse", action="store_true", help="keep generated databases")
+    parser.add_argument(
+        "--scenarios",
+        default="",
+        help="measure only these scenario keys, comma-separated (default: every one); "
+        "keys: " + ", ".join(sc.key for sc in SCENARIOS),
+    )
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    unknown = set(filter(None, args.scenarios.split(","))) - {sc.key for sc in SCENARIOS}
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     if args.child:
         from bench.measure import child
 

@@ -237,12 +237,27 @@ def _checkin_post(ctx: Context, endpoint: str) -> Callable[[], float]:
     pending: list[dict[str, Any]] = []
 
     def refill() -> None:
-        html = _get_page(client, page_url)
-        for form in _forms(html):
-            if form.method == "post" and form.action == action_url and "person_id" in form.names:
-                pending.append(form.data())
+        # The list shows a page of names at a time: the first page with someone to tap.
+        for number in range(1, 1000):
+            html = _get_page(client, page_url + (f"?page={number}" if number > 1 else ""))
+            collect(html)
+            if pending or f"page={number + 1}" not in html:
+                break
         if not pending:
             raise NotApplicable("no one left to check in on the session page")
+
+    def collect(html: str) -> None:
+        for form in _forms(html):
+            # The buttons a person at the door can press: not a hidden form (someone
+            # already checked in) and not the walk-in row's <template> (its person_id
+            # is empty until a script fills it in: posted as it is, it answers 400).
+            if (
+                form.method == "post"
+                and form.action == action_url
+                and not form.hidden
+                and form.data().get("person_id")
+            ):
+                pending.append(form.data())
 
     def once() -> float:
         if not pending:

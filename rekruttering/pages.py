@@ -7,12 +7,19 @@ database session.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 
 from rekruttering.extensions import db
+
+#: A capped list counts its rows up to this many and then says "more than 500": an exact
+#: count reads every matching row on every visit (x10 people, x10 time), and nobody
+#: pages through more than ten pages of a search (docs/performance.md).
+COUNT_CAP = 500
 
 
 def paginate(
@@ -27,3 +34,62 @@ def paginate(
     return db.paginate(
         statement, page=page, per_page=per_page, error_out=error_out, count=count
     )
+
+
+class ReadPagination(Pagination):
+    """A page whose rows and count the caller has read (``paginate_keys``)."""
+
+    def __init__(
+        self, items: list[Any], total: int, page: int, per_page: int, capped: bool = False
+    ) -> None:
+        self.capped = capped
+        super().__init__(
+            page=page,
+            per_page=per_page,
+            max_per_page=None,
+            error_out=False,
+            items=items,
+            total=total,
+        )
+
+    def _query_items(self) -> list[Any]:
+        return list(self._query_args["items"])
+
+    def _query_count(self) -> int:
+        return int(self._query_args["total"])
+
+
+def paginate_keys(
+    keys: Select[Any],
+    load: Callable[[list[Any]], Sequence[Any]],
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    cap: int | None = None,
+) -> ReadPagination:
+    """One page, keys first: ``keys`` selects one key column in the list's order; the
+    keys from this page on are read up to the cap (which counts them: "more than 500"),
+    then ``load(page_keys)`` reads the page's rows (any order; they are put in order).
+
+    One read of the matches instead of two (the rows, then a count that repeats the
+    whole search): a person search reads its matches once (docs/performance.md).
+    """
+    page = max(1, page)
+    limit = max(COUNT_CAP if cap is None else cap, (page + 1) * per_page)
+    offset = (page - 1) * per_page
+    found = list(db.session.scalars(keys.limit(limit + 1 - offset).offset(offset)))
+    if found or page == 1:
+        counted = offset + len(found)
+    else:  # past the end (the list shrank since the link was made): how long it is
+        counted = int(
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(
+                    keys.order_by(None).limit(limit + 1).subquery()
+                )
+            )
+            or 0
+        )
+    shown = found[:per_page]
+    rows = {getattr(row, "id", row): row for row in load(shown)} if shown else {}
+    items = [rows[key] for key in shown if key in rows]
+    return ReadPagination(items, min(counted, limit), page, per_page, capped=counted > limit)

@@ -70,7 +70,7 @@ def test_attack_logs_show_searched_phone_and_name(
             {"phone": person.phone, "name": "Solveig Brattbakk"},
         )
 
-    monkeypatch.setattr("rekruttering.people.routes.people_query", failing_search)
+    monkeypatch.setattr("rekruttering.people.routes.people_page", failing_search)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     with pytest.raises(urllib.error.HTTPError) as failed:
         browser.open(f"{server}/people?q=Solveig")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from rekruttering.domain.funnel import Role
 from rekruttering.people.forms import NewPersonForm
@@ -22,6 +22,8 @@ class TapForm(FlaskForm):
     person_id = IntegerField(validators=[InputRequired()])
     role = SelectField(choices=ROLE_CHOICES, default=Role.PARTICIPANT.value, validate_choice=True)
     q = HiddenField()
+    #: The page of the list the button was on (the answer goes back to it).
+    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
 
 

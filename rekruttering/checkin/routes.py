@@ -51,13 +51,20 @@ from rekruttering.transaction import transaction
 bp = Blueprint("checkin", __name__)
 
 
-def _back(session_id: int, query: str = "", person_id: int | None = None) -> Response:
+def _back(
+    session_id: int, query: str = "", person_id: int | None = None, page: int | None = None
+) -> Response:
     search: dict[str, Any] = {"q": query} if query else {}
+    if page and page > 1:
+        search["page"] = page
     url = url_for("checkin.session", session_id=session_id, **search)
     if person_id is not None:
         url += f"#p-{person_id}"
     return redirect(url)
 
+
+#: The rows of the check-in list on one page; the search box finds everyone.
+LIST_PAGE_ROWS = 50
 
 #: The response header that tells the service worker a page may be kept for that day.
 DAY_HEADER = "X-Checkin-Day"
@@ -103,7 +110,12 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
     centre_id = current_centre_id()
     overview = session_overview(centre_id, session.id, rsvp=rsvp_answers(session.id))
     query = (request.args.get("q") or "").strip()[:80]
-    shown = [p for p in overview.people if p.matches(query)]
+    matching = [p for p in overview.people if p.matches(query)]
+    # One page of the list: a session of a large centre expects hundreds of people, and
+    # a row with its two forms is most of the page's time (docs/performance.md).
+    pages = max(1, -(-len(matching) // LIST_PAGE_ROWS))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    shown = matching[(page - 1) * LIST_PAGE_ROWS : page * LIST_PAGE_ROWS]
     others = (
         find_other_people(centre_id, query, {p.person_id for p in overview.people}) if query else []
     )
@@ -117,6 +129,15 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
         activity=activity,
         overview=overview,
         shown=shown,
+        matching=len(matching),
+        page=page,
+        pages=pages,
+        first_row=(page - 1) * LIST_PAGE_ROWS + 1,
+        # What the counts hold beyond the rows shown (checkin.js adds the rows' own).
+        listed_elsewhere=len(overview.people) - len(shown) if not query else 0,
+        checked_in_elsewhere=overview.checked_in - sum(1 for p in shown if p.checked_in)
+        if not query
+        else 0,
         others=others,
         query=query,
         walk_in_form=walk_in_form,
@@ -196,15 +217,15 @@ def tap(session_id: int) -> Response:
     except IntegrityError:
         # Two taps at the same moment: the other one checked them in.
         flash(_("Already checked in."), "info")
-        return _back(session.id, query, form.person_id.data)
+        return _back(session.id, query, form.person_id.data, form.page.data)
     except ServiceError as exc:
         flash(exc.message, "danger")
-        return _back(session.id, query, form.person_id.data)
+        return _back(session.id, query, form.person_id.data, form.page.data)
     if created:
         flash(_("%(name)s is checked in.", name=name), "success")
     else:
         flash(_("%(name)s was already checked in.", name=name), "info")
-    return _back(session.id, query, form.person_id.data)
+    return _back(session.id, query, form.person_id.data, form.page.data)
 
 
 @bp.route("/checkin/sessions/<int:session_id>/undo", methods=["POST"])
@@ -221,7 +242,7 @@ def undo(session_id: int) -> Response:
         flash(exc.message, "danger")
     else:
         flash(_("The check-in is undone."), "success")
-    return _back(session.id, form.q.data or "", form.person_id.data)
+    return _back(session.id, form.q.data or "", form.person_id.data, form.page.data)
 
 
 @bp.route("/checkin/sessions/<int:session_id>/walk-in", methods=["GET", "POST"])

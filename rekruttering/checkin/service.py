@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -101,8 +102,10 @@ class WalkInInput:
     sms_consent: bool = False
 
 
-def _latest_is_refusal(enrolment: Enrolment) -> bool:
-    """'Said no' or 'not now' after the latest stage: not expected any more."""
+def _latest_is_refusal(enrolment: Any) -> bool:
+    """'Said no' or 'not now' after the latest stage: not expected any more.
+
+    ``enrolment``: an Enrolment, or a row with its stage and refusal columns."""
     refusal = max((t for t in (enrolment.declined_at, enrolment.not_now_at) if t), default=None)
     if refusal is None:
         return False
@@ -111,12 +114,24 @@ def _latest_is_refusal(enrolment: Enrolment) -> bool:
     return latest is None or refusal >= latest
 
 
+#: The person's columns a row of the check-in page shows.
+_PERSON_COLUMNS = (
+    Person.id.label("person_id"),
+    Person.first_name,
+    Person.last_name,
+    Person.phone,
+    Person.language,
+)
+
+
 def session_overview(
     centre_id: int, session_id: int, rsvp: dict[int, str] | None = None
 ) -> SessionOverview:
     """Everyone expected at a session (asked or further, signed up, checked in), with
     who is checked in and the volunteers against the wished ratio. A fixed number of
-    queries, however many people are expected."""
+    queries, however many people are expected; the rows are read as plain columns (a
+    session of a large centre expects hundreds of people: loading each as an Enrolment
+    and a Person took most of the page's time, docs/performance.md)."""
     session = db.session.scalar(
         select(Session)
         .options(joinedload(Session.activity))
@@ -129,53 +144,77 @@ def session_overview(
     live = Person.anonymised_at.is_(None) & Person.merged_into_id.is_(None)
     rows: dict[int, ExpectedPerson] = {}
 
-    def row_for(person: Person, role: Role) -> ExpectedPerson:
-        if person.id not in rows:
-            rows[person.id] = ExpectedPerson(
-                person_id=person.id,
-                name=person.display_name,
+    def row_for(person: Any, role: Role) -> ExpectedPerson:
+        if person.person_id not in rows:
+            rows[person.person_id] = ExpectedPerson(
+                person_id=person.person_id,
+                name=f"{person.first_name} {person.last_name}".strip(),
                 phone=person.phone,
                 language=person.language,
                 role=role,
-                rsvp=rsvp.get(person.id),
+                rsvp=rsvp.get(person.person_id),
             )
-        return rows[person.id]
+        return rows[person.person_id]
 
-    enrolments = db.session.scalars(
-        select(Enrolment)
+    said_no = Enrolment.declined_at.is_not(None) | Enrolment.not_now_at.is_not(None)
+    enrolments = db.session.execute(
+        select(
+            *_PERSON_COLUMNS,
+            Enrolment.id.label("enrolment_id"),
+            Enrolment.role,
+            Enrolment.stage,
+            said_no.label("said_no"),
+        )
         .join(Person, Person.id == Enrolment.person_id)
-        .options(joinedload(Enrolment.person))
         .where(
             Enrolment.activity_id == activity.id,
             Enrolment.stage.in_(EXPECTED_STAGES),
             live,
         )
     ).all()
+    # The few enrolments with a "said no" or "not now": is it after their latest stage?
+    # (Their times only: six times for every row of a long list cost more than the rest.)
+    asked_again = [e.enrolment_id for e in enrolments if e.said_no]
+    refused = (
+        {
+            e.id
+            for e in db.session.execute(
+                select(
+                    Enrolment.id,
+                    Enrolment.declined_at,
+                    Enrolment.not_now_at,
+                    *(getattr(Enrolment, STAGE_COLUMN[s]) for s in STAGE_ORDER),
+                ).where(Enrolment.id.in_(asked_again))
+            )
+            if _latest_is_refusal(e)
+        }
+        if asked_again
+        else set()
+    )
     for enrolment in sorted(enrolments, key=lambda e: e.role != Role.PARTICIPANT):
-        if _latest_is_refusal(enrolment):
+        if enrolment.enrolment_id in refused:
             continue
-        row = row_for(enrolment.person, enrolment.role)
+        row = row_for(enrolment, enrolment.role)
         if row.stage is None or enrolment.stage.rank > row.stage.rank:
             row.stage, row.role = enrolment.stage, enrolment.role
 
-    signups = db.session.scalars(
-        select(SessionSignup)
+    signups = db.session.execute(
+        select(*_PERSON_COLUMNS, SessionSignup.waitlisted)
         .join(Person, Person.id == SessionSignup.person_id)
-        .options(joinedload(SessionSignup.person))
         .where(SessionSignup.session_id == session.id, live)
     ).all()
     for signup in signups:
-        row = row_for(signup.person, Role.PARTICIPANT)
+        row = row_for(signup, Role.PARTICIPANT)
         row.signup = "waitlisted" if signup.waitlisted else "confirmed"
 
-    attendances = db.session.scalars(
-        select(Attendance)
-        .options(joinedload(Attendance.person))
+    attendances = db.session.execute(
+        select(*_PERSON_COLUMNS, Attendance.role, Attendance.walk_in)
+        .join(Person, Person.id == Attendance.person_id)
         .where(Attendance.session_id == session.id)
     ).all()
     participants = volunteers = 0
     for attendance in attendances:
-        row = row_for(attendance.person, attendance.role)
+        row = row_for(attendance, attendance.role)
         row.checked_in, row.walk_in, row.role = True, attendance.walk_in, attendance.role
         if attendance.role == Role.VOLUNTEER:
             volunteers += 1

@@ -43,10 +43,11 @@ from rekruttering.outreach.service import QUEUE_NOTIFICATION_KINDS
 #: The sections, by the name their page number goes by in the URL (``?overdue=2``).
 SECTIONS = ("overdue", "today", "referrals", "notifications", "heard", "asked")
 
-#: A section counts its rows up to this many and then says "500+": an exact count of
-#: thousands of rows would read them all on every visit, and nobody works through 500
-#: follow-ups in a day (docs/performance.md).
-COUNT_CAP = 500
+#: A section counts its rows up to this many and then says "100+": an exact count of
+#: thousands of rows would read them all on every visit, and nobody works through 100
+#: follow-ups in a day. Counting to 500 was itself most of the page's SQL at 100,000
+#: people (three sections × 501 rows, each with its subqueries; docs/performance.md).
+COUNT_CAP = 100
 
 
 @dataclass

@@ -237,10 +237,11 @@ def log_contact() -> str | Response | tuple[str, int]:
         referral_id = _hidden_int(form.referral_id, Referral)
     else:
         chosen = _prefill(form)
-    people = quick_search(centre_id, q) if q else recent_people(centre_id)
-    _fill_choices(form, centre_id, people, [chosen] if chosen else [])
-
     if request.method == "POST":
+        # Only the language list checks what is posted against its choices (the ids are
+        # loaded above); the pickers' lists (recent people, up to 300 recruiters) are
+        # read only if the form is shown again (docs/performance.md).
+        form.new_language.choices = as_choices(language_choices())
         valid = form.validate()
         problems = _check(form, chosen)
         for name, message in problems.items():
@@ -292,6 +293,8 @@ def log_contact() -> str | Response | tuple[str, int]:
                 return _saved(saved)
             else:
                 return _saved(contact)
+    people = quick_search(centre_id, q) if q else recent_people(centre_id)
+    _fill_choices(form, centre_id, people, [chosen] if chosen else [])
     status = 400 if request.method == "POST" else 200
     return (
         render_template(

@@ -21,10 +21,9 @@ from rekruttering.models import (
     Person,
     PersonLink,
 )
-from rekruttering.pages import paginate
 from rekruttering.people.forms import PersonForm
 from rekruttering.people.queries import filter_options
-from rekruttering.people.search import STAGE_FILTERS, PeopleFilter, people_query, quick_search
+from rekruttering.people.search import STAGE_FILTERS, PeopleFilter, people_page, quick_search
 from rekruttering.people.service import (
     DuplicatePhone,
     PersonChanges,
@@ -72,11 +71,12 @@ def _filter_from_args() -> PeopleFilter:
 def index() -> str:
     centre_id = tenancy.current_centre_id()
     filters = _filter_from_args()
-    page = paginate(
-        people_query(centre_id, filters),
-        page=request.args.get("page", 1, type=int),
+    # Counted up to COUNT_CAP: "more than 500" (pages.py).
+    page = people_page(
+        centre_id,
+        filters,
+        page=max(1, request.args.get("page", 1, type=int) or 1),
         per_page=current_settings().app.page_size,
-        error_out=False,
     )
     return render_template(
         "people/index.html",

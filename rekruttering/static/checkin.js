@@ -74,8 +74,14 @@
     const shown = document.querySelector(".js-checked-in-count");
     const listed = document.querySelector(".js-listed-count");
     if (shown && list && !new URLSearchParams(location.search).get("q")) {
-      shown.textContent = list.querySelectorAll("li.list-group-item-success").length;
-      if (listed) listed.textContent = listed.dataset.text.replace("{n}", list.children.length);
+      // A long list is shown a page at a time: the server says what the other pages hold.
+      const elsewhere = (name) => Number(list.dataset[name] || 0);
+      shown.textContent =
+        elsewhere("checkedInElsewhere") + list.querySelectorAll("li.list-group-item-success").length;
+      if (listed) {
+        const n = elsewhere("listedElsewhere") + list.children.length;
+        listed.textContent = listed.dataset.text.replace("{n}", n);
+      }
     }
   }
 
