@@ -8,6 +8,7 @@ Flask test client, and the parent prints the ratios and the goals (bench.report)
     python -m bench.run                       # 10k and 100k, both backends
     python -m bench.run --sizes 1000 --backends sqlite
     python -m bench.run --reuse               # keep databases generated earlier
+    python -m bench.run --reuse --scenarios reference,funder   # only these scenarios
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def ensure_pg_database(url: str) -> None:
 
 
 def add_missing_indexes(url: str) -> list[str]:
-    """Create the models' indexes a reused database lacks (as a migration would)."""
+    """Create the models' tables and indexes a reused database lacks (as a migration
+    would: the report snapshot tables start empty, filled by the first reads)."""
     from rekruttering.extensions import db
     from rekruttering.models import Person  # noqa: F401 - every model registered
 
@@ -80,6 +82,8 @@ def add_missing_indexes(url: str) -> list[str]:
         inspector = sa.inspect(engine)
         for table in db.metadata.sorted_tables:
             if not inspector.has_table(table.name):
+                table.create(engine)
+                added.append(table.name)
                 continue
             present = {ix["name"] for ix in inspector.get_indexes(table.name)}
             for index in table.indexes:
@@ -114,7 +118,7 @@ def run_one(backend: str, size: int, args: argparse.Namespace) -> Run:
         generated = generate(url, size, args.quiet)
     else:
         for name in add_missing_indexes(url):
-            print(f"bench: added index {name} to the reused database", file=sys.stderr)
+            print(f"bench: added {name} to the reused database", file=sys.stderr)
     out = subprocess.run(  # noqa: S603
         [
             sys.executable,
@@ -132,6 +136,7 @@ def run_one(backend: str, size: int, args: argparse.Namespace) -> Run:
         cwd=REPO,
         capture_output=True,
         text=True,
+        env={**os.environ, "BENCH_ONLY": args.scenarios} if args.scenarios else None,
     )
     if out.returncode != 0:
         sys.stderr.write(out.stderr[-4000:])
@@ -162,6 +167,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dispatch", type=int, default=1000, help="reminders to send")
     parser.add_argument("--reuse", action="store_true", help="keep generated databases")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument(
+        "--scenarios",
+        default="",
+        help="comma-separated scenario keys to measure (default: every scenario)",
+    )
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -41,6 +41,7 @@ from rekruttering.reports.municipality import municipality_centre_ids, municipal
 from rekruttering.reports.periods import Granularity
 from rekruttering.reports.queries import activities, centre_names, partners
 from rekruttering.reports.volunteers import default_period, volunteer_ratios
+from rekruttering.transaction import transaction
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -398,7 +399,8 @@ def funder() -> tuple[str, int]:
     status = 200
     if valid:
         try:
-            report = funder_report(tenancy.current_centre_id(), form.start.data, form.end.data)
+            with transaction():  # the figures computed are stored for the next time
+                report = funder_report(tenancy.current_centre_id(), form.start.data, form.end.data)
         except ServiceError as error:
             _apply_service_error(form, error)
             status = 400
@@ -422,7 +424,8 @@ def funder_xlsx() -> Response:
     if not valid:
         abort(400, description=_form_problems(form))
     try:
-        report = funder_report(tenancy.current_centre_id(), form.start.data, form.end.data)
+        with transaction():  # the figures computed are stored for the next time
+            report = funder_report(tenancy.current_centre_id(), form.start.data, form.end.data)
     except ServiceError as error:
         abort(400, description=error.message)
     name = _filename(f"funder-{report.start.isoformat()}-{report.end.isoformat()}", "xlsx")

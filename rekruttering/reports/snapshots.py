@@ -1,0 +1,125 @@
+"""Stored report figures: computed live once, served until the data under them changes.
+
+A report's figures for one centre and period are stored with the sum of the change
+counters (``rekruttering.reports.freshness``) of the months they depend on: every
+month up to the period's last (a back-dated check-in before the period can change who
+is "new" in it). They are served again while that sum is unchanged, and, for a period
+that reaches into today, while no session of the centre has started since they were
+computed (a session that starts turns from "ahead" into held or empty). Otherwise
+they are computed live and stored again. So the figures are always the live ones;
+only the first request after a change pays for computing them.
+
+The sum is read *before* the live figures, so a change committed while they are
+computed leaves them stored under an older sum: out of date at once, never served.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from rekruttering.domain.clock import utcnow
+from rekruttering.extensions import db
+from rekruttering.models import ReportChange, ReportSnapshot
+from rekruttering.models import Session as ActivitySession
+from rekruttering.reports.freshness import ATTENDANCE, EVERY_CENTRE
+
+#: Stored figures not computed again for this long are deleted when others are stored.
+KEEP_FOR = timedelta(days=40)
+
+
+def change_version(centre_id: int, last_day: date) -> int:
+    """The sum of the attendance counters of the centre (and of every centre) up to the
+    month of ``last_day``: it grows with every change that can alter a report ending then."""
+    table = ReportChange.__table__.c
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(table.version), 0)).where(
+                table.centre_id.in_([EVERY_CENTRE, centre_id]),
+                table.topic == ATTENDANCE,
+                table.month <= last_day.replace(day=1),
+            )
+        )
+        or 0
+    )
+
+
+def _sessions_started(centre_id: int, since: datetime, until: datetime) -> bool:
+    if until <= since:
+        return False
+    return (
+        db.session.scalar(
+            sa.select(ActivitySession.id)
+            .where(
+                ActivitySession.centre_id == centre_id,
+                ActivitySession.starts_at >= since,
+                ActivitySession.starts_at < until,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def stored_or_computed(
+    kind: str,
+    centre_id: int,
+    period: str,
+    last_day: date,
+    held_until: datetime,
+    compute: Callable[[], Any],
+) -> Any:
+    """The figures stored for (kind, centre, period) if still true, else ``compute()``'s
+    (stored for the next time). ``compute`` returns JSON-able data."""
+    version = change_version(centre_id, last_day)
+    row = db.session.execute(
+        sa.select(ReportSnapshot.version, ReportSnapshot.held_until, ReportSnapshot.payload).where(
+            ReportSnapshot.kind == kind,
+            ReportSnapshot.centre_id == centre_id,
+            ReportSnapshot.period == period,
+        )
+    ).one_or_none()
+    if (
+        row is not None
+        and row.version == version
+        and row.held_until <= held_until
+        and not _sessions_started(centre_id, row.held_until, held_until)
+    ):
+        return json.loads(row.payload)
+    figures = compute()
+    _store(kind, centre_id, period, version, held_until, json.dumps(figures))
+    return figures
+
+
+def _store(
+    kind: str, centre_id: int, period: str, version: int, held_until: datetime, payload: str
+) -> None:
+    now = utcnow()
+    table = ReportSnapshot.__table__
+    values = {
+        "kind": kind,
+        "centre_id": centre_id,
+        "period": period,
+        "version": version,
+        "held_until": held_until,
+        "payload": payload,
+        "computed_at": now,
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert.values(**values).on_conflict_do_update(
+        index_elements=["kind", "centre_id", "period"],
+        set_={k: v for k, v in values.items() if k not in ("kind", "centre_id", "period")},
+    )
+    db.session.execute(statement)
+    db.session.execute(
+        sa.delete(ReportSnapshot).where(
+            ReportSnapshot.centre_id == centre_id,
+            ReportSnapshot.computed_at < now - KEEP_FOR,
+        )
+    )
