@@ -1,12 +1,17 @@
 """Stored funder figures agree with the live ones, whatever happened in between.
 
-The property: random small histories — check-ins (many back-dated into closed months)
+The property (funder report): random small histories — check-ins (many back-dated into closed months)
 and their undoing, cancelled and moved sessions, an activity changing target group,
 merges, erasures, retention runs and the clock moving on — and after every step the
 funder report of several periods (closed months, the year so far, the current month,
 a period reaching into the future) read through the stored figures equals the report
 computed live, figure for figure. The stored figures are read before each step too,
 so a step that forgot to make them out of date would be caught.
+
+The same for the conversion report (five filters) and the municipality report (two
+centres): contacts through channels into activities, back-dated too, check-ins and their
+undoing, merged channels, a channel changing kind, an activity changing target group,
+merged people, erasures, retention runs.
 """
 
 from __future__ import annotations
@@ -20,17 +25,22 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rekruttering.channels.service import merge_channels
 from rekruttering.checkin.service import check_in, undo_check_in
 from rekruttering.domain.clock import oslo_today, start_of_oslo_day, utcnow
-from rekruttering.domain.funnel import Role
+from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
-from rekruttering.models import Activity, Person, ReportSnapshot, Session
+from rekruttering.models import Activity, Channel, ChannelKind, Person, ReportSnapshot, Session
+from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.people.service import merge_people
 from rekruttering.privacy.anonymise import erase_person
 from rekruttering.privacy.retention import anonymise_due
 from rekruttering.reports import funder
+from rekruttering.reports.conversion import conversion_report
+from rekruttering.reports.filters import Attribution, ReportFilter
 from rekruttering.reports.funder import funder_report
+from rekruttering.reports.municipality import municipality_report
 from rekruttering.transaction import transaction
 
 PEOPLE = 4
@@ -243,3 +253,149 @@ def test_reports_warm_stores_the_default_periods_of_every_centre(app, make) -> N
     ).all()
     assert {c for c, _ in stored} == {c.id for c in centres}
     assert len(stored) == 4
+
+
+# --- the conversion and municipality reports ----------------------------------------
+
+enrolment_steps = st.one_of(
+    st.tuples(
+        st.just("contact"),
+        st.integers(0, PEOPLE - 1),
+        st.integers(0, 1),  # activity
+        st.integers(0, 2),  # channel (2: none)
+        st.sampled_from(list(Outcome)),
+        st.integers(0, 200),  # days ago
+        st.sampled_from([Role.PARTICIPANT, Role.VOLUNTEER]),
+    ),
+    st.tuples(
+        st.just("check_in"),
+        st.integers(0, 2 * len(SESSION_DAYS) - 1),
+        st.integers(0, PEOPLE - 1),
+        st.sampled_from([Role.PARTICIPANT, Role.VOLUNTEER]),
+    ),
+    st.tuples(
+        st.just("undo"), st.integers(0, 2 * len(SESSION_DAYS) - 1), st.integers(0, PEOPLE - 1)
+    ),
+    st.tuples(st.just("merge_channels"), st.integers(0, 1)),
+    st.tuples(st.just("channel_kind"), st.integers(0, 1)),
+    st.tuples(st.just("target_group"), st.integers(0, 1)),
+    st.tuples(st.just("merge"), st.integers(0, PEOPLE - 1), st.integers(0, PEOPLE - 1)),
+    st.tuples(st.just("erase"), st.integers(0, PEOPLE - 1)),
+    st.tuples(st.just("retention"), st.integers(1, 6)),
+    st.tuples(st.just("clock"), st.integers(1, 30)),
+)
+
+
+def _conversion_filters(today: date, activity_id: int) -> list[ReportFilter]:
+    return [
+        ReportFilter(),
+        ReportFilter(attribution=Attribution.ASK),
+        ReportFilter(role=None, start=today - timedelta(days=120), end=today - timedelta(days=30)),
+        ReportFilter(target_group="immigrant"),
+        ReportFilter(activity_id=activity_id, role=Role.VOLUNTEER),
+    ]
+
+
+def _agree_on_enrolments(centre_ids: list[int], today: date, activity_id: int) -> None:
+    for f in _conversion_filters(today, activity_id):
+        with transaction():
+            stored = conversion_report(centre_ids[0], f)
+        assert stored == conversion_report(centre_ids[0], f, stored=False), f
+    for f in _conversion_filters(today, activity_id)[:4]:
+        with transaction():
+            stored_m = municipality_report(centre_ids, f)
+        assert stored_m == municipality_report(centre_ids, f, stored=False), f
+
+
+def _apply_enrolment_step(
+    step: tuple[Any, ...],
+    centre: Any,
+    activities: list[int],
+    channels: list[int],
+    sessions: list[int],
+    people: list[int],
+    clock: Any,
+) -> None:
+    kind = step[0]
+    try:
+        with transaction():
+            if kind == "contact":
+                _, person, activity, channel, outcome, days_ago, role = step
+                log_contact(
+                    centre.id,
+                    ContactInput(
+                        person_id=people[person],
+                        outcome=outcome,
+                        activity_id=activities[activity],
+                        channel_id=channels[channel] if channel < len(channels) else None,
+                        role=role,
+                        occurred_at=utcnow() - timedelta(days=days_ago),
+                    ),
+                )
+            elif kind == "merge_channels":
+                merge_channels(centre.id, channels[step[1]], channels[1 - step[1]])
+            elif kind == "channel_kind":
+                channel = db.session.get_one(Channel, channels[step[1]])
+                channel.kind = (
+                    ChannelKind.PRINT if channel.kind != ChannelKind.PRINT else ChannelKind.PARTNER
+                )
+            else:
+                _apply(step, centre, sessions, people, clock)
+    except (ServiceError, sa.exc.IntegrityError):
+        pass
+
+
+@settings(
+    max_examples=10,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(history=st.lists(enrolment_steps, min_size=1, max_size=10))
+def test_stored_conversion_and_municipality_figures_agree_with_live_ones(
+    app, make, clock, history
+) -> None:
+    centre, other = make.centre(), make.centre()
+    activities = [
+        make.activity(centre, target_group="immigrant"),
+        make.activity(centre, target_group="children_youth"),
+    ]
+    channels = [
+        make.channel(centre, kind=ChannelKind.WORD_OF_MOUTH),
+        make.channel(centre, kind=ChannelKind.SOCIAL_MEDIA),
+    ]
+    today = oslo_today()
+    sessions = [
+        make.session(activity, start_of_oslo_day(today + timedelta(days=d)) + timedelta(hours=h))
+        for activity in activities
+        for d, h in zip(SESSION_DAYS, (10, 11, 12, 13, 14, 15, 16, 17), strict=True)
+    ]
+    people = [make.person(centre) for _ in range(PEOPLE)]
+    # The other centre: a few people, so the municipality's sums have two columns.
+    other_activity = make.activity(other)
+    for _ in range(3):
+        make.enrolment(make.person(other), other_activity, heard_at=utcnow() - timedelta(days=9))
+    person_ids = [p.id for p in people]
+    for person_id in person_ids[:2]:
+        with transaction():
+            log_contact(
+                centre.id,
+                ContactInput(
+                    person_id=person_id,
+                    outcome=Outcome.ASKED,
+                    activity_id=activities[0].id,
+                    channel_id=channels[0].id,
+                ),
+            )
+    centre_ids = [centre.id, other.id]
+    _agree_on_enrolments(centre_ids, today, activities[1].id)
+    for step in history:
+        _apply_enrolment_step(
+            step,
+            centre,
+            [a.id for a in activities],
+            [c.id for c in channels],
+            [s.id for s in sessions],
+            person_ids,
+            clock,
+        )
+        db.session.expire_all()
+        _agree_on_enrolments(centre_ids, today, activities[1].id)

@@ -11,6 +11,10 @@ to a counter per (centre, topic, month) touched (``models.ReportChange``):
   the old and the new month; an activity whose target group changes, and a person or
   activity deleted (the database deletes their check-ins with them), mark every
   month of the centre.
+* the enrolment topic (what the conversion and municipality reports read): new,
+  changed and deleted ``Enrolment`` / ``Channel`` / ``Activity`` objects mark every
+  month of their centre (those reports follow a person's enrolment through its
+  stages whenever they happen, and open on all of time);
 * ``do_orm_execute``: bulk ``INSERT`` / ``UPDATE`` / ``DELETE`` statements on those
   tables (a merge moves check-ins with one UPDATE, a merge deletes the duplicate's
   check-ins of the same session): the statement does not say which centre or month,
@@ -36,11 +40,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, attributes
 
 from rekruttering.domain.clock import to_oslo
-from rekruttering.models import Activity, Attendance, Person, ReportChange
+from rekruttering.models import Activity, Attendance, Channel, Enrolment, Person, ReportChange
 from rekruttering.models import Session as ActivitySession
 
 #: The topic of check-ins, sessions and activities (what the funder report reads).
 ATTENDANCE = "attendance"
+#: The topic of enrolments, channels and activities (the conversion and municipality
+#: reports).
+ENROLMENT = "enrolment"
 #: ``ReportChange.month`` of a change to every month.
 EVERY_MONTH = date(1900, 1, 1)
 #: ``ReportChange.centre_id`` of a change to every centre.
@@ -52,6 +59,29 @@ WATCHED_COLUMNS: dict[str, frozenset[str]] = {
     "session": frozenset({"activity_id", "starts_at", "ends_at", "cancelled", "centre_id"}),
     "activity": frozenset({"target_group", "centre_id"}),
     "person": frozenset(),  # only deletes matter (check-ins go with the person)
+    "enrolment": frozenset(
+        {
+            "person_id",
+            "activity_id",
+            "role",
+            "stage",
+            "heard_at",
+            "asked_at",
+            "showed_up_at",
+            "regular_at",
+            "first_channel_id",
+            "ask_channel_id",
+            "partner_id",
+            "created_at",
+            "centre_id",
+        }
+    ),
+    "channel": frozenset({"name", "kind", "partner_id", "active", "centre_id"}),
+}
+#: The tables each topic reads.
+TOPIC_TABLES: dict[str, frozenset[str]] = {
+    ATTENDANCE: frozenset({"attendance", "session", "activity", "person"}),
+    ENROLMENT: frozenset({"enrolment", "channel", "activity", "person"}),
 }
 
 
@@ -71,9 +101,9 @@ def _changed(obj: Any, names: Iterable[str]) -> dict[str, tuple[Any, ...]]:
     return found
 
 
-def _marks_of_flush(session: Session) -> set[tuple[int, date]]:
-    """(centre, month) pairs the objects of this flush change."""
-    marks: set[tuple[int, date]] = set()
+def _marks_of_flush(session: Session) -> set[tuple[int, str, date]]:
+    """(centre, topic, month) the objects of this flush change."""
+    marks: set[tuple[int, str, date]] = set()
     session_ids: dict[int, int] = {}  # session id -> centre id, months looked up below
     dirty = set(session.dirty)
     deleted = set(session.deleted)
@@ -86,7 +116,7 @@ def _marks_of_flush(session: Session) -> set[tuple[int, date]]:
                 for old in changed.get("session_id", ()):
                     session_ids[old] = obj.centre_id
                 for old in changed.get("centre_id", ()):
-                    marks.add((old, EVERY_MONTH))
+                    marks.add((old, ATTENDANCE, EVERY_MONTH))
             session_ids[obj.session_id] = obj.centre_id
         elif isinstance(obj, ActivitySession):
             if obj in dirty:
@@ -95,19 +125,23 @@ def _marks_of_flush(session: Session) -> set[tuple[int, date]]:
                     continue
                 for old in changed.get("starts_at", ()):
                     if old is not None:
-                        marks.add((obj.centre_id, month_of(old)))
-                if "centre_id" in changed or "activity_id" in changed:
-                    for old in changed.get("centre_id", ()):
-                        marks.add((old, EVERY_MONTH))
+                        marks.add((obj.centre_id, ATTENDANCE, month_of(old)))
+                for old in changed.get("centre_id", ()):
+                    marks.add((old, ATTENDANCE, EVERY_MONTH))
             if obj.starts_at is not None:
-                marks.add((obj.centre_id, month_of(obj.starts_at)))
-        elif isinstance(obj, Activity):
-            if obj in dirty and not _changed(obj, WATCHED_COLUMNS["activity"]):
-                continue
+                marks.add((obj.centre_id, ATTENDANCE, month_of(obj.starts_at)))
+        elif isinstance(obj, Activity | Enrolment | Channel):
+            table = obj.__table__.name
+            if obj in dirty:
+                changed = _changed(obj, WATCHED_COLUMNS[table])
+                if not changed:
+                    continue
+                for old in changed.get("centre_id", ()):
+                    marks |= {(old, topic, EVERY_MONTH) for topic in _topics(table)}
             if obj.centre_id is not None:
-                marks.add((obj.centre_id, EVERY_MONTH))
+                marks |= {(obj.centre_id, topic, EVERY_MONTH) for topic in _topics(table)}
         elif isinstance(obj, Person) and obj in deleted:
-            marks.add((obj.centre_id, EVERY_MONTH))
+            marks |= {(obj.centre_id, topic, EVERY_MONTH) for topic in TOPIC_TABLES}
     ids = [i for i in session_ids if i is not None]
     if ids:
         connection = session.connection()
@@ -119,17 +153,21 @@ def _marks_of_flush(session: Session) -> set[tuple[int, date]]:
                 ).where(ActivitySession.id.in_(ids[start : start + 500]))
             ):
                 found.add(sid)
-                marks.add((centre_id, month_of(starts_at)))
+                marks.add((centre_id, ATTENDANCE, month_of(starts_at)))
         for sid in set(ids) - found:  # deleted with it: its own deletion marks the month
-            marks.add((session_ids[sid], EVERY_MONTH))
+            marks.add((session_ids[sid], ATTENDANCE, EVERY_MONTH))
     return marks
 
 
-def mark(connection: sa.Connection, marks: Iterable[tuple[int, date]]) -> None:
-    """Add one to the counter of each (centre, month) of the attendance topic."""
+def _topics(table: str) -> list[str]:
+    return [topic for topic, tables in TOPIC_TABLES.items() if table in tables]
+
+
+def mark(connection: sa.Connection, marks: Iterable[tuple[int, str, date]]) -> None:
+    """Add one to the counter of each (centre, topic, month)."""
     rows = [
-        {"centre_id": centre_id, "topic": ATTENDANCE, "month": month, "version": 1}
-        for centre_id, month in sorted(set(marks))
+        {"centre_id": centre_id, "topic": topic, "month": month, "version": 1}
+        for centre_id, topic, month in sorted(set(marks))
         if centre_id is not None
     ]
     if not rows:
@@ -165,7 +203,7 @@ def _bulk_statement(state: ORMExecuteState) -> None:
             return  # an anonymisation clearing text, a reminder's state
     elif state.is_update:
         return  # people's own columns are not read by the reports
-    mark(state.session.connection(), [(EVERY_CENTRE, EVERY_MONTH)])
+    mark(state.session.connection(), [(EVERY_CENTRE, t, EVERY_MONTH) for t in _topics(name)])
 
 
 def init_app() -> None:

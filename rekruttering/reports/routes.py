@@ -175,7 +175,8 @@ def _render_conversion(template: str, role: Role | None, **extra: Any) -> tuple[
     status = 200
     if valid:
         try:
-            report = conversion_report(centre_id, _report_filter(form, role))
+            with transaction():  # the counts computed are stored for the next time
+                report = conversion_report(centre_id, _report_filter(form, role))
         except ServiceError as error:
             _apply_service_error(form, error)
             status = 400
@@ -231,7 +232,8 @@ def _export_report() -> tuple[ConversionReport, ReportFilterForm]:
     if not valid:
         abort(400, description=_form_problems(form))
     try:
-        return conversion_report(centre_id, _report_filter(form)), form
+        with transaction():  # the counts computed are stored for the next time
+            return conversion_report(centre_id, _report_filter(form)), form
     except ServiceError as error:
         abort(400, description=error.message)
 
@@ -295,13 +297,14 @@ def volunteers() -> tuple[str, int]:
             status = 400
     else:
         status = 400
-    funnel = conversion_report(
-        centre_id,
-        ReportFilter(
-            role=Role.VOLUNTEER,
-            activity_id=_int_or_none(form.activity_id.data) if status == 200 else None,
-        ),
-    )
+    with transaction():  # the counts computed are stored for the next time
+        funnel = conversion_report(
+            centre_id,
+            ReportFilter(
+                role=Role.VOLUNTEER,
+                activity_id=_int_or_none(form.activity_id.data) if status == 200 else None,
+            ),
+        )
     weekly = form.granularity.data == Granularity.WEEK.value
     # Only activities with check-ins in the period get a chart: the others are named in
     # one line, so the page does not open on a row of all-zero charts.
@@ -447,7 +450,8 @@ def municipality() -> tuple[str, int]:
     status = 200
     if valid:
         try:
-            report = municipality_report(centre_ids, _report_filter(form))
+            with transaction():  # the counts computed are stored for the next time
+                report = municipality_report(centre_ids, _report_filter(form))
         except ServiceError as error:
             _apply_service_error(form, error)
             status = 400

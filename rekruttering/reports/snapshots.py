@@ -33,17 +33,20 @@ from rekruttering.reports.freshness import ATTENDANCE, EVERY_CENTRE
 KEEP_FOR = timedelta(days=40)
 
 
-def change_version(centre_id: int, last_day: date) -> int:
-    """The sum of the attendance counters of the centre (and of every centre) up to the
-    month of ``last_day``: it grows with every change that can alter a report ending then."""
+def change_version(centre_ids: list[int], last_day: date | None, topic: str = ATTENDANCE) -> int:
+    """The sum of the topic's counters of the centres (and of every centre) up to the
+    month of ``last_day`` (all months without): it grows with every change that can
+    alter a report ending then."""
     table = ReportChange.__table__.c
+    conditions = [
+        table.centre_id.in_([EVERY_CENTRE, *centre_ids]),
+        table.topic == topic,
+    ]
+    if last_day is not None:
+        conditions.append(table.month <= last_day.replace(day=1))
     return int(
         db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(table.version), 0)).where(
-                table.centre_id.in_([EVERY_CENTRE, centre_id]),
-                table.topic == ATTENDANCE,
-                table.month <= last_day.replace(day=1),
-            )
+            sa.select(sa.func.coalesce(sa.func.sum(table.version), 0)).where(*conditions)
         )
         or 0
     )
@@ -70,13 +73,22 @@ def stored_or_computed(
     kind: str,
     centre_id: int,
     period: str,
-    last_day: date,
-    held_until: datetime,
+    last_day: date | None,
+    held_until: datetime | None,
     compute: Callable[[], Any],
+    *,
+    topic: str = ATTENDANCE,
+    centre_ids: list[int] | None = None,
 ) -> Any:
     """The figures stored for (kind, centre, period) if still true, else ``compute()``'s
-    (stored for the next time). ``compute`` returns JSON-able data."""
-    version = change_version(centre_id, last_day)
+    (stored for the next time). ``compute`` returns JSON-able data.
+
+    ``last_day``: the figures depend on the topic's changes up to that day's month (None:
+    on every month). ``held_until``: they count the sessions started before it (None:
+    they do not depend on sessions starting). ``centre_ids``: figures over several
+    centres (stored under ``centre_id``, their first) depend on the changes of all.
+    """
+    version = change_version(centre_ids or [centre_id], last_day, topic)
     row = db.session.execute(
         sa.select(ReportSnapshot.version, ReportSnapshot.held_until, ReportSnapshot.payload).where(
             ReportSnapshot.kind == kind,
@@ -84,15 +96,16 @@ def stored_or_computed(
             ReportSnapshot.period == period,
         )
     ).one_or_none()
-    if (
-        row is not None
-        and row.version == version
-        and row.held_until <= held_until
-        and not _sessions_started(centre_id, row.held_until, held_until)
-    ):
-        return json.loads(row.payload)
+    if row is not None and row.version == version:
+        if held_until is None:
+            return json.loads(row.payload)
+        if row.held_until <= held_until and not _sessions_started(
+            centre_id, row.held_until, held_until
+        ):
+            return json.loads(row.payload)
     figures = compute()
-    _store(kind, centre_id, period, version, held_until, json.dumps(figures))
+    stored_until = held_until or utcnow()
+    _store(kind, centre_id, period, version, stored_until, json.dumps(figures))
     return figures
 
 
