@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -40,10 +41,26 @@ from rekruttering.reports.labels import (
 from rekruttering.reports.municipality import municipality_centre_ids, municipality_report
 from rekruttering.reports.periods import Granularity
 from rekruttering.reports.queries import activities, centre_names, partners
+from rekruttering.reports.snapshots import figures_to_store
 from rekruttering.reports.volunteers import default_period, volunteer_ratios
 from rekruttering.transaction import transaction
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+log = logging.getLogger(__name__)
+
+
+@bp.after_request
+def _store_computed_figures(response: Response) -> Response:
+    """Figures a report computed (``reports.snapshots``) are committed once its page is
+    made. Committing before rendering would expire every loaded object, and the layout
+    would read them again one by one (a municipality user's 50 memberships)."""
+    if response.status_code < 400 and figures_to_store():
+        try:
+            with transaction():
+                pass
+        except Exception:  # noqa: BLE001 - computed again next time; never break the page
+            log.warning("report figures could not be stored", exc_info=True)
+    return response
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -175,8 +192,7 @@ def _render_conversion(template: str, role: Role | None, **extra: Any) -> tuple[
     status = 200
     if valid:
         try:
-            with transaction():  # the counts computed are stored for the next time
-                report = conversion_report(centre_id, _report_filter(form, role))
+            report = conversion_report(centre_id, _report_filter(form, role))
         except ServiceError as error:
             _apply_service_error(form, error)
             status = 400
@@ -232,8 +248,7 @@ def _export_report() -> tuple[ConversionReport, ReportFilterForm]:
     if not valid:
         abort(400, description=_form_problems(form))
     try:
-        with transaction():  # the counts computed are stored for the next time
-            return conversion_report(centre_id, _report_filter(form)), form
+        return conversion_report(centre_id, _report_filter(form)), form
     except ServiceError as error:
         abort(400, description=error.message)
 
@@ -297,14 +312,13 @@ def volunteers() -> tuple[str, int]:
             status = 400
     else:
         status = 400
-    with transaction():  # the counts computed are stored for the next time
-        funnel = conversion_report(
-            centre_id,
-            ReportFilter(
-                role=Role.VOLUNTEER,
-                activity_id=_int_or_none(form.activity_id.data) if status == 200 else None,
-            ),
-        )
+    funnel = conversion_report(
+        centre_id,
+        ReportFilter(
+            role=Role.VOLUNTEER,
+            activity_id=_int_or_none(form.activity_id.data) if status == 200 else None,
+        ),
+    )
     weekly = form.granularity.data == Granularity.WEEK.value
     # Only activities with check-ins in the period get a chart: the others are named in
     # one line, so the page does not open on a row of all-zero charts.
@@ -402,8 +416,7 @@ def funder() -> tuple[str, int]:
     status = 200
     if valid:
         try:
-            with transaction():  # the figures computed are stored for the next time
-                report = funder_report(tenancy.current_centre_id(), form.start.data, form.end.data)
+            report = funder_report(tenancy.current_centre_id(), form.start.data, form.end.data)
         except ServiceError as error:
             _apply_service_error(form, error)
             status = 400
@@ -427,8 +440,7 @@ def funder_xlsx() -> Response:
     if not valid:
         abort(400, description=_form_problems(form))
     try:
-        with transaction():  # the figures computed are stored for the next time
-            report = funder_report(tenancy.current_centre_id(), form.start.data, form.end.data)
+        report = funder_report(tenancy.current_centre_id(), form.start.data, form.end.data)
     except ServiceError as error:
         abort(400, description=error.message)
     name = _filename(f"funder-{report.start.isoformat()}-{report.end.isoformat()}", "xlsx")
@@ -450,8 +462,7 @@ def municipality() -> tuple[str, int]:
     status = 200
     if valid:
         try:
-            with transaction():  # the counts computed are stored for the next time
-                report = municipality_report(centre_ids, _report_filter(form))
+            report = municipality_report(centre_ids, _report_filter(form))
         except ServiceError as error:
             _apply_service_error(form, error)
             status = 400

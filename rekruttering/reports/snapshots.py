@@ -31,6 +31,13 @@ from rekruttering.reports.freshness import ATTENDANCE, EVERY_CENTRE
 
 #: Stored figures not computed again for this long are deleted when others are stored.
 KEEP_FOR = timedelta(days=40)
+#: ``Session.info`` key: figures were stored in this transaction (the caller commits).
+PENDING = "report_figures_stored"
+
+
+def figures_to_store() -> bool:
+    """Whether this transaction stored figures that are not committed yet."""
+    return bool(db.session.info.pop(PENDING, False))
 
 
 def change_version(centre_ids: list[int], last_day: date | None, topic: str = ATTENDANCE) -> int:
@@ -130,6 +137,7 @@ def _store(
         set_={k: v for k, v in values.items() if k not in ("kind", "centre_id", "period")},
     )
     db.session.execute(statement)
+    db.session.info[PENDING] = True
     db.session.execute(
         sa.delete(ReportSnapshot).where(
             ReportSnapshot.centre_id == centre_id,
