@@ -1,7 +1,7 @@
 """Stored funder figures agree with the live ones, whatever happened in between.
 
 The property (funder report): random small histories — check-ins (many back-dated into closed months)
-and their undoing, cancelled and moved sessions, an activity changing target group,
+and their undoing, cancelled, moved and generated sessions, an activity changing target group,
 merges, erasures, retention runs and the clock moving on — and after every step the
 funder report of several periods (closed months, the year so far, the current month,
 a period reaching into the future) read through the stored figures equals the report
@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rekruttering.activities.sessions import generate_sessions
 from rekruttering.channels.service import merge_channels
 from rekruttering.checkin.service import check_in, undo_check_in
 from rekruttering.domain.clock import oslo_today, start_of_oslo_day, utcnow
@@ -72,6 +73,7 @@ steps = st.one_of(
     st.tuples(st.just("erase"), st.integers(0, PEOPLE - 1)),
     st.tuples(st.just("retention"), st.integers(1, 6)),
     st.tuples(st.just("clock"), st.integers(1, 30)),
+    st.tuples(st.just("generate"), st.integers(1, 8)),
 )
 
 
@@ -132,8 +134,12 @@ def _apply(step: tuple[Any, ...], centre: Any, sessions: list[int], people: list
                 anonymise_due(utcnow(), step[1], centre_id)
             elif kind == "clock":
                 clock.shift(timedelta(hours=step[1]))
-    except (ServiceError, sa.exc.IntegrityError):
-        pass  # a refused step (merging a merged person, a session moved onto another)
+            elif kind == "generate":  # the nightly job: sessions ahead, one bulk INSERT
+                generate_sessions(centre_id, weeks_ahead=step[1])
+    except (ServiceError, sa.exc.IntegrityError, sa.exc.NoResultFound):
+        # A refused step: merging a merged person, a session moved onto another, a step
+        # on a session the generation removed (ahead, off the schedule, nobody came).
+        pass
 
 
 @settings(
@@ -421,3 +427,30 @@ def test_report_pages_store_their_figures_after_rendering(app, client, make, log
     db.session.remove()
     kinds = set(db.session.scalars(sa.select(ReportSnapshot.kind)))
     assert kinds == {funder.FIGURES_KIND, conversion.FIGURES_KIND}
+
+
+def test_generating_sessions_ahead_keeps_a_closed_period_stored(app, make, monkeypatch) -> None:
+    """The nightly generation inserts sessions weeks ahead with one bulk INSERT: it marks
+    only their months, so last months' figures stay stored."""
+    centre = make.centre()
+    activity = make.activity(centre, target_group="immigrant")  # a weekly slot
+    today = oslo_today()
+    session = make.session(activity, start_of_oslo_day(today - timedelta(days=60)))
+    make.attendance(session, make.person(centre))
+    start, end = today - timedelta(days=90), today - timedelta(days=today.day)
+    computed = []
+    live_figures = funder._figures
+    monkeypatch.setattr(funder, "_figures", lambda *a: computed.append(a) or live_figures(*a))
+    with transaction():
+        funder_report(centre.id, start, end)
+    with transaction():
+        assert generate_sessions(centre.id).created > 0
+    with transaction():
+        report = funder_report(centre.id, start, end)
+    assert len(computed) == 1
+    assert report.total.participants == 1
+    with transaction():  # a session inserted into a closed month: computed again
+        make.session(activity, start_of_oslo_day(today - timedelta(days=40)))
+    with transaction():
+        funder_report(centre.id, start, end)
+    assert len(computed) == 2

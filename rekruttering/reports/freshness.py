@@ -19,7 +19,9 @@ to a counter per (centre, topic, month) touched (``models.ReportChange``):
   tables (a merge moves check-ins with one UPDATE, a merge deletes the duplicate's
   check-ins of the same session): the statement does not say which centre or month,
   so they mark every month of every centre. They are rare (merges, retention,
-  imports); what reads the figures next recomputes them once.
+  imports); what reads the figures next recomputes them once. The nightly generation
+  of sessions ahead inserts its rows with one multi-row ``INSERT``: its values are
+  read, and only the months of the new sessions are marked.
 
 Writes that only touch text (an anonymisation clears names) or columns no report
 reads do not mark anything. Statements run on a bare connection
@@ -189,6 +191,22 @@ def _after_flush(session: Session, _context: Any) -> None:
         mark(session.connection(), marks)
 
 
+def _inserted_session_months(statement: Any) -> set[tuple[int, str, date]] | None:
+    """(centre, topic, month) of the rows of a multi-row ``INSERT`` into session (the
+    nightly generation of sessions ahead), or None when the values cannot be read."""
+    rows = [row for group in getattr(statement, "_multi_values", None) or () for row in group]
+    if not rows:
+        return None
+    marks = set()
+    for row in rows:
+        values = {getattr(k, "key", k): v for k, v in row.items()}
+        centre_id, starts_at = values.get("centre_id"), values.get("starts_at")
+        if not isinstance(centre_id, int) or not isinstance(starts_at, datetime):
+            return None
+        marks.add((centre_id, ATTENDANCE, month_of(starts_at)))
+    return marks
+
+
 def _bulk_statement(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
@@ -196,6 +214,11 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     name = getattr(table, "name", None)
     if name not in WATCHED_COLUMNS:
         return
+    if state.is_insert and name == "session":
+        months = _inserted_session_months(state.statement)
+        if months is not None:  # new sessions change only their own months
+            mark(state.session.connection(), months)
+            return
     if state.is_update and name != "person":
         values = getattr(state.statement, "_values", None) or {}
         columns = {getattr(k, "key", k) for k in values}
