@@ -72,7 +72,8 @@ def ensure_pg_database(url: str) -> None:
 
 
 def add_missing_indexes(url: str) -> list[str]:
-    """Create the models' indexes a reused database lacks (as a migration would)."""
+    """Create the models' tables and indexes a reused database lacks (as a migration
+    would: the report snapshot tables start empty, filled by the first reads)."""
     from rekruttering.extensions import db
     from rekruttering.models import Person  # noqa: F401 - every model registered
 
@@ -82,6 +83,8 @@ def add_missing_indexes(url: str) -> list[str]:
         inspector = sa.inspect(engine)
         for table in db.metadata.sorted_tables:
             if not inspector.has_table(table.name):
+                table.create(engine)
+                added.append(table.name)
                 continue
             present = {ix["name"] for ix in inspector.get_indexes(table.name)}
             for index in table.indexes:
@@ -116,7 +119,7 @@ def run_one(backend: str, size: int, args: argparse.Namespace) -> Run:
         generated = generate(url, size, args.quiet)
     else:
         for name in add_missing_indexes(url):
-            print(f"bench: added index {name} to the reused database", file=sys.stderr)
+            print(f"bench: added {name} to the reused database", file=sys.stderr)
     env = dict(os.environ)
     if args.scenarios:
         env["BENCH_ONLY"] = args.scenarios

@@ -307,6 +307,61 @@ scenario("conversion", "conversion report", STAFF, ("reports.conversion",), REPO
     _report(STAFF)
 )
 scenario("funder", "funder report", STAFF, ("reports.funder",), REPORT, floor=True)(_report(STAFF))
+
+
+@scenario(
+    "funder_after_checkin",
+    "funder report, first read after a check-in",
+    STAFF,
+    ("reports.funder",),
+    REPORT,
+)
+def _funder_after_checkin(ctx: Context, endpoint: str) -> Callable[[], float]:
+    """The funder report's cost when its stored figures are out of date: before each
+    request (not timed) a check-in at today's session is made or undone, so the figures
+    of the year so far are computed live again (docs/performance.md)."""
+    client = ctx.clients[STAFF]
+    url = ctx.url(endpoint)
+    session_id = ctx.today_session_id
+    if session_id is None:
+        raise NotApplicable("no session today")
+
+    def change() -> None:
+        # Imported here: the registry loads without the app's services.
+        from rekruttering.checkin.service import check_in, undo_check_in
+        from rekruttering.errors import ServiceError
+        from rekruttering.extensions import db
+        from rekruttering.models import Attendance
+        from rekruttering.transaction import transaction
+
+        for _ in range(10):  # a person the check-in refuses (merged, say): the next one
+            person_id = ctx.person()
+            with ctx.app.app_context():
+                there = db.session.scalar(
+                    sa.select(Attendance.id).where(
+                        Attendance.session_id == session_id, Attendance.person_id == person_id
+                    )
+                )
+                try:
+                    with transaction():
+                        if there is None:
+                            check_in(ctx.centre_id, session_id, person_id)
+                        else:
+                            undo_check_in(ctx.centre_id, session_id, person_id)
+                    return
+                except ServiceError:
+                    continue
+                finally:
+                    db.session.remove()
+        raise NotApplicable("no check-in could be made or undone")
+
+    def once() -> float:
+        change()
+        return timed(client, "GET", url)
+
+    return once
+
+
 scenario(
     "funder_xlsx",
     "funder export (xlsx)",

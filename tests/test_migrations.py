@@ -73,6 +73,7 @@ RELEASED_REVISIONS = {
     "person_search_key.py": "51f9170d24b295ca21dd30169e33e1a9e1822f2d0ec913e709aabcf00d3e43db",
     "perf_indexes.py": "db605cc1ec2aca3e3c6e22e7ac922cfe0dcc218e7167f880a6b7d71a418df149",
     "account_phone.py": "ad3e12c98ac26a20c69f5f688f6ae24f81f693cec05c1382cb4437b0df499bff",
+    "report_snapshots.py": "1b5795dd92f198ebbbb4f970ed16060bdd1f7a5d96573b37b522fe5b01fd5eaa",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

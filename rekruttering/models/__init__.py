@@ -53,6 +53,7 @@ from rekruttering.models.privacy import (
     ConsentPurpose,
 )
 from rekruttering.models.programme import ActivityText, ProgrammeSource, ProgrammeSourceKind
+from rekruttering.models.reports import ReportChange, ReportSnapshot
 
 __all__ = [
     "CENTRE_ROLES",
@@ -96,6 +97,8 @@ __all__ = [
     "Referral",
     "ReferralStatus",
     "Reminder",
+    "ReportChange",
+    "ReportSnapshot",
     "ReminderState",
     "Session",
     "SessionSignup",

@@ -33,8 +33,10 @@ def ratio(value: float | None) -> str:
 
 def init_app(app: Flask) -> None:
     # Imported here: the report queries are used without the views (jobs, bench, tests).
-    from rekruttering.reports import routes
+    from rekruttering.reports import commands, freshness, routes
 
+    freshness.init_app()
+    app.cli.add_command(commands.warm)
     app.register_blueprint(routes.bp)
     app.jinja_env.filters["report_percent"] = percent
     app.jinja_env.filters["report_days"] = days

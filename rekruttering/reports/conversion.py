@@ -34,6 +34,7 @@ from rekruttering.reports.filters import (
     enrolment_conditions,
     heard_moment,
 )
+from rekruttering.reports.freshness import ENROLMENT
 from rekruttering.reports.periods import (
     MAX_BUCKETS,
     Granularity,
@@ -41,6 +42,7 @@ from rekruttering.reports.periods import (
     days_between,
     oslo_date,
 )
+from rekruttering.reports.snapshots import stored_or_computed
 
 #: (name, timestamp column, stages that imply it) in funnel order.
 STAGE_COLUMNS: tuple[tuple[str, Any, tuple[Stage, ...]], ...] = (
@@ -161,14 +163,41 @@ def unknown_channel_label(attribution: Attribution) -> str:
     return _("Channel not recorded")
 
 
-def conversion_report(
-    centre_id: int, f: ReportFilter | None = None, today: date | None = None
-) -> ConversionReport:
-    """The report for one centre. Raises ServiceError for filters naming others' objects."""
-    f = check_filter([centre_id], f or ReportFilter())
+#: The stored figures' kind: the report and the version of its definitions (change it
+#: with them, so figures stored under the old ones are not served).
+FIGURES_KIND = "conversion:1"
+
+
+def filter_key(f: ReportFilter, today: date | None) -> str:
+    """The stored figures' period: every filter, and today (the months shown end there)."""
+    return "|".join(
+        str(v)
+        for v in (
+            f.activity_id,
+            f.role,
+            f.target_group,
+            f.start,
+            f.end,
+            f.partner_id,
+            f.attribution,
+            today,
+        )
+    )
+
+
+def _counts(funnel: Funnel) -> list[Any]:
+    return [funnel.heard, funnel.asked, funnel.showed_up, funnel.regular, funnel.median_days]
+
+
+def _from_counts(values: list[Any]) -> Funnel:
+    heard, asked, showed_up, regular, median = values
+    return Funnel(heard, asked, showed_up, regular, median)
+
+
+def conversion_figures(centre_id: int, f: ReportFilter, today: date) -> dict[str, Any]:
+    """The report's counts, read live (JSON-able: stored by ``conversion_report``)."""
     where = enrolment_conditions([centre_id], f)
     channel = f.channel_column()
-
     counts = {
         row.channel: row
         for row in db.session.execute(
@@ -177,7 +206,45 @@ def conversion_report(
     }
     medians, total_median = _medians(channel, where)
     total_row = db.session.execute(sa.select(*funnel_columns()).where(*where)).one()
-    total = _funnel(total_row, total_median)
+    cohorts, truncated = cohort_rows([centre_id], f, today)
+    return {
+        "channels": [
+            [key, *_counts(_funnel(row, medians.get(key)))] for key, row in counts.items()
+        ],
+        "total": _counts(_funnel(total_row, total_median)),
+        "cohorts": [[c.label, c.first_day.isoformat(), *_counts(c.funnel)] for c in cohorts],
+        "truncated": truncated,
+    }
+
+
+def conversion_report(
+    centre_id: int,
+    f: ReportFilter | None = None,
+    today: date | None = None,
+    *,
+    stored: bool = True,
+) -> ConversionReport:
+    """The report for one centre. Raises ServiceError for filters naming others' objects.
+
+    With ``stored`` (the default) the counts stored for the same filters and day are
+    used while no enrolment, channel or activity of the centre has changed since
+    (``rekruttering.reports.snapshots``), and counts computed are stored (the caller
+    commits); without, all is live.
+    """
+    f = check_filter([centre_id], f or ReportFilter())
+    today = today or oslo_today()
+
+    def compute() -> dict[str, Any]:
+        return conversion_figures(centre_id, f, today)
+
+    if stored:
+        figures = stored_or_computed(
+            FIGURES_KIND, centre_id, filter_key(f, today), None, None, compute, topic=ENROLMENT
+        )
+    else:
+        figures = compute()
+    counts = {values[0]: _from_counts(values[1:]) for values in figures["channels"]}
+    total = _from_counts(figures["total"])
 
     channels = db.session.execute(
         sa.select(Channel.id, Channel.name, Channel.kind, Channel.active)
@@ -189,18 +256,16 @@ def conversion_report(
     rows: list[ChannelRow] = []
     for ch in channels:
         if ch.id in counts or (unfiltered and ch.active):
-            funnel = _funnel(counts[ch.id], medians.get(ch.id)) if ch.id in counts else Funnel()
-            rows.append(ChannelRow(ch.id, ch.name, funnel, str(ch.kind)))
+            rows.append(ChannelRow(ch.id, ch.name, counts.get(ch.id, Funnel()), str(ch.kind)))
     if None in counts:
-        rows.append(
-            ChannelRow(
-                None, unknown_channel_label(f.attribution), _funnel(counts[None], medians.get(None))
-            )
-        )
+        rows.append(ChannelRow(None, unknown_channel_label(f.attribution), counts[None]))
     rows.sort(key=lambda r: (r.channel_id is None, -r.funnel.heard, r.name.lower()))
 
-    cohorts, truncated = cohort_rows([centre_id], f, today)
-    return ConversionReport(f, rows, total, cohorts, truncated)
+    cohorts = [
+        CohortRow(label, date.fromisoformat(first_day), _from_counts(values))
+        for label, first_day, *values in figures["cohorts"]
+    ]
+    return ConversionReport(f, rows, total, cohorts, bool(figures["truncated"]))
 
 
 def _medians(

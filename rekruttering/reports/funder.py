@@ -15,6 +15,12 @@ Definitions (also on the first sheet of the spreadsheet):
 
 A person who came to two activities is one person in the target-group and total rows,
 so those rows are counted on their own, not summed from the activity rows.
+
+The figures of a period are computed live once and stored
+(``rekruttering.reports.snapshots``): served again until a check-in, session or
+activity of the centre changes in a month up to the period's end, or a session of the
+period starts. ``FIGURES_KIND`` names the definitions above: change it with them, so
+figures stored under the old ones are not served.
 """
 
 from __future__ import annotations
@@ -36,6 +42,10 @@ from rekruttering.domain.funnel import Role
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Attendance, Centre, Session
+from rekruttering.reports.snapshots import stored_or_computed
+
+#: The stored figures' kind: the report and the version of its definitions.
+FIGURES_KIND = "funder:1"
 
 
 @dataclass(frozen=True)
@@ -72,8 +82,14 @@ def _check_period(start: date | None, end: date | None) -> tuple[date, date]:
     return start, end
 
 
-def funder_report(centre_id: int, start: date | None, end: date | None) -> FunderReport:
-    """The figures for ``start`` to ``end`` (Oslo days, both included)."""
+def funder_report(
+    centre_id: int, start: date | None, end: date | None, *, stored: bool = True
+) -> FunderReport:
+    """The figures for ``start`` to ``end`` (Oslo days, both included).
+
+    With ``stored`` (the default) figures stored earlier are used while they are still
+    true, and figures computed are stored (the caller commits); without, all is live.
+    """
     start, end = _check_period(start, end)
     centre = db.session.get(Centre, centre_id)
     if centre is None:
@@ -91,7 +107,25 @@ def funder_report(centre_id: int, start: date | None, end: date | None) -> Funde
         )
     }
     group_of = {key: row.target_group for key, row in names.items()}
-    by_activity, by_group, total = _figures(centre_id, since, min(until, now), group_of)
+    held_until = min(until, now)
+
+    def compute() -> dict[str, Any]:
+        by_activity, by_group, total = _figures(centre_id, since, held_until, group_of)
+        return {
+            "activities": list(by_activity.items()),
+            "groups": list(by_group.items()),
+            "total": total,
+        }
+
+    if stored:
+        figures = stored_or_computed(
+            FIGURES_KIND, centre_id, f"{start}/{end}", end, held_until, compute
+        )
+    else:
+        figures = compute()
+    by_activity = {int(key): dict(values) for key, values in figures["activities"]}
+    by_group = {key: dict(values) for key, values in figures["groups"]}
+    total = figures["total"]
 
     activities = [
         FunderRow(

@@ -10,6 +10,7 @@ and no hidden cell can be worked out from another table.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +21,15 @@ from rekruttering.analytics import Cell, Rate, rate
 from rekruttering.analytics.disclosure import Line, protect, whole_months
 from rekruttering.extensions import db
 from rekruttering.models import Centre, Channel, ChannelKind, Enrolment, Membership, UserRole
-from rekruttering.reports.conversion import funnel_columns
+from rekruttering.reports.conversion import filter_key, funnel_columns
 from rekruttering.reports.filters import (
     Attribution,
     ReportFilter,
     check_filter,
     enrolment_conditions,
 )
+from rekruttering.reports.freshness import ENROLMENT
+from rekruttering.reports.snapshots import stored_or_computed
 
 STAGES = ("heard", "asked", "showed_up", "regular")
 KIND_MEASURES = ("heard", "showed_up")
@@ -34,6 +37,8 @@ KIND_MEASURES = ("heard", "showed_up")
 SUM = "sum"
 #: The row key for people whose channel is not recorded.
 NO_KIND = "none"
+#: The stored figures' kind: the report and the version of its definitions.
+FIGURES_KIND = "municipality:1"
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,15 @@ def municipality_filter(f: ReportFilter | None = None) -> ReportFilter:
     return f.but(activity_id=None, start=start, end=end)
 
 
-def municipality_report(centre_ids: list[int], f: ReportFilter | None = None) -> MunicipalityReport:
-    """The report for the given centres (those where the user has the municipality role)."""
+def municipality_report(
+    centre_ids: list[int], f: ReportFilter | None = None, *, stored: bool = True
+) -> MunicipalityReport:
+    """The report for the given centres (those where the user has the municipality role).
+
+    With ``stored`` (the default) the counts stored for the same centres and filters are
+    used while no enrolment, channel or activity of those centres has changed since
+    (``rekruttering.reports.snapshots``); without, all is live.
+    """
     f = municipality_filter(f)
     centres = [
         (row.id, row.name)
@@ -76,28 +88,43 @@ def municipality_report(centre_ids: list[int], f: ReportFilter | None = None) ->
     if not ids:
         return MunicipalityReport(f, [], {}, {}, {}, {}, [])
     check_filter(ids, f)
-    where = enrolment_conditions(ids, f)
 
-    totals = {
-        row.centre_id: row
-        for row in db.session.execute(
-            sa.select(Enrolment.centre_id, *funnel_columns())
-            .where(*where)
-            .group_by(Enrolment.centre_id)
+    def compute() -> dict[str, Any]:
+        return municipality_figures(ids, f)
+
+    if stored:
+        digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+        figures = stored_or_computed(
+            FIGURES_KIND,
+            ids[0],
+            f"{digest}|{filter_key(f.but(attribution=Attribution.FIRST_HEARD), None)}",
+            None,
+            None,
+            compute,
+            topic=ENROLMENT,
+            centre_ids=ids,
         )
+    else:
+        figures = compute()
+    totals = {cid: dict(zip(STAGES, counts, strict=True)) for cid, *counts in figures["totals"]}
+    by_kinds = {
+        Attribution(attribution): {
+            (cid, kind): dict(zip(STAGES, counts, strict=True)) for cid, kind, *counts in rows
+        }
+        for attribution, rows in figures["kinds"].items()
     }
     values: dict[Hashable, int] = {}
     lines: list[Line] = []
     columns = [*ids, SUM]
     for stage in STAGES:
         for cid in ids:
-            values[("stage", stage, cid)] = int(getattr(totals.get(cid), stage, 0) or 0)
+            values[("stage", stage, cid)] = int(totals.get(cid, {}).get(stage, 0))
         values[("stage", stage, SUM)] = sum(values[("stage", stage, cid)] for cid in ids)
         lines.append(([("stage", stage, c) for c in ids], ("stage", stage, SUM)))
     # Both attributions' tables are protected together with the stage table, which both
     # views show: switching the attribution never changes which stage cells are hidden.
     kind_orders = {
-        attribution: _kind_values(ids, f.but(attribution=attribution), where, values, lines)
+        attribution: _kind_values(ids, attribution, by_kinds[attribution], values, lines)
         for attribution in Attribution
     }
     cells = protect(values, lines)
@@ -115,38 +142,54 @@ def municipality_report(centre_ids: list[int], f: ReportFilter | None = None) ->
     return MunicipalityReport(f, centres, stages, rates, kinds, kind_rates, kind_order)
 
 
-def _kind_values(
-    ids: list[int],
-    f: ReportFilter,
-    where: list[sa.ColumnElement[bool]],
-    values: dict[Hashable, int],
-    lines: list[Line],
-) -> list[str]:
-    """Add the channel-kind cells of ``f.attribution`` and their lines; the kinds present."""
+def municipality_figures(ids: list[int], f: ReportFilter) -> dict[str, Any]:
+    """The counts per centre, and per centre and channel kind for both attributions,
+    read live (JSON-able: stored by ``municipality_report``)."""
+    where = enrolment_conditions(ids, f)
+    totals = [
+        [row.centre_id, *(int(getattr(row, stage) or 0) for stage in STAGES)]
+        for row in db.session.execute(
+            sa.select(Enrolment.centre_id, *funnel_columns())
+            .where(*where)
+            .group_by(Enrolment.centre_id)
+        )
+    ]
     # Inline literal, not a bound parameter: PostgreSQL must see the same expression in
     # SELECT and GROUP BY.
     kind = sa.func.coalesce(
         sa.type_coerce(Channel.kind, sa.String(20)), sa.literal_column(f"'{NO_KIND}'")
     )
-    by_kind: dict[tuple[int, str], Any] = {
-        (row.centre_id, str(row.kind)): row
-        for row in db.session.execute(
-            sa.select(Enrolment.centre_id, kind.label("kind"), *funnel_columns())
-            .outerjoin(Channel, Channel.id == f.channel_column())
-            .where(*where)
-            .group_by(Enrolment.centre_id, kind)
-        )
-    }
+    kinds: dict[str, list[list[Any]]] = {}
+    for attribution in Attribution:
+        kinds[attribution.value] = [
+            [row.centre_id, str(row.kind), *(int(getattr(row, stage) or 0) for stage in STAGES)]
+            for row in db.session.execute(
+                sa.select(Enrolment.centre_id, kind.label("kind"), *funnel_columns())
+                .outerjoin(Channel, Channel.id == f.but(attribution=attribution).channel_column())
+                .where(*where)
+                .group_by(Enrolment.centre_id, kind)
+            )
+        ]
+    return {"totals": totals, "kinds": kinds}
+
+
+def _kind_values(
+    ids: list[int],
+    attribution: Attribution,
+    by_kind: dict[tuple[int, str], dict[str, int]],
+    values: dict[Hashable, int],
+    lines: list[Line],
+) -> list[str]:
+    """Add the channel-kind cells of ``attribution`` and their lines; the kinds present."""
     kinds_present = {k for (_, k) in by_kind}
     kind_order: list[str] = [k.value for k in ChannelKind if k.value in kinds_present]
     if NO_KIND in kinds_present:
         kind_order.append(NO_KIND)
-    table = f.attribution.value
+    table = attribution.value
     for measure in KIND_MEASURES:
         for k in kind_order:
             for cid in ids:
-                row = by_kind.get((cid, k))
-                values[(table, measure, k, cid)] = int(getattr(row, measure, 0) or 0)
+                values[(table, measure, k, cid)] = by_kind.get((cid, k), {}).get(measure, 0)
             values[(table, measure, k, SUM)] = sum(values[(table, measure, k, c)] for c in ids)
             lines.append(([(table, measure, k, c) for c in ids], (table, measure, k, SUM)))
         for c in [*ids, SUM]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -40,9 +41,26 @@ from rekruttering.reports.labels import (
 from rekruttering.reports.municipality import municipality_centre_ids, municipality_report
 from rekruttering.reports.periods import Granularity
 from rekruttering.reports.queries import activities, centre_names, partners
+from rekruttering.reports.snapshots import figures_to_store
 from rekruttering.reports.volunteers import default_period, volunteer_ratios
+from rekruttering.transaction import transaction
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+log = logging.getLogger(__name__)
+
+
+@bp.after_request
+def _store_computed_figures(response: Response) -> Response:
+    """Figures a report computed (``reports.snapshots``) are committed once its page is
+    made. Committing before rendering would expire every loaded object, and the layout
+    would read them again one by one (a municipality user's 50 memberships)."""
+    if response.status_code < 400 and figures_to_store():
+        try:
+            with transaction():
+                pass
+        except Exception:  # noqa: BLE001 - computed again next time; never break the page
+            log.warning("report figures could not be stored", exc_info=True)
+    return response
 
 
 def _int_or_none(value: str | None) -> int | None:

@@ -1,0 +1,58 @@
+"""Stored report figures and the change marks that say when they are out of date.
+
+A report over a period is computed live once and stored (``ReportSnapshot``: counts
+only, no person ids, so erasure has nothing to scrub here). Every write that can change
+a report's figures marks the (centre, topic, month) it touched (``ReportChange``: a
+counter that only goes up), in the same transaction, by the listeners in
+``rekruttering.reports.freshness``. A stored report is served while the sum of the
+counters of the months it depends on is the one it was computed at.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rekruttering.domain.clock import utcnow
+from rekruttering.extensions import Model
+from rekruttering.models.types import UTCDateTime
+
+
+class ReportChange(Model):
+    """How often a centre's data of one topic and month changed (a counter).
+
+    ``centre_id`` 0 means every centre; ``month`` ``EVERY_MONTH`` means every month
+    (a bulk change whose centre or month is not known: a merge, a retention run).
+    No foreign key: the row for "every centre" has no centre.
+    """
+
+    __tablename__ = "report_change"
+
+    centre_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    topic: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=1)
+
+
+class ReportSnapshot(Model):
+    """One report's figures for one centre and period, as computed at ``version``."""
+
+    __tablename__ = "report_snapshot"
+    __table_args__ = (sa.UniqueConstraint("kind", "centre_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The report and the version of its definitions ("funder:1").
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    centre_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("centre.id", ondelete="CASCADE"), index=True
+    )
+    #: The period (and filters) the figures are for.
+    period: Mapped[str] = mapped_column(sa.String(200))
+    #: The sum of the change counters the figures depend on when they were computed.
+    version: Mapped[int] = mapped_column(sa.BigInteger)
+    #: Sessions that started before this moment were counted (at most "now").
+    held_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[str] = mapped_column(sa.Text)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

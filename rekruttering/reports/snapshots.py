@@ -1,0 +1,146 @@
+"""Stored report figures: computed live once, served until the data under them changes.
+
+A report's figures for one centre and period are stored with the sum of the change
+counters (``rekruttering.reports.freshness``) of the months they depend on: every
+month up to the period's last (a back-dated check-in before the period can change who
+is "new" in it). They are served again while that sum is unchanged, and, for a period
+that reaches into today, while no session of the centre has started since they were
+computed (a session that starts turns from "ahead" into held or empty). Otherwise
+they are computed live and stored again. So the figures are always the live ones;
+only the first request after a change pays for computing them.
+
+The sum is read *before* the live figures, so a change committed while they are
+computed leaves them stored under an older sum: out of date at once, never served.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from rekruttering.domain.clock import utcnow
+from rekruttering.extensions import db
+from rekruttering.models import ReportChange, ReportSnapshot
+from rekruttering.models import Session as ActivitySession
+from rekruttering.reports.freshness import ATTENDANCE, EVERY_CENTRE
+
+#: Stored figures not computed again for this long are deleted when others are stored.
+KEEP_FOR = timedelta(days=40)
+#: ``Session.info`` key: figures were stored in this transaction (the caller commits).
+PENDING = "report_figures_stored"
+
+
+def figures_to_store() -> bool:
+    """Whether this transaction stored figures that are not committed yet."""
+    return bool(db.session.info.pop(PENDING, False))
+
+
+def change_version(centre_ids: list[int], last_day: date | None, topic: str = ATTENDANCE) -> int:
+    """The sum of the topic's counters of the centres (and of every centre) up to the
+    month of ``last_day`` (all months without): it grows with every change that can
+    alter a report ending then."""
+    table = ReportChange.__table__.c
+    conditions = [
+        table.centre_id.in_([EVERY_CENTRE, *centre_ids]),
+        table.topic == topic,
+    ]
+    if last_day is not None:
+        conditions.append(table.month <= last_day.replace(day=1))
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(table.version), 0)).where(*conditions)
+        )
+        or 0
+    )
+
+
+def _sessions_started(centre_id: int, since: datetime, until: datetime) -> bool:
+    if until <= since:
+        return False
+    return (
+        db.session.scalar(
+            sa.select(ActivitySession.id)
+            .where(
+                ActivitySession.centre_id == centre_id,
+                ActivitySession.starts_at >= since,
+                ActivitySession.starts_at < until,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def stored_or_computed(
+    kind: str,
+    centre_id: int,
+    period: str,
+    last_day: date | None,
+    held_until: datetime | None,
+    compute: Callable[[], Any],
+    *,
+    topic: str = ATTENDANCE,
+    centre_ids: list[int] | None = None,
+) -> Any:
+    """The figures stored for (kind, centre, period) if still true, else ``compute()``'s
+    (stored for the next time). ``compute`` returns JSON-able data.
+
+    ``last_day``: the figures depend on the topic's changes up to that day's month (None:
+    on every month). ``held_until``: they count the sessions started before it (None:
+    they do not depend on sessions starting). ``centre_ids``: figures over several
+    centres (stored under ``centre_id``, their first) depend on the changes of all.
+    """
+    version = change_version(centre_ids or [centre_id], last_day, topic)
+    row = db.session.execute(
+        sa.select(ReportSnapshot.version, ReportSnapshot.held_until, ReportSnapshot.payload).where(
+            ReportSnapshot.kind == kind,
+            ReportSnapshot.centre_id == centre_id,
+            ReportSnapshot.period == period,
+        )
+    ).one_or_none()
+    if row is not None and row.version == version:
+        if held_until is None:
+            return json.loads(row.payload)
+        if row.held_until <= held_until and not _sessions_started(
+            centre_id, row.held_until, held_until
+        ):
+            return json.loads(row.payload)
+    figures = compute()
+    stored_until = held_until or utcnow()
+    _store(kind, centre_id, period, version, stored_until, json.dumps(figures))
+    return figures
+
+
+def _store(
+    kind: str, centre_id: int, period: str, version: int, held_until: datetime, payload: str
+) -> None:
+    now = utcnow()
+    table = ReportSnapshot.__table__
+    values = {
+        "kind": kind,
+        "centre_id": centre_id,
+        "period": period,
+        "version": version,
+        "held_until": held_until,
+        "payload": payload,
+        "computed_at": now,
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    statement = insert.values(**values).on_conflict_do_update(
+        index_elements=["kind", "centre_id", "period"],
+        set_={k: v for k, v in values.items() if k not in ("kind", "centre_id", "period")},
+    )
+    db.session.execute(statement)
+    db.session.info[PENDING] = True
+    db.session.execute(
+        sa.delete(ReportSnapshot).where(
+            ReportSnapshot.centre_id == centre_id,
+            ReportSnapshot.computed_at < now - KEEP_FOR,
+        )
+    )
