@@ -20,6 +20,7 @@ from rekruttering import (
     navigation,
     rate_limits,  # noqa: F401  (registers the database:// storage)
     security,
+    static_assets,
     templating,
     tenancy,
 )
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     templating.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
+    static_assets.init_app(app)
     tenancy.init_app(app)
 
     for name in FEATURES:

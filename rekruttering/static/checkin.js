@@ -15,7 +15,13 @@
   const PAGES = "checkin-pages-";
   const ASSETS = "checkin-assets";
   const BATCH = 100;
+  // After a failed send: try again in 1 s, then twice as long each time, up to 15 s (the
+  // browser says "online" a moment before a network works; a long outage costs little).
+  const FIRST_RETRY_MS = 1000;
   const RETRY_MS = 15000;
+  // Sent back to the start page for a copy of another day, at this time (tablet's clock).
+  const SENT_BACK = "rekruttering-checkin-sent-back";
+  const SENT_BACK_MS = 60000;
 
   const osloDay = (when = new Date()) =>
     new Intl.DateTimeFormat("en-CA", {
@@ -65,7 +71,9 @@
   let csrf = "";
   let sending = false;
   let retryTimer = null;
+  let retryMs = FIRST_RETRY_MS;
   let failure = "";
+  let clockWrong = false; // the tablet's date is not the server's (see start)
   const inFlight = new Set();
 
   const rowFor = (personId) => list && list.querySelector(`li[data-person-id="${personId}"]`);
@@ -125,9 +133,10 @@
       text = (waiting === 1 ? data.waitingOne : data.waitingOther).replace("{n}", waiting);
       if (failure) text += `. ${data.failed.replace("{reason}", failure)}`;
     }
+    if (clockWrong) text = `${data.clockWrong} ${text}`;
     status.textContent = text;
     status.dataset.pending = String(waiting);
-    status.classList.toggle("text-warning-emphasis", waiting > 0);
+    status.classList.toggle("text-warning-emphasis", waiting > 0 || clockWrong);
     const box = document.querySelector(".js-not-counted");
     if (!box) return;
     const failed = entries.filter((e) => e.state === "failed" && (!sessionId || e.session === sessionId));
@@ -324,6 +333,7 @@
   async function send() {
     if (sending || !pending().length) { showStatus(); return; }
     sending = true;
+    const tried = new Set(pending().map((entry) => entry.id));
     try {
       const byUrl = new Map();
       pending().forEach((entry) => byUrl.set(entry.url, [...(byUrl.get(entry.url) || []), entry]));
@@ -337,7 +347,16 @@
       sending = false;
       showStatus();
       clearTimeout(retryTimer);
-      if (pending().length) retryTimer = setTimeout(send, RETRY_MS);
+      // Taps made while this pass was under way go at once when it went well; what
+      // failed (or is still waiting after an answer) is tried again later.
+      const fresh = pending().some((entry) => !tried.has(entry.id));
+      if (!failure) retryMs = FIRST_RETRY_MS;
+      if (fresh && !failure) {
+        retryTimer = setTimeout(send, 0);
+      } else if (pending().length) {
+        retryTimer = setTimeout(send, retryMs);
+        retryMs = Math.min(retryMs * 2, RETRY_MS);
+      }
     }
   }
 
@@ -397,10 +416,20 @@
     csrf = (document.querySelector("main input[name=csrf_token]") || {}).value || "";
     const today = osloDay();
     if (root.dataset.renderedAt && osloDay(new Date(root.dataset.renderedAt)) !== today) {
-      // A copy kept from another day (the tablet was offline at midnight): not today's.
-      await forgetOtherDays();
-      location.replace(root.dataset.indexUrl);
-      return;
+      const sentBack = Number(sessionStorage.getItem(SENT_BACK));
+      if (!(sentBack && Math.abs(Date.now() - sentBack) < SENT_BACK_MS)) {
+        // A copy kept from another day (the tablet was offline at midnight): not today's.
+        sessionStorage.setItem(SENT_BACK, String(Date.now()));
+        await forgetOtherDays();
+        location.replace(root.dataset.indexUrl);
+        return;
+      }
+      // Just sent back, and the server's own page is still of another day: the tablet's
+      // date is wrong, and going back again would only repeat this for ever. Say so;
+      // nothing is kept for offline use (that needs the tablet's day to be the server's).
+      clockWrong = true;
+    } else {
+      sessionStorage.removeItem(SENT_BACK);
     }
     // Registering a past session from a paper list: the forms post as they always did.
     offline = Boolean(sessionId) && root.dataset.day === today;
@@ -416,7 +445,7 @@
     await forgetOtherDays();
     if (sessionId) overlay();
     showStatus();
-    window.addEventListener("online", () => { checkLogin(); send(); });
+    window.addEventListener("online", () => { retryMs = FIRST_RETRY_MS; checkLogin(); send(); });
     window.addEventListener("offline", () => { failure = status.dataset.noNetwork; showStatus(); });
     // At midnight today's list is no longer today's.
     setInterval(() => {

@@ -1,7 +1,8 @@
 // Accessibility basics, run by an init script on every document the browser loads.
 // Reports problems to Python through the __a11yReport binding (see conftest.py).
 // Checks: every visible form field has a label; exactly one h1; every chart (svg)
-// has a text equivalent; images have alt text; buttons have a name; no CSP violations.
+// has a text equivalent; images have alt text; buttons have a name; no CSP violations;
+// the page has a title without markup in it.
 (() => {
   if (window.top !== window) return;
   const report = (problems) => {
@@ -31,6 +32,10 @@
       if (!shown(el)) continue;
       if (!labelText(el)) problems.push(`form field without a label: ${snippet(el)}`);
     }
+    // A page's title names it in the tab and for screen readers: plain words, never markup.
+    const title = document.title.trim();
+    if (!title) problems.push("the page has no title");
+    if (/[<>]/.test(title)) problems.push(`markup in the page title: ${title.slice(0, 160)}`);
     const h1 = document.querySelectorAll("h1");
     if (h1.length !== 1) problems.push(`expected exactly one h1, found ${h1.length}`);
     const tables = document.querySelectorAll("main table").length;

@@ -29,7 +29,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from flask import Flask, got_request_exception
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from rekruttering import create_app
 from rekruttering.domain.clock import utcnow
@@ -137,6 +137,13 @@ def live_server(
         yield server
 
 
+class KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1: the browser keeps its connections open, as it would with gunicorn behind
+    a proxy (the default HTTP/1.0 opens a connection for every file of every page)."""
+
+    protocol_version = "HTTP/1.1"
+
+
 @contextmanager
 def serve(app: Flask, backend: str) -> Iterator[LiveServer]:
     """Serve ``app`` on 127.0.0.1 in a thread, recording what the server raised."""
@@ -146,7 +153,7 @@ def serve(app: Flask, backend: str) -> Iterator[LiveServer]:
         server.errors.append(exception)
 
     got_request_exception.connect(record, app, weak=False)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
+    http = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepAliveHandler)
     server.url = f"http://127.0.0.1:{http.server_port}"
     thread = threading.Thread(target=http.serve_forever, name="live-server", daemon=True)
     thread.start()

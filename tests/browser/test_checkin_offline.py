@@ -8,11 +8,13 @@ at once, and the queue is sent when the network is back (each tap applied once).
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from rekruttering.domain.clock import utcnow
 from tests.browser import data
 from tests.browser.conftest import TABLET, login, playwright_api, unique_name
 from tests.browser.test_checkin import all_sent
@@ -157,6 +159,30 @@ def test_two_tablets_tapping_the_same_person_offline_make_one_check_in(
         all_sent(tablet)
         assert _checked_in(tablet, person_id)
     assert live_server.run(lambda: data.attendance_count(session.session_id)) == 1
+
+
+def test_a_tablet_with_the_wrong_date_says_so_instead_of_reloading_for_ever(
+    open_page: Any, live_server: Any
+) -> None:
+    """A page of another day sends the tablet back to the start page, once: when the
+    server's own page is of another day too, the tablet's date is wrong, and it says so."""
+    page = open_page(TABLET, page_clock=False)
+    page.context.clock.install(time=utcnow() + timedelta(days=3))
+    login(page, "staff")
+    loads: list[str] = []
+    page.on(
+        "framenavigated",
+        lambda frame: loads.append(frame.url) if frame == page.main_frame else None,
+    )
+    page.goto("/checkin/")
+    page.wait_for_function(
+        "() => document.getElementById('checkin-sync').classList.contains('text-warning-emphasis')"
+    )
+    status = page.inner_text("#checkin-sync")
+    assert "annen dato enn serveren" in status or "another date than the server" in status
+    page.wait_for_timeout(1000)  # long enough for a few more loads, were it looping
+    assert len(loads) == 2, loads  # the page, and the start page once more
+    assert page.evaluate(CACHED_PAGES) == []  # nothing kept for a day that is not today
 
 
 CACHED_PAGES = "async () => (await caches.keys()).filter((n) => n.startsWith('checkin-pages-'))"
