@@ -24,9 +24,8 @@ from sqlalchemy.engine import make_url
 
 from rekruttering import create_app, log_privacy
 from rekruttering.config import Settings, current_settings, parse_settings
-from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db, limiter
-from tests import factories
+from tests import demo_snapshot, factories
 
 OSLO = ZoneInfo("Europe/Oslo")
 PG_URL = os.environ.get("REKRUTTERING_TEST_DATABASE_URL", "")
@@ -352,57 +351,19 @@ def _dispose(app: Flask) -> None:
 
 
 #: The demo installation's rows per (database, day), taken after its first load.
-_DEMO_ROWS: dict[tuple[str, str], list[tuple[sa.Table, list[dict[str, Any]]]]] = {}
-
-
 @pytest.fixture
-def demo_installation(app: Flask, database_url: str) -> None:
+def demo_installation(
+    app: Flask, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """The demo installation (`rekruttering demo`), loaded through the real steps once per
-    database and day and copied in for the next test that asks (a load takes 5-10 s).
+    run and Oslo day and copied in (tests/demo_snapshot.py).
 
     test_cli_demo loads it through the command itself; this is for tests that only
     need its data.
     """
-    # Imported here: rekruttering.demo imports the features, which the app loads first.
-    from rekruttering.demo import load_demo
-
-    key = (database_url, utcnow().astimezone(OSLO).date().isoformat())
-    snapshot = _DEMO_ROWS.get(key)
-    if snapshot is None:
-        assert load_demo()
-        with db.engine.connect() as conn:
-            _DEMO_ROWS[key] = [
-                (table, [dict(row) for row in conn.execute(sa.select(table)).mappings()])
-                for table in db.metadata.sorted_tables
-            ]
-        return
+    rows = demo_snapshot.demo_rows(demo_snapshot.shared_folder(tmp_path_factory))
     db.session.remove()
-    with db.engine.begin() as conn:
-        for table, rows in snapshot:
-            if rows:
-                conn.execute(table.insert(), rows)
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(CATCH_UP_SEQUENCES)
-
-
-#: Every id sequence past its table's highest id, after rows were copied in with ids.
-CATCH_UP_SEQUENCES = sa.text(
-    """
-    DO $$
-    DECLARE col record;
-    BEGIN
-      FOR col IN
-        SELECT c.table_name, c.column_name, pg_get_serial_sequence(c.table_name, c.column_name) AS seq
-        FROM information_schema.columns c
-        WHERE c.table_schema = current_schema()
-          AND pg_get_serial_sequence(c.table_name, c.column_name) IS NOT NULL
-      LOOP
-        EXECUTE format('SELECT setval(%L, COALESCE((SELECT max(%I) FROM %I), 0) + 1, false)',
-                       col.seq, col.column_name, col.table_name);
-      END LOOP;
-    END $$
-    """
-)
+    demo_snapshot.copy_demo(db.engine, rows)
 
 
 @pytest.fixture

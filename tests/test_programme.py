@@ -352,7 +352,6 @@ def test_the_public_page_in_arabic_is_right_to_left(
     assert "العربية" in nb  # the language link
 
 
-@pytest.mark.xdist_group("demo")  # one worker loads the demo once for both
 def test_the_demo_programme_shows_no_personal_data(
     client: FlaskClient, demo_installation: None
 ) -> None:

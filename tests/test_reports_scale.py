@@ -62,7 +62,6 @@ def _login(client: Any, email: str, password: str) -> None:
     assert response.status_code == 302
 
 
-@pytest.mark.xdist_group("demo")  # one worker loads the demo once for both
 def test_reports_render_on_the_demo_centre(app: Any, demo_installation: None) -> None:
     """Every report page answers 200 for the demo's staff and municipality logins."""
     from rekruttering.demo.accounts import DEMO_PASSWORD

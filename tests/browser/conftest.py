@@ -2,7 +2,8 @@
 
 One live server per database backend (SQLite file; PostgreSQL too when
 $REKRUTTERING_TEST_DATABASE_URL is set, in a database of its own), seeded with the
-demo data, with CSRF protection ON: the browser fills in and posts the real forms.
+demo data (loaded once per run, tests/demo_snapshot.py), with CSRF protection ON:
+the browser fills in and posts the real forms.
 Every document the browser loads is checked for accessibility basics by
 ``a11y.js`` (labels, one h1, charts with text, images with alt, CSP violations);
 a test fails when any page it saw had a problem or the server raised.
@@ -34,6 +35,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from rekruttering import create_app
 from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db
+from tests import demo_snapshot
 from tests.conftest import PG_URL, make_settings, postgres_database
 
 CHROMIUM = "/usr/bin/chromium"
@@ -105,15 +107,13 @@ class LiveServer:
                 db.session.remove()
 
 
-def _build_schema(app: Flask) -> None:
-    from rekruttering.demo import load_demo
-
+def _build_schema(app: Flask, demo: demo_snapshot.Rows) -> None:
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
-        load_demo()
+        demo_snapshot.copy_demo(db.engine, demo)
         db.session.remove()
 
 
@@ -132,7 +132,7 @@ def live_server(
         REMEMBER_COOKIE_SECURE=False,
         RATELIMIT_ENABLED=False,  # many logins from one address in a few seconds
     )
-    _build_schema(app)
+    _build_schema(app, demo_snapshot.demo_rows(demo_snapshot.shared_folder(tmp_path_factory)))
     with serve(app, request.param) as server:
         yield server
 
