@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from rekruttering.domain.clock import oslo_today
@@ -14,6 +15,9 @@ from rekruttering.extensions import db
 from rekruttering.models import Centre, Consent, Contact, Enrolment, Person, PersonLink
 
 
+# What the step makes is the generator's property, not the database's: test_cli_demo loads
+# the whole demo, this step with it, on both databases, so this runs once.
+@pytest.mark.sqlite_only
 def test_demo_people_step(app: Any) -> None:
     """Borgen gets ~300 people and Heggedal ~30, with funnels, recruiters, families and consent."""
     from rekruttering.demo import DemoContext, accounts, centres, people  # after the app
