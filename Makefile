@@ -29,11 +29,11 @@ run: $(STAMP)
 ## The whole suite (on PostgreSQL too when REKRUTTERING_TEST_DATABASE_URL is set).
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist load
 
 ## The suite with the frozen clock at another instant: make test-at NOW=2027-03-28T00:45:00Z
 test-at: $(STAMP)
-	REKRUTTERING_TEST_NOW=$(NOW) $(BIN)/pytest -n 2 --dist loadgroup
+	REKRUTTERING_TEST_NOW=$(NOW) $(BIN)/pytest -n 2 --dist load
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

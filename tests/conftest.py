@@ -82,14 +82,18 @@ LONG_TESTS = (
 )
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``-n``: each backend's browser tests on one worker, the rest one by one."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None
+    from tests.scheduling import BrowserGroupScheduling
+
+    return BrowserGroupScheduling(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Backend-specific tests keep only the variant they are for; the longest go first.
-
-    The browser tests of each backend are a group of their own (``browser`` and
-    ``browser_postgresql``: xdist joins the group names), so with ``-n 2`` the two
-    backends' browsers run side by side; as one group they were the run's longest chain
-    (the other worker finished everything else minutes earlier and waited).
 
     A ``postgres_only`` test without a configured PostgreSQL is the one skip the suite
     allows; with REKRUTTERING_NO_SKIPS=1 (CI) any skip fails the run.
@@ -107,14 +111,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("sqlite_only") and backend == "postgresql":
             drop.append(item)
             continue
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if item.get_closest_marker("browser") and "postgresql" in params.values():
-            item.add_marker(pytest.mark.xdist_group("postgresql"))
         keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-    # The browser groups (one a backend: they share a served app) are the longest
-    # chains of the run: start them first, and the longest single tests beside them.
+    # The browser tests (a group per backend, tests/scheduling.py: they share a served
+    # app) are the longest chains of the run: start them first, and the longest single
+    # tests beside them.
     keep.sort(
         key=lambda item: (
             item.get_closest_marker("browser") is None,

@@ -6,7 +6,7 @@ import pytest
 
 from tests.browser.conftest import A11Y_SCRIPT
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 BAD = """<!doctype html><html lang="nb">
 <head><title>Check-in<script src="/static/checkin.js"></script> · rekruttering</title></head><body>

@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser.conftest import PHONE, click_and_wait, login, take_screenshots, unique_name
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 #: The size the issue asks for these pages' desktop screenshots.
 WIDE = {"width": 1366, "height": 900}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.browser.conftest import PHONE, choose_radio, login, unique_name
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 def test_back_and_save_again_shows_the_first_contact(open_page, live_server):

@@ -15,7 +15,7 @@ def all_sent(page) -> None:
     )
 
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 MAX_TABS = 150  # a bound, so a missing element fails instead of looping forever
 

@@ -19,7 +19,7 @@ from tests.browser import data
 from tests.browser.conftest import TABLET, login, playwright_api, unique_name
 from tests.browser.test_checkin import all_sent
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 #: Every request waits this long: 20 times the 100 ms a tap may take to show.
 DELAY_MS = 2000

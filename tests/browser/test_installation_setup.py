@@ -37,7 +37,7 @@ from tests.browser.conftest import (
 )
 from tests.conftest import make_settings, postgres_database
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 DESKTOP_WIDE = {"width": 1366, "height": 900}
 ROOT_EMAIL, ROOT_PASSWORD = "drift@asker.example.test", "en lang setning for drift"

@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.conftest import PHONE, login
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 #: (role, path): the main list pages of each role.
 LIST_PAGES = [

@@ -6,7 +6,7 @@ import pytest
 
 from tests.browser.conftest import PHONE, demo_login, login
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 def test_login_page_and_staff_login(page, shoot):

@@ -16,7 +16,7 @@ from tests.browser.conftest import (
     unique_phone,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 def test_log_a_contact_for_a_new_person_on_a_phone(open_page, live_server, shoot):

@@ -7,7 +7,7 @@ import pytest
 from tests.browser import data
 from tests.browser.conftest import PHONE, click_and_wait, login, unique_name, unique_phone
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 def referral_row(page, name: str):

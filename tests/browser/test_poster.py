@@ -13,7 +13,7 @@ from rekruttering.models import Centre, Source
 from rekruttering.signup import service
 from tests.browser.conftest import PHONE, login
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 def _demo_source() -> tuple[int, str, list[str]]:

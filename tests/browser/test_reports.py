@@ -8,7 +8,7 @@ import pytest
 from tests.browser import data
 from tests.browser.conftest import login
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 CHART_TEXT = """() => Array.from(document.querySelectorAll('main svg')).filter(svg => {
   if (svg.parentElement.closest('svg')) return false;

@@ -7,7 +7,7 @@ import pytest
 from tests.browser import data
 from tests.browser.conftest import PHONE, click_and_wait, login, unique_name
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 def test_aase_is_found_as_aase_ase_and_ase(open_page, live_server, shoot):

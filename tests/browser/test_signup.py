@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser.conftest import PHONE, click_and_wait, login, unique_name, unique_phone
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 
 
 def test_person_signs_up_through_a_qr_source(open_page, live_server, shoot):
