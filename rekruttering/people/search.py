@@ -21,7 +21,7 @@ from rekruttering.domain.phone import try_normalise_phone
 from rekruttering.domain.search_text import words
 from rekruttering.extensions import db
 from rekruttering.languages import language_code_for
-from rekruttering.models import Activity, Channel, Enrolment, Person, Referral
+from rekruttering.models import Activity, Channel, Enrolment, Person, Referral, person_trigram
 from rekruttering.pages import ReadPagination, paginate_keys
 
 #: Stage filter values beyond the four stages: the facts "said no" and "not now".
@@ -65,6 +65,27 @@ def _every_word_in(column: Any, typed: list[str]) -> sa.ColumnElement[bool]:
     return and_(*(column.contains(w, autoescape=True) for w in typed))
 
 
+def _name_condition(name_words: list[tuple[str, str]]) -> sa.ColumnElement[bool]:
+    """Every typed word in the name: the ``LIKE`` of each word on its key, which
+    PostgreSQL answers from the trigram index (``pg_trgm``); on SQLite the FTS5
+    trigram table finds the candidates first (words of three letters or more) and
+    the same ``LIKE`` confirms them. Words of one or two letters alone are searched
+    on the centre's search-key index, as before (models/person_trigram.py)."""
+    keyed = [("search_plain", p) if f == p else ("search_key", f) for f, p in name_words]
+    like = and_(
+        *(
+            (Person.search_plain if column == "search_plain" else Person.search_key).contains(
+                word, autoescape=True
+            )
+            for column, word in keyed
+        )
+    )
+    expression = person_trigram.match_expression(keyed)
+    if expression is None or db.session.get_bind().dialect.name != "sqlite":
+        return like
+    return and_(Person.id.in_(person_trigram.sqlite_matches(expression)), like)
+
+
 def text_condition(text: str) -> sa.ColumnElement[bool] | None:
     """Name (every word), phone (any common format, or some of its digits) or language.
 
@@ -93,16 +114,7 @@ def text_condition(text: str) -> sa.ColumnElement[bool] | None:
     if name_words:
         # A word typed without accents also matches without them ("ase" finds Åse and
         # Kasem); a word with them matches only as typed ("åse" finds Åse, not Kasem).
-        found.append(
-            and_(
-                *(
-                    Person.search_plain.contains(p, autoescape=True)
-                    if f == p
-                    else Person.search_key.contains(f, autoescape=True)
-                    for f, p in name_words
-                )
-            )
-        )
+        found.append(_name_condition(name_words))
     if not found:
         return sa.false()
     return or_(*found)
