@@ -9,8 +9,10 @@ typed word, on each database by its own means:
 * **PostgreSQL**: the ``pg_trgm`` extension and a GIN index on ``person(search_key,
   search_plain)`` with ``gin_trgm_ops``; the planner uses it for the same ``LIKE``.
 * **SQLite** (3.34 or later): an FTS5 table ``person_trigram`` with the ``trigram``
-  tokenizer (case sensitive: the keys are folded already), holding no copy of the
-  keys (``content='person'``), kept current by three triggers on ``person``.
+  tokenizer (case sensitive: the keys are folded already) over the keys and the
+  person's centre as a token ("{7}": a search reads one centre's matches), holding no
+  copy of them (its content is the view ``person_trigram_source`` of ``person``),
+  kept current by three triggers on ``person``.
 
 Both are kept by the database itself on every write of a person, whatever writes it
 (the ORM, Core updates that anonymise, bulk inserts of the bench generator), so no
@@ -41,23 +43,29 @@ TRIGRAM_INDEX = "ix_person_search_trgm"
 MIN_LENGTH = 3
 _TRIGGERS = ("person_trigram_insert", "person_trigram_delete", "person_trigram_update")
 
+#: What the FTS5 table indexes: the keys and the person's centre as a token of its own
+#: ("{7}"), so a search reads the matches of one centre, not of every centre.
+TRIGRAM_SOURCE = "person_trigram_source"
 _SQLITE_CREATE = (
+    f"CREATE VIEW IF NOT EXISTS {TRIGRAM_SOURCE} AS SELECT id, "
+    "'{' || centre_id || '}' AS centre, search_key, search_plain FROM person",
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {TRIGRAM_TABLE} USING fts5("
-    "search_key, search_plain, content='person', content_rowid='id', "
+    f"centre, search_key, search_plain, content='{TRIGRAM_SOURCE}', content_rowid='id', "
     "tokenize='trigram case_sensitive 1')",
     f"CREATE TRIGGER IF NOT EXISTS person_trigram_insert AFTER INSERT ON person BEGIN "
-    f"INSERT INTO {TRIGRAM_TABLE}(rowid, search_key, search_plain) "
-    "VALUES (new.id, new.search_key, new.search_plain); END",
+    f"INSERT INTO {TRIGRAM_TABLE}(rowid, centre, search_key, search_plain) "
+    "VALUES (new.id, '{' || new.centre_id || '}', new.search_key, new.search_plain); END",
     f"CREATE TRIGGER IF NOT EXISTS person_trigram_delete AFTER DELETE ON person BEGIN "
-    f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}, rowid, search_key, search_plain) "
-    "VALUES ('delete', old.id, old.search_key, old.search_plain); END",
+    f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}, rowid, centre, search_key, search_plain) "
+    "VALUES ('delete', old.id, '{' || old.centre_id || '}', old.search_key, old.search_plain); "
+    "END",
     # Only when a key changes: the many updates of last_activity_at leave it alone.
     "CREATE TRIGGER IF NOT EXISTS person_trigram_update "
-    "AFTER UPDATE OF id, search_key, search_plain ON person BEGIN "
-    f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}, rowid, search_key, search_plain) "
-    "VALUES ('delete', old.id, old.search_key, old.search_plain); "
-    f"INSERT INTO {TRIGRAM_TABLE}(rowid, search_key, search_plain) "
-    "VALUES (new.id, new.search_key, new.search_plain); END",
+    "AFTER UPDATE OF id, centre_id, search_key, search_plain ON person BEGIN "
+    f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}, rowid, centre, search_key, search_plain) "
+    "VALUES ('delete', old.id, '{' || old.centre_id || '}', old.search_key, old.search_plain); "
+    f"INSERT INTO {TRIGRAM_TABLE}(rowid, centre, search_key, search_plain) "
+    "VALUES (new.id, '{' || new.centre_id || '}', new.search_key, new.search_plain); END",
 )
 _POSTGRESQL_CREATE = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
@@ -72,12 +80,12 @@ def _exists(connection: Connection) -> bool:
             connection.scalars(
                 sa.text(
                     "SELECT name FROM sqlite_master WHERE name IN "
-                    "('person_trigram', 'person_trigram_insert', 'person_trigram_delete', "
-                    "'person_trigram_update')"
+                    "('person_trigram', 'person_trigram_source', 'person_trigram_insert', "
+                    "'person_trigram_delete', 'person_trigram_update')"
                 )
             )
         )
-        return names == {TRIGRAM_TABLE, *_TRIGGERS}
+        return names == {TRIGRAM_TABLE, TRIGRAM_SOURCE, *_TRIGGERS}
     if connection.dialect.name == "postgresql":
         return bool(connection.scalar(sa.text("SELECT to_regclass(:n)"), {"n": TRIGRAM_INDEX}))
     return True
@@ -113,6 +121,7 @@ def drop(connection: Connection) -> None:
         for trigger in _TRIGGERS:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {TRIGRAM_TABLE}")
+        connection.exec_driver_sql(f"DROP VIEW IF EXISTS {TRIGRAM_SOURCE}")
     elif connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
 
@@ -127,20 +136,23 @@ def outside_metadata(name: str | None, type_: str) -> bool:
 def include_object(
     _object: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any
 ) -> bool:
-    """Alembic's ``include_object``: everything but the trigram index's objects."""
+    """Alembic's ``include_object``: everything but the trigram index's objects (the
+    view is never reflected: autogenerate compares tables and indexes only)."""
     return not outside_metadata(name, type_)
 
 
-def match_expression(words: list[tuple[str, str]]) -> str | None:
-    """The FTS5 query for the typed name words ((column, word) each) of at least
-    ``MIN_LENGTH`` letters, every one a quoted phrase (a substring for the trigram
-    tokenizer); None when no word is long enough."""
+def match_expression(centre_id: int, words: list[tuple[str, str]]) -> str | None:
+    """The FTS5 query for the centre's people whose keys hold the typed name words
+    ((column, word) each) of at least ``MIN_LENGTH`` letters, every one a quoted phrase
+    (a substring for the trigram tokenizer); None when no word is long enough."""
     terms = [
         f'{column} : "{word.replace(chr(34), chr(34) * 2)}"'
         for column, word in words
         if len(word) >= MIN_LENGTH
     ]
-    return " AND ".join(terms) if terms else None
+    if not terms:
+        return None
+    return " AND ".join([f'centre : "{{{int(centre_id)}}}"', *terms])
 
 
 def sqlite_matches(expression: str) -> sa.Select[Any]:

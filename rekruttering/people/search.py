@@ -65,7 +65,7 @@ def _every_word_in(column: Any, typed: list[str]) -> sa.ColumnElement[bool]:
     return and_(*(column.contains(w, autoescape=True) for w in typed))
 
 
-def _name_condition(name_words: list[tuple[str, str]]) -> sa.ColumnElement[bool]:
+def _name_condition(centre_id: int, name_words: list[tuple[str, str]]) -> sa.ColumnElement[bool]:
     """Every typed word in the name: the ``LIKE`` of each word on its key, which
     PostgreSQL answers from the trigram index (``pg_trgm``); on SQLite the FTS5
     trigram table finds the candidates first (words of three letters or more) and
@@ -80,13 +80,13 @@ def _name_condition(name_words: list[tuple[str, str]]) -> sa.ColumnElement[bool]
             for column, word in keyed
         )
     )
-    expression = person_trigram.match_expression(keyed)
+    expression = person_trigram.match_expression(centre_id, keyed)
     if expression is None or db.session.get_bind().dialect.name != "sqlite":
         return like
     return and_(Person.id.in_(person_trigram.sqlite_matches(expression)), like)
 
 
-def text_condition(text: str) -> sa.ColumnElement[bool] | None:
+def text_condition(centre_id: int, text: str) -> sa.ColumnElement[bool] | None:
     """Name (every word), phone (any common format, or some of its digits) or language.
 
     Names are compared folded (domain/search_text.py): "åse", "ÅSE" and "Åse" find
@@ -114,7 +114,7 @@ def text_condition(text: str) -> sa.ColumnElement[bool] | None:
     if name_words:
         # A word typed without accents also matches without them ("ase" finds Åse and
         # Kasem); a word with them matches only as typed ("åse" finds Åse, not Kasem).
-        found.append(_name_condition(name_words))
+        found.append(_name_condition(centre_id, name_words))
     if not found:
         return sa.false()
     return or_(*found)
@@ -160,7 +160,7 @@ def search_people(
         Person.anonymised_at.is_(None),
         *where,
     )
-    condition = text_condition(text)
+    condition = text_condition(centre_id, text)
     if condition is not None:
         # Not correlated: the inner "person" is its own scan of the centre's index.
         matching = (

@@ -5,12 +5,12 @@ Revises: report_snapshots
 Create Date: 2026-11-29 11:45:00
 
 PostgreSQL: the pg_trgm extension and a GIN index on person(search_key, search_plain).
-SQLite (3.34 or later): an FTS5 table with the trigram tokenizer over the same keys
-(content='person', no copy of them) and three triggers that keep it current; filled
-here for the people already there. See rekruttering/models/person_trigram.py.
+SQLite (3.34 or later): an FTS5 table with the trigram tokenizer over the same keys and
+the person's centre as a token "{7}" (its content is a view of person: no copy of
+them) and three triggers that keep it current; filled here for the people already there.
+See rekruttering/models/person_trigram.py.
 """
 from alembic import op
-
 
 revision = 'person_trigram'
 down_revision = 'report_snapshots'
@@ -20,21 +20,24 @@ depends_on = None
 # The statements as they were when this revision was written (models/person_trigram.py),
 # copied so that the revision does the same thing whatever the code becomes.
 SQLITE_UPGRADE = (
+    "CREATE VIEW IF NOT EXISTS person_trigram_source AS SELECT id, "
+    "'{' || centre_id || '}' AS centre, search_key, search_plain FROM person",
     "CREATE VIRTUAL TABLE IF NOT EXISTS person_trigram USING fts5("
-    "search_key, search_plain, content='person', content_rowid='id', "
+    "centre, search_key, search_plain, content='person_trigram_source', content_rowid='id', "
     "tokenize='trigram case_sensitive 1')",
     "CREATE TRIGGER IF NOT EXISTS person_trigram_insert AFTER INSERT ON person BEGIN "
-    "INSERT INTO person_trigram(rowid, search_key, search_plain) "
-    "VALUES (new.id, new.search_key, new.search_plain); END",
+    "INSERT INTO person_trigram(rowid, centre, search_key, search_plain) "
+    "VALUES (new.id, '{' || new.centre_id || '}', new.search_key, new.search_plain); END",
     "CREATE TRIGGER IF NOT EXISTS person_trigram_delete AFTER DELETE ON person BEGIN "
-    "INSERT INTO person_trigram(person_trigram, rowid, search_key, search_plain) "
-    "VALUES ('delete', old.id, old.search_key, old.search_plain); END",
+    "INSERT INTO person_trigram(person_trigram, rowid, centre, search_key, search_plain) "
+    "VALUES ('delete', old.id, '{' || old.centre_id || '}', old.search_key, old.search_plain); "
+    "END",
     "CREATE TRIGGER IF NOT EXISTS person_trigram_update "
-    "AFTER UPDATE OF id, search_key, search_plain ON person BEGIN "
-    "INSERT INTO person_trigram(person_trigram, rowid, search_key, search_plain) "
-    "VALUES ('delete', old.id, old.search_key, old.search_plain); "
-    "INSERT INTO person_trigram(rowid, search_key, search_plain) "
-    "VALUES (new.id, new.search_key, new.search_plain); END",
+    "AFTER UPDATE OF id, centre_id, search_key, search_plain ON person BEGIN "
+    "INSERT INTO person_trigram(person_trigram, rowid, centre, search_key, search_plain) "
+    "VALUES ('delete', old.id, '{' || old.centre_id || '}', old.search_key, old.search_plain); "
+    "INSERT INTO person_trigram(rowid, centre, search_key, search_plain) "
+    "VALUES (new.id, '{' || new.centre_id || '}', new.search_key, new.search_plain); END",
     # Every person already there.
     "INSERT INTO person_trigram(person_trigram) VALUES ('rebuild')",
 )
@@ -43,6 +46,7 @@ SQLITE_DOWNGRADE = (
     "DROP TRIGGER IF EXISTS person_trigram_delete",
     "DROP TRIGGER IF EXISTS person_trigram_update",
     "DROP TABLE IF EXISTS person_trigram",
+    "DROP VIEW IF EXISTS person_trigram_source",
 )
 POSTGRESQL_UPGRADE = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
