@@ -120,6 +120,14 @@ def text_condition(centre_id: int, text: str) -> sa.ColumnElement[bool] | None:
     return or_(*found)
 
 
+def _uses_trigram_index(text: str) -> bool:
+    """A name word of three letters or more: the trigram index can find the candidates."""
+    return any(
+        len(f if f != p else p) >= person_trigram.MIN_LENGTH
+        for f, p in _name_words(text.strip())
+    )
+
+
 def text_rank(text: str) -> sa.ColumnElement[int] | None:
     """0 for people whose name holds every typed word as typed (folded), 1 for those
     found only without accents ("ase" finding Åse); None when ``text`` is no name."""
@@ -145,12 +153,15 @@ def search_people(
     exact matches first, then by name (``order="name"``) or the latest activity first
     (``"recent"``); ``where`` narrows further (e.g. textable only).
 
-    The text is matched in a subquery of ids that reads only the narrow index beside
-    the centre (``ix_person_centre_search_plain``: the folded keys, the phone and the
-    language are compared there) and the rows are fetched for the matches only: an
-    outer ``WHERE`` on the whole row made the database walk the centre's people in the
-    list's order and fetch every row to test it (x10 people, x10 time; see
-    docs/performance.md).
+    A name word of three letters or more is found through the trigram index
+    (models/person_trigram.py: an FTS5 table on SQLite, ``pg_trgm`` on PostgreSQL),
+    which names the candidates; each candidate's row is then read once. Otherwise
+    (a phone number, a language, one or two letters) the text is matched in a
+    subquery of ids that reads only the narrow index beside the centre
+    (``ix_person_centre_search_plain``) and the rows are fetched for the matches
+    only: an outer ``WHERE`` on the whole row made the database walk the centre's
+    people in the list's order and fetch every row to test it (x10 people, x10
+    time; see docs/performance.md).
     """
     query = select(Person).where(
         # The centre here too: without it PostgreSQL joined the matches to a scan of
@@ -161,7 +172,11 @@ def search_people(
         *where,
     )
     condition = text_condition(centre_id, text)
-    if condition is not None:
+    if condition is not None and _uses_trigram_index(text):
+        # The trigram index finds the candidates (models/person_trigram.py): one read
+        # of each candidate's row tests everything at once.
+        query = query.where(condition)
+    elif condition is not None:
         # Not correlated: the inner "person" is its own scan of the centre's index.
         matching = (
             select(Person.id).where(Person.centre_id == centre_id, condition).correlate(None)
