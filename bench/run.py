@@ -75,7 +75,7 @@ def add_missing_indexes(url: str) -> list[str]:
     """Create the models' tables and indexes a reused database lacks (as a migration
     would: the report snapshot tables start empty, filled by the first reads)."""
     from rekruttering.extensions import db
-    from rekruttering.models import Person  # noqa: F401 - every model registered
+    from rekruttering.models import Person, person_trigram  # noqa: F401 - every model registered
 
     engine = sa.create_engine(url)
     added = []
@@ -91,6 +91,11 @@ def add_missing_indexes(url: str) -> list[str]:
                 if index.name not in present:
                     index.create(engine)
                     added.append(index.name)
+        # The trigram index of names is no model (models/person_trigram.py): made and
+        # filled here if the database was generated before it.
+        with engine.begin() as conn:
+            if person_trigram.ensure(conn):
+                added.append(person_trigram.TRIGRAM_TABLE)
         if added:
             with engine.begin() as conn:
                 conn.execute(sa.text("ANALYZE"))

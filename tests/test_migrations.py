@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from rekruttering import create_app
 from rekruttering.extensions import db
+from rekruttering.models import person_trigram
 from tests.conftest import make_settings
 
 
@@ -44,7 +45,12 @@ def test_upgrade_downgrade_upgrade_and_no_drift(database_url: str, tmp_path: Pat
         upgrade()
         with db.engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"compare_type": True, "render_as_batch": True}
+                conn,
+                opts={
+                    "compare_type": True,
+                    "render_as_batch": True,
+                    "include_object": person_trigram.include_object,
+                },
             )
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
@@ -74,6 +80,7 @@ RELEASED_REVISIONS = {
     "perf_indexes.py": "db605cc1ec2aca3e3c6e22e7ac922cfe0dcc218e7167f880a6b7d71a418df149",
     "account_phone.py": "ad3e12c98ac26a20c69f5f688f6ae24f81f693cec05c1382cb4437b0df499bff",
     "report_snapshots.py": "1b5795dd92f198ebbbb4f970ed16060bdd1f7a5d96573b37b522fe5b01fd5eaa",
+    "person_trigram.py": "5613575e3823079752a82328cea588c488975f904d243d52ea9980dec5b0b98c",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -148,8 +155,12 @@ def _fill(connection: sa.Connection, rows_per_table: int = 2) -> dict[str, int]:
                             continue
                         raise AssertionError(f"cannot fill {table.name}.{column.name}")
                     values[column.name] = ids[target][row % len(ids[target])]
-                elif column.primary_key and isinstance(column.type, sa.Integer):
-                    continue  # the database numbers it
+                elif (
+                    column.primary_key
+                    and isinstance(column.type, sa.Integer)
+                    and len(table.primary_key.columns) == 1
+                ):
+                    continue  # the database numbers it (not a part of a composite key)
                 else:
                     values[column.name] = _value_for(column, row)
             result = connection.execute(table.insert().values(values))
@@ -252,3 +263,70 @@ def test_existing_people_get_their_search_keys(database_url: str, tmp_path: Path
     assert rows[0] == (ids[0], "åse ærø økland", "ase aero okland")
     assert all(row[1] == "" for row in rows[1:])  # anonymised people are not searched
     assert {"ix_person_centre_search_key", "ix_person_centre_search_plain"} <= indexes
+
+
+def _trigram_matches(conn: sa.Connection, word: str) -> set[int]:
+    """The ids the trigram index finds for ``word`` in search_plain (either database)."""
+    if conn.dialect.name == "sqlite":
+        statement = person_trigram.sqlite_matches(f'search_plain : "{word}"')
+        return set(conn.scalars(statement))
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    return set(
+        conn.scalars(
+            sa.text("SELECT id FROM person WHERE search_plain LIKE :p"), {"p": f"%{word}%"}
+        )
+    )
+
+
+def test_existing_people_are_put_in_the_trigram_index(database_url: str, tmp_path: Path) -> None:
+    """person_trigram indexes the people already there, and the index follows the
+    writes after it; the triggers (SQLite) are there at head."""
+    app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
+    with app.app_context():
+        upgrade(revision="report_snapshots")
+        with db.engine.begin() as conn:
+            _fill(conn)
+            ids = list(conn.scalars(sa.text("SELECT id FROM person ORDER BY id")))
+            conn.execute(
+                sa.text(
+                    "UPDATE person SET search_key = 'kåsem økland', "
+                    "search_plain = 'kasem okland' WHERE id = :id"
+                ),
+                {"id": ids[0]},
+            )
+        upgrade(revision="person_trigram")
+        with db.engine.begin() as conn:
+            found_before = _trigram_matches(conn, "asem")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE person SET search_plain = 'ola asemsen' WHERE id = :id"),
+                {"id": ids[-1]},
+            )
+            conn.execute(
+                sa.text("UPDATE person SET search_plain = '' WHERE id = :id"), {"id": ids[0]}
+            )
+        with db.engine.begin() as conn:
+            found_after = _trigram_matches(conn, "asem")
+        upgrade()
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                objects = set(
+                    conn.scalars(
+                        sa.text("SELECT name FROM sqlite_master WHERE name LIKE 'person_trigram%'")
+                    )
+                )
+                assert {
+                    "person_trigram",
+                    "person_trigram_insert",
+                    "person_trigram_update",
+                    "person_trigram_delete",
+                } <= objects
+                conn.exec_driver_sql(
+                    "INSERT INTO person_trigram(person_trigram, rank) VALUES ('integrity-check', 1)"
+                )
+            else:
+                indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
+                assert "ix_person_search_trgm" in indexes
+        db.engine.dispose()
+    assert found_before == {ids[0]}
+    assert found_after == {ids[-1]}

@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from rekruttering.models.person_trigram import include_object
+
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -20,6 +22,8 @@ def _options() -> dict:
         "render_as_batch": True,  # SQLite cannot ALTER most things: copy-and-move
         "compare_type": True,
         "user_module_prefix": "rekruttering.models.types.",
+        # The trigram index of names (an FTS5 table, a GIN index) is outside the models.
+        "include_object": include_object,
     }
 
 

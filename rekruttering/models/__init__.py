@@ -1,5 +1,6 @@
 """The data model, one module per area. Importing this package registers every table."""
 
+from rekruttering.models import person_trigram  # noqa: F401 - the index beside person
 from rekruttering.models.accounts import (
     CENTRE_ROLES,
     Invitation,

@@ -21,7 +21,7 @@ from rekruttering.domain.phone import try_normalise_phone
 from rekruttering.domain.search_text import words
 from rekruttering.extensions import db
 from rekruttering.languages import language_code_for
-from rekruttering.models import Activity, Channel, Enrolment, Person, Referral
+from rekruttering.models import Activity, Channel, Enrolment, Person, Referral, person_trigram
 from rekruttering.pages import ReadPagination, paginate_keys
 
 #: Stage filter values beyond the four stages: the facts "said no" and "not now".
@@ -65,7 +65,28 @@ def _every_word_in(column: Any, typed: list[str]) -> sa.ColumnElement[bool]:
     return and_(*(column.contains(w, autoescape=True) for w in typed))
 
 
-def text_condition(text: str) -> sa.ColumnElement[bool] | None:
+def _name_condition(centre_id: int, name_words: list[tuple[str, str]]) -> sa.ColumnElement[bool]:
+    """Every typed word in the name: the ``LIKE`` of each word on its key, which
+    PostgreSQL answers from the trigram index (``pg_trgm``); on SQLite the FTS5
+    trigram table finds the candidates first (words of three letters or more) and
+    the same ``LIKE`` confirms them. Words of one or two letters alone are searched
+    on the centre's search-key index, as before (models/person_trigram.py)."""
+    keyed = [("search_plain", p) if f == p else ("search_key", f) for f, p in name_words]
+    like = and_(
+        *(
+            (Person.search_plain if column == "search_plain" else Person.search_key).contains(
+                word, autoescape=True
+            )
+            for column, word in keyed
+        )
+    )
+    expression = person_trigram.match_expression(centre_id, keyed)
+    if expression is None or db.session.get_bind().dialect.name != "sqlite":
+        return like
+    return and_(Person.id.in_(person_trigram.sqlite_matches(expression)), like)
+
+
+def text_condition(centre_id: int, text: str) -> sa.ColumnElement[bool] | None:
     """Name (every word), phone (any common format, or some of its digits) or language.
 
     Names are compared folded (domain/search_text.py): "åse", "ÅSE" and "Åse" find
@@ -93,19 +114,18 @@ def text_condition(text: str) -> sa.ColumnElement[bool] | None:
     if name_words:
         # A word typed without accents also matches without them ("ase" finds Åse and
         # Kasem); a word with them matches only as typed ("åse" finds Åse, not Kasem).
-        found.append(
-            and_(
-                *(
-                    Person.search_plain.contains(p, autoescape=True)
-                    if f == p
-                    else Person.search_key.contains(f, autoescape=True)
-                    for f, p in name_words
-                )
-            )
-        )
+        found.append(_name_condition(centre_id, name_words))
     if not found:
         return sa.false()
     return or_(*found)
+
+
+def _uses_trigram_index(text: str) -> bool:
+    """A name word of three letters or more: the trigram index can find the candidates."""
+    return any(
+        len(f if f != p else p) >= person_trigram.MIN_LENGTH
+        for f, p in _name_words(text.strip())
+    )
 
 
 def text_rank(text: str) -> sa.ColumnElement[int] | None:
@@ -133,12 +153,15 @@ def search_people(
     exact matches first, then by name (``order="name"``) or the latest activity first
     (``"recent"``); ``where`` narrows further (e.g. textable only).
 
-    The text is matched in a subquery of ids that reads only the narrow index beside
-    the centre (``ix_person_centre_search_plain``: the folded keys, the phone and the
-    language are compared there) and the rows are fetched for the matches only: an
-    outer ``WHERE`` on the whole row made the database walk the centre's people in the
-    list's order and fetch every row to test it (x10 people, x10 time; see
-    docs/performance.md).
+    A name word of three letters or more is found through the trigram index
+    (models/person_trigram.py: an FTS5 table on SQLite, ``pg_trgm`` on PostgreSQL),
+    which names the candidates; each candidate's row is then read once. Otherwise
+    (a phone number, a language, one or two letters) the text is matched in a
+    subquery of ids that reads only the narrow index beside the centre
+    (``ix_person_centre_search_plain``) and the rows are fetched for the matches
+    only: an outer ``WHERE`` on the whole row made the database walk the centre's
+    people in the list's order and fetch every row to test it (x10 people, x10
+    time; see docs/performance.md).
     """
     query = select(Person).where(
         # The centre here too: without it PostgreSQL joined the matches to a scan of
@@ -148,8 +171,12 @@ def search_people(
         Person.anonymised_at.is_(None),
         *where,
     )
-    condition = text_condition(text)
-    if condition is not None:
+    condition = text_condition(centre_id, text)
+    if condition is not None and _uses_trigram_index(text):
+        # The trigram index finds the candidates (models/person_trigram.py): one read
+        # of each candidate's row tests everything at once.
+        query = query.where(condition)
+    elif condition is not None:
         # Not correlated: the inner "person" is its own scan of the centre's index.
         matching = (
             select(Person.id).where(Person.centre_id == centre_id, condition).correlate(None)

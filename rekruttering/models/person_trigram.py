@@ -1,0 +1,173 @@
+"""The trigram index of people's search keys: a substring search that reads the matches,
+not every person of the centre.
+
+The person search (people/search.py) finds "ase" in Kasem: a ``LIKE '%ase%'`` that no
+B-tree can answer, so it scanned the centre's narrow search-key index (20,000 entries
+at 100,000 people). A trigram index answers it from the three-letter pieces of the
+typed word, on each database by its own means:
+
+* **PostgreSQL**: the ``pg_trgm`` extension and a GIN index on ``person(search_key,
+  search_plain)`` with ``gin_trgm_ops``; the planner uses it for the same ``LIKE``.
+* **SQLite** (3.34 or later): an FTS5 table ``person_trigram`` with the ``trigram``
+  tokenizer (case sensitive: the keys are folded already) over the keys and the
+  person's centre as a token ("{7}": a search reads one centre's matches), holding no
+  copy of them (its content is the view ``person_trigram_source`` of ``person``),
+  kept current by three triggers on ``person``.
+
+Both are kept by the database itself on every write of a person, whatever writes it
+(the ORM, Core updates that anonymise, bulk inserts of the bench generator), so no
+write path can forget them. Neither is a model: a virtual table and an operator-class
+index are outside SQLAlchemy's metadata. They are created with the ``person`` table
+(``create_all``), dropped before it, made for existing databases by the migration
+``person_trigram``, and left alone by autogenerate (``outside_metadata``).
+
+A migration that rebuilds ``person`` on SQLite (``batch_alter_table``) drops the
+triggers with the old table: it must call ``create`` again (tests/test_migrations.py
+checks the triggers at head).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from rekruttering.models.people import Person
+
+#: The FTS5 table (SQLite) and the GIN index (PostgreSQL).
+TRIGRAM_TABLE = "person_trigram"
+TRIGRAM_INDEX = "ix_person_search_trgm"
+#: A trigram index finds words of at least three letters; shorter ones are searched
+#: the old way (the centre's search-key index).
+MIN_LENGTH = 3
+_TRIGGERS = ("person_trigram_insert", "person_trigram_delete", "person_trigram_update")
+
+#: What the FTS5 table indexes: the keys and the person's centre as a token of its own
+#: ("{7}"), so a search reads the matches of one centre, not of every centre.
+TRIGRAM_SOURCE = "person_trigram_source"
+_SQLITE_CREATE = (
+    f"CREATE VIEW IF NOT EXISTS {TRIGRAM_SOURCE} AS SELECT id, "
+    "'{' || centre_id || '}' AS centre, search_key, search_plain FROM person",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TRIGRAM_TABLE} USING fts5("
+    f"centre, search_key, search_plain, content='{TRIGRAM_SOURCE}', content_rowid='id', "
+    "tokenize='trigram case_sensitive 1')",
+    f"CREATE TRIGGER IF NOT EXISTS person_trigram_insert AFTER INSERT ON person BEGIN "
+    f"INSERT INTO {TRIGRAM_TABLE}(rowid, centre, search_key, search_plain) "
+    "VALUES (new.id, '{' || new.centre_id || '}', new.search_key, new.search_plain); END",
+    f"CREATE TRIGGER IF NOT EXISTS person_trigram_delete AFTER DELETE ON person BEGIN "
+    f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}, rowid, centre, search_key, search_plain) "
+    "VALUES ('delete', old.id, '{' || old.centre_id || '}', old.search_key, old.search_plain); "
+    "END",
+    # Only when a key changes: the many updates of last_activity_at leave it alone.
+    "CREATE TRIGGER IF NOT EXISTS person_trigram_update "
+    "AFTER UPDATE OF id, centre_id, search_key, search_plain ON person BEGIN "
+    f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}, rowid, centre, search_key, search_plain) "
+    "VALUES ('delete', old.id, '{' || old.centre_id || '}', old.search_key, old.search_plain); "
+    f"INSERT INTO {TRIGRAM_TABLE}(rowid, centre, search_key, search_plain) "
+    "VALUES (new.id, '{' || new.centre_id || '}', new.search_key, new.search_plain); END",
+)
+_POSTGRESQL_CREATE = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON person "
+    "USING gin (search_key gin_trgm_ops, search_plain gin_trgm_ops)",
+)
+
+
+def _exists(connection: Connection) -> bool:
+    if connection.dialect.name == "sqlite":
+        names = set(
+            connection.scalars(
+                sa.text(
+                    "SELECT name FROM sqlite_master WHERE name IN "
+                    "('person_trigram', 'person_trigram_source', 'person_trigram_insert', "
+                    "'person_trigram_delete', 'person_trigram_update')"
+                )
+            )
+        )
+        return names == {TRIGRAM_TABLE, TRIGRAM_SOURCE, *_TRIGGERS}
+    if connection.dialect.name == "postgresql":
+        return bool(connection.scalar(sa.text("SELECT to_regclass(:n)"), {"n": TRIGRAM_INDEX}))
+    return True
+
+
+def create(connection: Connection) -> None:
+    """The index and what keeps it current (idempotent); it is filled by ``fill``."""
+    statements = {"sqlite": _SQLITE_CREATE, "postgresql": _POSTGRESQL_CREATE}
+    for statement in statements.get(connection.dialect.name, ()):
+        connection.exec_driver_sql(statement)
+
+
+def fill(connection: Connection) -> None:
+    """Index every person there is (SQLite; PostgreSQL builds its index on creation)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(
+            f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}) VALUES ('rebuild')"
+        )
+
+
+def ensure(connection: Connection) -> bool:
+    """Create and fill the index if the database lacks it (a reused bench database);
+    True when it was added."""
+    if _exists(connection):
+        return False
+    create(connection)
+    fill(connection)
+    return True
+
+
+def drop(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        for trigger in _TRIGGERS:
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {TRIGRAM_TABLE}")
+        connection.exec_driver_sql(f"DROP VIEW IF EXISTS {TRIGRAM_SOURCE}")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
+
+
+def outside_metadata(name: str | None, type_: str) -> bool:
+    """The index's objects, which autogenerate must neither drop nor report."""
+    if type_ == "table":
+        return bool(name) and (name == TRIGRAM_TABLE or str(name).startswith(TRIGRAM_TABLE + "_"))
+    return type_ == "index" and name == TRIGRAM_INDEX
+
+
+def include_object(
+    _object: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any
+) -> bool:
+    """Alembic's ``include_object``: everything but the trigram index's objects (the
+    view is never reflected: autogenerate compares tables and indexes only)."""
+    return not outside_metadata(name, type_)
+
+
+def match_expression(centre_id: int, words: list[tuple[str, str]]) -> str | None:
+    """The FTS5 query for the centre's people whose keys hold the typed name words
+    ((column, word) each) of at least ``MIN_LENGTH`` letters, every one a quoted phrase
+    (a substring for the trigram tokenizer); None when no word is long enough."""
+    terms = [
+        f'{column} : "{word.replace(chr(34), chr(34) * 2)}"'
+        for column, word in words
+        if len(word) >= MIN_LENGTH
+    ]
+    if not terms:
+        return None
+    return " AND ".join([f'centre : "{{{int(centre_id)}}}"', *terms])
+
+
+def sqlite_matches(expression: str) -> sa.Select[Any]:
+    """The ids of the people whose keys hold every phrase of ``expression`` (SQLite)."""
+    table = sa.table(TRIGRAM_TABLE, sa.column("rowid", sa.Integer))
+    return sa.select(table.c.rowid).where(
+        sa.literal_column(TRIGRAM_TABLE).op("MATCH")(sa.bindparam("trigram_match", expression, unique=True))
+    )
+
+
+@sa.event.listens_for(Person.__table__, "after_create")
+def _created(_table: sa.Table, connection: Connection, **_kw: Any) -> None:
+    create(connection)
+
+
+@sa.event.listens_for(Person.__table__, "before_drop")
+def _dropping(_table: sa.Table, connection: Connection, **_kw: Any) -> None:
+    drop(connection)
