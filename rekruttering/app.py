@@ -20,6 +20,7 @@ from rekruttering import (
     navigation,
     rate_limits,  # noqa: F401  (registers the database:// storage)
     security,
+    template_gettext,
     templating,
     tenancy,
 )
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    template_gettext.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
     tenancy.init_app(app)
