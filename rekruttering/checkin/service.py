@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from rekruttering.activities.signups import has_room, locked_session
@@ -163,6 +164,54 @@ class SessionList:
     attendances: dict[int, tuple[Role, bool]]  # person → (role, walk-in)
 
 
+@dataclass(frozen=True)
+class _Statements:
+    session: Select
+    enrolments: Select
+    refusals: Select
+    signups: Select
+    attendances: Select
+    roles: Select
+
+
+@cache
+def _statements() -> _Statements:
+    """The check-in list's statements, built once with bound parameters (SQLAlchemy works
+    out a statement's cache key once per statement object, docs/performance.md)."""
+    live = Person.anonymised_at.is_(None) & Person.merged_into_id.is_(None)
+    said_no = Enrolment.declined_at.is_not(None) | Enrolment.not_now_at.is_not(None)
+    expected = (
+        Enrolment.activity_id == bindparam("activity_id"),
+        Enrolment.stage.in_(EXPECTED_STAGES),
+        live,
+    )
+    return _Statements(
+        session=select(Session)
+        .options(joinedload(Session.activity))
+        .where(Session.id == bindparam("session_id"), Session.centre_id == bindparam("centre_id")),
+        enrolments=select(
+            *_PERSON_COLUMNS, Enrolment.id.label("enrolment_id"), said_no.label("said_no")
+        )
+        .join(Person, Person.id == Enrolment.person_id)
+        .where(*expected),
+        refusals=select(
+            Enrolment.id,
+            Enrolment.declined_at,
+            Enrolment.not_now_at,
+            *(getattr(Enrolment, STAGE_COLUMN[s]) for s in STAGE_ORDER),
+        ).where(Enrolment.id.in_(bindparam("ids", expanding=True))),
+        signups=select(*_PERSON_COLUMNS, SessionSignup.waitlisted)
+        .join(Person, Person.id == SessionSignup.person_id)
+        .where(SessionSignup.session_id == bindparam("session_id"), live),
+        attendances=select(*_PERSON_COLUMNS, Attendance.role, Attendance.walk_in)
+        .join(Person, Person.id == Attendance.person_id)
+        .where(Attendance.session_id == bindparam("session_id")),
+        roles=select(Enrolment.person_id, Enrolment.id, Enrolment.role, Enrolment.stage)
+        .join(Person, Person.id == Enrolment.person_id)
+        .where(*expected, Enrolment.person_id.in_(bindparam("ids", expanding=True))),
+    )
+
+
 def session_list(
     centre_id: int, session_id: int, rsvp: dict[int, str] | None = None
 ) -> SessionList:
@@ -171,41 +220,22 @@ def session_list(
     however many people are expected; a session of a large centre expects hundreds, so
     only plain columns are read for each (docs/performance.md)."""
     session = db.session.scalar(
-        select(Session)
-        .options(joinedload(Session.activity))
-        .where(Session.id == int(session_id), Session.centre_id == centre_id)
+        _statements().session, {"session_id": int(session_id), "centre_id": centre_id}
     )
     if session is None:
         raise NotFound("not found")
     activity = session.activity
     rsvp = rsvp or {}
-    live = Person.anonymised_at.is_(None) & Person.merged_into_id.is_(None)
     names: dict[int, Any] = {}
-
-    said_no = Enrolment.declined_at.is_not(None) | Enrolment.not_now_at.is_not(None)
-    enrolments = db.session.execute(
-        select(*_PERSON_COLUMNS, Enrolment.id.label("enrolment_id"), said_no.label("said_no"))
-        .join(Person, Person.id == Enrolment.person_id)
-        .where(
-            Enrolment.activity_id == activity.id,
-            Enrolment.stage.in_(EXPECTED_STAGES),
-            live,
-        )
-    ).all()
+    statements = _statements()
+    enrolments = db.session.execute(statements.enrolments, {"activity_id": activity.id}).all()
     # The few enrolments with a "said no" or "not now": is it after their latest stage?
     # (Their times only: six times for every row of a long list cost more than the rest.)
     asked_again = [e.enrolment_id for e in enrolments if e.said_no]
     refused = (
         {
             e.id
-            for e in db.session.execute(
-                select(
-                    Enrolment.id,
-                    Enrolment.declined_at,
-                    Enrolment.not_now_at,
-                    *(getattr(Enrolment, STAGE_COLUMN[s]) for s in STAGE_ORDER),
-                ).where(Enrolment.id.in_(asked_again))
-            )
+            for e in db.session.execute(statements.refusals, {"ids": asked_again})
             if _latest_is_refusal(e)
         }
         if asked_again
@@ -216,21 +246,13 @@ def session_list(
             names.setdefault(enrolment.person_id, enrolment)
 
     signups: dict[int, bool] = {}
-    for signup in db.session.execute(
-        select(*_PERSON_COLUMNS, SessionSignup.waitlisted)
-        .join(Person, Person.id == SessionSignup.person_id)
-        .where(SessionSignup.session_id == session.id, live)
-    ):
+    for signup in db.session.execute(statements.signups, {"session_id": session.id}):
         names.setdefault(signup.person_id, signup)
         signups[signup.person_id] = signup.waitlisted
 
     attendances: dict[int, tuple[Role, bool]] = {}
     participants = volunteers = 0
-    for attendance in db.session.execute(
-        select(*_PERSON_COLUMNS, Attendance.role, Attendance.walk_in)
-        .join(Person, Person.id == Attendance.person_id)
-        .where(Attendance.session_id == session.id)
-    ):
+    for attendance in db.session.execute(statements.attendances, {"session_id": session.id}):
         names.setdefault(attendance.person_id, attendance)
         attendances[attendance.person_id] = (attendance.role, attendance.walk_in)
         if attendance.role == Role.VOLUNTEER:
@@ -270,16 +292,9 @@ def expected_people(listing: SessionList, people: list[ListedPerson]) -> list[Ex
     if not people:
         return []
     wanted = [p.person_id for p in people]
-    live = Person.anonymised_at.is_(None) & Person.merged_into_id.is_(None)
     enrolments = db.session.execute(
-        select(Enrolment.person_id, Enrolment.id, Enrolment.role, Enrolment.stage)
-        .join(Person, Person.id == Enrolment.person_id)
-        .where(
-            Enrolment.activity_id == listing.session.activity_id,
-            Enrolment.stage.in_(EXPECTED_STAGES),
-            Enrolment.person_id.in_(wanted),
-            live,
-        )
+        _statements().roles,
+        {"activity_id": listing.session.activity_id, "ids": wanted},
     ).all()
     rows = {
         p.person_id: ExpectedPerson(
