@@ -21,6 +21,7 @@ from rekruttering import (
     rate_limits,  # noqa: F401  (registers the database:// storage)
     security,
     static_assets,
+    template_gettext,
     templating,
     tenancy,
 )
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)
+    template_gettext.init_app(app)
     navigation.init_app(app)
     security.init_app(app)
     static_assets.init_app(app)

@@ -10,6 +10,8 @@ from flask import Flask, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from rekruttering.template_gettext import remembered
+
 LANGUAGES = {
     "nb": _l("Norwegian"),
     "en": _l("English"),
@@ -60,7 +62,7 @@ def language_code_for(text: str) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["language_name"] = remembered(language_name)
 
 
 def visitor_language(offered: list[str]) -> str:

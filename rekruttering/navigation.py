@@ -13,9 +13,11 @@ the app is built) refuses an entry whose roles the route does not allow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from flask import Flask, current_app, g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from rekruttering.access import ANY_USER, PUBLIC, audience_of
@@ -27,6 +29,8 @@ MENUS: dict[str, object] = {
 }
 
 EXTENSION = "rekruttering.nav"
+#: The menus worked out for each role and language (``_menus_of_role``).
+MENU_CACHE = "rekruttering.nav.menus"
 
 
 @dataclass(frozen=True)
@@ -82,22 +86,37 @@ def menu_for(app: Flask, role: object) -> list[NavItem]:
 
 
 def nav_items() -> list[NavItem]:
-    """The entries the current user's role may see, in order (menus flattened)."""
-    role = g.get("role")
-    if role is None:
-        return []
-    return menu_for(current_app, role)
+    """The entries the current user's role may see, in order (menus flattened), their
+    labels in the current language."""
+    return _menus_of_role()[0]
 
 
 def nav_menus() -> tuple[list[NavItem], list[NavMenu]]:
     """Top-level entries, and the dropdown menus that have entries for this role."""
-    items = nav_items()
-    top = [i for i in items if i.menu is None]
-    menus = {key: NavMenu(key, label) for key, label in MENUS.items()}
-    for item in items:
-        if item.menu is not None:
-            menus[item.menu].items.append(item)
-    return top, [m for m in menus.values() if m.items]
+    _, top, menus = _menus_of_role()
+    return top, menus
+
+
+def _menus_of_role() -> tuple[list[NavItem], list[NavItem], list[NavMenu]]:
+    """Every page draws the menu: what a role sees, in a language, is worked out once
+    per app (the entries and the access rules are fixed once the app is built)."""
+    role = g.get("role")
+    if role is None:
+        return [], [], []
+    items = current_app.extensions.get(EXTENSION, [])
+    key = (str(role), str(get_locale()), len(items))
+    cache: dict[tuple[str, str, int], Any] = current_app.extensions.setdefault(MENU_CACHE, {})
+    found = cache.get(key)
+    if found is None:
+        # Labels translated now (a lazy string is translated again each time it is shown).
+        shown = [replace(i, label=str(i.label)) for i in menu_for(current_app, role)]
+        top = [i for i in shown if i.menu is None]
+        menus = {name: NavMenu(name, str(label)) for name, label in MENUS.items()}
+        for item in shown:
+            if item.menu is not None:
+                menus[item.menu].items.append(item)
+        found = cache[key] = (shown, top, [m for m in menus.values() if m.items])
+    return found
 
 
 def verify(app: Flask) -> None:

@@ -13,6 +13,7 @@ from flask import (
     current_app,
     flash,
     g,
+    get_template_attribute,
     jsonify,
     make_response,
     redirect,
@@ -21,8 +22,10 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
@@ -33,7 +36,8 @@ from rekruttering.checkin.rsvp_source import rsvp_answers
 from rekruttering.checkin.service import (
     WalkInInput,
     check_in,
-    session_overview,
+    expected_people,
+    session_list,
     undo_check_in,
     walk_in,
 )
@@ -65,6 +69,9 @@ def _back(
 
 #: The rows of the check-in list on one page; the search box finds everyone.
 LIST_PAGE_ROWS = 50
+
+#: Where the rendered fields of a fresh walk-in form are kept, by language.
+WALK_IN_FIELDS = "rekruttering.checkin.walk_in_fields"
 
 #: The response header that tells the service worker a page may be kept for that day.
 DAY_HEADER = "X-Checkin-Day"
@@ -108,17 +115,21 @@ def index() -> Response:
 
 def _render_session(session: Session, walk_in_form: WalkInForm | None = None) -> str:
     centre_id = current_centre_id()
-    overview = session_overview(centre_id, session.id, rsvp=rsvp_answers(session.id))
+    overview = session_list(centre_id, session.id, rsvp=rsvp_answers(session.id))
     query = (request.args.get("q") or "").strip()[:80]
-    matching = [p for p in overview.people if p.matches(query)]
+    matching = [p for p in overview.listed if p.matches(query)] if query else overview.listed
     # One page of the list: a session of a large centre expects hundreds of people, and
-    # a row with its two forms is most of the page's time (docs/performance.md).
+    # a row with its two forms is most of the page's time; only the page's rows are
+    # read in full (docs/performance.md).
     pages = max(1, -(-len(matching) // LIST_PAGE_ROWS))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    shown = matching[(page - 1) * LIST_PAGE_ROWS : page * LIST_PAGE_ROWS]
-    others = (
-        find_other_people(centre_id, query, {p.person_id for p in overview.people}) if query else []
+    shown = expected_people(
+        overview, matching[(page - 1) * LIST_PAGE_ROWS : page * LIST_PAGE_ROWS]
     )
+    others = (
+        find_other_people(centre_id, query, {p.person_id for p in overview.listed}) if query else []
+    )
+    fresh = walk_in_form is None
     if walk_in_form is None:
         walk_in_form = WalkInForm(formdata=None)
         walk_in_form.form_token.data = secrets.token_urlsafe(16)
@@ -134,13 +145,14 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
         pages=pages,
         first_row=(page - 1) * LIST_PAGE_ROWS + 1,
         # What the counts hold beyond the rows shown (checkin.js adds the rows' own).
-        listed_elsewhere=len(overview.people) - len(shown) if not query else 0,
+        listed_elsewhere=len(overview.listed) - len(shown) if not query else 0,
         checked_in_elsewhere=overview.checked_in - sum(1 for p in shown if p.checked_in)
         if not query
         else 0,
         others=others,
         query=query,
         walk_in_form=walk_in_form,
+        walk_in_fields=_walk_in_fields(walk_in_form, fresh),
         ratio_words=ratio_phrase(overview.ratio.wished_ratio)
         if overview.ratio.wished_ratio
         else None,
@@ -150,6 +162,19 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
         session_day=to_oslo(session.starts_at).date(),
         rendered_at=utcnow().isoformat(timespec="milliseconds"),
     )
+
+
+def _walk_in_fields(form: WalkInForm, fresh: bool) -> Markup:
+    """The walk-in form's fields. A fresh form's (no data, no errors) are the same on
+    every page in one language: rendered once per language and app, not per request."""
+    render = get_template_attribute("checkin/_walk_in_fields.html", "fields")
+    if not fresh:
+        return render(form)  # a macro's output is Markup
+    cache: dict[str, Markup] = current_app.extensions.setdefault(WALK_IN_FIELDS, {})
+    language = str(get_locale())
+    if language not in cache:
+        cache[language] = render(form)
+    return cache[language]
 
 
 @bp.route("/checkin/sessions/<int:session_id>", endpoint="session")

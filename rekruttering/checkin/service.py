@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from rekruttering.activities.signups import has_room, locked_session
@@ -59,15 +60,20 @@ class ExpectedPerson:
     rsvp: str | None = None  # "yes" / "no": the SMS answer
 
     def matches(self, query: str) -> bool:
-        wanted = query.casefold().strip()
-        if not wanted:
-            return True
-        digits = "".join(c for c in wanted if c.isdigit())
-        if digits and len(digits) >= 3 and self.phone and digits in self.phone:
-            return True
-        # The same folding as the person search: "ase" finds Åse on the list too.
-        name = plain(self.name)
-        return all(p in name for _, p in words(query))
+        return _matches(self.name, self.phone, query)
+
+
+def _matches(name: str, phone: str | None, query: str) -> bool:
+    """The check-in page's search box: a name's words, or three digits of the phone."""
+    wanted = query.casefold().strip()
+    if not wanted:
+        return True
+    digits = "".join(c for c in wanted if c.isdigit())
+    if digits and len(digits) >= 3 and phone and digits in phone:
+        return True
+    # The same folding as the person search: "ase" finds Åse on the list too.
+    folded = plain(name)
+    return all(p in folded for _, p in words(query))
 
 
 @dataclass
@@ -124,119 +130,218 @@ _PERSON_COLUMNS = (
 )
 
 
-def session_overview(
-    centre_id: int, session_id: int, rsvp: dict[int, str] | None = None
-) -> SessionOverview:
-    """Everyone expected at a session (asked or further, signed up, checked in), with
-    who is checked in and the volunteers against the wished ratio. A fixed number of
-    queries, however many people are expected; the rows are read as plain columns (a
-    session of a large centre expects hundreds of people: loading each as an Enrolment
-    and a Person took most of the page's time, docs/performance.md)."""
-    session = db.session.scalar(
-        select(Session)
+class ListedPerson(NamedTuple):
+    """One person on a session's list, as far as the whole list needs: the name order,
+    the search box and the counts. The row itself (``ExpectedPerson``) is read only for
+    the people a page shows. (A tuple: hundreds are made per request.)"""
+
+    person_id: int
+    name: str
+    phone: str | None
+    language: str
+
+    def matches(self, query: str) -> bool:
+        return _matches(self.name, self.phone, query)
+
+
+@dataclass
+class SessionList:
+    """Everyone expected at a session, in name order, with the counts of the whole list.
+
+    ``expected_people`` reads the rows of some of them (a page of the check-in list);
+    ``session_overview`` reads them all."""
+
+    session: Session
+    listed: list[ListedPerson]
+    checked_in: int
+    ratio: RatioStatus
+    places_taken: int | None
+    rsvp_yes: int
+    rsvp_no: int
+    rsvp: dict[int, str]
+    refused: set[int]  # enrolments whose latest word is "said no" / "not now"
+    signups: dict[int, bool]  # person → waitlisted
+    attendances: dict[int, tuple[Role, bool]]  # person → (role, walk-in)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    session: Select
+    enrolments: Select
+    refusals: Select
+    signups: Select
+    attendances: Select
+    roles: Select
+
+
+@cache
+def _statements() -> _Statements:
+    """The check-in list's statements, built once with bound parameters (SQLAlchemy works
+    out a statement's cache key once per statement object, docs/performance.md)."""
+    live = Person.anonymised_at.is_(None) & Person.merged_into_id.is_(None)
+    said_no = Enrolment.declined_at.is_not(None) | Enrolment.not_now_at.is_not(None)
+    expected = (
+        Enrolment.activity_id == bindparam("activity_id"),
+        Enrolment.stage.in_(EXPECTED_STAGES),
+        live,
+    )
+    return _Statements(
+        session=select(Session)
         .options(joinedload(Session.activity))
-        .where(Session.id == int(session_id), Session.centre_id == centre_id)
+        .where(Session.id == bindparam("session_id"), Session.centre_id == bindparam("centre_id")),
+        enrolments=select(
+            *_PERSON_COLUMNS, Enrolment.id.label("enrolment_id"), said_no.label("said_no")
+        )
+        .join(Person, Person.id == Enrolment.person_id)
+        .where(*expected),
+        refusals=select(
+            Enrolment.id,
+            Enrolment.declined_at,
+            Enrolment.not_now_at,
+            *(getattr(Enrolment, STAGE_COLUMN[s]) for s in STAGE_ORDER),
+        ).where(Enrolment.id.in_(bindparam("ids", expanding=True))),
+        signups=select(*_PERSON_COLUMNS, SessionSignup.waitlisted)
+        .join(Person, Person.id == SessionSignup.person_id)
+        .where(SessionSignup.session_id == bindparam("session_id"), live),
+        attendances=select(*_PERSON_COLUMNS, Attendance.role, Attendance.walk_in)
+        .join(Person, Person.id == Attendance.person_id)
+        .where(Attendance.session_id == bindparam("session_id")),
+        roles=select(Enrolment.person_id, Enrolment.id, Enrolment.role, Enrolment.stage)
+        .join(Person, Person.id == Enrolment.person_id)
+        .where(*expected, Enrolment.person_id.in_(bindparam("ids", expanding=True))),
+    )
+
+
+def session_list(
+    centre_id: int, session_id: int, rsvp: dict[int, str] | None = None
+) -> SessionList:
+    """Everyone expected at a session (asked or further, signed up, checked in): their
+    names and phones in name order and the list's counts. A fixed number of queries,
+    however many people are expected; a session of a large centre expects hundreds, so
+    only plain columns are read for each (docs/performance.md)."""
+    session = db.session.scalar(
+        _statements().session, {"session_id": int(session_id), "centre_id": centre_id}
     )
     if session is None:
         raise NotFound("not found")
     activity = session.activity
     rsvp = rsvp or {}
-    live = Person.anonymised_at.is_(None) & Person.merged_into_id.is_(None)
-    rows: dict[int, ExpectedPerson] = {}
-
-    def row_for(person: Any, role: Role) -> ExpectedPerson:
-        if person.person_id not in rows:
-            rows[person.person_id] = ExpectedPerson(
-                person_id=person.person_id,
-                name=f"{person.first_name} {person.last_name}".strip(),
-                phone=person.phone,
-                language=person.language,
-                role=role,
-                rsvp=rsvp.get(person.person_id),
-            )
-        return rows[person.person_id]
-
-    said_no = Enrolment.declined_at.is_not(None) | Enrolment.not_now_at.is_not(None)
-    enrolments = db.session.execute(
-        select(
-            *_PERSON_COLUMNS,
-            Enrolment.id.label("enrolment_id"),
-            Enrolment.role,
-            Enrolment.stage,
-            said_no.label("said_no"),
-        )
-        .join(Person, Person.id == Enrolment.person_id)
-        .where(
-            Enrolment.activity_id == activity.id,
-            Enrolment.stage.in_(EXPECTED_STAGES),
-            live,
-        )
-    ).all()
+    names: dict[int, Any] = {}
+    statements = _statements()
+    enrolments = db.session.execute(statements.enrolments, {"activity_id": activity.id}).all()
     # The few enrolments with a "said no" or "not now": is it after their latest stage?
     # (Their times only: six times for every row of a long list cost more than the rest.)
     asked_again = [e.enrolment_id for e in enrolments if e.said_no]
     refused = (
         {
             e.id
-            for e in db.session.execute(
-                select(
-                    Enrolment.id,
-                    Enrolment.declined_at,
-                    Enrolment.not_now_at,
-                    *(getattr(Enrolment, STAGE_COLUMN[s]) for s in STAGE_ORDER),
-                ).where(Enrolment.id.in_(asked_again))
-            )
+            for e in db.session.execute(statements.refusals, {"ids": asked_again})
             if _latest_is_refusal(e)
         }
         if asked_again
         else set()
     )
-    for enrolment in sorted(enrolments, key=lambda e: e.role != Role.PARTICIPANT):
-        if enrolment.enrolment_id in refused:
-            continue
-        row = row_for(enrolment, enrolment.role)
-        if row.stage is None or enrolment.stage.rank > row.stage.rank:
-            row.stage, row.role = enrolment.stage, enrolment.role
+    for enrolment in enrolments:
+        if enrolment.enrolment_id not in refused:
+            names.setdefault(enrolment.person_id, enrolment)
 
-    signups = db.session.execute(
-        select(*_PERSON_COLUMNS, SessionSignup.waitlisted)
-        .join(Person, Person.id == SessionSignup.person_id)
-        .where(SessionSignup.session_id == session.id, live)
-    ).all()
-    for signup in signups:
-        row = row_for(signup, Role.PARTICIPANT)
-        row.signup = "waitlisted" if signup.waitlisted else "confirmed"
+    signups: dict[int, bool] = {}
+    for signup in db.session.execute(statements.signups, {"session_id": session.id}):
+        names.setdefault(signup.person_id, signup)
+        signups[signup.person_id] = signup.waitlisted
 
-    attendances = db.session.execute(
-        select(*_PERSON_COLUMNS, Attendance.role, Attendance.walk_in)
-        .join(Person, Person.id == Attendance.person_id)
-        .where(Attendance.session_id == session.id)
-    ).all()
+    attendances: dict[int, tuple[Role, bool]] = {}
     participants = volunteers = 0
-    for attendance in attendances:
-        row = row_for(attendance, attendance.role)
-        row.checked_in, row.walk_in, row.role = True, attendance.walk_in, attendance.role
+    for attendance in db.session.execute(statements.attendances, {"session_id": session.id}):
+        names.setdefault(attendance.person_id, attendance)
+        attendances[attendance.person_id] = (attendance.role, attendance.walk_in)
         if attendance.role == Role.VOLUNTEER:
             volunteers += 1
         else:
             participants += 1
 
-    people = sorted(rows.values(), key=lambda r: (r.name.casefold(), r.person_id))
+    listed = [
+        ListedPerson(p.person_id, f"{p.first_name} {p.last_name}".strip(), p.phone, p.language)
+        for p in names.values()
+    ]
+    listed.sort(key=lambda r: (r.name.casefold(), r.person_id))
     taken = None
     if activity.signup_required or activity.capacity is not None:
-        holders = {r.person_id for r in people if r.signup == "confirmed"}
-        holders |= {a.person_id for a in attendances if a.role == Role.PARTICIPANT}
+        holders = {person_id for person_id, waitlisted in signups.items() if not waitlisted}
+        holders |= {p for p, (role, _) in attendances.items() if role == Role.PARTICIPANT}
         taken = len(holders)
-    return SessionOverview(
+    answers = [rsvp.get(p.person_id) for p in listed] if rsvp else []
+    return SessionList(
         session=session,
-        people=people,
+        listed=listed,
+        checked_in=len(attendances),
         ratio=ratio_status(participants, volunteers, wished_ratio(activity)),
         places_taken=taken,
-        rsvp_yes=sum(1 for r in people if r.rsvp == "yes"),
-        rsvp_no=sum(1 for r in people if r.rsvp == "no"),
+        rsvp_yes=answers.count("yes"),
+        rsvp_no=answers.count("no"),
+        rsvp=rsvp,
+        refused=refused,
+        signups=signups,
+        attendances=attendances,
     )
 
 
+def expected_people(listing: SessionList, people: list[ListedPerson]) -> list[ExpectedPerson]:
+    """The check-in rows of ``people`` (some or all of ``listing.listed``), in their
+    order: the role and stage of their enrolments, their sign-up, their check-in."""
+    if not people:
+        return []
+    wanted = [p.person_id for p in people]
+    enrolments = db.session.execute(
+        _statements().roles,
+        {"activity_id": listing.session.activity_id, "ids": wanted},
+    ).all()
+    rows = {
+        p.person_id: ExpectedPerson(
+            person_id=p.person_id,
+            name=p.name,
+            phone=p.phone,
+            language=p.language,
+            role=Role.PARTICIPANT,
+            rsvp=listing.rsvp.get(p.person_id),
+        )
+        for p in people
+    }
+    enrolled: set[int] = set()
+    for enrolment in sorted(enrolments, key=lambda e: e.role != Role.PARTICIPANT):
+        if enrolment.id in listing.refused:
+            continue
+        row = rows[enrolment.person_id]
+        if enrolment.person_id not in enrolled:
+            # The first enrolment read (a participant's before a volunteer's) names the role.
+            enrolled.add(enrolment.person_id)
+            row.role = enrolment.role
+        if row.stage is None or enrolment.stage.rank > row.stage.rank:
+            row.stage, row.role = enrolment.stage, enrolment.role
+    for person_id, row in rows.items():
+        if person_id in listing.signups:
+            row.signup = "waitlisted" if listing.signups[person_id] else "confirmed"
+        if person_id in listing.attendances:
+            row.role, row.walk_in = listing.attendances[person_id]
+            row.checked_in = True
+    return [rows[person_id] for person_id in wanted]
+
+
+def session_overview(
+    centre_id: int, session_id: int, rsvp: dict[int, str] | None = None
+) -> SessionOverview:
+    """Everyone expected at a session with their rows (``session_list`` and
+    ``expected_people`` of all of them), who is checked in and the volunteers against
+    the wished ratio."""
+    listing = session_list(centre_id, session_id, rsvp=rsvp)
+    return SessionOverview(
+        session=listing.session,
+        people=expected_people(listing, listing.listed),
+        ratio=listing.ratio,
+        places_taken=listing.places_taken,
+        rsvp_yes=listing.rsvp_yes,
+        rsvp_no=listing.rsvp_no,
+    )
 
 
 def _attendance_time(session: Session, now: datetime) -> datetime:

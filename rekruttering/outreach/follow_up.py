@@ -17,6 +17,7 @@ yet, so they stay.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -125,7 +126,32 @@ def _active_person() -> list[sa.ColumnElement[bool]]:
     return [Person.merged_into_id.is_(None), Person.anonymised_at.is_(None)]
 
 
-def _section(query: sa.Select, limit: int, page: int = 1) -> Section:
+#: Each section's statements, built once per variant (``_statements``).
+_STATEMENTS: dict[tuple[Any, ...], tuple[sa.Select, sa.Select]] = {}
+
+
+def _statements(
+    variant: tuple[Any, ...], build: Callable[[], sa.Select]
+) -> tuple[sa.Select, sa.Select]:
+    """A section's page and count statements, with their values as bound parameters.
+
+    Built once per variant and reused: SQLAlchemy works out a statement's cache key
+    (to find its compiled SQL) once per statement object, and a new object on every
+    visit cost a fifth of the queue's time in Python (docs/performance.md)."""
+    found = _STATEMENTS.get(variant)
+    if found is None:
+        query = build()
+        page = query.limit(sa.bindparam("row_limit")).offset(sa.bindparam("row_offset"))
+        count = select(func.count()).select_from(
+            query.order_by(None).limit(sa.bindparam("count_limit")).subquery()
+        )
+        found = _STATEMENTS[variant] = (page, count)
+    return found
+
+
+def _section(
+    statements: tuple[sa.Select, sa.Select], values: dict[str, Any], limit: int, page: int = 1
+) -> Section:
     """One page of ``limit`` rows, and how many there are up to COUNT_CAP (or past it).
 
     The rows come in the order of an index (the oldest first), so the database stops
@@ -134,41 +160,53 @@ def _section(query: sa.Select, limit: int, page: int = 1) -> Section:
     matching row: x10 people, x10 time). A page past the end (the queue shrank since the
     link was made) shows the last one.
     """
+    page_query, count_query = statements
     page = max(1, page)
-    rows = db.session.execute(query.limit(limit).offset((page - 1) * limit)).unique().all()
+    rows = (
+        db.session.execute(
+            page_query, {**values, "row_limit": limit, "row_offset": (page - 1) * limit}
+        )
+        .unique()
+        .all()
+    )
     items = [r if len(r) > 1 else r[0] for r in (tuple(row) for row in rows)]
     if page == 1 and len(items) < limit:
         return Section(rows=items, total=len(items), page=1, per_page=limit)
     cap = max(COUNT_CAP, page * limit)
-    counted = db.session.scalar(
-        select(func.count()).select_from(query.order_by(None).limit(cap + 1).subquery())
-    )
+    counted = db.session.scalar(count_query, {**values, "count_limit": cap + 1})
     total = int(counted or 0)
     if not items and page > 1:
         last_page = max(1, -(-min(total, cap) // limit))
         if last_page < page:
-            return _section(query, limit, last_page)
+            return _section(statements, values, limit, last_page)
     return Section(rows=items, total=min(total, cap), page=page, per_page=limit, capped=total > cap)
 
 
-def _talked_to_by(user_id: int | None, person_id: Any) -> list[sa.ColumnElement[bool]]:
-    """The "only mine" condition: ``user_id`` has logged a contact with the person."""
-    if user_id is None:
+def _talked_to_by(mine: bool, person_id: Any) -> list[sa.ColumnElement[bool]]:
+    """The "only mine" condition: the user ``:mine`` has logged a contact with the person."""
+    if not mine:
         return []
     return [
         sa.exists(
-            select(Contact.id).where(Contact.person_id == person_id, Contact.by_user_id == user_id)
+            select(Contact.id).where(
+                Contact.person_id == person_id, Contact.by_user_id == sa.bindparam("mine")
+            )
         )
     ]
 
 
-def _open_follow_up_later(today: date) -> sa.ColumnElement[bool]:
-    """The person has a follow-up date still ahead: they are waiting for that, not us."""
+def _mine(user_id: int | None) -> dict[str, Any]:
+    return {} if user_id is None else {"mine": user_id}
+
+
+def _open_follow_up_later() -> sa.ColumnElement[bool]:
+    """The person has a follow-up date still ahead (after ``:today``): they are waiting
+    for that, not us."""
     return sa.exists(
         select(Contact.id).where(
             Contact.person_id == Enrolment.person_id,
             or_(Contact.activity_id == Enrolment.activity_id, Contact.activity_id.is_(None)),
-            Contact.follow_up_on > today,
+            Contact.follow_up_on > sa.bindparam("today"),
             Contact.follow_up_done_at.is_(None),
         )
     )
@@ -183,65 +221,77 @@ def heard_not_asked(
     page: int = 1,
     mine: int | None = None,
 ) -> Section:
-    query = (
-        select(Enrolment)
-        .join(Enrolment.person)
-        .join(Enrolment.activity)
-        .where(
-            Enrolment.centre_id == centre_id,
-            Enrolment.stage == Stage.HEARD,
-            Enrolment.heard_at <= now - timedelta(days=days),
-            Enrolment.declined_at.is_(None),
-            Enrolment.not_now_at.is_(None),
-            Activity.active.is_(True),
-            ~_open_follow_up_later(today),
-            *_active_person(),
-            *_talked_to_by(mine, Enrolment.person_id),
+    def build() -> sa.Select:
+        return (
+            select(Enrolment)
+            .join(Enrolment.person)
+            .join(Enrolment.activity)
+            .where(
+                Enrolment.centre_id == sa.bindparam("centre_id"),
+                Enrolment.stage == Stage.HEARD,
+                Enrolment.heard_at <= sa.bindparam("heard_before"),
+                Enrolment.declined_at.is_(None),
+                Enrolment.not_now_at.is_(None),
+                Activity.active.is_(True),
+                ~_open_follow_up_later(),
+                *_active_person(),
+                *_talked_to_by(mine is not None, Enrolment.person_id),
+            )
+            .options(
+                contains_eager(Enrolment.person),
+                contains_eager(Enrolment.activity),
+                joinedload(Enrolment.first_channel),
+            )
+            .order_by(Enrolment.heard_at, Enrolment.id)
         )
-        .options(
-            contains_eager(Enrolment.person),
-            contains_eager(Enrolment.activity),
-            joinedload(Enrolment.first_channel),
-        )
-        .order_by(Enrolment.heard_at, Enrolment.id)
-    )
-    return _section(query, limit, page)
+
+    values = {
+        "centre_id": centre_id,
+        "heard_before": now - timedelta(days=days),
+        "today": today,
+        **_mine(mine),
+    }
+    return _section(_statements(("heard", mine is not None), build), values, limit, page)
 
 
 def asked_not_showed(
     centre_id: int, now: datetime, today: date, limit: int, page: int = 1, mine: int | None = None
 ) -> Section:
     """Asked, and a session of the activity after the ask has started without them."""
-    missed = (
-        select(func.min(Session.starts_at))
-        .where(
-            Session.activity_id == Enrolment.activity_id,
-            Session.starts_at > Enrolment.asked_at,
-            Session.starts_at <= now,
-            Session.cancelled.is_(False),
+
+    def build() -> sa.Select:
+        missed = (
+            select(func.min(Session.starts_at))
+            .where(
+                Session.activity_id == Enrolment.activity_id,
+                Session.starts_at > Enrolment.asked_at,
+                Session.starts_at <= sa.bindparam("now"),
+                Session.cancelled.is_(False),
+            )
+            .correlate(Enrolment)
+            .scalar_subquery()
         )
-        .correlate(Enrolment)
-        .scalar_subquery()
-    )
-    query = (
-        select(Enrolment, missed.label("missed_session_at"))
-        .join(Enrolment.person)
-        .join(Enrolment.activity)
-        .where(
-            Enrolment.centre_id == centre_id,
-            Enrolment.stage == Stage.ASKED,
-            or_(Enrolment.declined_at.is_(None), Enrolment.declined_at < Enrolment.asked_at),
-            or_(Enrolment.not_now_at.is_(None), Enrolment.not_now_at < Enrolment.asked_at),
-            Activity.active.is_(True),
-            missed.is_not(None),
-            ~_open_follow_up_later(today),
-            *_active_person(),
-            *_talked_to_by(mine, Enrolment.person_id),
+        return (
+            select(Enrolment, missed.label("missed_session_at"))
+            .join(Enrolment.person)
+            .join(Enrolment.activity)
+            .where(
+                Enrolment.centre_id == sa.bindparam("centre_id"),
+                Enrolment.stage == Stage.ASKED,
+                or_(Enrolment.declined_at.is_(None), Enrolment.declined_at < Enrolment.asked_at),
+                or_(Enrolment.not_now_at.is_(None), Enrolment.not_now_at < Enrolment.asked_at),
+                Activity.active.is_(True),
+                missed.is_not(None),
+                ~_open_follow_up_later(),
+                *_active_person(),
+                *_talked_to_by(mine is not None, Enrolment.person_id),
+            )
+            .options(contains_eager(Enrolment.person), contains_eager(Enrolment.activity))
+            .order_by(Enrolment.asked_at, Enrolment.id)
         )
-        .options(contains_eager(Enrolment.person), contains_eager(Enrolment.activity))
-        .order_by(Enrolment.asked_at, Enrolment.id)
-    )
-    return _section(query, limit, page)
+
+    values = {"centre_id": centre_id, "now": now, "today": today, **_mine(mine)}
+    return _section(_statements(("asked", mine is not None), build), values, limit, page)
 
 
 def follow_ups_due(
@@ -253,71 +303,81 @@ def follow_ups_due(
     overdue: bool | None = None,
 ) -> Section:
     """Follow-up dates due: passed ones only (``overdue=True``), today's (``False``), or both."""
-    if overdue is None:
-        due = Contact.follow_up_on <= today
-    elif overdue:
-        due = Contact.follow_up_on < today
-    else:
-        due = Contact.follow_up_on == today
-    query = (
-        select(Contact)
-        .join(Contact.person)
-        .where(
-            Contact.centre_id == centre_id,
-            due,
-            Contact.follow_up_done_at.is_(None),
-            *_active_person(),
-            *([Contact.by_user_id == mine] if mine is not None else []),
+
+    def build() -> sa.Select:
+        on: sa.BindParameter[date] = sa.bindparam("today")
+        if overdue is None:
+            due = Contact.follow_up_on <= on
+        elif overdue:
+            due = Contact.follow_up_on < on
+        else:
+            due = Contact.follow_up_on == on
+        return (
+            select(Contact)
+            .join(Contact.person)
+            .where(
+                Contact.centre_id == sa.bindparam("centre_id"),
+                due,
+                Contact.follow_up_done_at.is_(None),
+                *_active_person(),
+                *([Contact.by_user_id == sa.bindparam("mine")] if mine is not None else []),
+            )
+            .options(
+                contains_eager(Contact.person),
+                joinedload(Contact.activity),
+                joinedload(Contact.by_user),
+            )
+            .order_by(Contact.follow_up_on, Contact.id)
         )
-        .options(
-            contains_eager(Contact.person),
-            joinedload(Contact.activity),
-            joinedload(Contact.by_user),
-        )
-        .order_by(Contact.follow_up_on, Contact.id)
-    )
-    return _section(query, limit, page)
+
+    values = {"centre_id": centre_id, "today": today, **_mine(mine)}
+    return _section(_statements(("due", overdue, mine is not None), build), values, limit, page)
 
 
 def new_referrals(centre_id: int, limit: int, page: int = 1) -> Section:
-    query = (
-        select(Referral)
-        .join(Referral.person)
-        .where(
-            Referral.centre_id == centre_id,
-            # One definition of "nobody acted on it yet", shared with what partners see.
-            newly_referred_condition(),
-            *_active_person(),
+    def build() -> sa.Select:
+        return (
+            select(Referral)
+            .join(Referral.person)
+            .where(
+                Referral.centre_id == sa.bindparam("centre_id"),
+                # One definition of "nobody acted on it yet", shared with what partners see.
+                newly_referred_condition(),
+                *_active_person(),
+            )
+            .options(
+                contains_eager(Referral.person),
+                joinedload(Referral.partner),
+                joinedload(Referral.activity),
+            )
+            .order_by(Referral.created_at, Referral.id)
         )
-        .options(
-            contains_eager(Referral.person),
-            joinedload(Referral.partner),
-            joinedload(Referral.activity),
-        )
-        .order_by(Referral.created_at, Referral.id)
-    )
-    return _section(query, limit, page)
+
+    return _section(_statements(("referrals",), build), {"centre_id": centre_id}, limit, page)
 
 
 def unread_notifications(centre_id: int, limit: int, page: int = 1) -> Section:
     """Unread sign-up notices (and referral notices without a referral row to show)."""
-    has_referral = sa.exists(
-        select(Referral.id).where(Referral.person_id == Notification.person_id)
-    )
-    query = (
-        select(Notification)
-        .join(Notification.person)
-        .where(
-            Notification.centre_id == centre_id,
-            Notification.kind.in_(QUEUE_NOTIFICATION_KINDS),
-            Notification.read_at.is_(None),
-            ~sa.and_(Notification.kind == "referral", has_referral),
-            *_active_person(),
+
+    def build() -> sa.Select:
+        has_referral = sa.exists(
+            select(Referral.id).where(Referral.person_id == Notification.person_id)
         )
-        .options(contains_eager(Notification.person))
-        .order_by(Notification.created_at, Notification.id)
-    )
-    return _section(query, limit, page)
+        return (
+            select(Notification)
+            .join(Notification.person)
+            .where(
+                Notification.centre_id == sa.bindparam("centre_id"),
+                Notification.kind.in_(QUEUE_NOTIFICATION_KINDS),
+                Notification.read_at.is_(None),
+                ~sa.and_(Notification.kind == "referral", has_referral),
+                *_active_person(),
+            )
+            .options(contains_eager(Notification.person))
+            .order_by(Notification.created_at, Notification.id)
+        )
+
+    return _section(_statements(("notifications",), build), {"centre_id": centre_id}, limit, page)
 
 
 def follow_up_queue(

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from rekruttering.domain.funnel import Outcome, Role, Stage
+from rekruttering.template_gettext import remembered
 
 STAGE_LABELS = {
     Stage.HEARD: _l("Heard of it"),
@@ -98,9 +99,9 @@ def outcome_badge(value: object) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        stage_label=stage_label,
-        outcome_label=outcome_label,
-        role_label=role_label,
+        stage_label=remembered(stage_label),
+        outcome_label=remembered(outcome_label),
+        role_label=remembered(role_label),
         stage_badge=stage_badge,
         outcome_badge=outcome_badge,
     )

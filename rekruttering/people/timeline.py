@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from rekruttering.domain.funnel import Stage
@@ -62,44 +63,126 @@ class PersonHistory:
     recruited: list[Person]
 
 
-def enrolments_of(person_id: int) -> list[Enrolment]:
-    return list(
-        db.session.scalars(
-            select(Enrolment)
-            .where(Enrolment.person_id == person_id)
-            .options(
-                joinedload(Enrolment.activity),
-                joinedload(Enrolment.first_channel),
-                joinedload(Enrolment.ask_channel),
-            )
-            .order_by(Enrolment.created_at)
+# The statements are built once, with the person and centre as bound parameters:
+# SQLAlchemy works out a statement's cache key (to find its compiled SQL) once per
+# statement object, and building eight on every visit cost more than their SQL
+# (docs/performance.md). ``:person_id``, ``:centre_id``.
+
+
+@cache
+def _enrolments() -> Select:
+    return (
+        select(Enrolment)
+        .where(Enrolment.person_id == bindparam("person_id"))
+        .options(
+            joinedload(Enrolment.activity),
+            joinedload(Enrolment.first_channel),
+            joinedload(Enrolment.ask_channel),
         )
+        .order_by(Enrolment.created_at)
     )
 
 
-def build_timeline(centre_id: int, person_id: int, enrolments: list[Enrolment]) -> list[Entry]:
-    entries: list[Entry] = []
-    told: set[tuple[int | None, datetime]] = set()  # (activity, moment) a row already tells
-
-    contacts = db.session.scalars(
+@cache
+def _contacts() -> Select:
+    return (
         select(Contact)
-        .where(Contact.person_id == person_id, Contact.centre_id == centre_id)
+        .where(
+            Contact.person_id == bindparam("person_id"), Contact.centre_id == bindparam("centre_id")
+        )
         .options(
             joinedload(Contact.activity),
             joinedload(Contact.channel),
             joinedload(Contact.by_user),
             joinedload(Contact.recruited_by),
         )
-    ).all()
+    )
+
+
+@cache
+def _attendance() -> Select:
+    return (
+        select(Attendance)
+        .where(
+            Attendance.person_id == bindparam("person_id"),
+            Attendance.centre_id == bindparam("centre_id"),
+        )
+        .options(joinedload(Attendance.session).joinedload(Session.activity))
+    )
+
+
+@cache
+def _messages() -> Select:
+    return select(Message).where(
+        Message.person_id == bindparam("person_id"), Message.centre_id == bindparam("centre_id")
+    )
+
+
+@cache
+def _consents() -> Select:
+    return (
+        select(Consent)
+        .where(
+            Consent.person_id == bindparam("person_id"), Consent.centre_id == bindparam("centre_id")
+        )
+        .options(joinedload(Consent.recorded_by))
+    )
+
+
+@cache
+def _referrals() -> Select:
+    return (
+        select(Referral)
+        .where(
+            Referral.person_id == bindparam("person_id"),
+            Referral.centre_id == bindparam("centre_id"),
+        )
+        .options(joinedload(Referral.partner), joinedload(Referral.activity))
+    )
+
+
+@cache
+def _links() -> Select:
+    person: Any = bindparam("person_id")
+    return (
+        select(PersonLink)
+        .where(
+            PersonLink.centre_id == bindparam("centre_id"),
+            or_(PersonLink.person_id == person, PersonLink.other_id == person),
+        )
+        .options(joinedload(PersonLink.person), joinedload(PersonLink.other))
+        .order_by(PersonLink.created_at)
+    )
+
+
+@cache
+def _recruited() -> Select:
+    return (
+        select(Person)
+        .where(
+            Person.centre_id == bindparam("centre_id"),
+            Person.recruited_by_id == bindparam("person_id"),
+            Person.merged_into_id.is_(None),
+        )
+        .order_by(Person.created_at)
+    )
+
+
+def enrolments_of(person_id: int) -> list[Enrolment]:
+    return list(db.session.scalars(_enrolments(), {"person_id": person_id}))
+
+
+def build_timeline(centre_id: int, person_id: int, enrolments: list[Enrolment]) -> list[Entry]:
+    entries: list[Entry] = []
+    told: set[tuple[int | None, datetime]] = set()  # (activity, moment) a row already tells
+    whose = {"person_id": person_id, "centre_id": centre_id}
+
+    contacts = db.session.scalars(_contacts(), whose).all()
     for contact in contacts:
         entries.append(Entry(contact.occurred_at, CONTACT, contact))
         told.add((contact.activity_id, contact.occurred_at))
 
-    attendance = db.session.scalars(
-        select(Attendance)
-        .where(Attendance.person_id == person_id, Attendance.centre_id == centre_id)
-        .options(joinedload(Attendance.session).joinedload(Session.activity))
-    ).all()
+    attendance = db.session.scalars(_attendance(), whose).all()
     for row in attendance:
         entries.append(Entry(row.checked_in_at, ATTENDANCE, row))
         told.add((row.session.activity_id, row.checked_in_at))
@@ -118,26 +201,16 @@ def build_timeline(centre_id: int, person_id: int, enrolments: list[Enrolment]) 
             if at is not None and (enrolment.activity_id, at) not in told:
                 entries.append(Entry(at, kind, enrolment))
 
-    messages = db.session.scalars(
-        select(Message).where(Message.person_id == person_id, Message.centre_id == centre_id)
-    ).all()
+    messages = db.session.scalars(_messages(), whose).all()
     entries.extend(Entry(m.created_at, MESSAGE, m) for m in messages)
 
-    consents = db.session.scalars(
-        select(Consent)
-        .where(Consent.person_id == person_id, Consent.centre_id == centre_id)
-        .options(joinedload(Consent.recorded_by))
-    ).all()
+    consents = db.session.scalars(_consents(), whose).all()
     for consent in consents:
         entries.append(Entry(consent.given_at, CONSENT, consent))
         if consent.withdrawn_at is not None:
             entries.append(Entry(consent.withdrawn_at, CONSENT_WITHDRAWN, consent))
 
-    referrals = db.session.scalars(
-        select(Referral)
-        .where(Referral.person_id == person_id, Referral.centre_id == centre_id)
-        .options(joinedload(Referral.partner), joinedload(Referral.activity))
-    ).all()
+    referrals = db.session.scalars(_referrals(), whose).all()
     entries.extend(Entry(r.created_at, REFERRAL, r) for r in referrals)
 
     entries.sort(key=lambda e: e.at, reverse=True)
@@ -146,28 +219,9 @@ def build_timeline(centre_id: int, person_id: int, enrolments: list[Enrolment]) 
 
 def history_of(centre_id: int, person: Person) -> PersonHistory:
     enrolments = enrolments_of(person.id)
-    links = list(
-        db.session.scalars(
-            select(PersonLink)
-            .where(
-                PersonLink.centre_id == centre_id,
-                or_(PersonLink.person_id == person.id, PersonLink.other_id == person.id),
-            )
-            .options(joinedload(PersonLink.person), joinedload(PersonLink.other))
-            .order_by(PersonLink.created_at)
-        )
-    )
-    recruited = list(
-        db.session.scalars(
-            select(Person)
-            .where(
-                Person.centre_id == centre_id,
-                Person.recruited_by_id == person.id,
-                Person.merged_into_id.is_(None),
-            )
-            .order_by(Person.created_at)
-        )
-    )
+    whose = {"person_id": person.id, "centre_id": centre_id}
+    links = list(db.session.scalars(_links(), whose))
+    recruited = list(db.session.scalars(_recruited(), whose))
     return PersonHistory(
         enrolments=enrolments,
         timeline=build_timeline(centre_id, person.id, enrolments),
