@@ -121,11 +121,19 @@ def backend_report(mine: list[Run]) -> list[str]:
         d = run.data["dispatch"]
         if d.get("per_second") is not None:
             ok = d["ratio"] is not None and d["ratio"] >= DISPATCH_GOAL
+            each = d.get("block_ratios") or []
+            spread = (
+                f"; {d['blocks']} alternating blocks, each block's ratio "
+                f"min ×{_fmt(each[0], 2)} / median ×{_fmt(d['block_ratio_median'], 2)} / "
+                f"max ×{_fmt(each[-1], 2)}"
+                if each
+                else ""
+            )
             lines.append(
                 f"- {size_label(run.size)} dispatch: {d['per_second']:.0f}/s against the bare "
                 f"twilio client's {d['bare_per_second']:.0f}/s = ×{_fmt(d['ratio'], 2)} "
                 f"(goal ≥ ×{DISPATCH_GOAL}: {_verdict(ok)}; {d['sent']} sent of "
-                f"{d['reminders']}, {d['not_sent']} not sent)"
+                f"{d['reminders']}, {d['not_sent']} not sent{spread})"
             )
             if run is largest:
                 goals.append(("dispatch / bare twilio", ok))
