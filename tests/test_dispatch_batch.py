@@ -335,6 +335,42 @@ def test_a_hand_over_that_fails_leaves_the_previous_answer_recorded(
     assert _reminders(ids)[ids[2]].state == ReminderState.SENT
 
 
+def test_a_hand_over_whose_answer_is_lost_is_never_sent_twice(app: Flask, make: Any) -> None:
+    """The statement that hands over the 3rd reminder reaches the database, and then
+    the dispatcher hears nothing back (as when the connection drops). It is not sent in
+    that tick, nor ever twice: the hand-over's transaction was rolled back, so its lease
+    returns it to pending and it is sent once. The 2nd's answer is recorded either way."""
+    ids = due_reminders(make, 4)
+    seen = []
+
+    def lost(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "INSERT INTO message" in statement:
+            seen.append(1)
+            if len(seen) == 3:
+                raise RuntimeError("the connection dropped")
+
+    sa.event.listen(db.engine, "after_cursor_execute", lost)
+    gateway = HookGateway()
+    try:
+        report = dispatch_due(now=NOW, gateway=gateway)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", lost)
+    assert report.outcomes[ids[2]] == "error"
+    assert report.outcomes[ids[1]] == ReminderState.SENT
+    assert len(gateway.sent) == 3
+    settings = current_settings(app).sms
+    for later in (
+        timedelta(seconds=settings.claim_lease_seconds + 1),
+        timedelta(minutes=settings.claim_timeout_minutes + 1),
+    ):
+        dispatch_due(now=NOW + later, gateway=gateway)
+    third = _person_of(ids[2]).phone
+    rows = _reminders(ids)
+    assert rows[ids[1]].state == ReminderState.SENT
+    assert [sms.to for sms in gateway.sent].count(third) == 1
+    assert rows[ids[2]].state == ReminderState.SENT
+
+
 # --- the SQL a reminder costs --------------------------------------------------------------
 
 
