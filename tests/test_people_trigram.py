@@ -4,7 +4,6 @@ index current, on SQLite (an FTS5 table kept by triggers) and PostgreSQL (pg_trg
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -208,11 +207,6 @@ def test_import_keeps_the_index(make: Any, tmp_path: Path) -> None:
     assert _indexed("ahim") == {amina}
 
 
-def test_demo_people_are_indexed(app: Any) -> None:
-    from rekruttering.demo import DemoContext, accounts, centres, people  # after the app
-
-    context = DemoContext(rng=random.Random(7))
-    for step in (centres.load, accounts.load, people.load):
-        step(context)
-    db.session.commit()
+def test_demo_people_are_indexed(app: Any, demo_installation: None) -> None:
+    """The demo's people, copied in as rows (tests/demo_snapshot.py), are all indexed."""
     assert_index_current()
