@@ -71,7 +71,15 @@ def full_person(make: Any, centre: Centre, at: datetime | None = None) -> Holder
         last_error="To number +4791234567 is not valid",
         due_at=at + timedelta(days=900),
     )
-    make.referral(centre, person=person, note="Trenger norskpraksis", name_given="Amina H.")
+    # A named partner: Faker's company names are made of last names ("Haugland AS").
+    health_centre = make.partner(centres=[centre], name="Helsestasjonen")
+    make.referral(
+        centre,
+        partner=health_centre,
+        person=person,
+        note="Trenger norskpraksis",
+        name_given="Amina H.",
+    )
     make.notification(person)
     make.person_link(centre, person=person, other=recruit)
     db.session.add(
