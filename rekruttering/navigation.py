@@ -105,7 +105,7 @@ def _menus_of_role() -> tuple[list[NavItem], list[NavItem], list[NavMenu]]:
         return [], [], []
     items = current_app.extensions.get(EXTENSION, [])
     key = (str(role), str(get_locale()), len(items))
-    cache: dict[tuple[str, str, int], Any] = current_app.extensions.setdefault(MENU_CACHE, {})
+    cache: dict[tuple[str, str, int], Any] = current_app.extensions[MENU_CACHE]
     found = cache.get(key)
     if found is None:
         # Labels translated now (a lazy string is translated again each time it is shown).
@@ -135,5 +135,7 @@ def verify(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    # Made here, not at the first page: the app's own state is complete once it is built.
+    app.extensions[MENU_CACHE] = {}
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["nav_menus"] = nav_menus
