@@ -237,22 +237,27 @@ def test_opt_out_numbers_become_keyed_hashes(database_url: str, tmp_path: Path) 
         db.engine.dispose()
 
 
+def _filled_at(revision: str, first_person_update: str) -> list[int]:
+    """Upgrade to ``revision``, fill every table, and change the first person with
+    ``first_person_update`` (its ``:id``); the people's ids, in order."""
+    upgrade(revision=revision)
+    with db.engine.begin() as conn:
+        _fill(conn)
+        ids = list(conn.scalars(sa.text("SELECT id FROM person ORDER BY id")))
+        conn.execute(sa.text(first_person_update), {"id": ids[0]})
+    return ids
+
+
 def test_existing_people_get_their_search_keys(database_url: str, tmp_path: Path) -> None:
     """person_search_key folds the names already there in Python (SQLite's lower()
     knows only A-Z), so "åse" finds an Åse registered before the upgrade."""
     app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
     with app.app_context():
-        upgrade(revision="closed_periods")
-        with db.engine.begin() as conn:
-            _fill(conn)
-            ids = list(conn.scalars(sa.text("SELECT id FROM person ORDER BY id")))
-            conn.execute(
-                sa.text(
-                    "UPDATE person SET first_name = 'ÅSE', last_name = 'Ærø  Økland', "
-                    "anonymised_at = NULL WHERE id = :id"
-                ),
-                {"id": ids[0]},
-            )
+        ids = _filled_at(
+            "closed_periods",
+            "UPDATE person SET first_name = 'ÅSE', last_name = 'Ærø  Økland', "
+            "anonymised_at = NULL WHERE id = :id",
+        )
         upgrade(revision="person_search_key")
         with db.engine.connect() as conn:
             rows = conn.execute(
@@ -283,17 +288,11 @@ def test_existing_people_are_put_in_the_trigram_index(database_url: str, tmp_pat
     writes after it; the triggers (SQLite) are there at head."""
     app = create_app(make_settings(_fresh_url(database_url, tmp_path)))
     with app.app_context():
-        upgrade(revision="report_snapshots")
-        with db.engine.begin() as conn:
-            _fill(conn)
-            ids = list(conn.scalars(sa.text("SELECT id FROM person ORDER BY id")))
-            conn.execute(
-                sa.text(
-                    "UPDATE person SET search_key = 'kåsem økland', "
-                    "search_plain = 'kasem okland' WHERE id = :id"
-                ),
-                {"id": ids[0]},
-            )
+        ids = _filled_at(
+            "report_snapshots",
+            "UPDATE person SET search_key = 'kåsem økland', "
+            "search_plain = 'kasem okland' WHERE id = :id",
+        )
         upgrade(revision="person_trigram")
         with db.engine.begin() as conn:
             found_before = _trigram_matches(conn, "asem")
