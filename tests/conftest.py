@@ -12,7 +12,6 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -27,7 +26,6 @@ from rekruttering.config import Settings, current_settings, parse_settings
 from rekruttering.extensions import db, limiter
 from tests import demo_snapshot, factories
 
-OSLO = ZoneInfo("Europe/Oslo")
 PG_URL = os.environ.get("REKRUTTERING_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
