@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -482,6 +482,7 @@ def generate_installation(
         season_start = date(today.year - 1, 8, 15)
         season_end = date(today.year + 1, 6, 20)
         first_week = today - timedelta(weeks=WEEKS_BACK)
+        centres_setup: list[_CentreSetup] = []
         for n, (cid, size) in enumerate(zip(centre_ids, sizes, strict=True), start=1):
             staff = staff_by_centre[cid]
             channels = []
@@ -538,32 +539,30 @@ def generate_installation(
                         activities[s][0],
                     )
                 )
+            centres_setup.append(_CentreSetup(cid, staff, channels, activities, []))
+        flush()
+        # People of all centres arrive interleaved, as they join a real installation over
+        # time: rows written centre by centre would leave each table physically ordered
+        # by centre, which real data never is (and which steers PostgreSQL's planner).
+        arrivals = [c for c, size in zip(centres_setup, sizes, strict=True) for _ in range(size)]
+        random.Random(seed + 1).shuffle(arrivals)
+        for block_start in range(0, len(arrivals), BLOCK):
+            for centre in arrivals[block_start : block_start + BLOCK]:
+                _person(
+                    rng,
+                    w,
+                    take,
+                    centre,
+                    partner_ids,
+                    first_names,
+                    last_names,
+                    name_keys,
+                    now,
+                    today,
+                    contacts_per_person,
+                    attendances_per_person,
+                )
             flush()
-            done = 0
-            first_person = ids["person"]
-            while done < size:
-                block = min(BLOCK, size - done)
-                for _ in range(block):
-                    _person(
-                        rng,
-                        w,
-                        take,
-                        cid,
-                        staff,
-                        channels,
-                        activities,
-                        partner_ids,
-                        first_names,
-                        last_names,
-                        name_keys,
-                        now,
-                        today,
-                        contacts_per_person,
-                        attendances_per_person,
-                        first_person,
-                    )
-                done += block
-                flush()
         conn.commit()
         rebuild(conn)
         conn.commit()
@@ -616,14 +615,21 @@ _ID_TABLES = (
 OUTCOMES_AFTER_ASK = ("asked", "asked", "showed_up", "heard", "not_now", "declined")
 
 
+class _CentreSetup(NamedTuple):
+    """What a centre's people are made with: its staff, channels and activities."""
+
+    id: int
+    staff: int
+    channels: list[tuple[int, int | None]]
+    activities: list[tuple[int, list[tuple[int, datetime]]]]
+    people: list[int]  # ids of its people so far (a recruiter is one of them)
+
+
 def _person(
     rng: random.Random,
     w: dict[str, BulkWriter],
     take: Any,
-    cid: int,
-    staff: int,
-    channels: list[tuple[int, int | None]],
-    activities: list[tuple[int, list[tuple[int, datetime]]]],
+    centre: _CentreSetup,
     partner_ids: list[int],
     first_names: list[str],
     last_names: list[str],
@@ -632,14 +638,13 @@ def _person(
     today: date,
     contacts_per_person: int,
     attendances_per_person: int,
-    first_person: int,
 ) -> None:
     """One person with enrolments, contacts, attendances, consent, maybe a referral."""
+    cid, staff, channels, activities, earlier = centre
     pid = take("person")
     # Word of mouth: about one in six was brought by someone already at the centre.
-    recruiter = (
-        rng.randrange(first_person, pid) if pid > first_person and rng.random() < 0.15 else None
-    )
+    recruiter = earlier[rng.randrange(len(earlier))] if earlier and rng.random() < 0.15 else None
+    earlier.append(pid)
     created = now - timedelta(days=rng.randint(30, 700), seconds=rng.randint(0, 86_399))
     phone = None if rng.random() < 0.05 else f"+479{pid:07d}"
     # Which activities (and roles): most people try one or two, some volunteer too.
