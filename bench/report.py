@@ -99,24 +99,29 @@ def backend_report(mine: list[Run]) -> list[str]:
     lines = _table(rows)
     lines.append("")
 
-    # Reports against their bare SQL.
-    for key in largest.data.get("floors", {}):
-        parts = []
-        for run in mine:
-            f = run.data["floors"].get(key, {})
-            if "page_ms" not in f:
-                parts.append(f"{size_label(run.size)} {f.get('note', 'n/a')}")
-                continue
-            goal = FLOOR_GOAL.get(run.size)
-            ok = None if goal is None or f["ratio"] is None else f["ratio"] <= goal
-            parts.append(
-                f"{size_label(run.size)} ×{_fmt(f['ratio'], 2)} "
-                f"({f['page_ms']:.1f} / {f['sql_ms']:.1f} ms, {f['statements']} statements)"
-                + (f" goal ≤ ×{goal}: {_verdict(ok)}" if goal else "")
-            )
-            if goal:
-                goals.append((f"{key} report / SQL floor at {size_label(run.size)}", ok))
-        lines.append(f"- {key} report page / its bare SQL: " + "; ".join(parts))
+    # Reports against their bare SQL: computing the figures (the goal), and reading
+    # the figures they stored (for information: that SQL is a fraction of a millisecond).
+    for floor_key, what, judged in (
+        ("computed_floors", "computing its figures", True),
+        ("floors", "reading stored figures", False),
+    ):
+        for key in largest.data.get(floor_key, {}):
+            parts = []
+            for run in mine:
+                f = run.data.get(floor_key, {}).get(key, {})
+                if "page_ms" not in f:
+                    parts.append(f"{size_label(run.size)} {f.get('note', 'n/a')}")
+                    continue
+                goal = FLOOR_GOAL.get(run.size) if judged else None
+                ok = None if goal is None or f["ratio"] is None else f["ratio"] <= goal
+                parts.append(
+                    f"{size_label(run.size)} ×{_fmt(f['ratio'], 2)} "
+                    f"({f['page_ms']:.1f} / {f['sql_ms']:.1f} ms, {f['statements']} statements)"
+                    + (f" goal ≤ ×{goal}: {_verdict(ok)}" if goal else "")
+                )
+                if goal:
+                    goals.append((f"{key} report / SQL floor at {size_label(run.size)}", ok))
+            lines.append(f"- {key} report page, {what} / its bare SQL: " + "; ".join(parts))
     for run in mine:
         d = run.data["dispatch"]
         if d.get("per_second") is not None:

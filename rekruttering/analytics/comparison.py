@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
 
 from rekruttering.analytics.intervals import Rate, rate, wilson_interval
@@ -86,10 +87,13 @@ def _beta_moments(alpha: int, beta: int) -> tuple[float, float]:
     return alpha / n, alpha * beta / (n * n * (n + 1))
 
 
+@lru_cache(maxsize=4096)
 def probability_better(successes_a: int, trials_a: int, successes_b: int, trials_b: int) -> float:
     """The probability that A's true rate is higher than B's (uniform Beta(1, 1) priors).
 
     0.5 means the data cannot tell them apart; both groups empty gives exactly 0.5.
+    Remembered: a report page asks the same pairs on every view of the same figures,
+    and the exact sum runs up to ``EXACT_LIMIT`` terms.
     """
     for s, n in ((successes_a, trials_a), (successes_b, trials_b)):
         if n < 0 or s < 0 or s > n:

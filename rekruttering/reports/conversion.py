@@ -12,6 +12,7 @@ when any of their enrolments in the filter reached it.
 from __future__ import annotations
 
 import statistics
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -279,13 +280,16 @@ def _medians(
     the report's time at 20,000 people.
     """
     days = days_to_show_up()
-    per_channel: dict[Any, list[float]] = {}
-    every: list[float] = []
-    for key, value in db.session.connection().execute(
-        sa.select(channel, days).where(*where, days.is_not(None))
-    ):
-        per_channel.setdefault(key, []).append(value)
-        every.append(value)
+    # Fetched at once (row by row was a third of the time on PostgreSQL at 100k).
+    rows = (
+        db.session.connection()
+        .execute(sa.select(channel, days).where(*where, days.is_not(None)))
+        .all()
+    )
+    per_channel: defaultdict[Any, list[float]] = defaultdict(list)
+    for key, value in rows:
+        per_channel[key].append(value)
+    every = [value for _key, value in rows]
     medians = {key: statistics.median(values) for key, values in per_channel.items()}
     return medians, statistics.median(every) if every else None
 
