@@ -5,10 +5,11 @@ The data set is described in tests/report_data.py.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 
 from rekruttering.analytics import rate
@@ -17,8 +18,10 @@ from rekruttering.domain.target_groups import TargetGroup
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import UserRole
+from rekruttering.models.types import UTCDateTime
 from rekruttering.reports.conversion import compare_channels, conversion_report
 from rekruttering.reports.filters import Attribution, ReportFilter
+from rekruttering.reports.periods import days_between
 from tests import report_data
 
 
@@ -82,6 +85,18 @@ def test_median_days_from_hearing_to_showing_up(data: Any) -> None:
     assert report.row(data.wom.id).funnel.median_days is None
     assert report.row(None).funnel.median_days == pytest.approx(2.0)
     assert report.total.median_days == pytest.approx(7.0)  # 2, 4, 10, 20
+
+
+def test_days_between_are_read_as_floats_with_their_fractions(app: Any) -> None:
+    """The database itself gives a float (not a numeric made into a float row by row)."""
+    start = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+    days = days_between(
+        sa.literal(start, UTCDateTime()),
+        sa.literal(start + timedelta(days=2, hours=6), UTCDateTime()),
+    )
+    as_read = db.session.scalar(sa.select(sa.type_coerce(days, sa.types.NullType())))
+    assert type(as_read) is float
+    assert as_read == pytest.approx(2.25)
 
 
 def test_ask_attribution_counts_under_the_channel_of_the_personal_ask(data: Any) -> None:

@@ -124,7 +124,9 @@ def _days_sqlite(element: days_between, compiler: Any, **kw: Any) -> str:
 @compiles(days_between)
 def _days_default(element: days_between, compiler: Any, **kw: Any) -> str:
     start, end = list(element.clauses)
+    # EXTRACT gives numeric on PostgreSQL 14 and later: read as double precision, as
+    # the column's Float type says, instead of a Decimal turned into a float per row.
     return (
-        f"(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
-        f"{compiler.process(start, **kw)})) / 86400.0)"
+        f"(CAST(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
+        f"{compiler.process(start, **kw)})) AS DOUBLE PRECISION) / 86400)"
     )
