@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import NumberPattern, format_currency, format_decimal, parse_pattern
+from babel.numbers import NumberPattern, format_currency, parse_pattern
 from flask import Flask, has_app_context
 from flask_babel import format_date, format_datetime, format_time, get_locale
 
@@ -45,16 +45,16 @@ def number(value: Number | None, digits: int = 0, locale: Locale | str | None = 
     """A number with exactly ``digits`` decimals and grouping: "1 234", "12,5" / "12.5"."""
     if value is None:
         return NOTHING
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, pattern, locale=_locale(locale))
+    loc = _locale(locale)
+    return _pattern("#,##0" + ("." + "0" * digits if digits else "")).apply(value, loc)
 
 
 def decimal(value: Number | None, digits: int = 1, locale: Locale | str | None = None) -> str:
     """A number with at most ``digits`` decimals (trailing zeros dropped): "2,5", "3"."""
     if value is None:
         return NOTHING
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, pattern, locale=_locale(locale))
+    loc = _locale(locale)
+    return _pattern("#,##0" + ("." + "#" * digits if digits else "")).apply(value, loc)
 
 
 def percent(value: float | None, digits: int = 1, locale: Locale | str | None = None) -> str:
@@ -66,6 +66,12 @@ def percent(value: float | None, digits: int = 1, locale: Locale | str | None = 
         return NOTHING
     loc = _locale(locale)
     return _percent_pattern(loc, digits).apply(value, loc)
+
+
+@lru_cache(maxsize=32)
+def _pattern(pattern: str) -> NumberPattern:
+    """A number pattern parsed once (``format_decimal`` parses it on every call)."""
+    return parse_pattern(pattern)
 
 
 @lru_cache(maxsize=32)
