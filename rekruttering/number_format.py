@@ -12,6 +12,7 @@ The Jinja names are registered in ``init_app``.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 
@@ -85,6 +86,23 @@ def hours(value: float | None, locale: Locale | str | None = None) -> str:
     return number(value, 1, locale)
 
 
+#: The locale's own date and time styles.
+_STYLES = frozenset({"short", "medium", "long", "full"})
+
+
+@functools.cache
+def _patterns(
+    locale: Locale, style: str
+) -> tuple[str, dates.DateTimePattern, dates.DateTimePattern]:
+    """A locale's patterns of a style, parsed once: how a date and a time make a
+    datetime (quotes removed, as Babel does), the time's and the date's."""
+    return (
+        str(dates.get_datetime_format(style, locale=locale)).replace("'", ""),
+        dates.parse_pattern(dates.get_time_format(style, locale=locale)),
+        dates.parse_pattern(dates.get_date_format(style, locale=locale)),
+    )
+
+
 class DateFormats:
     """Dates and times in one locale and time zone, through Babel, as Flask-Babel's
     ``format_date``, ``format_datetime`` and ``format_time`` give them (a naive datetime
@@ -108,13 +126,24 @@ class DateFormats:
         if value is None:
             return ""
         if isinstance(value, datetime):
-            value = self._in_zone(value)
-        return dates.format_date(value, style, locale=self.locale)
+            value = self._in_zone(value).date()
+        if style not in _STYLES:
+            return dates.format_date(value, style, locale=self.locale)
+        return _patterns(self.locale, style)[2].apply(value, self.locale)
 
     def moment(self, value: datetime | None, style: str = "short") -> str:
         if value is None:
             return ""
-        return dates.format_datetime(value, style, tzinfo=self.zone, locale=self.locale)
+        if style not in _STYLES or not isinstance(value, datetime):
+            return dates.format_datetime(value, style, tzinfo=self.zone, locale=self.locale)
+        # babel.dates.format_datetime with the locale's patterns parsed once: the time and
+        # the date, each put into the locale's pattern for both.
+        glue, time_pattern, date_pattern = _patterns(self.locale, style)
+        moment = self._in_zone(value)
+        day = moment.date()
+        return glue.replace(
+            "{0}", time_pattern.apply(moment.timetz(), self.locale, reference_date=day)
+        ).replace("{1}", date_pattern.apply(day, self.locale))
 
     def clock(self, value: time | datetime | None, style: str = "short") -> str:
         if value is None:

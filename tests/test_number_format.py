@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -126,6 +126,8 @@ def test_date_formats_agree_with_flask_babel(app: Any) -> None:
         datetime(2026, 6, 30, 22, 15),  # naive: UTC
         datetime(1999, 12, 31, 23, 30, tzinfo=UTC),
     ]
+    # And a moment every 40 h 37 min for 16 months: every hour of the day, both zones.
+    moments += [datetime(2025, 6, 1, tzinfo=UTC) + timedelta(minutes=2437 * i) for i in range(290)]
     days = [date(2026, 1, 1), date(2026, 2, 28), date(2027, 12, 31)]
     render = app.jinja_env.from_string(
         "{{ d|local_date(s) }}|{{ m|oslo(s) }}|{{ m|local_date(s) }}|{{ m|oslo_time }}"
