@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
+from typing import Literal, cast
 
 from babel import Locale, dates
 from babel.numbers import format_currency, format_decimal, parse_pattern
@@ -87,12 +88,13 @@ def hours(value: float | None, locale: Locale | str | None = None) -> str:
 
 
 #: The locale's own date and time styles.
+Style = Literal["short", "medium", "long", "full"]
 _STYLES = frozenset({"short", "medium", "long", "full"})
 
 
 @functools.cache
 def _patterns(
-    locale: Locale, style: str
+    locale: Locale, style: Style
 ) -> tuple[str, dates.DateTimePattern, dates.DateTimePattern]:
     """A locale's patterns of a style, parsed once: how a date and a time make a
     datetime (quotes removed, as Babel does), the time's and the date's."""
@@ -129,7 +131,7 @@ class DateFormats:
             value = self._in_zone(value).date()
         if style not in _STYLES:
             return dates.format_date(value, style, locale=self.locale)
-        return _patterns(self.locale, style)[2].apply(value, self.locale)
+        return _patterns(self.locale, cast(Style, style))[2].apply(value, self.locale)
 
     def moment(self, value: datetime | None, style: str = "short") -> str:
         if value is None:
@@ -138,7 +140,7 @@ class DateFormats:
             return dates.format_datetime(value, style, tzinfo=self.zone, locale=self.locale)
         # babel.dates.format_datetime with the locale's patterns parsed once: the time and
         # the date, each put into the locale's pattern for both.
-        glue, time_pattern, date_pattern = _patterns(self.locale, style)
+        glue, time_pattern, date_pattern = _patterns(self.locale, cast(Style, style))
         moment = self._in_zone(value)
         day = moment.date()
         return glue.replace(
