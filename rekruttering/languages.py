@@ -6,8 +6,10 @@ may bring others); unknown codes are shown as they are.
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_babel import force_locale
+from contextlib import nullcontext
+
+from flask import Flask, current_app, request
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
 from rekruttering.template_gettext import remembered
@@ -44,6 +46,26 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, str(name)) for code, name in LANGUAGES.items()]
 
 
+#: Where the language names of each locale are kept (``_codes_by_name``), per app.
+CODES_BY_NAME = "rekruttering.languages.codes_by_name"
+
+
+def _codes_by_name(english: bool = False) -> dict[str, str]:
+    """Each language's name in the UI language (or English), lower case, to its code (the
+    first code of a name). Worked out once per locale and app: a people search asks on
+    every visit, and each name was a catalogue lookup (34 a search)."""
+    cache: dict[str, dict[str, str]] = current_app.extensions.setdefault(CODES_BY_NAME, {})
+    locale = "en" if english else str(get_locale())
+    found = cache.get(locale)
+    if found is None:
+        found = {}
+        with force_locale(locale) if english else nullcontext():
+            for code, name in LANGUAGES.items():
+                found.setdefault(str(name).lower(), code)
+        cache[locale] = found
+    return found
+
+
 def language_code_for(text: str) -> str | None:
     """The code a search text names: a code (``ar``), or a name in the UI language or English."""
     wanted = text.strip().lower()
@@ -51,14 +73,7 @@ def language_code_for(text: str) -> str | None:
         return None
     if wanted in LANGUAGES:
         return wanted
-    for code, name in LANGUAGES.items():
-        if wanted == str(name).lower():
-            return code
-    with force_locale("en"):
-        for code, name in LANGUAGES.items():
-            if wanted == str(name).lower():
-                return code
-    return None
+    return _codes_by_name().get(wanted) or _codes_by_name(english=True).get(wanted)
 
 
 def init_app(app: Flask) -> None:

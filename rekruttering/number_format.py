@@ -12,14 +12,19 @@ The Jinja names are registered in ``init_app``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Literal, cast
 
-from babel import Locale
+from babel import Locale, dates
 from babel.numbers import NumberPattern, format_currency, parse_pattern
 from flask import Flask, has_app_context
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import get_locale, get_timezone
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from rekruttering.template_gettext import MEMO
 
 #: What a missing value (no data) looks like in a table.
 NOTHING = "–"
@@ -95,24 +100,114 @@ def hours(value: float | None, locale: Locale | str | None = None) -> str:
     return number(value, 1, locale)
 
 
+#: The locale's own date and time styles.
+Style = Literal["short", "medium", "long", "full"]
+_STYLES = frozenset({"short", "medium", "long", "full"})
+
+
+@cache
+def _patterns(
+    locale: Locale, style: Style
+) -> tuple[str, dates.DateTimePattern, dates.DateTimePattern]:
+    """A locale's patterns of a style, parsed once: how a date and a time make a
+    datetime (quotes removed, as Babel does), the time's and the date's."""
+    return (
+        str(dates.get_datetime_format(style, locale=locale)).replace("'", ""),
+        dates.parse_pattern(dates.get_time_format(style, locale=locale)),
+        dates.parse_pattern(dates.get_date_format(style, locale=locale)),
+    )
+
+
+class DateFormats:
+    """Dates and times in one locale and time zone, through Babel, as Flask-Babel's
+    ``format_date``, ``format_datetime`` and ``format_time`` give them (a naive datetime
+    is UTC; the app sets none of Flask-Babel's ``date_formats``, so a style is the
+    locale's own). Flask-Babel looks up the request's locale and zone on every call,
+    about two thirds of a date's cost, and a list page shows dozens: a template
+    resolves them once per render (``formats_of``, docs/performance.md)."""
+
+    def __init__(self, locale: Locale, zone: tzinfo) -> None:
+        self.locale, self.zone = locale, zone
+
+    def _in_zone(self, value: datetime) -> datetime:
+        # flask_babel.to_user_timezone, with the zone already known.
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        converted = value.astimezone(self.zone)
+        normalize = getattr(self.zone, "normalize", None)  # pytz zones
+        return normalize(converted) if normalize is not None else converted
+
+    def day(self, value: date | datetime | None, style: str = "medium") -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = self._in_zone(value).date()
+        if style not in _STYLES:
+            return dates.format_date(value, style, locale=self.locale)
+        return _patterns(self.locale, cast(Style, style))[2].apply(value, self.locale)
+
+    def moment(self, value: datetime | None, style: str = "short") -> str:
+        if value is None:
+            return ""
+        if style not in _STYLES or not isinstance(value, datetime):
+            return dates.format_datetime(value, style, tzinfo=self.zone, locale=self.locale)
+        # babel.dates.format_datetime with the locale's patterns parsed once: the time and
+        # the date, each put into the locale's pattern for both.
+        glue, time_pattern, date_pattern = _patterns(self.locale, cast(Style, style))
+        moment = self._in_zone(value)
+        day = moment.date()
+        return glue.replace(
+            "{0}", time_pattern.apply(moment.timetz(), self.locale, reference_date=day)
+        ).replace("{1}", date_pattern.apply(day, self.locale))
+
+    def clock(self, value: time | datetime | None, style: str = "short") -> str:
+        if value is None:
+            return ""
+        return dates.format_time(value, style, tzinfo=self.zone, locale=self.locale)
+
+
+def current_formats() -> DateFormats:
+    """The request's locale and time zone (Flask-Babel's), for dates and times."""
+    return DateFormats(current_locale(), get_timezone())
+
+
+def formats_of(context: Context) -> DateFormats:
+    """The date formats of one render (kept in its memo, ``template_gettext``); a
+    template rendered without one (a macro file imported without context, a template
+    rendered outside ``render_template``) looks them up each time."""
+    memo = context.get(MEMO)
+    if memo is None:
+        return current_formats()
+    found = memo.get(DateFormats)
+    if found is None:
+        found = memo[DateFormats] = current_formats()
+    return found
+
+
 def day(value: date | datetime | None, style: str = "medium") -> str:
     """A date (a datetime is shown on its Oslo day): "24. nov. 2026" / "24 Nov 2026"."""
-    if value is None:
-        return ""
-    return format_date(value, style)
+    return current_formats().day(value, style)
 
 
 def moment(value: datetime | None, style: str = "short") -> str:
     """A stored UTC moment shown in Oslo time: "24.11.2026, 18:05" / "24/11/2026, 18:05"."""
-    if value is None:
-        return ""
-    return format_datetime(value, style)
+    return current_formats().moment(value, style)
 
 
 def clock_time(value: time | datetime | None, style: str = "short") -> str:
-    if value is None:
-        return ""
-    return format_time(value, style)
+    return current_formats().clock(value, style)
+
+
+@pass_context
+def day_filter(context: Context, value: date | datetime | None, style: str = "medium") -> str:
+    """``|local_date``: ``day`` with the render's formats."""
+    return formats_of(context).day(value, style)
+
+
+@pass_context
+def moment_filter(context: Context, value: datetime | None, style: str = "short") -> str:
+    """``|oslo``: ``moment`` with the render's formats."""
+    return formats_of(context).moment(value, style)
 
 
 FILTERS = {
@@ -121,8 +216,8 @@ FILTERS = {
     "percent": percent,
     "money": money,
     "hours": hours,
-    "local_date": day,
-    "oslo": moment,
+    "local_date": day_filter,
+    "oslo": moment_filter,
 }
 
 

@@ -424,4 +424,7 @@ def test_check_in_page_query_count_does_not_grow_with_people(
         html = client.get(f"/checkin/sessions/{session.id}").get_data(as_text=True)
     assert html.count("checkin-button") >= 20
     assert len(large) == len(small)
-    assert len(large) <= 12, large
+    # PostgreSQL reads the expected people by id in a statement of their own (the join
+    # was planned as a scan of every person: checkin.service._expected).
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert len(large) <= (13 if postgresql else 12), large

@@ -175,3 +175,14 @@ def test_bench_forms_skip_templates_and_mark_hidden_forms() -> None:
     )
     forms = parse_forms(html)
     assert [(f.data()["person_id"], f.hidden) for f in forms] == [("1", False), ("2", True)]
+
+
+# --- SQLite: a page cache that holds a list page's rows -----------------------------------
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_connections_keep_a_larger_page_cache(app: Any) -> None:
+    """16 MB per connection (app._sqlite_pragmas), not SQLite's 2 MB: a list page of a
+    large centre reads rows spread over a few hundred pages (docs/performance.md)."""
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -16000

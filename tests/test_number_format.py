@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -107,3 +107,62 @@ def test_conversion_csv_in_norwegian_excel_dialect(client: Any, make: Any, login
     rows = list(csv.reader(io.StringIO(english[1:])))  # the comma dialect
     fb = dict(zip(rows[0], next(r for r in rows if r[0] == "Facebook"), strict=True))
     assert fb["Heard → showed up (%)"] == "50.0"
+
+
+def test_date_formats_agree_with_flask_babel(app: Any) -> None:
+    """``DateFormats`` (the locale and zone resolved once a render) gives what Flask-Babel
+    gives: dates, aware and naive (UTC) datetimes, around both daylight-saving changes
+    and midnight in Oslo, every style, both languages; and the template filters too."""
+    import flask
+    import flask_babel
+
+    moments = [
+        datetime(2026, 3, 29, 0, 59, tzinfo=UTC),  # 01:59 in Oslo, then summer time
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # 02:30 summer time, then winter
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+        datetime(2026, 11, 24, 22, 59, 59, tzinfo=UTC),  # 23:59 in Oslo
+        datetime(2026, 11, 24, 23, 0, tzinfo=UTC),  # the next day in Oslo
+        datetime(2026, 6, 30, 22, 15),  # naive: UTC
+        datetime(1999, 12, 31, 23, 30, tzinfo=UTC),
+    ]
+    # And a moment every 40 h 37 min for 16 months: every hour of the day, both zones.
+    moments += [datetime(2025, 6, 1, tzinfo=UTC) + timedelta(minutes=2437 * i) for i in range(290)]
+    days = [date(2026, 1, 1), date(2026, 2, 28), date(2027, 12, 31)]
+    render = app.jinja_env.from_string(
+        "{{ d|local_date(s) }}|{{ m|oslo(s) }}|{{ m|local_date(s) }}|{{ m|oslo_time }}"
+    ).render
+    for lang in ("nb", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            refresh()
+            formats = nf.current_formats()
+            for style in ("short", "medium", "long", "full"):
+                for value in [*moments, *days]:
+                    assert formats.day(value, style) == flask_babel.format_date(value, style)
+                    assert nf.day(value, style) == flask_babel.format_date(value, style)
+                for value in moments:
+                    expected = flask_babel.format_datetime(value, style)
+                    assert formats.moment(value, style) == expected
+                    assert nf.moment(value, style) == expected
+                    assert formats.clock(value, style) == flask_babel.format_time(value, style)
+                for m, d in zip(moments, days * 3, strict=False):
+                    assert render(d=d, m=m, s=style) == "|".join(
+                        [
+                            flask_babel.format_date(d, style),
+                            flask_babel.format_datetime(m, style),
+                            flask_babel.format_date(m, style),
+                            flask_babel.format_time(m, "short"),
+                        ]
+                    )
+            assert formats.day(None) == formats.moment(None) == formats.clock(None) == ""
+            # Through render_template: the formats are resolved once, in the render's memo.
+            page = flask.render_template_string(
+                "{% for m in moments %}{{ m|oslo }};{{ m|local_date('long') }};"
+                "{{ m|oslo_time }};{% endfor %}",
+                moments=moments,
+            )
+            assert page == "".join(
+                f"{flask_babel.format_datetime(m, 'short')};"
+                f"{flask_babel.format_date(m, 'long')};{flask_babel.format_time(m, 'short')};"
+                for m in moments
+            )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_time
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from rekruttering.activities.forms import TARGET_GROUPS, WEEKDAYS
 from rekruttering.languages import language_name
+from rekruttering.number_format import formats_of
 from rekruttering.outreach import labels
 
 
@@ -22,9 +24,10 @@ def target_group_name(value: str | None) -> str:
     return str({g.value: label for g, label in TARGET_GROUPS.items()}.get(value, value))
 
 
-def oslo_time(value: datetime | None) -> str:
+@pass_context
+def oslo_time(context: Context, value: datetime | None) -> str:
     """The Oslo wall-clock time of a UTC datetime, e.g. 11:00."""
-    return format_time(value, "short") if value is not None else ""
+    return formats_of(context).clock(value, "short")
 
 
 def register_filters(app: Flask) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from rekruttering.domain.clock import oslo_today, utcnow
 from rekruttering.domain.funnel import Stage
@@ -32,12 +32,14 @@ from rekruttering.extensions import db
 from rekruttering.funnel.referral_status import newly_referred_condition
 from rekruttering.models import (
     Activity,
+    Channel,
     Contact,
     Enrolment,
     Notification,
     Person,
     Referral,
     Session,
+    User,
 )
 from rekruttering.outreach.service import QUEUE_NOTIFICATION_KINDS
 
@@ -120,6 +122,20 @@ class Queue:
             + self.heard_not_asked.total
             + self.asked_not_showed.total
         )
+
+
+#: The columns a row of the queue shows (templates/outreach/follow_up.html): the rest of
+#: each entity (a person's note and search keys, an enrolment's other times) was read
+#: and converted for every row.
+_PERSON_SHOWN = (Person.first_name, Person.last_name, Person.phone)
+_ENROLMENT_SHOWN = (
+    Enrolment.person_id,
+    Enrolment.activity_id,
+    Enrolment.role,
+    Enrolment.heard_at,
+    Enrolment.asked_at,
+    Enrolment.first_channel_id,
+)
 
 
 def _active_person() -> list[sa.ColumnElement[bool]]:
@@ -238,9 +254,10 @@ def heard_not_asked(
                 *_talked_to_by(mine is not None, Enrolment.person_id),
             )
             .options(
-                contains_eager(Enrolment.person),
-                contains_eager(Enrolment.activity),
-                joinedload(Enrolment.first_channel),
+                load_only(*_ENROLMENT_SHOWN),
+                contains_eager(Enrolment.person).load_only(*_PERSON_SHOWN),
+                contains_eager(Enrolment.activity).load_only(Activity.name),
+                joinedload(Enrolment.first_channel).load_only(Channel.name),
             )
             .order_by(Enrolment.heard_at, Enrolment.id)
         )
@@ -286,7 +303,11 @@ def asked_not_showed(
                 *_active_person(),
                 *_talked_to_by(mine is not None, Enrolment.person_id),
             )
-            .options(contains_eager(Enrolment.person), contains_eager(Enrolment.activity))
+            .options(
+                load_only(*_ENROLMENT_SHOWN),
+                contains_eager(Enrolment.person).load_only(*_PERSON_SHOWN),
+                contains_eager(Enrolment.activity).load_only(Activity.name),
+            )
             .order_by(Enrolment.asked_at, Enrolment.id)
         )
 
@@ -323,9 +344,18 @@ def follow_ups_due(
                 *([Contact.by_user_id == sa.bindparam("mine")] if mine is not None else []),
             )
             .options(
-                contains_eager(Contact.person),
-                joinedload(Contact.activity),
-                joinedload(Contact.by_user),
+                load_only(
+                    Contact.person_id,
+                    Contact.activity_id,
+                    Contact.by_user_id,
+                    Contact.role,
+                    Contact.outcome,
+                    Contact.note,
+                    Contact.follow_up_on,
+                ),
+                contains_eager(Contact.person).load_only(*_PERSON_SHOWN),
+                joinedload(Contact.activity).load_only(Activity.name),
+                joinedload(Contact.by_user).load_only(User.name),
             )
             .order_by(Contact.follow_up_on, Contact.id)
         )
@@ -346,9 +376,15 @@ def new_referrals(centre_id: int, limit: int, page: int = 1) -> Section:
                 *_active_person(),
             )
             .options(
-                contains_eager(Referral.person),
+                load_only(
+                    Referral.person_id,
+                    Referral.partner_id,
+                    Referral.activity_id,
+                    Referral.created_at,
+                ),
+                contains_eager(Referral.person).load_only(*_PERSON_SHOWN),
                 joinedload(Referral.partner),
-                joinedload(Referral.activity),
+                joinedload(Referral.activity).load_only(Activity.name),
             )
             .order_by(Referral.created_at, Referral.id)
         )
@@ -373,7 +409,10 @@ def unread_notifications(centre_id: int, limit: int, page: int = 1) -> Section:
                 ~sa.and_(Notification.kind == "referral", has_referral),
                 *_active_person(),
             )
-            .options(contains_eager(Notification.person))
+            .options(
+                load_only(Notification.person_id, Notification.kind, Notification.created_at),
+                contains_eager(Notification.person).load_only(*_PERSON_SHOWN),
+            )
             .order_by(Notification.created_at, Notification.id)
         )
 

@@ -7,13 +7,13 @@ enrolments shown per row are loaded with one extra statement for the whole page.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Role, Stage
@@ -123,8 +123,7 @@ def text_condition(centre_id: int, text: str) -> sa.ColumnElement[bool] | None:
 def _uses_trigram_index(text: str) -> bool:
     """A name word of three letters or more: the trigram index can find the candidates."""
     return any(
-        len(f if f != p else p) >= person_trigram.MIN_LENGTH
-        for f, p in _name_words(text.strip())
+        len(f if f != p else p) >= person_trigram.MIN_LENGTH for f, p in _name_words(text.strip())
     )
 
 
@@ -178,9 +177,7 @@ def search_people(
         query = query.where(condition)
     elif condition is not None:
         # Not correlated: the inner "person" is its own scan of the centre's index.
-        matching = (
-            select(Person.id).where(Person.centre_id == centre_id, condition).correlate(None)
-        )
+        matching = select(Person.id).where(Person.centre_id == centre_id, condition).correlate(None)
         query = query.where(Person.id.in_(matching))
     rank = text_rank(text)
     if rank is not None:
@@ -196,43 +193,65 @@ def search_people(
     return query
 
 
+class ListedEnrolment(NamedTuple):
+    """One enrolment as a row of the people list shows it."""
+
+    activity_name: str
+    role: Role
+    stage: Stage
+
+
+@dataclass
+class ListedPerson:
+    """One row of the people list: what it shows, read as plain columns (``people_page``)."""
+
+    id: int
+    first_name: str
+    last_name: str
+    phone: str | None
+    language: str
+    last_activity_at: datetime | None
+    enrolments: list[ListedEnrolment] = field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()  # as Person.display_name
+
+
+#: The columns of a page's people and their enrolments (``people_page``), built once:
+#: read as entities, with the enrolments' activities, they cost more than the page's
+#: search at 100,000 people (docs/performance.md).
+_PAGE_PEOPLE = select(
+    Person.id,
+    Person.first_name,
+    Person.last_name,
+    Person.phone,
+    Person.language,
+    Person.last_activity_at,
+).where(Person.id.in_(sa.bindparam("ids", expanding=True)))
+_PAGE_ENROLMENTS = (
+    select(Enrolment.person_id, Activity.name, Enrolment.role, Enrolment.stage)
+    .join(Activity, Activity.id == Enrolment.activity_id)
+    .where(Enrolment.person_id.in_(sa.bindparam("ids", expanding=True)))
+    # The order of the unique key (person, activity, role): the order SQLite gave the
+    # enrolments of a row when they were loaded as the person's relationship.
+    .order_by(Enrolment.person_id, Enrolment.activity_id, Enrolment.role)
+)
+
+
+def _listed_people(ids: list[Any]) -> list[ListedPerson]:
+    """The people of one page with their enrolments (two statements)."""
+    people = {row.id: ListedPerson(*row) for row in db.session.execute(_PAGE_PEOPLE, {"ids": ids})}
+    for person_id, activity_name, role, stage in db.session.execute(_PAGE_ENROLMENTS, {"ids": ids}):
+        people[person_id].enrolments.append(ListedEnrolment(activity_name, role, stage))
+    return list(people.values())
+
+
 def people_page(centre_id: int, f: PeopleFilter, page: int, per_page: int) -> ReadPagination:
     """One page of the people list: the matching ids in order (counted up to the cap),
-    then the page's people with their enrolments."""
+    then the page's people with their enrolments (``ListedPerson``)."""
     keys = people_query(centre_id, f, with_enrolments=False).with_only_columns(Person.id)
-
-    def load(ids: list[Any]) -> list[Person]:
-        # Only what a row shows (people/index.html): every other column, times above
-        # all, cost a conversion per row and enrolment (~1,000 a page).
-        return list(
-            db.session.scalars(
-                select(Person)
-                .where(Person.id.in_(ids))
-                .options(
-                    load_only(
-                        Person.first_name,
-                        Person.last_name,
-                        Person.phone,
-                        Person.language,
-                        Person.last_activity_at,
-                        Person.centre_id,
-                        raiseload=True,
-                    ),
-                    selectinload(Person.enrolments)
-                    .load_only(
-                        Enrolment.person_id,
-                        Enrolment.activity_id,
-                        Enrolment.role,
-                        Enrolment.stage,
-                        raiseload=True,
-                    )
-                    .joinedload(Enrolment.activity)
-                    .load_only(Activity.name, raiseload=True),
-                )
-            )
-        )
-
-    return paginate_keys(keys, load, page=page, per_page=per_page)
+    return paginate_keys(keys, _listed_people, page=page, per_page=per_page)
 
 
 def _enrolment_condition(f: PeopleFilter) -> sa.ColumnElement[bool]:
