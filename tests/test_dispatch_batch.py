@@ -277,18 +277,27 @@ def test_a_status_callback_before_the_answer_is_recorded_is_not_undone(
 def test_recording_one_answer_fails_the_next_reminder_is_still_sent(
     app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Recording the 2nd reminder's answer fails (every time): the 3rd, whose hand-over
-    shared that transaction, is handed over again alone and sent; the 2nd stays
-    handed over (it has left) and becomes uncertain, never resent."""
+    """Recording the 2nd reminder's answer fails (every time): every other reminder is
+    sent and its answer recorded (those that shared the failed transaction one by
+    one); the 2nd stays handed over (it has left) and becomes uncertain, never
+    resent."""
     ids = due_reminders(make, 4)
     real = dispatch._record_answer
+    real_many = dispatch._record_answers
 
     def broken(answer: Any, tick: Any) -> str:
         if answer.reminder_id == ids[1]:
             raise RuntimeError("the database said no")
         return real(answer, tick)
 
+    def broken_many(answers: list[Any], tick: Any) -> Any:
+        # Answers of a batch are recorded together: the bad one fails them all.
+        if any(answer.reminder_id == ids[1] for answer in answers):
+            raise RuntimeError("the database said no")
+        return real_many(answers, tick)
+
     monkeypatch.setattr(dispatch, "_record_answer", broken)
+    monkeypatch.setattr(dispatch, "_record_answers", broken_many)
     gateway = HookGateway()
     report = dispatch_due(now=NOW, gateway=gateway)
     assert Counter(sms.to for sms in gateway.sent).most_common(1)[0][1] == 1
@@ -298,6 +307,7 @@ def test_recording_one_answer_fails_the_next_reminder_is_still_sent(
     assert rows[ids[1]].state == ReminderState.SENDING and rows[ids[1]].message_id
     assert [rows[i].state for i in (ids[0], ids[2], ids[3])] == [ReminderState.SENT] * 3
     monkeypatch.setattr(dispatch, "_record_answer", real)
+    monkeypatch.setattr(dispatch, "_record_answers", real_many)
     later = dispatch_due(now=NOW + timedelta(hours=1), gateway=gateway)
     assert later.timed_out == 1 and len(gateway.sent) == 4
     assert _reminders(ids)[ids[1]].state == ReminderState.UNCERTAIN
@@ -384,14 +394,15 @@ def test_a_hand_over_whose_answer_is_lost_is_never_sent_twice(app: Flask, make: 
         for k in (1, 10)
     ],
 )
-def test_a_reminder_costs_at_most_five_statements_and_a_batch_one_commit(
+def test_a_reminder_costs_a_few_statements_and_a_batch_one_commit(
     app: Flask, make: Any, size: int
 ) -> None:
     """Clear to send and accepted: the guarded INSERT of its message and the UPDATE
     that hands it over; its answer two UPDATEs (on PostgreSQL each pair is one
-    statement); with batches (K > 1) one read that checks it again just before its
-    send (but the first of each batch, checked just before the commit). One commit
-    per batch of K: the answers go with the next batch's hand-over. A tick adds a
+    statement). With batches (K > 1): one read that checks it again just before its
+    send (but the first of each batch, checked just before the commit), and the
+    answers of a batch two UPDATEs for all of them. One commit per batch of K: the
+    answers go with the next batch's hand-over. A tick adds a
     fixed few (the leases, the claim, the numbers). Before: 11 statements and 2
     commits a reminder, and a connection taken from the pool for each of the 2
     transactions."""
@@ -417,11 +428,14 @@ def test_a_reminder_costs_at_most_five_statements_and_a_batch_one_commit(
         sa.event.remove(db.engine, "checkout", on_checkout)
     assert report.sent == n
     # PostgreSQL runs each pair as one statement (a round trip there costs more).
-    per_reminder = 2 if db.engine.dialect.name == "postgresql" else 4
-    checks = n - n // size  # the read before each send but the first of a batch
+    pair = 1 if db.engine.dialect.name == "postgresql" else 2
+    batches = -(-n // size)
+    checks = n - batches  # the read before each send but the first of a batch
+    # A batch's answers: two statements for all of it (one reminder's: the pair).
+    answers = pair * n if size == 1 else 2 * batches
     fixed = 8  # two lease statements, choose, take, the numbers; their commits
-    assert counter.count <= per_reminder * n + checks + fixed, counter.statements[:20]
-    assert len(commits) <= -(-n // size) + 5
+    assert counter.count <= pair * n + checks + answers + fixed, counter.statements[:20]
+    assert len(commits) <= batches + 5
     # One connection for the whole tick: not taken from the pool (and, on PostgreSQL,
     # pinged) again for every reminder's transaction.
     assert len(checkouts) == 1

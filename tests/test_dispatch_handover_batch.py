@@ -23,9 +23,11 @@ from rekruttering.config import current_settings
 from rekruttering.extensions import db
 from rekruttering.models import Message, OptOut, Reminder, ReminderState
 from rekruttering.reminders.dispatch import dispatch_due
+from rekruttering.sms.delivery import apply_status
 from rekruttering.sms.gateway import OutgoingSms, SendResult
 from rekruttering.sms.message_status import STORED
 from rekruttering.sms.number_hash import hash_of
+from rekruttering.transaction import transaction
 from tests.test_dispatch_batch import HookGateway, _person_of, _reminders
 from tests.test_dispatch_safeguards import NOW, due_reminders
 
@@ -290,3 +292,51 @@ def test_the_batch_size_is_a_setting_of_at_least_one() -> None:
     assert parsed.sms.hand_over_batch_size == 1
     with pytest.raises(ConfigError, match="hand_over_batch_size"):
         parse_settings({**base, "sms": {"hand_over_batch_size": 0}}, {})
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
+def test_a_batch_of_answers_with_a_callback_first_and_a_claim_lost_each_lands_right(
+    app: Flask, make: Any
+) -> None:
+    """The answers of a batch are recorded together; within it, a status callback
+    that came before the 2nd's answer is not undone ("delivered" stays), and the 1st,
+    whose claim another worker's timeout made uncertain meanwhile, keeps that state
+    (its message still records the provider's answer)."""
+    ids = due_reminders(make, 4)
+
+    @dataclass
+    class Twists(HookGateway):
+        def send(self, sms: OutgoingSms) -> SendResult:
+            n = len(self.sent)
+            self.sent.append(sms)
+            with transaction():
+                if n == 1:
+                    apply_status(
+                        message_id=sms.message_id,
+                        sid=f"SM{sms.message_id:032d}",
+                        status="delivered",
+                        error_code=None,
+                        now=NOW,
+                        settings=current_settings(),
+                    )
+                if n == 2:
+                    db.session.execute(
+                        sa.update(Reminder)
+                        .where(Reminder.id == ids[0])
+                        .values(state=ReminderState.UNCERTAIN)
+                    )
+            return SendResult(f"SM{sms.message_id:032d}", "queued", "+4759440000")
+
+    report = dispatch_due(now=NOW, gateway=Twists())
+    rows = _reminders(ids)
+    assert [rows[i].state for i in ids] == [
+        ReminderState.UNCERTAIN,
+        ReminderState.DELIVERED,
+        ReminderState.SENT,
+        ReminderState.SENT,
+    ]
+    assert report.outcomes == {i: str(rows[i].state) for i in ids}
+    messages = [db.session.get(Message, rows[i].message_id) for i in ids]
+    assert [m.status for m in messages] == ["queued", "delivered", "queued", "queued"]
+    assert [m.provider_sid for m in messages] == [f"SM{m.id:032d}" for m in messages]
+    assert {m.from_number for m in messages} == {"+4759440000"}

@@ -77,6 +77,7 @@ from rekruttering.models import (
     ReminderState,
     Session,
 )
+from rekruttering.reminders.accepted_many import accepted_statements
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.sms import message_status
 from rekruttering.sms.gateway import Gateway, OutgoingSms, SendResult, SmsFailure, build_gateway
@@ -697,6 +698,75 @@ def _record_in(
     return str(reminder.state)
 
 
+def _accepted(answer: Answer) -> SendResult | None:
+    """The provider's acceptance, if it moves a ``pending`` message on (the usual case)."""
+    outcome = answer.outcome
+    if isinstance(outcome, SendResult) and message_status.advances(
+        message_status.PENDING, outcome.status
+    ):
+        return outcome
+    return None
+
+
+def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
+    """Record a batch's answers, in the caller's transaction; each reminder's state.
+
+    The accepted ones whose messages are still ``pending`` (the usual case) with two
+    statements for all of them (``accepted_many``); the rest - a failure, a status
+    callback that came first - one by one (``_record_answer``).
+    """
+    fast = [(answer, result) for answer in answers if (result := _accepted(answer))]
+    if len(fast) < 2:
+        return [(answer.reminder_id, _record_answer(answer, tick)) for answer in answers]
+    conn = db.session.connection()
+    messages, reminders = accepted_statements(len(fast))
+    params: dict[str, Any] = {"acc_updated": utcnow()}
+    states: dict[int, ReminderState] = {}
+    for i, (answer, result) in enumerate(fast):
+        states[answer.reminder_id] = (
+            ReminderState.DELIVERED if result.status == "delivered" else ReminderState.SENT
+        )
+        params.update(
+            {
+                f"answer{i}_message": answer.sms.message_id,
+                f"answer{i}_reminder": answer.reminder_id,
+                f"answer{i}_status": result.status,
+                f"answer{i}_sid": result.provider_sid,
+                f"answer{i}_from": (result.from_number or "")[:40],
+                f"answer{i}_state": states[answer.reminder_id].value,
+            }
+        )
+    moved = set(conn.execute(messages, params).scalars())
+    updated = set(conn.execute(reminders, {**params, "moved": sorted(moved)}).scalars())
+    done: dict[int, str] = {}
+    for answer, _result in fast:
+        if answer.sms.message_id in moved:
+            log.info(
+                "reminder %s sent to %s via %s",
+                answer.reminder_id,
+                mask_phone(answer.sms.to),
+                tick.gateway.name,
+            )
+            if answer.reminder_id in updated:
+                done[answer.reminder_id] = str(states[answer.reminder_id])
+    # Moved, but no longer ours or a newer message: the message moved, the reminder not.
+    others = [a.reminder_id for a, _ in fast if a.sms.message_id in moved]
+    others = [rid for rid in others if rid not in done]
+    if others:
+        done.update(
+            (rid, str(state))
+            for rid, state in conn.execute(
+                sa.select(_R.c.id, _R.c.state).where(_R.c.id.in_(others))
+            ).all()
+        )
+    return [
+        (a.reminder_id, done[a.reminder_id])
+        if a.reminder_id in done
+        else (a.reminder_id, _record_answer(a, tick))
+        for a in answers
+    ]
+
+
 def _record_alone(answer: Answer, tick: Tick) -> str:
     """Record one answer in a transaction of its own; "error" if even that fails (the
     reminder then stays handed over, and becomes uncertain: it has left)."""
@@ -808,7 +878,7 @@ def _next_batch(
     phase, current = "record", -1
     try:
         with transaction():
-            recorded = [(a.reminder_id, _record_answer(a, tick)) for a in answered]
+            recorded = _record_answers(answered, tick)
             phase = "hand over"
             steps: list[Step] = []
             for item in items:
