@@ -28,7 +28,7 @@ from rekruttering.sms.gateway import OutgoingSms, SendResult
 from rekruttering.sms.message_status import STORED
 from rekruttering.sms.number_hash import hash_of
 from rekruttering.transaction import transaction
-from tests.test_dispatch_batch import HookGateway, _person_of, _reminders
+from tests.test_dispatch_batch import HookGateway, _person_of, _reminders, another_request
 from tests.test_dispatch_safeguards import NOW, due_reminders
 
 
@@ -219,6 +219,7 @@ def test_a_failed_check_before_a_send_is_taken_back_not_sent(
     from rekruttering.reminders import dispatch
 
     ids = due_reminders(make, 4)
+    monkeypatch.setattr(dispatch, "_unchanged", lambda *args: False)  # SQLite: read anyway
     real = dispatch._STILL_CLEAR
     calls: list[int] = []
 
@@ -232,7 +233,7 @@ def test_a_failed_check_before_a_send_is_taken_back_not_sent(
     monkeypatch.setattr(sa.Connection, "execute", execute)
     gateway = HookGateway()
     report = dispatch_due(now=NOW, gateway=gateway)
-    monkeypatch.undo()
+    monkeypatch.setattr(sa.Connection, "execute", original)
     assert calls == [1]
     assert report.sent == 4 and len(gateway.sent) == 4
     assert set(Counter(sms.to for sms in gateway.sent).values()) == {1}
@@ -309,7 +310,7 @@ def test_a_batch_of_answers_with_a_callback_first_and_a_claim_lost_each_lands_ri
         def send(self, sms: OutgoingSms) -> SendResult:
             n = len(self.sent)
             self.sent.append(sms)
-            with transaction():
+            with another_request(), transaction():
                 if n == 1:
                     apply_status(
                         message_id=sms.message_id,
@@ -340,3 +341,89 @@ def test_a_batch_of_answers_with_a_callback_first_and_a_claim_lost_each_lands_ri
     assert [m.status for m in messages] == ["queued", "delivered", "queued", "queued"]
     assert [m.provider_sid for m in messages] == [f"SM{m.id:032d}" for m in messages]
     assert {m.from_number for m in messages} == {"+4759440000"}
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param(
+            k,
+            marks=pytest.mark.settings(
+                **{"sms.hand_over_batch_size": k, "sms.claim_lease_seconds": 60}
+            ),
+            id=f"K{k}",
+        )
+        for k in (1, 2)
+    ],
+)
+def test_a_late_worker_and_a_second_one_never_send_a_reminder_twice(
+    app: Flask, make: Any, size: int
+) -> None:
+    """Worker A claims R1 and R2 and is stuck in the provider call for R1 past its
+    lease, while worker B ticks. With K = 1 R2 was not handed over: B returns it to
+    pending and sends it, and A, reaching R2, leaves it alone (the claim owner
+    check). With K = 2 R2 was handed over with R1: B may not take it (a reminder
+    handed over is never released), and A sends it. Either way each is sent once."""
+    first, second = due_reminders(make, 2)
+    lease = timedelta(seconds=current_settings(app).sms.claim_lease_seconds)
+    gateway_b = HookGateway()
+    reports: dict[str, Any] = {}
+
+    def b_ticks() -> None:
+        reports["B"] = dispatch_due(
+            now=NOW + lease + timedelta(seconds=1), gateway=gateway_b, claimer="B"
+        )
+
+    gateway_a = HookGateway()
+    gateway_a.send = _first_send_runs(gateway_a, b_ticks)  # type: ignore[method-assign]
+    report_a = dispatch_due(now=NOW, gateway=gateway_a, claimer="A")
+    sent = Counter(sms.to for sms in gateway_a.sent + gateway_b.sent)
+    assert sorted(sent.values()) == [1, 1]
+    second_phone = _person_of(second).phone
+    if size == 1:
+        assert (reports["B"].released, reports["B"].sent) == (1, 1)
+        assert [sms.to for sms in gateway_b.sent] == [second_phone]
+        assert report_a.outcomes[second] == "gone"
+    else:
+        assert (reports["B"].released, reports["B"].claimed, gateway_b.sent) == (0, 0, [])
+        assert [sms.to for sms in gateway_a.sent][1] == second_phone
+        assert report_a.outcomes[second] == ReminderState.SENT
+    assert {r.state for r in _reminders([first, second]).values()} == {ReminderState.SENT}
+
+
+def _first_send_runs(gateway: HookGateway, action: Any) -> Any:
+    """``gateway.send`` that runs ``action`` (outside any transaction of the sender)
+    while its first send is in flight."""
+    real = type(gateway).send
+
+    def send(sms: OutgoingSms) -> SendResult:
+        if not gateway.sent:
+            action()
+        return real(gateway, sms)
+
+    return send
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
+def test_a_batch_whose_lease_runs_out_while_sending_hands_the_rest_back(
+    app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The provider was so slow that the lease ran out after the first send of a
+    batch: the three others, handed over with it, are not sent late but taken back
+    (their Message rows removed) and returned to pending, the attempt given back, for
+    a later tick. Nothing else has committed meanwhile, so on SQLite only the lease
+    tells."""
+    from rekruttering.reminders import dispatch
+
+    ids = due_reminders(make, 4)
+    lease = timedelta(seconds=current_settings(app).sms.claim_lease_seconds)
+    gateway = HookGateway()
+    monkeypatch.setattr(
+        dispatch, "_elapsed", lambda started: lease * 2 if gateway.sent else timedelta(0)
+    )
+    report = dispatch_due(now=NOW, gateway=gateway)
+    assert len(gateway.sent) == 1 and report.sent == 1 and report.deferred == 3
+    rows = _reminders(ids)
+    assert [rows[i].state for i in ids] == [ReminderState.SENT] + [ReminderState.PENDING] * 3
+    assert [rows[i].attempts for i in ids] == [1, 0, 0, 0]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1

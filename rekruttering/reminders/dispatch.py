@@ -862,12 +862,13 @@ def _step_alone(item: int | Step, tick: Tick, started: float) -> Step:
 
 def _next_batch(
     batch: list[int], answered: list[Answer], unsent: list[Step], tick: Tick, started: float
-) -> tuple[list[tuple[int, str]], list[Step]]:
+) -> tuple[list[tuple[int, str]], list[Step], int | None]:
     """One transaction: record the previous batch's answers, take back what it handed
     over but did not send, and hand over this batch (``sms.hand_over_batch_size``
     reminders). Committed before any of them is sent: at any moment at most one
     batch of a worker is handed over without its answers recorded. Returns (each
-    previous reminder and what became of it; each of this transaction's reminders).
+    previous reminder and what became of it; each of this transaction's reminders;
+    on SQLite the database's ``data_version`` as this transaction checked it).
 
     A failure costs no more than before: the answers are recorded one by one, each
     in a transaction of its own, and so is each reminder handed over - except the one
@@ -884,8 +885,10 @@ def _next_batch(
             for item in items:
                 current = len(steps)  # the one whose statements fail, if any
                 steps.append(_step(item, tick, _elapsed(started)))
+            # Inside the transaction: no other writer until its commit.
+            version = _data_version() if len(items) > 1 else None
             phase = "commit"
-        return recorded, steps
+        return recorded, steps, version
     except Exception:  # noqa: BLE001 - one bad row must not stop the batch
         log.exception("dispatch: a hand-over batch failed (%s)", phase)
     recorded = [(a.reminder_id, _record_alone(a, tick)) for a in answered]
@@ -897,7 +900,7 @@ def _next_batch(
             steps.append(Step(reminder_id, "error", None))
         else:
             steps.append(_step_alone(item, tick, started))
-    return recorded, steps
+    return recorded, steps, None
 
 
 def _still_clear(handed: Step, tick: Tick, elapsed: timedelta) -> bool:
@@ -929,8 +932,26 @@ def _still_clear(handed: Step, tick: Tick, elapsed: timedelta) -> bool:
         return False
 
 
+def _data_version() -> int | None:
+    """SQLite: ``PRAGMA data_version``, which changes on this connection when another
+    connection commits to the database (this connection's own commits leave it as
+    it is). None on PostgreSQL, which has no such counter."""
+    conn = db.session.connection()
+    if conn.dialect.name != "sqlite":
+        return None
+    return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
+
+
+def _unchanged(version: int | None, tick: Tick, started: float) -> bool:
+    """Nothing can have changed since the hand-over checked: SQLite says no other
+    connection has committed since (``version``), and the lease still holds (a claim
+    of this tick was made at ``tick.now``). Then the check before a send is the
+    hand-over's own; otherwise ``_still_clear`` reads it again."""
+    return version is not None and _elapsed(started) < tick.lease and _data_version() == version
+
+
 def _send_batch(
-    steps: list[Step], tick: Tick, report: DispatchReport, started: float
+    steps: list[Step], tick: Tick, report: DispatchReport, started: float, version: int | None
 ) -> tuple[list[Answer], list[Step]]:
     """Send what a hand-over transaction handed over, one by one; (the answers, to be
     recorded with the next hand-over; those not sent, to be taken back there).
@@ -938,14 +959,20 @@ def _send_batch(
     The first is sent right after the commit that checked it; each later one is
     checked again just before its own send (``_still_clear``), so a STOP, a withdrawn
     consent or a cancelled session that arrives while the batch is being sent stops
-    the reminders of it not yet sent, as when each had its own transaction.
+    the reminders of it not yet sent, as when each had its own transaction. On
+    SQLite that read is skipped when no other connection has committed since the
+    hand-over (``_unchanged``): nothing it would read can differ.
     """
     answered: list[Answer] = []
     unsent: list[Step] = []
     for handed in steps:
         if handed.sms is None:
             _count(report, handed.reminder_id, handed.step)
-        elif answered and not _still_clear(handed, tick, _elapsed(started)):
+        elif (
+            answered
+            and not _unchanged(version, tick, started)
+            and not _still_clear(handed, tick, _elapsed(started))
+        ):
             unsent.append(handed)
         else:
             outcome = _send(tick.gateway, handed.sms, handed.reminder_id)
@@ -1029,10 +1056,10 @@ def _tick(
     while position < len(ids) or answered or unsent:
         batch = ids[position : position + size]
         position += len(batch)
-        recorded, steps = _next_batch(batch, answered, unsent, tick, started)
+        recorded, steps, version = _next_batch(batch, answered, unsent, tick, started)
         for reminder_id, result in recorded:
             _count(report, reminder_id, result)
-        answered, unsent = _send_batch(steps, tick, report, started)
+        answered, unsent = _send_batch(steps, tick, report, started, version)
     if report.claimed or report.timed_out or report.released:
         log.info(
             "dispatch: %d claimed, %d sent, %d skipped, %d deferred, %d failed, %d timed out, "
