@@ -8,14 +8,18 @@ before its own send."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
+import requests
+import responses
 import sqlalchemy as sa
 from flask import Flask
 
@@ -27,7 +31,16 @@ from rekruttering.sms.delivery import apply_status
 from rekruttering.sms.gateway import OutgoingSms, SendResult
 from rekruttering.sms.message_status import STORED
 from rekruttering.sms.number_hash import hash_of
+from rekruttering.sms.twilio_gateway import TwilioGateway
 from rekruttering.transaction import transaction
+from tests.sms_fakes import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FROM_NUMBER,
+    MESSAGES_URL,
+    PUBLIC_BASE_URL,
+    twilio_error,
+)
 from tests.test_dispatch_batch import HookGateway, _person_of, _reminders, another_request
 from tests.test_dispatch_safeguards import NOW, due_reminders
 
@@ -427,3 +440,63 @@ def test_a_batch_whose_lease_runs_out_while_sending_hands_the_rest_back(
     assert [rows[i].state for i in ids] == [ReminderState.SENT] + [ReminderState.PENDING] * 3
     assert [rows[i].attempts for i in ids] == [1, 0, 0, 0]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 1
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 3})
+def test_through_the_twilio_library_each_answer_of_the_batches_lands_on_its_reminder(
+    app: Flask, make: Any
+) -> None:
+    """The real twilio library, HTTP intercepted: seven reminders in batches of three;
+    Twilio answers "landline" for the 2nd, a server error for the 4th, and the 6th's
+    connection drops after the request left. Every one is sent once, each answer is
+    recorded on its own reminder and message, and the others of each batch are sent
+    and recorded as accepted."""
+    ids = due_reminders(make, 7)
+    phones = [_person_of(i).phone for i in ids]
+    calls: list[str] = []
+
+    def create(request: Any) -> Any:
+        to = parse_qs(request.body if isinstance(request.body, str) else request.body.decode())[
+            "To"
+        ][0]
+        calls.append(to)
+        n = phones.index(to)
+        if n == 1:
+            return twilio_error(21614, 400, "not a mobile number")
+        if n == 3:
+            return twilio_error(20500, 500, "internal error")
+        if n == 5:
+            raise requests.exceptions.ConnectionError("connection reset by peer")
+        body = {"sid": f"SM{n:032x}", "status": "queued", "to": to, "from": FROM_NUMBER}
+        return 201, {"Content-Type": "application/json"}, json.dumps(body)
+
+    gateway = TwilioGateway(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, public_base_url=PUBLIC_BASE_URL)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, MESSAGES_URL, callback=create)
+        report = dispatch_due(now=NOW, gateway=gateway)
+    assert sorted(calls) == sorted(phones)  # each once
+    rows = _reminders(ids)
+    assert [rows[i].state for i in ids] == [
+        ReminderState.SENT,
+        ReminderState.FAILED,
+        ReminderState.SENT,
+        ReminderState.PENDING,  # transient: retried later
+        ReminderState.SENT,
+        ReminderState.UNCERTAIN,  # may have left
+        ReminderState.SENT,
+    ]
+    assert report.outcomes == {i: str(rows[i].state) for i in ids}
+    messages = [db.session.get(Message, rows[i].message_id) for i in ids]
+    assert [m.provider_sid for m in messages] == [
+        f"SM{n:032x}" if n in (0, 2, 4, 6) else None for n in range(7)
+    ]
+    assert [m.status for m in messages] == [
+        "queued",
+        "failed",
+        "queued",
+        "failed",
+        "queued",
+        "unknown",
+        "queued",
+    ]
+    assert _person_of(ids[1]).phone_not_textable_reason is not None
