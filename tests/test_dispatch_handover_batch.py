@@ -500,3 +500,33 @@ def test_through_the_twilio_library_each_answer_of_the_batches_lands_on_its_remi
         "queued",
     ]
     assert _person_of(ids[1]).phone_not_textable_reason is not None
+
+
+@pytest.mark.postgres_only
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
+def test_no_transaction_stays_open_while_a_batch_is_sent(app: Flask, make: Any) -> None:
+    """PostgreSQL: the reads before the later sends of a batch go to a connection of
+    their own in autocommit, so at every send the tick's connection is idle, not
+    "idle in transaction" (as a read on it would leave it while the provider works)."""
+    due_reminders(make, 6)
+    states: list[str] = []
+
+    with outside() as conn:
+
+        @dataclass
+        class Watches(HookGateway):
+            def send(self, sms: OutgoingSms) -> SendResult:
+                dbapi = db.session.connection().connection.dbapi_connection
+                pid = dbapi.info.backend_pid  # type: ignore[union-attr]
+                states.append(
+                    conn.execute(
+                        sa.text("SELECT state FROM pg_stat_activity WHERE pid = :pid"),
+                        {"pid": pid},
+                    ).scalar_one()
+                )
+                conn.rollback()
+                return super().send(sms)
+
+        report = dispatch_due(now=NOW, gateway=Watches())
+    assert report.sent == 6
+    assert states == ["idle"] * 6

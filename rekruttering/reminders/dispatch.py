@@ -265,6 +265,8 @@ class Tick:
     quiet: bool
     claimed: dict[int, Claimed] = field(default_factory=dict)
     key: bytes = b""  # the opt-out list's key (when anything was claimed)
+    #: PostgreSQL: where the reads before sends go (``reads_apart``); else the session.
+    reads: sa.Connection | None = None
 
     @classmethod
     def start(
@@ -924,12 +926,30 @@ def _still_clear(handed: Step, tick: Tick, elapsed: timedelta) -> bool:
         "new_hash": digest,
         "new_now": tick.now,
     }
+    conn = tick.reads or db.session.connection()
     try:
-        return db.session.connection().execute(_STILL_CLEAR, params).first() is not None
+        return conn.execute(_STILL_CLEAR, params).first() is not None
     except Exception:  # noqa: BLE001 - when in doubt, do not send
-        db.session.rollback()
+        if tick.reads is not None:
+            conn.rollback()
+        else:
+            db.session.rollback()
         log.exception("reminder %s: the check before sending failed", handed.reminder_id)
         return False
+
+
+@contextmanager
+def reads_apart(size: int) -> Iterator[sa.Connection | None]:
+    """PostgreSQL, batches of more than one (``size``): a connection of its own, in autocommit,
+    for the reads before sends. On the tick's connection such a read would begin a
+    transaction and leave it open while the provider is called (psycopg begins one
+    before any statement); in autocommit the read is one round trip and nothing stays
+    open. None on SQLite, whose driver begins no transaction for a read."""
+    if size <= 1 or db.engine.dialect.name != "postgresql":
+        yield None
+        return
+    with db.engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _data_version() -> int | None:
@@ -1053,13 +1073,14 @@ def _tick(
     answered: list[Answer] = []  # sent, their answers not yet recorded
     unsent: list[Step] = []  # handed over, not sent: to be taken back
     position = 0
-    while position < len(ids) or answered or unsent:
-        batch = ids[position : position + size]
-        position += len(batch)
-        recorded, steps, version = _next_batch(batch, answered, unsent, tick, started)
-        for reminder_id, result in recorded:
-            _count(report, reminder_id, result)
-        answered, unsent = _send_batch(steps, tick, report, started, version)
+    with reads_apart(min(size, len(ids))) as tick.reads:
+        while position < len(ids) or answered or unsent:
+            batch = ids[position : position + size]
+            position += len(batch)
+            recorded, steps, version = _next_batch(batch, answered, unsent, tick, started)
+            for reminder_id, result in recorded:
+                _count(report, reminder_id, result)
+            answered, unsent = _send_batch(steps, tick, report, started, version)
     if report.claimed or report.timed_out or report.released:
         log.info(
             "dispatch: %d claimed, %d sent, %d skipped, %d deferred, %d failed, %d timed out, "
