@@ -32,7 +32,9 @@ One tick (``dispatch_due``):
    K = 1, only the one with the provider, as before batches. A batch whose
    transaction does not commit sends nothing: its reminders stay claimed without a
    Message row, and the lease returns them to pending. Each reminder but the first
-   of a batch is checked again just before its own send (``_STILL_CLEAR``, a read);
+   of a batch is checked again just before its own send (``_STILL_CLEAR``, a read,
+   skipped on SQLite while no other connection has committed: ``_unchanged``; on
+   PostgreSQL on a connection of its own: ``reads_apart``);
    one that fails it is not sent but taken back with the next batch (its Message row
    removed, then the full check decides and records why, or hands it over anew).
    The hand-over is an ``INSERT ... SELECT`` that writes the Message row only if every
