@@ -230,6 +230,10 @@ class SmsSettings:
     quiet_hours_end: time = setting(time(8, 0), _parse_time)
     dispatch_interval_seconds: int = setting(5, _int_parser(1, 3600))
     dispatch_batch_size: int = setting(100, _int_parser(1, 10000))
+    #: Reminders handed over (and their answers recorded) in one transaction: one
+    #: commit per this many instead of one per reminder; at a crash up to this many
+    #: per worker are left uncertain instead of one.
+    hand_over_batch_size: int = setting(10, _int_parser(1, 1000))
     max_attempts: int = setting(5, _int_parser(1, 20))
     retry_base_seconds: int = setting(60, _int_parser(1, 3600))
     claim_lease_seconds: int = setting(300, _int_parser(1, 24 * 3600))

@@ -40,6 +40,7 @@ quiet_hours_start = "12:00"   # the same time twice: no quiet hours
 quiet_hours_end = "12:00"
 dispatch_interval_seconds = 1
 dispatch_batch_size = 10
+hand_over_batch_size = 3
 claim_lease_seconds = 3
 claim_timeout_minutes = 1
 """,
@@ -95,8 +96,10 @@ def test_a_killed_worker_strands_nothing_and_nothing_is_sent_twice(
     app: Flask, make: Any, tmp_path: Path
 ) -> None:
     """Worker 1 (slow provider) is SIGKILLed mid-batch; worker 2 then sends the rest:
-    every reminder handed over exactly once; only the one in the provider's hands at
-    the kill may stay "sending" (then uncertain), none is lost or doubled."""
+    no reminder reaches the gateway twice; only those of the hand-over batch at the
+    kill (``hand_over_batch_size``, 3 here: handed over, sent or not, no answer
+    recorded) may stay "sending" (then uncertain), none is lost or doubled; every
+    other reminder reaches the gateway exactly once."""
     ids = due_reminders(make, 30, due_at=LONG_AGO)
     url = db.engine.url.render_as_string(hide_password=False)
     config = _config(tmp_path, url)
@@ -110,7 +113,7 @@ def test_a_killed_worker_strands_nothing_and_nothing_is_sent_twice(
         first.wait(10)
     at_kill = _states()
     assert at_kill["sending"] > 0, at_kill  # killed with claimed, unsent reminders
-    assert at_kill["sending+message"] <= 1, at_kill  # at most one in the provider's hands
+    assert at_kill["sending+message"] <= 3, at_kill  # at most a hand-over batch
 
     second = _start_worker(config, second_log, delay=0)
     try:
@@ -129,13 +132,14 @@ def test_a_killed_worker_strands_nothing_and_nothing_is_sent_twice(
             second.wait(10)
 
     handed = Counter(line.split()[1] for line in _lines(first_log) + _lines(second_log))
-    assert len(handed) == len(ids)  # every reminder reached the gateway ...
-    assert set(handed.values()) == {1}  # ... exactly once
+    assert set(handed.values()) == {1}  # no reminder reached the gateway twice
     final = _states()
     in_flight = final["sending+message"]
-    assert in_flight <= 1
+    assert in_flight == at_kill["sending+message"] <= 3  # left to staff, never resent
+    # Every reminder but those left handed over reached the gateway (of those, the
+    # ones sent before the kill did too).
+    assert len(ids) - in_flight <= len(handed) <= len(ids)
     assert final["sent+message"] == len(ids) - in_flight, final
-    assert len(_lines(second_log)) == len(ids) - len(_lines(first_log))
     assert (
         db.session.scalar(sa.select(sa.func.count()).where(Reminder.state == ReminderState.SENT))
         == len(ids) - in_flight

@@ -23,15 +23,26 @@ One tick (``dispatch_due``):
    started, quiet hours. Its Message row is written and committed (the hand-over), then
    the gateway is called, and the answer recorded.
 
-   The usual case costs one transaction a reminder: the previous reminder's answer
-   and this one's hand-over are committed together, before this one is sent (``_next``).
-   So, as with a transaction for each, at most one reminder is ever handed over without
-   its answer recorded: the one with the provider, or just back from it. The hand-over
-   is an ``INSERT ... SELECT`` that writes the Message row only if every check still
-   holds (``_GUARDED_MESSAGE``), then the UPDATE that points the reminder at it; the
-   answer is two UPDATEs (on PostgreSQL each pair is one statement). Anything else - a
-   check that fails, a failure from the provider, a status callback that came first -
-   goes the full way (``_prepare_in``, ``_record_in``), which decides and says why.
+   Reminders are handed over in batches of ``sms.hand_over_batch_size`` (K): one
+   transaction records the previous batch's answers and hands over the next K
+   (``_next_batch``), committed before any of them is sent; then they are sent one by
+   one (``_send_batch``). One commit per K reminders. So at any moment at most K
+   reminders of a worker are handed over without their answers recorded: at a crash
+   each of them becomes uncertain (it may have left), never resent by itself; with
+   K = 1, only the one with the provider, as before batches. A batch whose
+   transaction does not commit sends nothing: its reminders stay claimed without a
+   Message row, and the lease returns them to pending. Each reminder but the first
+   of a batch is checked again just before its own send (``_STILL_CLEAR``, a read,
+   skipped on SQLite while no other connection has committed: ``_unchanged``; on
+   PostgreSQL on a connection of its own: ``reads_apart``);
+   one that fails it is not sent but taken back with the next batch (its Message row
+   removed, then the full check decides and records why, or hands it over anew).
+   The hand-over is an ``INSERT ... SELECT`` that writes the Message row only if every
+   check still holds (``_GUARDED_MESSAGE``), then the UPDATE that points the reminder
+   at it; the answer is two UPDATEs (on PostgreSQL each pair is one statement).
+   Anything else - a check that fails, a failure from the provider, a status callback
+   that came first - goes the full way (``_prepare_in``, ``_record_in``), which
+   decides and says why.
 
 Each safeguard is a small function of its own (``_lock_choice``, ``_still_pending``,
 ``_owned_by``) so the tests can remove one at a time and show that its test then fails.
@@ -68,6 +79,7 @@ from rekruttering.models import (
     ReminderState,
     Session,
 )
+from rekruttering.reminders.accepted_many import accepted_statements
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.sms import message_status
 from rekruttering.sms.gateway import Gateway, OutgoingSms, SendResult, SmsFailure, build_gateway
@@ -254,12 +266,16 @@ class Tick:
     lease: timedelta
     quiet: bool
     claimed: dict[int, Claimed] = field(default_factory=dict)
+    key: bytes = b""  # the opt-out list's key (when anything was claimed)
+    #: PostgreSQL: where the reads before sends go (``reads_apart``); else the session.
+    reads: sa.Connection | None = None
 
     @classmethod
     def start(
         cls, claimer: str, now: datetime, settings: Settings, gateway: Gateway, ids: list[int]
     ) -> Tick:
         claimed: dict[int, Claimed] = {}
+        key = b""
         if ids:
             key = current_key()
             with transaction():  # a read; no transaction stays open while sending
@@ -283,6 +299,7 @@ class Tick:
             lease=timedelta(seconds=settings.sms.claim_lease_seconds),
             quiet=quiet_hours(settings).contains(now),
             claimed=claimed,
+            key=key,
         )
 
 
@@ -298,13 +315,44 @@ _M = Message.__table__
 _C = Consent.__table__
 _O = OptOut.__table__
 
-#: The Message row, written only if, at this moment: the reminder is still ours, in
-#: ``sending``, within our lease, with the text we read after the claim; its person
-#: still has the number we read, is not anonymised, not opted out, not marked "not
-#: textable", the number is not on the opt-out list and SMS consent is active; its
-#: session (if any) is neither cancelled nor started. The same rules as ``_prepare_in``
-#: and ``eligibility.why_not_textable`` (a landline never comes this way: Tick leaves it
-#: out); when any fails, nothing is written and ``_prepare_in`` decides and says why.
+#: Every send-time check, as conditions on reminder (``_R``) joined to its person
+#: (``_P``) and, outer, its session (``_S``): the reminder is still ours, in
+#: ``sending``, within our lease, with the text we read; its person still has the
+#: number we read, is not anonymised, not opted out, not marked "not textable", the
+#: number is not on the opt-out list and SMS consent is active; its session (if any)
+#: is neither cancelled nor started.
+_CLEAR_TO_SEND = (
+    _R.c.id == sa.bindparam("new_reminder"),
+    _R.c.state == ReminderState.SENDING,
+    _R.c.claimed_by == sa.bindparam("new_claimer", type_=_R.c.claimed_by.type),
+    _R.c.claimed_at > sa.bindparam("new_lease_from", type_=_R.c.claimed_at.type),
+    _R.c.body == sa.bindparam("new_body", type_=_R.c.body.type),
+    _P.c.phone == sa.bindparam("new_phone", type_=_P.c.phone.type),
+    _P.c.anonymised_at.is_(None),
+    _P.c.sms_opted_out_at.is_(None),
+    sa.func.coalesce(_P.c.phone_not_textable_reason, "") == "",
+    ~sa.exists().where(_O.c.phone_hash == sa.bindparam("new_hash", type_=_O.c.phone_hash.type)),
+    sa.exists().where(
+        _C.c.person_id == _R.c.person_id,
+        _C.c.purpose == ConsentPurpose.SMS,
+        _C.c.withdrawn_at.is_(None),
+    ),
+    sa.or_(
+        _R.c.session_id.is_(None),
+        sa.and_(
+            sa.not_(_S.c.cancelled),
+            _S.c.starts_at > sa.bindparam("new_now", type_=_S.c.starts_at.type),
+        ),
+    ),
+)
+_REMINDER_PERSON_SESSION = _R.join(_P, _P.c.id == _R.c.person_id).outerjoin(
+    _S, _S.c.id == _R.c.session_id
+)
+
+#: The Message row, written only if every check of ``_CLEAR_TO_SEND`` holds at this
+#: moment. The same rules as ``_prepare_in`` and ``eligibility.why_not_textable`` (a
+#: landline never comes this way: Tick leaves it out); when any fails, nothing is
+#: written and ``_prepare_in`` decides and says why.
 _GUARDED_MESSAGE = (
     sa.insert(_M)
     .from_select(
@@ -334,38 +382,19 @@ _GUARDED_MESSAGE = (
             sa.bindparam("new_created", type_=_M.c.created_at.type),
             sa.bindparam("new_updated", type_=_M.c.updated_at.type),
         )
-        .select_from(
-            _R.join(_P, _P.c.id == _R.c.person_id).outerjoin(_S, _S.c.id == _R.c.session_id)
-        )
-        .where(
-            _R.c.id == sa.bindparam("new_reminder"),
-            _R.c.state == ReminderState.SENDING,
-            _R.c.claimed_by == sa.bindparam("new_claimer", type_=_R.c.claimed_by.type),
-            _R.c.claimed_at > sa.bindparam("new_lease_from", type_=_R.c.claimed_at.type),
-            _R.c.body == sa.bindparam("new_body", type_=_R.c.body.type),
-            _P.c.phone == sa.bindparam("new_phone", type_=_P.c.phone.type),
-            _P.c.anonymised_at.is_(None),
-            _P.c.sms_opted_out_at.is_(None),
-            sa.func.coalesce(_P.c.phone_not_textable_reason, "") == "",
-            ~sa.exists().where(
-                _O.c.phone_hash == sa.bindparam("new_hash", type_=_O.c.phone_hash.type)
-            ),
-            sa.exists().where(
-                _C.c.person_id == _R.c.person_id,
-                _C.c.purpose == ConsentPurpose.SMS,
-                _C.c.withdrawn_at.is_(None),
-            ),
-            sa.or_(
-                _R.c.session_id.is_(None),
-                sa.and_(
-                    sa.not_(_S.c.cancelled),
-                    _S.c.starts_at > sa.bindparam("new_now", type_=_S.c.starts_at.type),
-                ),
-            ),
-        ),
+        .select_from(_REMINDER_PERSON_SESSION)
+        .where(*_CLEAR_TO_SEND),
         include_defaults=False,
     )
     .returning(_M.c.id)
+)
+#: Just before a send that is not the first after its hand-over's commit (see
+#: ``_send_batch``): every check again, and the reminder still points at its message.
+#: A read: nothing is written, nothing committed.
+_STILL_CLEAR = (
+    sa.select(_R.c.id)
+    .select_from(_REMINDER_PERSON_SESSION)
+    .where(*_CLEAR_TO_SEND, _R.c.message_id == sa.bindparam("new_message"))
 )
 #: The hand-over: the reminder points at its message (re-checked under the row lock).
 _HAND_OVER = (
@@ -673,6 +702,75 @@ def _record_in(
     return str(reminder.state)
 
 
+def _accepted(answer: Answer) -> SendResult | None:
+    """The provider's acceptance, if it moves a ``pending`` message on (the usual case)."""
+    outcome = answer.outcome
+    if isinstance(outcome, SendResult) and message_status.advances(
+        message_status.PENDING, outcome.status
+    ):
+        return outcome
+    return None
+
+
+def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
+    """Record a batch's answers, in the caller's transaction; each reminder's state.
+
+    The accepted ones whose messages are still ``pending`` (the usual case) with two
+    statements for all of them (``accepted_many``); the rest - a failure, a status
+    callback that came first - one by one (``_record_answer``).
+    """
+    fast = [(answer, result) for answer in answers if (result := _accepted(answer))]
+    if len(fast) < 2:
+        return [(answer.reminder_id, _record_answer(answer, tick)) for answer in answers]
+    conn = db.session.connection()
+    messages, reminders = accepted_statements(len(fast))
+    params: dict[str, Any] = {"acc_updated": utcnow()}
+    states: dict[int, ReminderState] = {}
+    for i, (answer, result) in enumerate(fast):
+        states[answer.reminder_id] = (
+            ReminderState.DELIVERED if result.status == "delivered" else ReminderState.SENT
+        )
+        params.update(
+            {
+                f"answer{i}_message": answer.sms.message_id,
+                f"answer{i}_reminder": answer.reminder_id,
+                f"answer{i}_status": result.status,
+                f"answer{i}_sid": result.provider_sid,
+                f"answer{i}_from": (result.from_number or "")[:40],
+                f"answer{i}_state": states[answer.reminder_id].value,
+            }
+        )
+    moved = set(conn.execute(messages, params).scalars())
+    updated = set(conn.execute(reminders, {**params, "moved": sorted(moved)}).scalars())
+    done: dict[int, str] = {}
+    for answer, _result in fast:
+        if answer.sms.message_id in moved:
+            log.info(
+                "reminder %s sent to %s via %s",
+                answer.reminder_id,
+                mask_phone(answer.sms.to),
+                tick.gateway.name,
+            )
+            if answer.reminder_id in updated:
+                done[answer.reminder_id] = str(states[answer.reminder_id])
+    # Moved, but no longer ours or a newer message: the message moved, the reminder not.
+    others = [a.reminder_id for a, _ in fast if a.sms.message_id in moved]
+    others = [rid for rid in others if rid not in done]
+    if others:
+        done.update(
+            (rid, str(state))
+            for rid, state in conn.execute(
+                sa.select(_R.c.id, _R.c.state).where(_R.c.id.in_(others))
+            ).all()
+        )
+    return [
+        (a.reminder_id, done[a.reminder_id])
+        if a.reminder_id in done
+        else (a.reminder_id, _record_answer(a, tick))
+        for a in answers
+    ]
+
+
 def _record_alone(answer: Answer, tick: Tick) -> str:
     """Record one answer in a transaction of its own; "error" if even that fails (the
     reminder then stays handed over, and becomes uncertain: it has left)."""
@@ -705,40 +803,203 @@ def send_claimed(
         return _record_answer(answer, tick)
 
 
-def _next(
-    reminder_id: int, answered: Answer | None, tick: Tick, elapsed: timedelta
-) -> tuple[str | None, str, OutgoingSms | None]:
-    """Record the previous reminder's answer and hand over this one, in one transaction.
+# --- a hand-over batch ----------------------------------------------------------------
 
-    At any moment at most one reminder is handed over without its answer recorded
-    (as when each had its own transactions): the previous one's answer is committed
-    together with this one's hand-over, before this one is sent. Returns (what became
-    of the previous one, or None; this one's step; its sms, if it is to be sent now).
-    A failure costs no more than before: the answer is recorded alone, and this
-    reminder is retried alone when nothing of it was done yet, else left to its lease.
-    """
-    phase = "record"
+
+@dataclass(frozen=True)
+class Step:
+    """What became of a reminder in a hand-over transaction: to be sent (``sms``), or
+    not, and why (``step``, as ``_prepare_in`` returns it)."""
+
+    reminder_id: int
+    step: str
+    sms: OutgoingSms | None
+
+
+def _elapsed(started: float) -> timedelta:
+    """How long the tick has been sending: the lease runs on while a batch is sent."""
+    return timedelta(seconds=time.monotonic() - started)
+
+
+def _take_back(handed: Step, tick: Tick, elapsed: timedelta) -> tuple[str, OutgoingSms | None]:
+    """A reminder handed over but not sent (a check failed just before its send), in the
+    caller's transaction: its Message row, which never left, is removed, and the full
+    check decides again (``_prepare_in``: why not, or a new Message row to send now,
+    e.g. to a number changed meanwhile). "gone" if it is no longer ours as handed over
+    (then nothing is changed, and its claim's timeout decides)."""
+    assert handed.sms is not None
+    reminder: Reminder | None = _locked(Reminder, handed.reminder_id)
+    if (
+        reminder is None
+        or reminder.state != ReminderState.SENDING
+        or not _owned_by(reminder, tick.claimer)
+        or reminder.message_id != handed.sms.message_id
+    ):
+        return "gone", None
+    reminder.message_id = None
+    db.session.flush()
+    db.session.execute(_DROP_MESSAGE, {"drop_id": handed.sms.message_id})
+    return _prepare_in(
+        handed.reminder_id, tick.claimer, tick.now, tick.settings, tick.gateway, elapsed
+    )
+
+
+def _step(item: int | Step, tick: Tick, elapsed: timedelta) -> Step:
+    """Hand over a claimed reminder (an id), or take back one not sent (a ``Step``)."""
+    if isinstance(item, Step):
+        return Step(item.reminder_id, *_take_back(item, tick, elapsed))
+    return Step(item, *_hand_over(item, tick, elapsed))
+
+
+def _step_alone(item: int | Step, tick: Tick, started: float) -> Step:
+    """``_step`` in a transaction of its own; "error" if even that fails (the lease, or
+    for one handed over already the claim's timeout, decides)."""
+    reminder_id = item.reminder_id if isinstance(item, Step) else item
     try:
         with transaction():
-            previous = _record_answer(answered, tick) if answered is not None else None
-            phase = "hand over"
-            step, sms = _hand_over(reminder_id, tick, elapsed)
-            phase = "commit"
-        return previous, step, sms
+            return _step(item, tick, _elapsed(started))
     except Exception:  # noqa: BLE001 - one bad row must not stop the batch
-        log.exception("reminder %s: dispatch failed (%s)", reminder_id, phase)
-    previous = _record_alone(answered, tick) if answered is not None else None
-    if phase != "record":
-        # Its hand-over may have been the failure, or its commit: the lease decides.
-        return previous, "error", None
-    try:
-        with transaction():
-            step, sms = _hand_over(reminder_id, tick, elapsed)
-        return previous, step, sms
-    except Exception:  # noqa: BLE001
         db.session.rollback()
         log.exception("reminder %s: dispatch failed; its lease decides", reminder_id)
-        return previous, "error", None
+        return Step(reminder_id, "error", None)
+
+
+def _next_batch(
+    batch: list[int], answered: list[Answer], unsent: list[Step], tick: Tick, started: float
+) -> tuple[list[tuple[int, str]], list[Step], int | None]:
+    """One transaction: record the previous batch's answers, take back what it handed
+    over but did not send, and hand over this batch (``sms.hand_over_batch_size``
+    reminders). Committed before any of them is sent: at any moment at most one
+    batch of a worker is handed over without its answers recorded. Returns (each
+    previous reminder and what became of it; each of this transaction's reminders;
+    on SQLite the database's ``data_version`` as this transaction checked it).
+
+    A failure costs no more than before: the answers are recorded one by one, each
+    in a transaction of its own, and so is each reminder handed over - except the one
+    whose statement failed, and every one when the commit itself failed (it may have
+    happened): those are left to their lease, never handed over twice.
+    """
+    items: list[int | Step] = [*unsent, *batch]
+    phase, current = "record", -1
+    try:
+        with transaction():
+            recorded = _record_answers(answered, tick)
+            phase = "hand over"
+            steps: list[Step] = []
+            for item in items:
+                current = len(steps)  # the one whose statements fail, if any
+                steps.append(_step(item, tick, _elapsed(started)))
+            # Inside the transaction: no other writer until its commit.
+            version = _data_version() if len(items) > 1 else None
+            phase = "commit"
+        return recorded, steps, version
+    except Exception:  # noqa: BLE001 - one bad row must not stop the batch
+        log.exception("dispatch: a hand-over batch failed (%s)", phase)
+    recorded = [(a.reminder_id, _record_alone(a, tick)) for a in answered]
+    steps = []
+    for index, item in enumerate(items):
+        if phase == "commit" or (phase == "hand over" and index == current):
+            # Its hand-over may have been the failure, or the commit: the lease decides.
+            reminder_id = item.reminder_id if isinstance(item, Step) else item
+            steps.append(Step(reminder_id, "error", None))
+        else:
+            steps.append(_step_alone(item, tick, started))
+    return recorded, steps, None
+
+
+def _still_clear(handed: Step, tick: Tick, elapsed: timedelta) -> bool:
+    """Every send-time check again, just before the send (one read, no commit); False
+    also when the read fails (the reminder is then taken back, not sent)."""
+    sms = handed.sms
+    assert sms is not None
+    seen = tick.claimed.get(handed.reminder_id)
+    digest = (
+        seen.digest
+        if seen is not None and seen.phone == sms.to
+        else number_hash(sms.to, tick.key or current_key())
+    )
+    params = {
+        "new_reminder": handed.reminder_id,
+        "new_message": sms.message_id,
+        "new_claimer": tick.claimer,
+        "new_lease_from": tick.now + elapsed - tick.lease,
+        "new_body": sms.body,
+        "new_phone": sms.to,
+        "new_hash": digest,
+        "new_now": tick.now,
+    }
+    conn = tick.reads or db.session.connection()
+    try:
+        return conn.execute(_STILL_CLEAR, params).first() is not None
+    except Exception:  # noqa: BLE001 - when in doubt, do not send
+        if tick.reads is not None:
+            conn.rollback()
+        else:
+            db.session.rollback()
+        log.exception("reminder %s: the check before sending failed", handed.reminder_id)
+        return False
+
+
+@contextmanager
+def reads_apart(size: int) -> Iterator[sa.Connection | None]:
+    """PostgreSQL, batches of more than one (``size``): a connection of its own, in autocommit,
+    for the reads before sends. On the tick's connection such a read would begin a
+    transaction and leave it open while the provider is called (psycopg begins one
+    before any statement); in autocommit the read is one round trip and nothing stays
+    open. None on SQLite, whose driver begins no transaction for a read."""
+    if size <= 1 or db.engine.dialect.name != "postgresql":
+        yield None
+        return
+    with db.engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _data_version() -> int | None:
+    """SQLite: ``PRAGMA data_version``, which changes on this connection when another
+    connection commits to the database (this connection's own commits leave it as
+    it is). None on PostgreSQL, which has no such counter."""
+    conn = db.session.connection()
+    if conn.dialect.name != "sqlite":
+        return None
+    return int(conn.exec_driver_sql("PRAGMA data_version").scalar_one())
+
+
+def _unchanged(version: int | None, tick: Tick, started: float) -> bool:
+    """Nothing can have changed since the hand-over checked: SQLite says no other
+    connection has committed since (``version``), and the lease still holds (a claim
+    of this tick was made at ``tick.now``). Then the check before a send is the
+    hand-over's own; otherwise ``_still_clear`` reads it again."""
+    return version is not None and _elapsed(started) < tick.lease and _data_version() == version
+
+
+def _send_batch(
+    steps: list[Step], tick: Tick, report: DispatchReport, started: float, version: int | None
+) -> tuple[list[Answer], list[Step]]:
+    """Send what a hand-over transaction handed over, one by one; (the answers, to be
+    recorded with the next hand-over; those not sent, to be taken back there).
+
+    The first is sent right after the commit that checked it; each later one is
+    checked again just before its own send (``_still_clear``), so a STOP, a withdrawn
+    consent or a cancelled session that arrives while the batch is being sent stops
+    the reminders of it not yet sent, as when each had its own transaction. On
+    SQLite that read is skipped when no other connection has committed since the
+    hand-over (``_unchanged``): nothing it would read can differ.
+    """
+    answered: list[Answer] = []
+    unsent: list[Step] = []
+    for handed in steps:
+        if handed.sms is None:
+            _count(report, handed.reminder_id, handed.step)
+        elif (
+            answered
+            and not _unchanged(version, tick, started)
+            and not _still_clear(handed, tick, _elapsed(started))
+        ):
+            unsent.append(handed)
+        else:
+            outcome = _send(tick.gateway, handed.sms, handed.reminder_id)
+            answered.append(Answer(handed.reminder_id, handed.sms, outcome))
+    return answered, unsent
 
 
 def _count(report: DispatchReport, reminder_id: int, result: str) -> None:
@@ -810,20 +1071,18 @@ def _tick(
     report.claimed = len(ids)
     tick = Tick.start(claimer, now, settings, gateway, ids)
     started = time.monotonic()
-    answered: Answer | None = None  # sent, its answer not yet recorded
-    for reminder_id in ids:
-        # The lease runs on while the batch is sent: check it against the time spent.
-        elapsed = timedelta(seconds=time.monotonic() - started)
-        previous, step, sms = _next(reminder_id, answered, tick, elapsed)
-        if answered is not None and previous is not None:
-            _count(report, answered.reminder_id, previous)
-        answered = None
-        if sms is None:
-            _count(report, reminder_id, step)
-            continue
-        answered = Answer(reminder_id, sms, _send(gateway, sms, reminder_id))
-    if answered is not None:
-        _count(report, answered.reminder_id, _record_alone(answered, tick))
+    size = settings.sms.hand_over_batch_size
+    answered: list[Answer] = []  # sent, their answers not yet recorded
+    unsent: list[Step] = []  # handed over, not sent: to be taken back
+    position = 0
+    with reads_apart(min(size, len(ids))) as tick.reads:
+        while position < len(ids) or answered or unsent:
+            batch = ids[position : position + size]
+            position += len(batch)
+            recorded, steps, version = _next_batch(batch, answered, unsent, tick, started)
+            for reminder_id, result in recorded:
+                _count(report, reminder_id, result)
+            answered, unsent = _send_batch(steps, tick, report, started, version)
     if report.claimed or report.timed_out or report.released:
         log.info(
             "dispatch: %d claimed, %d sent, %d skipped, %d deferred, %d failed, %d timed out, "

@@ -1,0 +1,80 @@
+"""The answers of a hand-over batch's accepted sends, recorded with two statements.
+
+``dispatch`` records each accepted answer with two UPDATEs (the message, then the
+reminder; one statement on PostgreSQL). For a batch of n answers the same two
+UPDATEs are made once for all n, joined to the answers as a derived table (``UPDATE
+... FROM``, on both databases): SQLAlchemy's work per statement and, on PostgreSQL,
+the round trip are paid once a batch instead of once a reminder. The rules are those
+of the single statements: a message moves on from ``pending`` only (a status
+callback that came first has moved it already), and its reminder becomes sent (or
+delivered) only if it is still ``sending`` and this message is still its latest;
+the message first, then the reminder, the order the status webhook locks them in.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sqlalchemy as sa
+
+from rekruttering.models import Message, Reminder, ReminderState
+from rekruttering.sms import message_status
+
+_R = Reminder.__table__
+_M = Message.__table__
+
+
+def _answers(n: int) -> sa.Subquery:
+    """n answers as rows (message_id, reminder_id, status, sid, from_number, state),
+    from the parameters ``answer0_message``, ``answer0_reminder``, ... ``answer{n-1}_state``."""
+    rows = [
+        sa.select(
+            sa.bindparam(f"answer{i}_message", type_=sa.Integer).label("message_id"),
+            sa.bindparam(f"answer{i}_reminder", type_=sa.Integer).label("reminder_id"),
+            sa.bindparam(f"answer{i}_status", type_=sa.String).label("status"),
+            sa.bindparam(f"answer{i}_sid", type_=sa.String).label("sid"),
+            sa.bindparam(f"answer{i}_from", type_=sa.String).label("from_number"),
+            sa.bindparam(f"answer{i}_state", type_=sa.String).label("state"),
+        )
+        for i in range(n)
+    ]
+    return sa.union_all(*rows).subquery("answer")
+
+
+@lru_cache(maxsize=128)
+def accepted_statements(n: int) -> tuple[sa.Update, sa.Update]:
+    """(the messages still ``pending`` move on, RETURNING their ids; the reminders of
+    the messages named by the expanding parameter ``moved`` become sent or delivered
+    if still ``sending`` with that message, RETURNING their ids). Built once per n."""
+    answer = _answers(n)
+    messages = (
+        sa.update(_M)
+        .where(_M.c.id == answer.c.message_id, _M.c.status == message_status.PENDING)
+        .values(
+            status=answer.c.status,
+            provider_sid=sa.func.coalesce(_M.c.provider_sid, answer.c.sid),
+            from_number=sa.func.coalesce(
+                sa.func.nullif(answer.c.from_number, ""), _M.c.from_number
+            ),
+            updated_at=sa.bindparam("acc_updated", type_=_M.c.updated_at.type),
+        )
+        .returning(_M.c.id)
+    )
+    reminders = (
+        sa.update(_R)
+        .where(
+            _R.c.id == answer.c.reminder_id,
+            _R.c.state == ReminderState.SENDING,
+            _R.c.message_id == answer.c.message_id,
+            answer.c.message_id.in_(sa.bindparam("moved", expanding=True)),
+        )
+        .values(
+            state=answer.c.state,
+            last_error=None,
+            claimed_at=None,
+            claimed_by=None,
+            updated_at=sa.bindparam("acc_updated", type_=_R.c.updated_at.type),
+        )
+        .returning(_R.c.id)
+    )
+    return messages, reminders
