@@ -56,3 +56,37 @@ class ReportSnapshot(Model):
     held_until: Mapped[datetime] = mapped_column(UTCDateTime)
     payload: Mapped[str] = mapped_column(sa.Text)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The counters the figures were computed at, one by one (JSON), when they are known
+    #: to be exactly the data at those counters, so logged check-ins can be folded in
+    #: (``rekruttering.reports.funder_fold``); NULL when they cannot.
+    versions: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ReportCheckinChange(Model):
+    """A check-in made (+1) or undone (-1), logged with the counter it raised.
+
+    Written by the listener in ``rekruttering.reports.freshness`` in the transaction of
+    the check-in, for a (centre, month) counter raised by check-ins alone: ``version``
+    is the value the counter took. The stored funder figures of a period fold these
+    in rather than reading every check-in again. Kept a few days (pruned when figures
+    are stored); a missing row only means the figures are computed again.
+    """
+
+    __tablename__ = "report_checkin_change"
+    __table_args__ = (
+        sa.Index("ix_report_checkin_change_counter", "centre_id", "month", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centre.id", ondelete="CASCADE"))
+    month: Mapped[date] = mapped_column()
+    version: Mapped[int] = mapped_column(sa.BigInteger)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("session.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(20))
+    delta: Mapped[int] = mapped_column(sa.SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
