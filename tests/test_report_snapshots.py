@@ -356,6 +356,35 @@ def test_one_person_checked_in_at_two_sessions_at_once_folds_right(
     )
 
 
+def test_a_folded_check_in_is_new_where_earlier_ones_are_at_activities_not_reported(
+    app, make, monkeypatch
+) -> None:
+    """ "New" looks at the first check-in in the row's activities that have sessions in
+    the period (``funder._Tally``): a check-in long ago at an activity of the same group
+    with no session in the period does not make a folded check-in "not new"."""
+    centre = make.centre()
+    reported = make.activity(centre, target_group="immigrant")
+    elsewhere = make.activity(centre, target_group="immigrant")
+    today = oslo_today()
+    now = make.session(reported, start_of_oslo_day(today - timedelta(days=5)))
+    long_ago = make.session(elsewhere, start_of_oslo_day(today - timedelta(days=300)))
+    person = make.person(centre)
+    make.attendance(long_ago, person)
+    start = today - timedelta(days=30)
+    with transaction():
+        funder_report(centre.id, start, today)
+    computed = []
+    monkeypatch.setattr(funder, "_figures", lambda *args: computed.append(args))
+    with transaction():
+        check_in(centre.id, now.id, person.id)
+    with transaction():
+        folded = funder_report(centre.id, start, today)
+    assert not computed
+    monkeypatch.undo()
+    assert _figures(folded) == _figures(funder_report(centre.id, start, today, stored=False))
+    assert (folded.target_groups[0].new_participants, folded.total.new_participants) == (1, 1)
+
+
 def test_a_merge_makes_every_stored_figure_out_of_date(app, make) -> None:
     centre = make.centre()
     activity = make.activity(centre, target_group="immigrant")
