@@ -5,7 +5,10 @@ only, no person ids, so erasure has nothing to scrub here). Every write that can
 a report's figures marks the (centre, topic, month) it touched (``ReportChange``: a
 counter that only goes up), in the same transaction, by the listeners in
 ``rekruttering.reports.freshness``. A stored report is served while the sum of the
-counters of the months it depends on is the one it was computed at.
+counters of the months it depends on is the one it was computed at. Check-ins made and
+undone are also logged for a few days (``ReportCheckinChange``: person, session and
+role, as the check-in itself holds them) so that stored funder figures can be brought
+up to date by them alone.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class ReportSnapshot(Model):
     __table_args__ = (sa.UniqueConstraint("kind", "centre_id", "period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The report and the version of its definitions ("funder:1").
+    #: The report and the version of its definitions ("funder:2").
     kind: Mapped[str] = mapped_column(sa.String(40))
     centre_id: Mapped[int] = mapped_column(
         sa.ForeignKey("centre.id", ondelete="CASCADE"), index=True

@@ -15,6 +15,10 @@ to a counter per (centre, topic, month) touched (``models.ReportChange``):
   changed and deleted ``Enrolment`` / ``Channel`` / ``Activity`` objects mark every
   month of their centre (those reports follow a person's enrolment through its
   stages whenever they happen, and open on all of time);
+* check-ins made or undone (new or deleted ``Attendance``) under a mark that nothing
+  else in the flush raised are also logged, one row each, with the value the counter
+  took (``models.ReportCheckinChange``): the stored funder figures fold them in
+  (``rekruttering.reports.funder_fold``) instead of reading every check-in again;
 * ``do_orm_execute``: bulk ``INSERT`` / ``UPDATE`` / ``DELETE`` statements on those
   tables (a merge moves check-ins with one UPDATE, a merge deletes the duplicate's
   check-ins of the same session): the statement does not say which centre or month,

@@ -19,8 +19,11 @@ so those rows are counted on their own, not summed from the activity rows.
 The figures of a period are computed live once and stored
 (``rekruttering.reports.snapshots``): served again until a check-in, session or
 activity of the centre changes in a month up to the period's end, or a session of the
-period starts. ``FIGURES_KIND`` names the definitions above: change it with them, so
-figures stored under the old ones are not served.
+period starts. Check-ins made or undone since are folded into them
+(``rekruttering.reports.funder_fold``); anything else computes them again.
+``FIGURES_KIND`` names the definitions above (and the stored layout: volunteer time in
+whole microseconds beside the hours): change it with them, so figures stored under the
+old ones are not served.
 """
 
 from __future__ import annotations

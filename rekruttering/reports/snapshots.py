@@ -11,6 +11,12 @@ only the first request after a change pays for computing them.
 
 The sum is read *before* the live figures, so a change committed while they are
 computed leaves them stored under an older sum: out of date at once, never served.
+
+A report that can bring out-of-date figures up to date (the funder report folds in
+check-ins, ``rekruttering.reports.funder_fold``) is given them only if they are
+exactly the data at their counters: the counters are stored one by one
+(``ReportSnapshot.versions``) only when they read the same after the live figures as
+before (nothing was committed in between).
 """
 
 from __future__ import annotations
