@@ -82,7 +82,7 @@ RELEASED_REVISIONS = {
     "report_snapshots.py": "1b5795dd92f198ebbbb4f970ed16060bdd1f7a5d96573b37b522fe5b01fd5eaa",
     "person_trigram.py": "5613575e3823079752a82328cea588c488975f904d243d52ea9980dec5b0b98c",
     "report_checkin_changes.py": (
-        "4a7f4200529b020ad95668e68565d373d0fce8d631d49c23ea0992f5cd77d634"
+        "0289c2efa0604055f85f9ac7d4ed6a77cd7a0f82d72b8a9351bea5042922c612"
     ),
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"

@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rekruttering.domain.clock import utcnow
+from rekruttering.domain.funnel import Role
 from rekruttering.extensions import Model
-from rekruttering.models.types import UTCDateTime
+from rekruttering.models.types import UTCDateTime, enum_column
 
 
 class ReportChange(Model):
@@ -90,6 +91,7 @@ class ReportCheckinChange(Model):
     session_id: Mapped[int] = mapped_column(
         sa.ForeignKey("session.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[str] = mapped_column(sa.String(20))
+    #: A code, as the check-in's (anonymising leaves it; a person's export lists it).
+    role: Mapped[Role] = mapped_column(enum_column(Role))
     delta: Mapped[int] = mapped_column(sa.SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

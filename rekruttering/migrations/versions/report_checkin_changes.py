@@ -29,7 +29,7 @@ def upgrade():
         sa.Column('version', sa.BigInteger(), nullable=False),
         sa.Column('person_id', sa.Integer(), nullable=False),
         sa.Column('session_id', sa.Integer(), nullable=False),
-        sa.Column('role', sa.String(length=20), nullable=False),
+        sa.Column('role', sa.Enum('participant', 'volunteer', name='role', native_enum=False, length=20), nullable=False),
         sa.Column('delta', sa.SmallInteger(), nullable=False),
         sa.Column('created_at', rekruttering.models.types.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
