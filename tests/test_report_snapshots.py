@@ -301,15 +301,17 @@ def test_one_person_checked_in_at_two_sessions_at_once_folds_right(
     app, make, monkeypatch, days
 ) -> None:
     """Two tablets check one person in at two sessions at the same moment (each in its
-    own transaction); the stored figures fold both in, whatever order they commit in."""
+    own transaction); the stored figures fold both in, whatever order they commit in.
+    (Sessions of two activities: two first check-ins of one person in one activity at
+    once make two enrolments, and one tablet is refused by the unique key.)"""
     centre = make.centre()
-    activity = make.activity(centre, target_group="immigrant")
+    activities = [make.activity(centre, target_group="immigrant") for _ in days]
     today = oslo_today()
     sessions = [
         make.session(activity, start_of_oslo_day(today + timedelta(days=d)) + timedelta(hours=12))
-        for d in days
+        for activity, d in zip(activities, days, strict=True)
     ]
-    old = make.session(activity, start_of_oslo_day(today - timedelta(days=200)))
+    old = make.session(activities[0], start_of_oslo_day(today - timedelta(days=200)))
     a, b = make.person(centre), make.person(centre)
     make.attendance(old, a)
     centre_id, session_ids, b_id = centre.id, [s.id for s in sessions], b.id

@@ -240,15 +240,29 @@ def mark(
         connection.execute(statement, rows)
         return
     # One row at a time, in order (the order the counters are locked in): the new value
-    # of a logged counter is read back. The counter row stays locked until commit, so a
-    # counter's values are taken in the order their transactions commit.
+    # of a logged counter is read back (PostgreSQL: ``RETURNING``; SQLite: a SELECT, as
+    # ``RETURNING`` needs 3.35 and the app runs on 3.34). The transaction holds the
+    # counter row (PostgreSQL: its row lock; SQLite: the write lock) until it commits,
+    # so it reads its own value, and a counter's values are taken in the order their
+    # transactions commit.
     changes = []
     for row in rows:
-        version = connection.execute(
-            statement.values(**row).returning(table.c.version)
-        ).scalar_one()
         key = (row["centre_id"], row["topic"], row["month"])
-        for person_id, session_id, role, delta in log.get(key, ()):
+        if key not in log:
+            connection.execute(statement, [row])
+            continue
+        if dialect == "postgresql":
+            version = connection.scalar(statement.values(**row).returning(table.c.version))
+        else:
+            connection.execute(statement, [row])
+            version = connection.scalar(
+                sa.select(table.c.version).where(
+                    table.c.centre_id == row["centre_id"],
+                    table.c.topic == row["topic"],
+                    table.c.month == row["month"],
+                )
+            )
+        for person_id, session_id, role, delta in log[key]:
             changes.append(
                 {
                     "centre_id": row["centre_id"],
