@@ -74,7 +74,7 @@ CheckIns = dict[int, tuple[str, int, datetime]]
 
 def _columns(part: int, **given: Any) -> sa.Select:
     """One part of the single statement: the same ten columns in each."""
-    typed = {
+    typed: dict[str, sa.types.TypeEngine[Any]] = {
         "n1": sa.BigInteger(),
         "n2": sa.BigInteger(),
         "n3": sa.BigInteger(),
@@ -193,8 +193,8 @@ def fold_checkins(
     if logged > MOST_CHANGES:
         return None
     for key in now.keys() | versions.keys():
-        before, after = versions.get(key, 0), now.get(key, 0)
-        if after < before or steps.get(key, set()) != set(range(before + 1, after + 1)):
+        stored_value, value = versions.get(key, 0), now.get(key, 0)
+        if value < stored_value or steps.get(key, set()) != set(range(stored_value + 1, value + 1)):
             return None  # a step that is not a logged check-in
     changes = {key: n for key, n in net.items() if n}
     if any(session_id not in sessions for _, session_id, _ in changes):

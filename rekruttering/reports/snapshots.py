@@ -150,10 +150,10 @@ def stored_or_computed(
             and not _sessions_started(centre_id, row.held_until, held_until)
         )
     )
-    if still_held and row.version == version:
+    if row is not None and still_held and row.version == version:
         return json.loads(row.payload)
     stored_until = held_until or utcnow()
-    if still_held and fold is not None and row.versions is not None:
+    if row is not None and still_held and fold is not None and row.versions is not None:
         folded = fold(json.loads(row.payload), json.loads(row.versions))
         if folded is not None:
             figures, now = folded
