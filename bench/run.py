@@ -72,8 +72,9 @@ def ensure_pg_database(url: str) -> None:
 
 
 def add_missing_indexes(url: str) -> list[str]:
-    """Create the models' tables and indexes a reused database lacks (as a migration
-    would: the report snapshot tables start empty, filled by the first reads)."""
+    """Create the models' tables, nullable columns and indexes a reused database lacks
+    (as a migration would: the report snapshot tables start empty, filled by the first
+    reads)."""
     from rekruttering.extensions import db
     from rekruttering.models import Person, person_trigram  # noqa: F401 - every model registered
 
@@ -86,6 +87,15 @@ def add_missing_indexes(url: str) -> list[str]:
                 table.create(engine)
                 added.append(table.name)
                 continue
+            columns = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in columns and column.nullable:  # as a migration adds it
+                    kind = column.type.compile(engine.dialect)
+                    with engine.begin() as conn:
+                        conn.exec_driver_sql(
+                            f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
+                        )
+                    added.append(f"{table.name}.{column.name}")
             present = {ix["name"] for ix in inspector.get_indexes(table.name)}
             for index in table.indexes:
                 if index.name not in present:

@@ -81,6 +81,9 @@ RELEASED_REVISIONS = {
     "account_phone.py": "ad3e12c98ac26a20c69f5f688f6ae24f81f693cec05c1382cb4437b0df499bff",
     "report_snapshots.py": "1b5795dd92f198ebbbb4f970ed16060bdd1f7a5d96573b37b522fe5b01fd5eaa",
     "person_trigram.py": "5613575e3823079752a82328cea588c488975f904d243d52ea9980dec5b0b98c",
+    "report_checkin_changes.py": (
+        "0289c2efa0604055f85f9ac7d4ed6a77cd7a0f82d72b8a9351bea5042922c612"
+    ),
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -136,13 +139,21 @@ def _value_for(column: sa.Column, row: int) -> Any:
     return f"{column.name[: max(1, length - 3)]}{row}"[:length]
 
 
+#: SQLite's FTS5 keeps the trigram index of people in these tables of its own (filled
+#: through the person table's triggers): rows written into them directly are not data,
+#: and FTS5 rewrites them as it likes (the counts change on the next upgrade).
+FTS5_SHADOW_TABLES = frozenset(
+    f"person_trigram_{part}" for part in ("data", "idx", "config", "docsize", "content")
+)
+
+
 def _fill(connection: sa.Connection, rows_per_table: int = 2) -> dict[str, int]:
     """Put ``rows_per_table`` rows in every table of the schema as it is, FKs pointing at real rows."""
     metadata = sa.MetaData()
     metadata.reflect(connection)
     ids: dict[str, list[Any]] = {}
     for table in metadata.sorted_tables:
-        if table.name == "alembic_version":
+        if table.name == "alembic_version" or table.name in FTS5_SHADOW_TABLES:
             continue
         for row in range(rows_per_table):
             values: dict[str, Any] = {}

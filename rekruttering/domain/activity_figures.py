@@ -13,10 +13,10 @@ share one meaning:
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-SECONDS_PER_HOUR = 3600
+HOUR = timedelta(hours=1)
 
 
 class SessionOutcome(StrEnum):
@@ -37,17 +37,28 @@ def session_outcome(*, cancelled: bool, checkins: int, started: bool) -> Session
     return SessionOutcome.HELD if checkins else SessionOutcome.EMPTY
 
 
-def volunteer_hours(starts_at: datetime, ends_at: datetime, volunteers: int) -> float:
-    """Hours volunteers gave at one session: its length in hours x volunteers checked in.
+def volunteer_time(starts_at: datetime, ends_at: datetime, volunteers: int) -> timedelta:
+    """Time volunteers gave at one session: its length times volunteers checked in.
 
     The length is measured between the two instants, so a session across the autumn
     change of clocks counts the hour it really lasted. A session with no length (or an
-    end before its start, from old data) gives no hours rather than negative ones.
+    end before its start, from old data) gives no time rather than negative time. A
+    ``timedelta`` is whole microseconds: sums of it are exact in any order (the funder
+    report adds and takes away sessions' time, and must come to the same figure).
     """
     if volunteers < 0:
         raise ValueError("volunteers cannot be negative")
-    seconds = (ends_at - starts_at).total_seconds()
-    return max(0.0, seconds) / SECONDS_PER_HOUR * volunteers
+    return max(timedelta(0), ends_at - starts_at) * volunteers
+
+
+def hours(time: timedelta) -> float:
+    """``time`` in hours."""
+    return time / HOUR
+
+
+def volunteer_hours(starts_at: datetime, ends_at: datetime, volunteers: int) -> float:
+    """Hours volunteers gave at one session (``volunteer_time`` in hours)."""
+    return hours(volunteer_time(starts_at, ends_at, volunteers))
 
 
 def report_year(today: date) -> tuple[date, date]:

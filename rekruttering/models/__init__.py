@@ -54,7 +54,7 @@ from rekruttering.models.privacy import (
     ConsentPurpose,
 )
 from rekruttering.models.programme import ActivityText, ProgrammeSource, ProgrammeSourceKind
-from rekruttering.models.reports import ReportChange, ReportSnapshot
+from rekruttering.models.reports import ReportChange, ReportCheckinChange, ReportSnapshot
 
 __all__ = [
     "CENTRE_ROLES",
@@ -99,6 +99,7 @@ __all__ = [
     "ReferralStatus",
     "Reminder",
     "ReportChange",
+    "ReportCheckinChange",
     "ReportSnapshot",
     "ReminderState",
     "Session",

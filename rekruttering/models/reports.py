@@ -5,7 +5,10 @@ only, no person ids, so erasure has nothing to scrub here). Every write that can
 a report's figures marks the (centre, topic, month) it touched (``ReportChange``: a
 counter that only goes up), in the same transaction, by the listeners in
 ``rekruttering.reports.freshness``. A stored report is served while the sum of the
-counters of the months it depends on is the one it was computed at.
+counters of the months it depends on is the one it was computed at. Check-ins made and
+undone are also logged for a few days (``ReportCheckinChange``: person, session and
+role, as the check-in itself holds them) so that stored funder figures can be brought
+up to date by them alone.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rekruttering.domain.clock import utcnow
+from rekruttering.domain.funnel import Role
 from rekruttering.extensions import Model
-from rekruttering.models.types import UTCDateTime
+from rekruttering.models.types import UTCDateTime, enum_column
 
 
 class ReportChange(Model):
@@ -43,7 +47,7 @@ class ReportSnapshot(Model):
     __table_args__ = (sa.UniqueConstraint("kind", "centre_id", "period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: The report and the version of its definitions ("funder:1").
+    #: The report and the version of its definitions ("funder:2").
     kind: Mapped[str] = mapped_column(sa.String(40))
     centre_id: Mapped[int] = mapped_column(
         sa.ForeignKey("centre.id", ondelete="CASCADE"), index=True
@@ -56,3 +60,38 @@ class ReportSnapshot(Model):
     held_until: Mapped[datetime] = mapped_column(UTCDateTime)
     payload: Mapped[str] = mapped_column(sa.Text)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The counters the figures were computed at, one by one (JSON), when they are known
+    #: to be exactly the data at those counters, so logged check-ins can be folded in
+    #: (``rekruttering.reports.funder_fold``); NULL when they cannot.
+    versions: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ReportCheckinChange(Model):
+    """A check-in made (+1) or undone (-1), logged with the counter it raised.
+
+    Written by the listener in ``rekruttering.reports.freshness`` in the transaction of
+    the check-in, for a (centre, month) counter raised by check-ins alone: ``version``
+    is the value the counter took. The stored funder figures of a period fold these
+    in rather than reading every check-in again. Kept a few days (pruned when figures
+    are stored); a missing row only means the figures are computed again.
+    """
+
+    __tablename__ = "report_checkin_change"
+    __table_args__ = (
+        sa.Index("ix_report_checkin_change_counter", "centre_id", "month", "version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centre.id", ondelete="CASCADE"))
+    month: Mapped[date] = mapped_column()
+    version: Mapped[int] = mapped_column(sa.BigInteger)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("session.id", ondelete="CASCADE"), index=True
+    )
+    #: A code, as the check-in's (anonymising leaves it; a person's export lists it).
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    delta: Mapped[int] = mapped_column(sa.SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

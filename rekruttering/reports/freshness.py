@@ -15,6 +15,10 @@ to a counter per (centre, topic, month) touched (``models.ReportChange``):
   changed and deleted ``Enrolment`` / ``Channel`` / ``Activity`` objects mark every
   month of their centre (those reports follow a person's enrolment through its
   stages whenever they happen, and open on all of time);
+* check-ins made or undone (new or deleted ``Attendance``) under a mark that nothing
+  else in the flush raised are also logged, one row each, with the value the counter
+  took (``models.ReportCheckinChange``): the stored funder figures fold them in
+  (``rekruttering.reports.funder_fold``) instead of reading every check-in again;
 * ``do_orm_execute``: bulk ``INSERT`` / ``UPDATE`` / ``DELETE`` statements on those
   tables (a merge moves check-ins with one UPDATE, a merge deletes the duplicate's
   check-ins of the same session): the statement does not say which centre or month,
@@ -42,7 +46,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, attributes
 
 from rekruttering.domain.clock import to_oslo
-from rekruttering.models import Activity, Attendance, Channel, Enrolment, Person, ReportChange
+from rekruttering.models import (
+    Activity,
+    Attendance,
+    Channel,
+    Enrolment,
+    Person,
+    ReportChange,
+    ReportCheckinChange,
+)
 from rekruttering.models import Session as ActivitySession
 
 #: The topic of check-ins, sessions and activities (what the funder report reads).
@@ -103,23 +115,50 @@ def _changed(obj: Any, names: Iterable[str]) -> dict[str, tuple[Any, ...]]:
     return found
 
 
-def _marks_of_flush(session: Session) -> set[tuple[int, str, date]]:
-    """(centre, topic, month) the objects of this flush change."""
+#: A check-in made or undone: (person id, session id, role, +1 or -1).
+CheckinChange = tuple[int, int, str, int]
+
+
+def _logged_checkin(obj: Attendance, delta: int) -> CheckinChange | None:
+    """The change a new or deleted check-in makes, if its columns are at hand."""
+    values = sa.inspect(obj).dict
+    person_id, session_id, role = (values.get(k) for k in ("person_id", "session_id", "role"))
+    if person_id is None or session_id is None or role is None:
+        return None
+    return (person_id, session_id, str(getattr(role, "value", role)), delta)
+
+
+def _marks_of_flush(
+    session: Session,
+) -> tuple[set[tuple[int, str, date]], dict[tuple[int, str, date], list[CheckinChange]]]:
+    """(centre, topic, month) the objects of this flush change, and the check-ins made
+    or undone under each mark raised by nothing else (those are logged)."""
     marks: set[tuple[int, str, date]] = set()
     session_ids: dict[int, int] = {}  # session id -> centre id, months looked up below
+    unlogged: set[int] = set()  # sessions whose months change for another reason
+    logged: list[CheckinChange] = []
     dirty = set(session.dirty)
     deleted = set(session.deleted)
-    for obj in [*session.new, *dirty, *deleted]:
+    new = set(session.new)
+    for obj in [*new, *dirty, *deleted]:
         if isinstance(obj, Attendance):
+            change = None
             if obj in dirty:
                 changed = _changed(obj, WATCHED_COLUMNS["attendance"])
                 if not changed:
                     continue
                 for old in changed.get("session_id", ()):
                     session_ids[old] = obj.centre_id
+                    unlogged.add(old)
                 for old in changed.get("centre_id", ()):
                     marks.add((old, ATTENDANCE, EVERY_MONTH))
+            else:
+                change = _logged_checkin(obj, 1 if obj in new else -1)
             session_ids[obj.session_id] = obj.centre_id
+            if change is None:
+                unlogged.add(obj.session_id)
+            else:
+                logged.append(change)
         elif isinstance(obj, ActivitySession):
             if obj in dirty:
                 changed = _changed(obj, WATCHED_COLUMNS["session"])
@@ -144,29 +183,45 @@ def _marks_of_flush(session: Session) -> set[tuple[int, str, date]]:
                 marks |= {(obj.centre_id, topic, EVERY_MONTH) for topic in _topics(table)}
         elif isinstance(obj, Person) and obj in deleted:
             marks |= {(obj.centre_id, topic, EVERY_MONTH) for topic in TOPIC_TABLES}
+    if any(isinstance(obj, Person | ActivitySession) for obj in deleted):
+        # Their check-ins go with them: nothing to fold (and no row to log against).
+        unlogged |= {change[1] for change in logged}
+        logged = []
     ids = [i for i in session_ids if i is not None]
+    month_marks: dict[int, tuple[int, str, date]] = {}
     if ids:
         connection = session.connection()
-        found = set()
         for start in range(0, len(ids), 500):
             for sid, centre_id, starts_at in connection.execute(
                 sa.select(
                     ActivitySession.id, ActivitySession.centre_id, ActivitySession.starts_at
                 ).where(ActivitySession.id.in_(ids[start : start + 500]))
             ):
-                found.add(sid)
-                marks.add((centre_id, ATTENDANCE, month_of(starts_at)))
-        for sid in set(ids) - found:  # deleted with it: its own deletion marks the month
+                month_marks[sid] = (centre_id, ATTENDANCE, month_of(starts_at))
+        for sid in set(ids) - set(month_marks):  # deleted with it: its deletion marks
             marks.add((session_ids[sid], ATTENDANCE, EVERY_MONTH))
-    return marks
+    # A mark raised by anything but check-ins made or undone logs nothing: whatever
+    # folds logged check-ins sees a counter step without log rows and starts afresh.
+    marks |= {month_marks[sid] for sid in unlogged if sid in month_marks}
+    by_mark: dict[tuple[int, str, date], list[CheckinChange]] = {}
+    for change in logged:
+        key = month_marks.get(change[1])
+        if key is not None and key not in marks:
+            by_mark.setdefault(key, []).append(change)
+    return marks | set(by_mark), by_mark
 
 
 def _topics(table: str) -> list[str]:
     return [topic for topic, tables in TOPIC_TABLES.items() if table in tables]
 
 
-def mark(connection: sa.Connection, marks: Iterable[tuple[int, str, date]]) -> None:
-    """Add one to the counter of each (centre, topic, month)."""
+def mark(
+    connection: sa.Connection,
+    marks: Iterable[tuple[int, str, date]],
+    log: dict[tuple[int, str, date], list[CheckinChange]] | None = None,
+) -> None:
+    """Add one to the counter of each (centre, topic, month); ``log``: the check-ins
+    made or undone under some of these marks, logged with the counter's new value."""
     rows = [
         {"centre_id": centre_id, "topic": topic, "month": month, "version": 1}
         for centre_id, topic, month in sorted(set(marks))
@@ -175,20 +230,58 @@ def mark(connection: sa.Connection, marks: Iterable[tuple[int, str, date]]) -> N
     if not rows:
         return
     dialect = connection.dialect.name
-    insert: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        ReportChange.__table__
-    )
+    table = ReportChange.__table__
+    insert: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     statement = insert.on_conflict_do_update(
         index_elements=["centre_id", "topic", "month"],
-        set_={"version": ReportChange.__table__.c.version + 1},
+        set_={"version": table.c.version + 1},
     )
-    connection.execute(statement, rows)
+    if not log:
+        connection.execute(statement, rows)
+        return
+    # One row at a time, in order (the order the counters are locked in): the new value
+    # of a logged counter is read back (PostgreSQL: ``RETURNING``; SQLite: a SELECT, as
+    # ``RETURNING`` needs 3.35 and the app runs on 3.34). The transaction holds the
+    # counter row (PostgreSQL: its row lock; SQLite: the write lock) until it commits,
+    # so it reads its own value, and a counter's values are taken in the order their
+    # transactions commit.
+    changes = []
+    for row in rows:
+        key = (row["centre_id"], row["topic"], row["month"])
+        if key not in log:
+            connection.execute(statement, [row])
+            continue
+        if dialect == "postgresql":
+            version = connection.scalar(statement.values(**row).returning(table.c.version))
+        else:
+            connection.execute(statement, [row])
+            version = connection.scalar(
+                sa.select(table.c.version).where(
+                    table.c.centre_id == row["centre_id"],
+                    table.c.topic == row["topic"],
+                    table.c.month == row["month"],
+                )
+            )
+        for person_id, session_id, role, delta in log[key]:
+            changes.append(
+                {
+                    "centre_id": row["centre_id"],
+                    "month": row["month"],
+                    "version": version,
+                    "person_id": person_id,
+                    "session_id": session_id,
+                    "role": role,
+                    "delta": delta,
+                }
+            )
+    if changes:
+        connection.execute(sa.insert(ReportCheckinChange.__table__), changes)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    marks = _marks_of_flush(session)
+    marks, log = _marks_of_flush(session)
     if marks:
-        mark(session.connection(), marks)
+        mark(session.connection(), marks, log)
 
 
 def _inserted_session_months(statement: Any) -> set[tuple[int, str, date]] | None:

@@ -19,8 +19,11 @@ so those rows are counted on their own, not summed from the activity rows.
 The figures of a period are computed live once and stored
 (``rekruttering.reports.snapshots``): served again until a check-in, session or
 activity of the centre changes in a month up to the period's end, or a session of the
-period starts. ``FIGURES_KIND`` names the definitions above: change it with them, so
-figures stored under the old ones are not served.
+period starts. Check-ins made or undone since are folded into them
+(``rekruttering.reports.funder_fold``); anything else computes them again.
+``FIGURES_KIND`` names the definitions above (and the stored layout: volunteer time in
+whole microseconds beside the hours): change it with them, so figures stored under the
+old ones are not served.
 """
 
 from __future__ import annotations
@@ -34,18 +37,20 @@ from flask_babel import gettext as _
 
 from rekruttering.domain.activity_figures import (
     SessionOutcome,
+    hours,
     session_outcome,
-    volunteer_hours,
+    volunteer_time,
 )
 from rekruttering.domain.clock import start_of_oslo_day, utcnow
 from rekruttering.domain.funnel import Role
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Attendance, Centre, Session
+from rekruttering.reports.funder_fold import VOLUNTEER_TIME, fold_checkins
 from rekruttering.reports.snapshots import stored_or_computed
 
 #: The stored figures' kind: the report and the version of its definitions.
-FIGURES_KIND = "funder:1"
+FIGURES_KIND = "funder:2"
 
 
 @dataclass(frozen=True)
@@ -117,15 +122,18 @@ def funder_report(
             "total": total,
         }
 
+    def fold(stored_figures: dict[str, Any], versions: dict[str, int]) -> Any:
+        return fold_checkins(centre_id, end, since, held_until, stored_figures, versions)
+
     if stored:
         figures = stored_or_computed(
-            FIGURES_KIND, centre_id, f"{start}/{end}", end, held_until, compute
+            FIGURES_KIND, centre_id, f"{start}/{end}", end, held_until, compute, fold=fold
         )
     else:
         figures = compute()
-    by_activity = {int(key): dict(values) for key, values in figures["activities"]}
-    by_group = {key: dict(values) for key, values in figures["groups"]}
-    total = figures["total"]
+    by_activity = {int(key): _shown(values) for key, values in figures["activities"]}
+    by_group = {key: _shown(values) for key, values in figures["groups"]}
+    total = _shown(figures["total"])
 
     activities = [
         FunderRow(
@@ -149,6 +157,10 @@ def funder_report(
         FunderRow(None, "", None, **total),
         now,
     )
+
+
+def _shown(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if key != VOLUNTEER_TIME}
 
 
 def _figures(
@@ -191,7 +203,7 @@ def _figures(
         outcome = session_outcome(cancelled=cancelled, checkins=int(checkins), started=True)
         if outcome == SessionOutcome.HELD:
             tally.sessions += 1
-            tally.volunteer_hours += volunteer_hours(starts_at, ends_at, int(volunteers))
+            tally.volunteer_time += volunteer_time(starts_at, ends_at, int(volunteers))
         elif outcome == SessionOutcome.CANCELLED:
             tally.cancelled_sessions += 1
         else:
@@ -234,7 +246,7 @@ class _Tally:
     sessions: int = 0
     cancelled_sessions: int = 0
     empty_sessions: int = 0
-    volunteer_hours: float = 0.0
+    volunteer_time: timedelta = timedelta(0)
     attendance: int = 0
     participants: set[int] = field(default_factory=set)
     volunteers: set[int] = field(default_factory=set)
@@ -256,7 +268,7 @@ class _Tally:
         self.sessions += other.sessions
         self.cancelled_sessions += other.cancelled_sessions
         self.empty_sessions += other.empty_sessions
-        self.volunteer_hours += other.volunteer_hours
+        self.volunteer_time += other.volunteer_time
         self.attendance += other.attendance
         self.participants |= other.participants
         self.volunteers |= other.volunteers
@@ -276,7 +288,8 @@ class _Tally:
             "sessions": self.sessions,
             "cancelled_sessions": self.cancelled_sessions,
             "empty_sessions": self.empty_sessions,
-            "volunteer_hours": self.volunteer_hours,
+            "volunteer_hours": hours(self.volunteer_time),
+            VOLUNTEER_TIME: self.volunteer_time // timedelta(microseconds=1),
             "attendance": self.attendance,
             "participants": len(self.participants),
             "volunteers": len(self.volunteers),
