@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -17,7 +19,7 @@ from rekruttering.checkin.service import (
     undo_check_in,
     walk_in,
 )
-from rekruttering.domain.clock import utcnow
+from rekruttering.domain.clock import oslo_today, start_of_oslo_day, utcnow
 from rekruttering.domain.funnel import Outcome, RegularRule, Role, Stage
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
@@ -428,3 +430,55 @@ def test_check_in_page_query_count_does_not_grow_with_people(
     # was planned as a scan of every person: checkin.service._expected).
     postgresql = db.engine.dialect.name == "postgresql"
     assert len(large) <= (13 if postgresql else 12), large
+
+
+@pytest.mark.postgres_only
+def test_two_tablets_enrolling_one_person_at_once_both_check_in(app, make) -> None:
+    """One person's first check-ins in an activity at two sessions at the same moment (two
+    tablets, sessions in two months): the second enrolment insert waits for the first
+    and is refused by the unique key; that tablet then uses the committed enrolment
+    instead of failing."""
+    centre = make.centre()
+    activity = make.activity(centre)
+    today = oslo_today()
+    sessions = [
+        make.session(activity, start_of_oslo_day(today - timedelta(days=d)) + timedelta(hours=12))
+        for d in (40, 2)
+    ]
+    person = make.person(centre)
+    centre_id, person_id = centre.id, person.id
+    first_waits, second_started = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def tablet(session_id: int, first: bool) -> None:
+        with app.app_context():
+            try:
+                if not first:
+                    first_waits.wait(10)
+                    second_started.set()
+                with transaction():
+                    check_in(centre_id, session_id, person_id)
+                    if first:  # hold the new enrolment uncommitted while the other inserts
+                        first_waits.set()
+                        second_started.wait(10)
+                        time.sleep(0.5)
+            except BaseException as error:  # reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=tablet, args=(s.id, n == 0)) for n, s in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.person_id == person_id)).all()
+    assert len(enrolments) == 1
+    assert enrolments[0].attendance_count == 2
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Attendance).where(Attendance.person_id == person_id)
+        )
+        == 2
+    )

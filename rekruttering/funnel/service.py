@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from rekruttering.config import current_settings
 from rekruttering.domain.funnel import (
@@ -40,24 +41,38 @@ def regular_rule() -> RegularRule:
 def enrol(
     centre_id: int, person_id: int, activity_id: int, role: Role = Role.PARTICIPANT
 ) -> Enrolment:
-    """The enrolment of a person in an activity and role, created at 'heard' if new."""
-    enrolment = db.session.scalar(
-        select(Enrolment).where(
-            Enrolment.person_id == person_id,
-            Enrolment.activity_id == activity_id,
-            Enrolment.role == role,
-        )
+    """The enrolment of a person in an activity and role, created at 'heard' if new.
+
+    A new one is written at once, in a savepoint: another transaction enrolling the same
+    person at the same moment (a door tablet and a staff member logging a contact, or
+    two tablets) makes the unique key refuse one of them, and that one then uses the
+    enrolment the other committed instead of failing.
+    """
+    query = select(Enrolment).where(
+        Enrolment.person_id == person_id,
+        Enrolment.activity_id == activity_id,
+        Enrolment.role == role,
     )
-    if enrolment is None:
-        enrolment = Enrolment(
-            centre_id=centre_id,
-            person_id=person_id,
-            activity_id=activity_id,
-            role=role,
-            stage=Stage.HEARD,
-            attendance_count=0,
-        )
-        db.session.add(enrolment)
+    enrolment = db.session.scalar(query)
+    if enrolment is not None:
+        return enrolment
+    enrolment = Enrolment(
+        centre_id=centre_id,
+        person_id=person_id,
+        activity_id=activity_id,
+        role=role,
+        stage=Stage.HEARD,
+        attendance_count=0,
+    )
+    db.session.flush()  # what else is pending fails (or not) on its own, not below
+    try:
+        with db.session.begin_nested():
+            db.session.add(enrolment)
+    except IntegrityError:
+        found = db.session.scalar(query)  # committed by the other (a new statement sees it)
+        if found is None:
+            raise
+        return found
     return enrolment
 
 
