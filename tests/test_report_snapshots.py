@@ -302,8 +302,8 @@ def test_one_person_checked_in_at_two_sessions_at_once_folds_right(
 ) -> None:
     """Two tablets check one person in at two sessions at the same moment (each in its
     own transaction); the stored figures fold both in, whatever order they commit in.
-    (Sessions of two activities: two first check-ins of one person in one activity at
-    once make two enrolments, and one tablet is refused by the unique key.)"""
+    (Sessions of two activities; one activity's case, where both tablets make the
+    enrolment, is ``test_checkin.test_two_tablets_enrolling_one_person_at_once_both_check_in``.)"""
     centre = make.centre()
     activities = [make.activity(centre, target_group="immigrant") for _ in days]
     today = oslo_today()
