@@ -388,7 +388,7 @@ def test_a_late_worker_and_a_second_one_never_send_a_reminder_twice(
         )
 
     gateway_a = HookGateway()
-    gateway_a.send = _first_send_runs(gateway_a, b_ticks)  # type: ignore[method-assign]
+    gateway_a.send = _first_send_runs(gateway_a, b_ticks)  # type: ignore[method-assign]  # a test double
     report_a = dispatch_due(now=NOW, gateway=gateway_a, claimer="A")
     sent = Counter(sms.to for sms in gateway_a.sent + gateway_b.sent)
     assert sorted(sent.values()) == [1, 1]
@@ -517,7 +517,7 @@ def test_no_transaction_stays_open_while_a_batch_is_sent(app: Flask, make: Any) 
         class Watches(HookGateway):
             def send(self, sms: OutgoingSms) -> SendResult:
                 dbapi = db.session.connection().connection.dbapi_connection
-                pid = dbapi.info.backend_pid  # type: ignore[union-attr]
+                pid = dbapi.info.backend_pid  # type: ignore[union-attr]  # psycopg connection
                 states.append(
                     conn.execute(
                         sa.text("SELECT state FROM pg_stat_activity WHERE pid = :pid"),
