@@ -217,19 +217,22 @@ def _statements(dialect: str) -> _Statements:
         Enrolment.activity_id == bindparam("activity_id"),
         Enrolment.stage.in_(EXPECTED_STAGES),
     )
-    enrolled = select(Enrolment.person_id).where(
-        *expected, Enrolment.id.not_in(bindparam("refused", expanding=True))
-    )
-    signed_up = select(SessionSignup.person_id).where(
-        SessionSignup.session_id == bindparam("session_id")
-    )
-    attended = select(Attendance.person_id).where(Attendance.session_id == bindparam("session_id"))
+    not_refused = Enrolment.id.not_in(bindparam("refused", expanding=True))
+    # Everyone on the list, in name order: the expected enrolments but the refused ones
+    # and the sign-ups, of people still there, and everyone checked in.
     ordered: Select
     if dialect == "postgresql":
-        # The expected people's ids as arrays: an index scan of the primary key for
-        # each. As a join (or ``IN (SELECT …)``) the planner hashed the few hundred
-        # enrolments against a sequential scan of every person of the installation
-        # (17 ms at 100,000 people; docs/performance.md).
+        # The ids as arrays: an index scan of the primary key for each. As a join (or
+        # ``IN (SELECT …)``) the planner hashed the few hundred enrolments against a
+        # sequential scan of every person of the installation (17 ms at 100,000
+        # people; docs/performance.md).
+        enrolled = select(Enrolment.person_id).where(*expected, not_refused)
+        signed_up = select(SessionSignup.person_id).where(
+            SessionSignup.session_id == bindparam("session_id")
+        )
+        attended = select(Attendance.person_id).where(
+            Attendance.session_id == bindparam("session_id")
+        )
         listed = or_(
             and_(
                 Person.id == any_(func.array(union(enrolled, signed_up).scalar_subquery())),
@@ -245,7 +248,7 @@ def _statements(dialect: str) -> _Statements:
             select(Person.id, key)
             .select_from(Enrolment)
             .join(Person, Person.id == Enrolment.person_id)
-            .where(*expected, Enrolment.id.not_in(bindparam("refused", expanding=True)), live),
+            .where(*expected, not_refused, live),
             select(Person.id, key)
             .select_from(SessionSignup)
             .join(Person, Person.id == SessionSignup.person_id)
