@@ -4,6 +4,7 @@ reading the pickers' lists, and what the bench posts."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,12 +13,14 @@ from sqlalchemy import func, select
 
 from rekruttering import pages
 from rekruttering.checkin import routes as checkin_routes
+from rekruttering.checkin.service import check_in
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome
 from rekruttering.extensions import db
 from rekruttering.models import Attendance, Contact
 from rekruttering.outreach.service import ContactInput, log_contact
 from rekruttering.people.search import quick_search
+from rekruttering.privacy.anonymise import anonymise_people
 from rekruttering.transaction import transaction
 from tests.statement_counter import count_statements
 
@@ -186,3 +189,37 @@ def test_sqlite_connections_keep_a_larger_page_cache(app: Any) -> None:
     large centre reads rows spread over a few hundred pages (docs/performance.md)."""
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -16000
+
+
+def test_check_in_list_order_is_the_folded_name_on_every_page(
+    client: Any, make: Any, login: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database orders the list (the stored folded name, then the id), as Python's
+    casefold of the shown name did: case does not matter, Å and Ø come after Z, two
+    people of one name by id, a checked-in anonymised person under "Anonymisert"; the
+    pages and a search keep that order."""
+    monkeypatch.setattr(checkin_routes, "LIST_PAGE_ROWS", 3)
+    centre = make.centre()
+    login(make.user(centre))
+    activity = make.activity(centre)
+    session = make.session(activity, utcnow() - timedelta(minutes=5))
+    names = ("Øystein", "åse", "Zoe", "anne", "Bjørn", "Anne", "ÆRLIG")
+    people = {name: _asked(make, centre, activity, name) for name in names}
+    gone = _asked(make, centre, activity, "Karl")
+    with transaction():
+        check_in(centre.id, session.id, gone.id)
+        anonymise_people([gone.id])
+    url = f"/checkin/sessions/{session.id}"
+    shown: list[int] = []
+    for page in (1, 2, 3):
+        html = client.get(f"{url}?page={page}").get_data(as_text=True).split("<template")[0]
+        shown += [int(i) for i in re.findall(r'data-person-id="(\d+)"', html)]
+    two_annes = sorted((people["anne"].id, people["Anne"].id))
+    expected = [*two_annes, gone.id, people["Bjørn"].id, people["Zoe"].id]
+    expected += [people["åse"].id, people["ÆRLIG"].id, people["Øystein"].id]
+    assert shown == expected
+    found = client.get(f"{url}?q=test").get_data(as_text=True).split("<template")[0]
+    assert [int(i) for i in re.findall(r'data-person-id="(\d+)"', found)] == [
+        *two_annes,
+        people["Bjørn"].id,
+    ]

@@ -37,6 +37,7 @@ from rekruttering.checkin.service import (
     WalkInInput,
     check_in,
     expected_people,
+    listed_people,
     session_list,
     undo_check_in,
     walk_in,
@@ -117,18 +118,24 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
     centre_id = current_centre_id()
     overview = session_list(centre_id, session.id, rsvp=rsvp_answers(session.id))
     query = (request.args.get("q") or "").strip()[:80]
-    matching = [p for p in overview.listed if p.matches(query)] if query else overview.listed
+    requested = max(1, request.args.get("page", 1, type=int) or 1)
     # One page of the list: a session of a large centre expects hundreds of people, and
     # a row with its two forms is most of the page's time; only the page's rows are
-    # read in full (docs/performance.md).
-    pages = max(1, -(-len(matching) // LIST_PAGE_ROWS))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    shown = expected_people(
-        overview, matching[(page - 1) * LIST_PAGE_ROWS : page * LIST_PAGE_ROWS]
-    )
-    others = (
-        find_other_people(centre_id, query, {p.person_id for p in overview.listed}) if query else []
-    )
+    # read in full, and without a search the database orders and pages the names
+    # (docs/performance.md).
+    if query:
+        matching = [p for p in listed_people(overview) if p.matches(query)]
+        found = len(matching)
+        pages = max(1, -(-found // LIST_PAGE_ROWS))
+        page = min(requested, pages)
+        listed = matching[(page - 1) * LIST_PAGE_ROWS : page * LIST_PAGE_ROWS]
+    else:
+        found = overview.count
+        pages = max(1, -(-found // LIST_PAGE_ROWS))
+        page = min(requested, pages)
+        listed = listed_people(overview, (page - 1) * LIST_PAGE_ROWS, LIST_PAGE_ROWS)
+    shown = expected_people(overview, listed)
+    others = find_other_people(centre_id, query, set(overview.listed_ids)) if query else []
     fresh = walk_in_form is None
     if walk_in_form is None:
         walk_in_form = WalkInForm(formdata=None)
@@ -140,12 +147,12 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
         activity=activity,
         overview=overview,
         shown=shown,
-        matching=len(matching),
+        matching=found,
         page=page,
         pages=pages,
         first_row=(page - 1) * LIST_PAGE_ROWS + 1,
         # What the counts hold beyond the rows shown (checkin.js adds the rows' own).
-        listed_elsewhere=len(overview.listed) - len(shown) if not query else 0,
+        listed_elsewhere=overview.count - len(shown) if not query else 0,
         checked_in_elsewhere=overview.checked_in - sum(1 for p in shown if p.checked_in)
         if not query
         else 0,

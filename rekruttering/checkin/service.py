@@ -7,6 +7,7 @@ once) and moves the person's enrolment: the first attendance is "showed up", and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -14,15 +15,26 @@ from typing import Any, NamedTuple
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import Integer, Row, Select, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import joinedload
 
 from rekruttering.activities.signups import has_room, locked_session
 from rekruttering.centre_settings.service import wished_ratio
 from rekruttering.domain.clock import oslo_today, to_oslo, utcnow
 from rekruttering.domain.funnel import STAGE_ORDER, Outcome, RegularRule, Role, Stage
-from rekruttering.domain.search_text import plain, words
+from rekruttering.domain.search_text import fold, plain, words
 from rekruttering.domain.volunteer_ratio import RatioStatus, ratio_status
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
@@ -38,6 +50,7 @@ from rekruttering.models import (
     SessionSignup,
 )
 from rekruttering.people.service import DuplicatePhone, create_person
+from rekruttering.privacy.person_data import ANONYMOUS_NAME
 from rekruttering.privacy.service import record_consent
 from rekruttering.tenancy import fetch
 
@@ -132,9 +145,9 @@ _PERSON_COLUMNS = (
 
 
 class ListedPerson(NamedTuple):
-    """One person on a session's list, as far as the whole list needs: the name order,
-    the search box and the counts. The row itself (``ExpectedPerson``) is read only for
-    the people a page shows. (A tuple: hundreds are made per request.)"""
+    """One person on a session's list, as far as the search box needs: the name and the
+    phone. The row itself (``ExpectedPerson``) is read only for the people a page shows.
+    (A tuple: hundreds are made for a search.)"""
 
     person_id: int
     name: str
@@ -147,38 +160,55 @@ class ListedPerson(NamedTuple):
 
 @dataclass
 class SessionList:
-    """Everyone expected at a session, in name order, with the counts of the whole list.
+    """Who is on a session's list (their ids) and the counts of the whole list; their
+    names are read in name order by ``listed_people``, a page or all of them.
 
     ``expected_people`` reads the rows of some of them (a page of the check-in list);
     ``session_overview`` reads them all."""
 
     session: Session
-    listed: list[ListedPerson]
+    listed_ids: Sequence[int]  # in name order
     checked_in: int
     ratio: RatioStatus
     places_taken: int | None
     rsvp_yes: int
     rsvp_no: int
     rsvp: dict[int, str]
-    refused: set[int]  # enrolments whose latest word is "said no" / "not now"
+    refused: list[int]  # enrolments whose latest word is "said no" / "not now"
     signups: dict[int, bool]  # person → waitlisted
     attendances: dict[int, tuple[Role, bool]]  # person → (role, walk-in)
+
+    @property
+    def count(self) -> int:
+        return len(self.listed_ids)
 
 
 @dataclass(frozen=True)
 class _Statements:
     session: Select
-    enrolments: Select
-    enrolments_only: Select
-    people_by_id: Select
-    refusals: Select
+    said_no: Select
     signups: Select
     attendances: Select
+    listed_ids: Select
+    people_by_id: Select
     roles: Select
 
 
+def name_order(dialect: str) -> ColumnElement[str]:
+    """The list's name order in SQL: the stored search key, which is the name case
+    folded (``search_text.fold``: "Åse Økland" -> "åse økland"), compared by code point
+    as Python compares the folded names (PostgreSQL: the "C" collation; SQLite's own
+    comparison is by code point). Anonymising clears the key but names the person
+    "Anonymisert", so an anonymised person sorts under that name, as shown."""
+    key = case(
+        (Person.anonymised_at.is_not(None), literal(fold(ANONYMOUS_NAME))),
+        else_=Person.search_key,
+    )
+    return key.collate("C") if dialect == "postgresql" else key
+
+
 @cache
-def _statements() -> _Statements:
+def _statements(dialect: str) -> _Statements:
     """The check-in list's statements, built once with bound parameters (SQLAlchemy works
     out a statement's cache key once per statement object, docs/performance.md)."""
     live = Person.anonymised_at.is_(None) & Person.merged_into_id.is_(None)
@@ -186,129 +216,130 @@ def _statements() -> _Statements:
     expected = (
         Enrolment.activity_id == bindparam("activity_id"),
         Enrolment.stage.in_(EXPECTED_STAGES),
-        live,
     )
+    not_refused = Enrolment.id.not_in(bindparam("refused", expanding=True))
+    # Everyone on the list, in name order: the expected enrolments but the refused ones
+    # and the sign-ups, of people still there, and everyone checked in.
+    ordered: Select
+    if dialect == "postgresql":
+        # The ids as arrays: an index scan of the primary key for each. As a join (or
+        # ``IN (SELECT …)``) the planner hashed the few hundred enrolments against a
+        # sequential scan of every person of the installation (17 ms at 100,000
+        # people; docs/performance.md).
+        enrolled = select(Enrolment.person_id).where(*expected, not_refused)
+        signed_up = select(SessionSignup.person_id).where(
+            SessionSignup.session_id == bindparam("session_id")
+        )
+        attended = select(Attendance.person_id).where(
+            Attendance.session_id == bindparam("session_id")
+        )
+        listed = or_(
+            and_(
+                Person.id == any_(func.array(union(enrolled, signed_up).scalar_subquery())),
+                live,
+            ),
+            Person.id == any_(func.array(attended.scalar_subquery())),
+        )
+        ordered = select(Person.id).where(listed).order_by(name_order(dialect), Person.id)
+    else:
+        # SQLite looks each person up by primary key, once.
+        key = name_order(dialect).label("name_key")
+        everyone = union(
+            select(Person.id, key)
+            .select_from(Enrolment)
+            .join(Person, Person.id == Enrolment.person_id)
+            .where(*expected, not_refused, live),
+            select(Person.id, key)
+            .select_from(SessionSignup)
+            .join(Person, Person.id == SessionSignup.person_id)
+            .where(SessionSignup.session_id == bindparam("session_id"), live),
+            select(Person.id, key)
+            .select_from(Attendance)
+            .join(Person, Person.id == Attendance.person_id)
+            .where(Attendance.session_id == bindparam("session_id")),
+        ).subquery()
+        ordered = select(everyone.c.id).order_by(everyone.c.name_key, everyone.c.id)
     return _Statements(
         session=select(Session)
         .options(joinedload(Session.activity))
         .where(Session.id == bindparam("session_id"), Session.centre_id == bindparam("centre_id")),
-        enrolments=select(
-            *_PERSON_COLUMNS, Enrolment.id.label("enrolment_id"), said_no.label("said_no")
-        )
-        .join(Person, Person.id == Enrolment.person_id)
-        .where(*expected),
-        enrolments_only=select(
-            Enrolment.person_id, Enrolment.id.label("enrolment_id"), said_no.label("said_no")
-        ).where(expected[0], expected[1]),
-        people_by_id=select(*_PERSON_COLUMNS).where(
-            Person.id == any_(bindparam("ids", type_=ARRAY(Integer))), live
-        ),
-        refusals=select(
+        # The few enrolments with a "said no" or "not now": is it after their latest
+        # stage? (Their times only: six times for every row of a long list cost more
+        # than the rest.)
+        said_no=select(
             Enrolment.id,
             Enrolment.declined_at,
             Enrolment.not_now_at,
             *(getattr(Enrolment, STAGE_COLUMN[s]) for s in STAGE_ORDER),
-        ).where(Enrolment.id.in_(bindparam("ids", expanding=True))),
-        signups=select(*_PERSON_COLUMNS, SessionSignup.waitlisted)
+        ).where(*expected, said_no),
+        signups=select(SessionSignup.person_id, SessionSignup.waitlisted)
         .join(Person, Person.id == SessionSignup.person_id)
         .where(SessionSignup.session_id == bindparam("session_id"), live),
-        attendances=select(*_PERSON_COLUMNS, Attendance.role, Attendance.walk_in)
-        .join(Person, Person.id == Attendance.person_id)
-        .where(Attendance.session_id == bindparam("session_id")),
+        attendances=select(Attendance.person_id, Attendance.role, Attendance.walk_in).where(
+            Attendance.session_id == bindparam("session_id")
+        ),
+        listed_ids=ordered,
+        people_by_id=select(
+            Person.id, Person.first_name, Person.last_name, Person.phone, Person.language
+        ).where(Person.id.in_(bindparam("ids", expanding=True))),
         roles=select(Enrolment.person_id, Enrolment.id, Enrolment.role, Enrolment.stage)
         .join(Person, Person.id == Enrolment.person_id)
-        .where(*expected, Enrolment.person_id.in_(bindparam("ids", expanding=True))),
+        .where(*expected, live, Enrolment.person_id.in_(bindparam("ids", expanding=True))),
     )
 
 
-def _expected(activity_id: int) -> tuple[list[tuple[int, int, bool]], dict[int, Row[Any]]]:
-    """The enrolments expected at the activity's sessions (person id, enrolment id, said
-    no), and their people who are still there (not anonymised or merged) by id: rows
-    that begin with ``_PERSON_COLUMNS``.
-
-    SQLite reads them in one join (it looks each person up by primary key). PostgreSQL
-    hashed the few hundred enrolments against a sequential scan of every person of the
-    installation for that join (17 ms at 100,000 people), so there the people are read
-    by their ids in a second statement (~3 ms for both; docs/performance.md). The rows
-    are read by position: by name, a row's column costs ~20 times as much, and the list
-    reads thousands (docs/performance.md)."""
-    statements = _statements()
-    if db.session.get_bind().dialect.name != "postgresql":
-        joined = db.session.execute(statements.enrolments, {"activity_id": activity_id}).all()
-        # person_id, first_name, last_name, phone, language, enrolment_id, said_no
-        return [(row[0], row[5], row[6]) for row in joined], {row[0]: row for row in joined}
-    enrolments = db.session.execute(statements.enrolments_only, {"activity_id": activity_id}).all()
-    ids = sorted({row[0] for row in enrolments})
-    people: list[Row[Any]] = (
-        list(db.session.execute(statements.people_by_id, {"ids": ids})) if ids else []
-    )
-    return [(row[0], row[1], row[2]) for row in enrolments], {row[0]: row for row in people}
+def _current_statements() -> _Statements:
+    return _statements(db.session.get_bind().dialect.name)
 
 
 def session_list(
     centre_id: int, session_id: int, rsvp: dict[int, str] | None = None
 ) -> SessionList:
-    """Everyone expected at a session (asked or further, signed up, checked in): their
-    names and phones in name order and the list's counts. A fixed number of queries,
-    however many people are expected; a session of a large centre expects hundreds, so
-    only plain columns are read for each (docs/performance.md)."""
+    """Everyone expected at a session (asked or further, signed up, checked in): who
+    they are and the list's counts. A fixed number of queries, however many people are
+    expected; a session of a large centre expects hundreds, so only their ids are read
+    here, and the names of those a page shows by ``listed_people``
+    (docs/performance.md)."""
+    statements = _current_statements()
     session = db.session.scalar(
-        _statements().session, {"session_id": int(session_id), "centre_id": centre_id}
+        statements.session, {"session_id": int(session_id), "centre_id": centre_id}
     )
     if session is None:
         raise NotFound("not found")
     activity = session.activity
     rsvp = rsvp or {}
-    names: dict[int, Any] = {}
-    statements = _statements()
-    enrolments, people = _expected(activity.id)
-    # The few enrolments with a "said no" or "not now": is it after their latest stage?
-    # (Their times only: six times for every row of a long list cost more than the rest.)
-    asked_again = [enrolment_id for _person_id, enrolment_id, said_no in enrolments if said_no]
-    refused = (
-        {
-            e.id
-            for e in db.session.execute(statements.refusals, {"ids": asked_again})
-            if _latest_is_refusal(e)
-        }
-        if asked_again
-        else set()
+    refused = sorted(
+        row[0]
+        for row in db.session.execute(statements.said_no, {"activity_id": activity.id})
+        if _latest_is_refusal(row)
     )
-    for person_id, enrolment_id, _said_no in enrolments:
-        person = people.get(person_id)  # None: anonymised or merged
-        if person is not None and enrolment_id not in refused:
-            names.setdefault(person_id, person)
-
-    signups: dict[int, bool] = {}
-    for signup in db.session.execute(statements.signups, {"session_id": session.id}):
-        names.setdefault(signup.person_id, signup)
-        signups[signup.person_id] = signup.waitlisted
-
+    signups: dict[int, bool] = {
+        row[0]: row[1] for row in db.session.execute(statements.signups, {"session_id": session.id})
+    }
     attendances: dict[int, tuple[Role, bool]] = {}
     participants = volunteers = 0
-    for attendance in db.session.execute(statements.attendances, {"session_id": session.id}):
-        names.setdefault(attendance.person_id, attendance)
-        attendances[attendance.person_id] = (attendance.role, attendance.walk_in)
-        if attendance.role == Role.VOLUNTEER:
+    for person_id, role, was_walk_in in db.session.execute(
+        statements.attendances, {"session_id": session.id}
+    ):
+        attendances[person_id] = (role, was_walk_in)
+        if role == Role.VOLUNTEER:
             volunteers += 1
         else:
             participants += 1
-
-    # Every statement's rows begin with _PERSON_COLUMNS (read by position, see _expected).
-    listed = [
-        ListedPerson(person_id, f"{first_name} {last_name}".strip(), phone, language)
-        for person_id, first_name, last_name, phone, language in (p[:5] for p in names.values())
-    ]
-    listed.sort(key=lambda r: (r.name.casefold(), r.person_id))
+    listed_ids = db.session.scalars(
+        statements.listed_ids,
+        {"activity_id": activity.id, "session_id": session.id, "refused": refused},
+    ).all()
     taken = None
     if activity.signup_required or activity.capacity is not None:
         holders = {person_id for person_id, waitlisted in signups.items() if not waitlisted}
         holders |= {p for p, (role, _) in attendances.items() if role == Role.PARTICIPANT}
         taken = len(holders)
-    answers = [rsvp.get(p.person_id) for p in listed] if rsvp else []
+    on_list = frozenset(listed_ids) if rsvp else frozenset()
+    answers = [answer for person_id, answer in rsvp.items() if person_id in on_list]
     return SessionList(
         session=session,
-        listed=listed,
+        listed_ids=listed_ids,
         checked_in=len(attendances),
         ratio=ratio_status(participants, volunteers, wished_ratio(activity)),
         places_taken=taken,
@@ -321,6 +352,26 @@ def session_list(
     )
 
 
+def listed_people(
+    listing: SessionList, offset: int = 0, limit: int | None = None
+) -> list[ListedPerson]:
+    """The people on the list in name order (the folded name, then the id): ``limit``
+    of them from ``offset``, or all. Only their names are read here; the database
+    ordered them (``name_order``)."""
+    end = None if limit is None else offset + max(0, limit)
+    wanted = listing.listed_ids[max(0, offset) : end]
+    if not wanted:
+        return []
+    rows = {
+        row[0]: row
+        for row in db.session.execute(_current_statements().people_by_id, {"ids": list(wanted)})
+    }
+    return [
+        ListedPerson(person_id, f"{first_name} {last_name}".strip(), phone, language)
+        for person_id, first_name, last_name, phone, language in (rows[i] for i in wanted)
+    ]
+
+
 def expected_people(listing: SessionList, people: list[ListedPerson]) -> list[ExpectedPerson]:
     """The check-in rows of ``people`` (some or all of ``listing.listed``), in their
     order: the role and stage of their enrolments, their sign-up, their check-in."""
@@ -328,7 +379,7 @@ def expected_people(listing: SessionList, people: list[ListedPerson]) -> list[Ex
         return []
     wanted = [p.person_id for p in people]
     enrolments = db.session.execute(
-        _statements().roles,
+        _current_statements().roles,
         {"activity_id": listing.session.activity_id, "ids": wanted},
     ).all()
     rows = {
@@ -343,8 +394,9 @@ def expected_people(listing: SessionList, people: list[ListedPerson]) -> list[Ex
         for p in people
     }
     enrolled: set[int] = set()
+    refused = set(listing.refused)
     for enrolment in sorted(enrolments, key=lambda e: e.role != Role.PARTICIPANT):
-        if enrolment.id in listing.refused:
+        if enrolment.id in refused:
             continue
         row = rows[enrolment.person_id]
         if enrolment.person_id not in enrolled:
@@ -371,7 +423,7 @@ def session_overview(
     listing = session_list(centre_id, session_id, rsvp=rsvp)
     return SessionOverview(
         session=listing.session,
-        people=expected_people(listing, listing.listed),
+        people=expected_people(listing, listed_people(listing)),
         ratio=listing.ratio,
         places_taken=listing.places_taken,
         rsvp_yes=listing.rsvp_yes,
