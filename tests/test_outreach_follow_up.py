@@ -11,6 +11,7 @@ from sqlalchemy import select
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.funnel import Outcome
 from rekruttering.extensions import db
+from rekruttering.funnel.referral_acted_on import out_of_step
 from rekruttering.models import Contact, Notification, Referral, UserRole
 from rekruttering.outreach import follow_up
 from rekruttering.outreach.follow_up import follow_up_queue
@@ -21,6 +22,14 @@ from tests.statement_counter import count_statements
 
 NOW = TEST_NOW  # the frozen clock's instant (read at import, before any test runs)
 DAY = timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _stored_acted_on_follows_the_rule(app: Any) -> Any:
+    """After each test, every referral's stored "acted on" is the rule's."""
+    yield
+    db.session.rollback()
+    assert out_of_step(db.session.connection()) == []
 
 
 def queue(centre: Any, days: int = 14) -> Any:

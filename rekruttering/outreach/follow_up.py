@@ -371,7 +371,9 @@ def new_referrals(centre_id: int, limit: int, page: int = 1) -> Section:
             .join(Referral.person)
             .where(
                 Referral.centre_id == sa.bindparam("centre_id"),
-                # One definition of "nobody acted on it yet", shared with what partners see.
+                # The stored answer reads the few not acted on (a partial index); the
+                # rule, shared with what partners see, is still the definition.
+                Referral.acted_on == sa.false(),
                 newly_referred_condition(),
                 *_active_person(),
             )
