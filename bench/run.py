@@ -91,6 +91,11 @@ def add_missing_indexes(url: str) -> list[str]:
                     )
                 )
                 referral_acted_on.refresh(conn)
+            if engine.dialect.name == "postgresql":
+                # The fill rewrote every referral: vacuumed as autovacuum would (the
+                # old rows made the planner read the table for the referral section).
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(sa.text("VACUUM (ANALYZE) referral"))
             added.append("referral.acted_on")
         for table in db.metadata.sorted_tables:
             if not inspector.has_table(table.name):
