@@ -127,6 +127,7 @@ def test_an_enrolment_showed_up_or_declined_acts(make: Any) -> None:
     assert [stored(r) for r in (came, said_no, before)] == [True, True, False]
     in_step()
     enrolment = db.session.scalar(sa.select(Enrolment).where(Enrolment.person_id == came.person_id))
+    assert enrolment is not None
     enrolment.showed_up_at = None
     db.session.commit()
     assert stored(came) is False

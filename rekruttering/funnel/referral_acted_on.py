@@ -38,7 +38,7 @@ from rekruttering.funnel.referral_status import newly_referred_condition
 from rekruttering.models import Attendance, Contact, Enrolment, Referral, User
 
 #: For each model the rule reads, the columns whose change can change it.
-WATCHED_COLUMNS: dict[type, frozenset[str]] = {
+WATCHED_COLUMNS: dict[type[Any], frozenset[str]] = {
     Attendance: frozenset({"person_id", "checked_in_at"}),
     Contact: frozenset({"person_id", "occurred_at", "outcome", "by_user_id", "referral_id"}),
     Enrolment: frozenset({"person_id", "showed_up_at", "declined_at"}),
@@ -146,12 +146,12 @@ def _bulk_statement(state: ORMExecuteState) -> Any:
         if columns == {"acted_on"}:
             return None  # our own refresh
     result = state.invoke_statement()
-    if result.returns_rows:
-        frozen = result.freeze()
+    if isinstance(result, sa.CursorResult) and not result.returns_rows:
         refresh(state.session.connection())
-        return frozen()
+        return result
+    frozen = result.freeze()  # rows returned (RETURNING): kept while we recompute
     refresh(state.session.connection())
-    return result
+    return frozen()
 
 
 def init_app() -> None:
