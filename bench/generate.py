@@ -32,6 +32,7 @@ from werkzeug.security import generate_password_hash
 from rekruttering.domain.clock import OSLO, oslo_to_utc, oslo_today, start_of_oslo_day
 from rekruttering.domain.search_text import SEARCH_KEY_LENGTH, fold, person_keys, plain
 from rekruttering.domain.text import name_key
+from rekruttering.funnel import referral_acted_on
 from rekruttering.models import person_trigram
 from rekruttering.models.types import UTCDateTime
 
@@ -576,6 +577,10 @@ def generate_installation(
                         )
                     )
             conn.commit()
+        # Rows written in bulk pass no ORM session: each referral's stored "acted on"
+        # is worked out once here, as the migration fills it.
+        referral_acted_on.refresh(conn)
+        conn.commit()
         counts = {name: writer.count for name, writer in w.items()}
 
     _analyze(engine)

@@ -76,12 +76,28 @@ def add_missing_indexes(url: str) -> list[str]:
     (as a migration would: the report snapshot tables start empty, filled by the first
     reads)."""
     from rekruttering.extensions import db
+    from rekruttering.funnel import referral_acted_on
     from rekruttering.models import Person, person_trigram  # noqa: F401 - every model registered
 
     engine = sa.create_engine(url)
     added = []
     try:
         inspector = sa.inspect(engine)
+        # referral.acted_on (revision referral_acted_on), filled as the migration does.
+        if "acted_on" not in {c["name"] for c in inspector.get_columns("referral")}:
+            with engine.begin() as conn:
+                conn.execute(
+                    sa.text(
+                        "ALTER TABLE referral ADD COLUMN acted_on BOOLEAN DEFAULT false NOT NULL"
+                    )
+                )
+                referral_acted_on.refresh(conn)
+            if engine.dialect.name == "postgresql":
+                # The fill rewrote every referral: vacuumed as autovacuum would (the
+                # old rows made the planner read the table for the referral section).
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(sa.text("VACUUM (ANALYZE) referral"))
+            added.append("referral.acted_on")
         for table in db.metadata.sorted_tables:
             if not inspector.has_table(table.name):
                 table.create(engine)

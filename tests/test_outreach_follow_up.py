@@ -11,6 +11,7 @@ from sqlalchemy import select
 from rekruttering.domain.clock import oslo_today
 from rekruttering.domain.funnel import Outcome
 from rekruttering.extensions import db
+from rekruttering.funnel.referral_acted_on import out_of_step
 from rekruttering.models import Contact, Notification, Referral, UserRole
 from rekruttering.outreach import follow_up
 from rekruttering.outreach.follow_up import follow_up_queue
@@ -21,6 +22,14 @@ from tests.statement_counter import count_statements
 
 NOW = TEST_NOW  # the frozen clock's instant (read at import, before any test runs)
 DAY = timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _stored_acted_on_follows_the_rule(app: Any) -> Any:
+    """After each test, every referral's stored "acted on" is the rule's."""
+    yield
+    db.session.rollback()
+    assert out_of_step(db.session.connection()) == []
 
 
 def queue(centre: Any, days: int = 14) -> Any:
@@ -363,3 +372,67 @@ def test_each_section_pages_on_its_own(client: Any, make: Any, login: Any) -> No
     )
     for bad in ("today=0", "today=-3", "today=abc", "heard=999"):
         assert client.get(f"/follow-up?{bad}").status_code == 200, bad
+
+
+def test_full_sections_are_counted_together_as_each_alone(
+    make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The counts of the full sections come in one statement and say what each
+    section's own count says, capped or not, on a first or a later page."""
+    monkeypatch.setattr(follow_up, "COUNT_CAP", 9)
+    centre = make.centre()
+    _fill(make, centre, 6)  # 6 in each section, then a different number in each
+    activity = make.activity(centre)
+    partner = make.partner(centres=[centre])
+    for _ in range(5):
+        make.contact(make.person(centre), follow_up_on=oslo_today() - DAY)  # overdue: 5
+        make.contact(make.person(centre), follow_up_on=oslo_today())  # today: 11, "9+"
+    for _ in range(2):  # heard: 8
+        make.enrolment(make.person(centre), activity, heard_at=NOW - 20 * DAY)
+    for _ in range(3):  # notifications: 9
+        make.notification(make.person(centre), kind="signup")
+    make.referral(centre, partner)  # referrals: 7 (asked: 6)
+    for pages in ({}, {"today": 2, "heard": 2}, {"asked": 9}):
+        with count_statements() as counted:
+            together = follow_up_queue(centre.id, heard_days=14, limit=4, now=NOW, pages=pages)
+        combined = [s for s in counted.statements if s.lstrip().startswith("SELECT (SELECT count")]
+        assert len(combined) == 1, counted.statements
+        today = oslo_today(NOW)
+        alone = {
+            "overdue": follow_up.follow_ups_due(centre.id, today, 4, 1, overdue=True),
+            "today": follow_up.follow_ups_due(
+                centre.id, today, 4, pages.get("today", 1), overdue=False
+            ),
+            "referrals": follow_up.new_referrals(centre.id, 4, pages.get("referrals", 1)),
+            "notifications": follow_up.unread_notifications(centre.id, 4),
+            "heard": follow_up.heard_not_asked(centre.id, NOW, 14, today, 4, pages.get("heard", 1)),
+            "asked": follow_up.asked_not_showed(centre.id, NOW, today, 4, pages.get("asked", 1)),
+        }
+        got = {
+            "overdue": together.overdue,
+            "today": together.due_today,
+            "referrals": together.referrals,
+            "notifications": together.notifications,
+            "heard": together.heard_not_asked,
+            "asked": together.asked_not_showed,
+        }
+        for name, section in alone.items():
+            mine = got[name]
+            assert (mine.total, mine.capped, mine.page, len(mine.rows)) == (
+                section.total,
+                section.capped,
+                section.page,
+                len(section.rows),
+            ), (name, pages)
+    assert [
+        (s.total, s.capped)
+        for s in (
+            together.overdue,
+            together.due_today,
+            together.referrals,
+            together.notifications,
+            together.heard_not_asked,
+            together.asked_not_showed,
+        )
+    ] == [(5, False), (9, True), (7, False), (9, False), (8, False), (6, False)]
+    assert together.asked_not_showed.page == 2  # past the end: the last page

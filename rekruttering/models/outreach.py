@@ -279,6 +279,18 @@ class Referral(CentreOwned, Model):
     """A partner referred a person (with the person's consent)."""
 
     __tablename__ = "referral"
+    __table_args__ = (
+        # The follow-up queue's "newly referred": a centre's referrals nobody has acted
+        # on, oldest first (the few of them, not every referral of the centre).
+        sa.Index(
+            "ix_referral_centre_new",
+            "centre_id",
+            "created_at",
+            "id",
+            sqlite_where=sa.text("acted_on = 0"),
+            postgresql_where=sa.text("acted_on = false"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(
@@ -303,6 +315,11 @@ class Referral(CentreOwned, Model):
         enum_column(ReferralStatus), default=ReferralStatus.RECEIVED
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Someone has acted on the referral (not "newly referred"): the rule
+    #: (funnel/referral_status.py) as stored by funnel/referral_acted_on.py, which
+    #: recomputes it with every change the rule reads. The follow-up queue reads the
+    #: referrals not acted on by the partial index below.
+    acted_on: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Not a column: filled when a query asks for it with
     #: ``with_expression(Referral.effective_status, status_expression())``.
     effective_status: Mapped[str | None] = query_expression()

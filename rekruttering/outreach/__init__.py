@@ -11,6 +11,10 @@ from rekruttering.outreach import labels, routes
 
 
 def init_app(app: Flask) -> None:
+    # Imported here: it watches every ORM session once the app is made.
+    from rekruttering.funnel import referral_acted_on
+
+    referral_acted_on.init_app()
     app.register_blueprint(routes.bp)
     labels.init_app(app)
     add_nav_item(app, "outreach.follow_up", _l("Follow-up queue"), STAFF, order=10)

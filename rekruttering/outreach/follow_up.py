@@ -153,28 +153,99 @@ def _statements(
 
     Built once per variant and reused: SQLAlchemy works out a statement's cache key
     (to find its compiled SQL) once per statement object, and a new object on every
-    visit cost a fifth of the queue's time in Python (docs/performance.md)."""
+    visit cost a fifth of the queue's time in Python (docs/performance.md). The count's
+    limit is named after the variant (``_count_limit``), so that the counts of several
+    sections can be made in one statement (``_Counts``)."""
     found = _STATEMENTS.get(variant)
     if found is None:
         query = build()
         page = query.limit(sa.bindparam("row_limit")).offset(sa.bindparam("row_offset"))
         count = select(func.count()).select_from(
-            query.order_by(None).limit(sa.bindparam("count_limit")).subquery()
+            query.order_by(None).limit(sa.bindparam(_count_limit(variant))).subquery()
         )
         found = _STATEMENTS[variant] = (page, count)
     return found
 
 
+def _count_limit(variant: tuple[Any, ...]) -> str:
+    return "count_limit_" + "_".join(str(part) for part in variant)
+
+
+@dataclass
+class _PendingCount:
+    section: Section
+    variant: tuple[Any, ...]
+    count: sa.Select
+    values: dict[str, Any]
+    cap: int
+
+
+#: The one statement of several sections' counts, by their variants (``_Counts.run``).
+_COMBINED: dict[tuple[tuple[Any, ...], ...], sa.Select] = {}
+
+
+class _Counts:
+    """The counts of the queue's sections, made in one statement after their pages.
+
+    On PostgreSQL each statement costs a round trip; the four counts of a busy centre
+    as one statement save three (docs/performance.md). The sections share their
+    values (the centre, today, the user): a section whose value of the same name
+    differs is counted by itself."""
+
+    def __init__(self) -> None:
+        self.pending: list[_PendingCount] = []
+
+    def add(self, pending: _PendingCount) -> None:
+        self.pending.append(pending)
+
+    def run(self) -> None:
+        shared: dict[str, Any] = {}
+        together: list[_PendingCount] = []
+        for pending in self.pending:
+            clash = any(k in shared and shared[k] != v for k, v in pending.values.items())
+            if clash:
+                _settle(pending, db.session.scalar(pending.count, pending.values))
+                continue
+            shared.update(pending.values)
+            together.append(pending)
+        self.pending = []
+        if len(together) == 1:
+            _settle(together[0], db.session.scalar(together[0].count, together[0].values))
+            return
+        if not together:
+            return
+        key = tuple(p.variant for p in together)
+        statement = _COMBINED.get(key)
+        if statement is None:
+            statement = _COMBINED[key] = select(*(p.count.scalar_subquery() for p in together))
+        for pending, counted in zip(
+            together, db.session.execute(statement, shared).one(), strict=True
+        ):
+            _settle(pending, counted)
+
+
+def _settle(pending: _PendingCount, counted: Any) -> None:
+    total = int(counted or 0)
+    pending.section.total = min(total, pending.cap)
+    pending.section.capped = total > pending.cap
+
+
 def _section(
-    statements: tuple[sa.Select, sa.Select], values: dict[str, Any], limit: int, page: int = 1
+    variant: tuple[Any, ...],
+    statements: tuple[sa.Select, sa.Select],
+    values: dict[str, Any],
+    limit: int,
+    page: int = 1,
+    counts: _Counts | None = None,
 ) -> Section:
     """One page of ``limit`` rows, and how many there are up to COUNT_CAP (or past it).
 
     The rows come in the order of an index (the oldest first), so the database stops
     after the page; a count is made only when the first page is full or a later page is
     asked for, and it stops at COUNT_CAP + 1 (an exact COUNT(*) OVER () read every
-    matching row: x10 people, x10 time). A page past the end (the queue shrank since the
-    link was made) shows the last one.
+    matching row: x10 people, x10 time). With ``counts`` a page that has rows leaves
+    its count to ``counts.run()`` (one statement for all sections). A page past the end
+    (the queue shrank since the link was made) shows the last one.
     """
     page_query, count_query = statements
     page = max(1, page)
@@ -189,12 +260,17 @@ def _section(
     if page == 1 and len(items) < limit:
         return Section(rows=items, total=len(items), page=1, per_page=limit)
     cap = max(COUNT_CAP, page * limit)
-    counted = db.session.scalar(count_query, {**values, "count_limit": cap + 1})
+    count_values = {**values, _count_limit(variant): cap + 1}
+    if counts is not None and items:
+        section = Section(rows=items, total=0, page=page, per_page=limit)
+        counts.add(_PendingCount(section, variant, count_query, count_values, cap))
+        return section
+    counted = db.session.scalar(count_query, count_values)
     total = int(counted or 0)
     if not items and page > 1:
         last_page = max(1, -(-min(total, cap) // limit))
         if last_page < page:
-            return _section(statements, values, limit, last_page)
+            return _section(variant, statements, values, limit, last_page, counts)
     return Section(rows=items, total=min(total, cap), page=page, per_page=limit, capped=total > cap)
 
 
@@ -236,6 +312,7 @@ def heard_not_asked(
     limit: int,
     page: int = 1,
     mine: int | None = None,
+    counts: _Counts | None = None,
 ) -> Section:
     def build() -> sa.Select:
         return (
@@ -268,11 +345,18 @@ def heard_not_asked(
         "today": today,
         **_mine(mine),
     }
-    return _section(_statements(("heard", mine is not None), build), values, limit, page)
+    variant = ("heard", mine is not None)
+    return _section(variant, _statements(variant, build), values, limit, page, counts)
 
 
 def asked_not_showed(
-    centre_id: int, now: datetime, today: date, limit: int, page: int = 1, mine: int | None = None
+    centre_id: int,
+    now: datetime,
+    today: date,
+    limit: int,
+    page: int = 1,
+    mine: int | None = None,
+    counts: _Counts | None = None,
 ) -> Section:
     """Asked, and a session of the activity after the ask has started without them."""
 
@@ -312,7 +396,8 @@ def asked_not_showed(
         )
 
     values = {"centre_id": centre_id, "now": now, "today": today, **_mine(mine)}
-    return _section(_statements(("asked", mine is not None), build), values, limit, page)
+    variant = ("asked", mine is not None)
+    return _section(variant, _statements(variant, build), values, limit, page, counts)
 
 
 def follow_ups_due(
@@ -322,6 +407,7 @@ def follow_ups_due(
     page: int = 1,
     mine: int | None = None,
     overdue: bool | None = None,
+    counts: _Counts | None = None,
 ) -> Section:
     """Follow-up dates due: passed ones only (``overdue=True``), today's (``False``), or both."""
 
@@ -361,17 +447,22 @@ def follow_ups_due(
         )
 
     values = {"centre_id": centre_id, "today": today, **_mine(mine)}
-    return _section(_statements(("due", overdue, mine is not None), build), values, limit, page)
+    variant = ("due", overdue, mine is not None)
+    return _section(variant, _statements(variant, build), values, limit, page, counts)
 
 
-def new_referrals(centre_id: int, limit: int, page: int = 1) -> Section:
+def new_referrals(
+    centre_id: int, limit: int, page: int = 1, counts: _Counts | None = None
+) -> Section:
     def build() -> sa.Select:
         return (
             select(Referral)
             .join(Referral.person)
             .where(
                 Referral.centre_id == sa.bindparam("centre_id"),
-                # One definition of "nobody acted on it yet", shared with what partners see.
+                # The stored answer reads the few not acted on (a partial index); the
+                # rule, shared with what partners see, is still the definition.
+                Referral.acted_on == sa.false(),
                 newly_referred_condition(),
                 *_active_person(),
             )
@@ -389,10 +480,14 @@ def new_referrals(centre_id: int, limit: int, page: int = 1) -> Section:
             .order_by(Referral.created_at, Referral.id)
         )
 
-    return _section(_statements(("referrals",), build), {"centre_id": centre_id}, limit, page)
+    variant = ("referrals",)
+    values = {"centre_id": centre_id}
+    return _section(variant, _statements(variant, build), values, limit, page, counts)
 
 
-def unread_notifications(centre_id: int, limit: int, page: int = 1) -> Section:
+def unread_notifications(
+    centre_id: int, limit: int, page: int = 1, counts: _Counts | None = None
+) -> Section:
     """Unread sign-up notices (and referral notices without a referral row to show)."""
 
     def build() -> sa.Select:
@@ -416,7 +511,9 @@ def unread_notifications(centre_id: int, limit: int, page: int = 1) -> Section:
             .order_by(Notification.created_at, Notification.id)
         )
 
-    return _section(_statements(("notifications",), build), {"centre_id": centre_id}, limit, page)
+    variant = ("notifications",)
+    values = {"centre_id": centre_id}
+    return _section(variant, _statements(variant, build), values, limit, page, counts)
 
 
 def follow_up_queue(
@@ -432,22 +529,25 @@ def follow_up_queue(
     now = now or utcnow()
     today = oslo_today(now)
     pages = pages or {}
-    return Queue(
+    counts = _Counts()
+    queue = Queue(
         overdue=follow_ups_due(
-            centre_id, today, limit, pages.get("overdue", 1), mine, overdue=True
+            centre_id, today, limit, pages.get("overdue", 1), mine, overdue=True, counts=counts
         ),
         due_today=follow_ups_due(
-            centre_id, today, limit, pages.get("today", 1), mine, overdue=False
+            centre_id, today, limit, pages.get("today", 1), mine, overdue=False, counts=counts
         ),
-        referrals=new_referrals(centre_id, limit, pages.get("referrals", 1)),
-        notifications=unread_notifications(centre_id, limit, pages.get("notifications", 1)),
+        referrals=new_referrals(centre_id, limit, pages.get("referrals", 1), counts),
+        notifications=unread_notifications(centre_id, limit, pages.get("notifications", 1), counts),
         heard_not_asked=heard_not_asked(
-            centre_id, now, heard_days, today, limit, pages.get("heard", 1), mine
+            centre_id, now, heard_days, today, limit, pages.get("heard", 1), mine, counts
         ),
         asked_not_showed=asked_not_showed(
-            centre_id, now, today, limit, pages.get("asked", 1), mine
+            centre_id, now, today, limit, pages.get("asked", 1), mine, counts
         ),
         heard_days=heard_days,
         today=today,
         mine=mine is not None,
     )
+    counts.run()
+    return queue
