@@ -30,6 +30,7 @@ from rekruttering.models import (
 from rekruttering.privacy.consent import withdraw_consent
 from rekruttering.reminders import dispatch
 from rekruttering.reminders.dispatch import dispatch_due
+from rekruttering.session_in_place import session_in_place
 from rekruttering.sms.delivery import apply_status
 from rekruttering.sms.gateway import OutgoingSms, SendResult, SmsFailure, build_gateway
 from rekruttering.sms.message_status import STORED
@@ -53,18 +54,8 @@ from tests.test_dispatch_safeguards import NOW, due_reminders
 def another_request() -> Iterator[None]:
     """For the block, ``db.session`` is a session of its own on another connection
     of the pool, as another request's would be (the dispatcher holds its own)."""
-    registry = db.session.registry
-    previous = registry() if registry.has() else None
-    session = sa.orm.Session(bind=db.engine)
-    registry.set(session)  # type: ignore[arg-type]  # as dispatch.one_connection does
-    try:
+    with session_in_place(sa.orm.Session(bind=db.engine)):
         yield
-    finally:
-        session.close()
-        if previous is not None:
-            registry.set(previous)
-        else:
-            registry.clear()
 
 
 @dataclass

@@ -81,6 +81,7 @@ from rekruttering.models import (
 )
 from rekruttering.reminders.accepted_many import accepted_statements
 from rekruttering.reminders.eligibility import why_not_textable
+from rekruttering.session_in_place import session_in_place
 from rekruttering.sms import message_status
 from rekruttering.sms.gateway import Gateway, OutgoingSms, SendResult, SmsFailure, build_gateway
 from rekruttering.sms.number_hash import current_key, number_hash
@@ -1025,21 +1026,13 @@ def one_connection() -> Iterator[None]:
     each transaction is still begun, committed and rolled back by ``transaction()``.
     The app context's own session is back in place afterwards.
     """
-    registry = db.session.registry
-    previous = registry() if registry.has() else None
-    with db.engine.connect() as connection:
-        session = sa.orm.Session(bind=connection)
-        # A plain Session, bound to the held connection, stands in for Flask-SQLAlchemy's
-        # (whose get_bind would pick the engine, i.e. the pool, again).
-        registry.set(session)  # type: ignore[arg-type]  # see the comment above
-        try:
-            yield
-        finally:
-            session.close()
-            if previous is not None:
-                registry.set(previous)
-            else:
-                registry.clear()
+    # A plain Session, bound to the held connection, stands in for Flask-SQLAlchemy's
+    # (whose get_bind would pick the engine, i.e. the pool, again).
+    with (
+        db.engine.connect() as connection,
+        session_in_place(sa.orm.Session(bind=connection)),
+    ):
+        yield
 
 
 def dispatch_due(
