@@ -148,6 +148,20 @@ def _apply(step: tuple[Any, ...], centre: Any, sessions: list[int], people: list
         pass
 
 
+def _count_live_funder_figures(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """The funder figures computed live from now on (each call's arguments), still
+    computed by the real code."""
+    computed: list[tuple[Any, ...]] = []
+    live_figures = funder._figures
+
+    def counting(*args: Any) -> Any:
+        computed.append(args)
+        return live_figures(*args)
+
+    monkeypatch.setattr(funder, "_figures", counting)
+    return computed
+
+
 @settings(
     max_examples=20,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -211,14 +225,7 @@ def test_stored_figures_are_served_until_a_back_dated_check_in(app, make, monkey
     make.attendance(mid, b)
     start = (today - timedelta(days=70)).replace(day=1)
     end = today - timedelta(days=today.day)  # the last day of last month: closed
-    computed = []
-    live_figures = funder._figures
-
-    def counting(*args: Any) -> Any:
-        computed.append(args)
-        return live_figures(*args)
-
-    monkeypatch.setattr(funder, "_figures", counting)
+    computed = _count_live_funder_figures(monkeypatch)
     for _ in range(2):
         with transaction():
             first = funder_report(centre.id, start, end)
@@ -333,14 +340,7 @@ def test_one_person_checked_in_at_two_sessions_at_once_folds_right(
             finally:
                 db.session.remove()
 
-    computed = []
-    live_figures = funder._figures
-
-    def counting(*args: Any) -> Any:
-        computed.append(args)
-        return live_figures(*args)
-
-    monkeypatch.setattr(funder, "_figures", counting)
+    computed = _count_live_funder_figures(monkeypatch)
     threads = [threading.Thread(target=tablet, args=(sid,)) for sid in session_ids]
     for thread in threads:
         thread.start()
@@ -608,9 +608,7 @@ def test_generating_sessions_ahead_keeps_a_closed_period_stored(app, make, monke
     session = make.session(activity, start_of_oslo_day(today - timedelta(days=60)))
     make.attendance(session, make.person(centre))
     start, end = today - timedelta(days=90), today - timedelta(days=today.day)
-    computed = []
-    live_figures = funder._figures
-    monkeypatch.setattr(funder, "_figures", lambda *a: computed.append(a) or live_figures(*a))
+    computed = _count_live_funder_figures(monkeypatch)
     with transaction():
         funder_report(centre.id, start, end)
     with transaction():
