@@ -58,6 +58,18 @@ def another_request() -> Iterator[None]:
         yield
 
 
+def status_callback_delivered(sms: OutgoingSms) -> None:
+    """Twilio's "delivered" callback for ``sms``, arriving while its send is in flight."""
+    apply_status(
+        message_id=sms.message_id,
+        sid=f"SM{sms.message_id:032d}",
+        status="delivered",
+        error_code=None,
+        now=NOW,
+        settings=current_settings(),
+    )
+
+
 @dataclass
 class HookGateway:
     """Records each send; ``during[n]`` runs while the n-th send (from 0) is in flight,
@@ -260,14 +272,7 @@ def test_a_status_callback_before_the_answer_is_recorded_is_not_undone(
 
         def send(self, sms: OutgoingSms) -> SendResult:
             with transaction():
-                apply_status(
-                    message_id=sms.message_id,
-                    sid=f"SM{sms.message_id:032d}",
-                    status="delivered",
-                    error_code=None,
-                    now=NOW,
-                    settings=current_settings(),
-                )
+                status_callback_delivered(sms)
             return SendResult(f"SM{sms.message_id:032d}", "queued", FROM_NUMBER)
 
     report = dispatch_due(now=NOW, gateway=CallsBackFirst())

@@ -27,7 +27,6 @@ from rekruttering.config import current_settings
 from rekruttering.extensions import db
 from rekruttering.models import Message, OptOut, Reminder, ReminderState
 from rekruttering.reminders.dispatch import dispatch_due
-from rekruttering.sms.delivery import apply_status
 from rekruttering.sms.gateway import OutgoingSms, SendResult
 from rekruttering.sms.message_status import STORED
 from rekruttering.sms.number_hash import hash_of
@@ -41,7 +40,13 @@ from tests.sms_fakes import (
     PUBLIC_BASE_URL,
     twilio_error,
 )
-from tests.test_dispatch_batch import HookGateway, _person_of, _reminders, another_request
+from tests.test_dispatch_batch import (
+    HookGateway,
+    _person_of,
+    _reminders,
+    another_request,
+    status_callback_delivered,
+)
 from tests.test_dispatch_safeguards import NOW, due_reminders
 
 
@@ -325,14 +330,7 @@ def test_a_batch_of_answers_with_a_callback_first_and_a_claim_lost_each_lands_ri
             self.sent.append(sms)
             with another_request(), transaction():
                 if n == 1:
-                    apply_status(
-                        message_id=sms.message_id,
-                        sid=f"SM{sms.message_id:032d}",
-                        status="delivered",
-                        error_code=None,
-                        now=NOW,
-                        settings=current_settings(),
-                    )
+                    status_callback_delivered(sms)
                 if n == 2:
                     db.session.execute(
                         sa.update(Reminder)
