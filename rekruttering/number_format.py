@@ -12,13 +12,20 @@ The Jinja names are registered in ``init_app``.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Literal, cast
 
 from babel import Locale, dates
-from babel.numbers import NumberPattern, format_currency, parse_pattern
+from babel.numbers import (
+    NumberPattern,
+    format_currency,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_pattern,
+)
 from flask import Flask, has_app_context
 from flask_babel import get_locale, get_timezone
 from jinja2 import pass_context
@@ -51,6 +58,10 @@ def number(value: Number | None, digits: int = 0, locale: Locale | str | None = 
     if value is None:
         return NOTHING
     loc = _locale(locale)
+    if not digits and type(value) is int and value >= 0:
+        # A count, the commonest cell of a report: Babel's text, without its Decimal
+        # arithmetic (the same digits, grouped by threes with the locale's separator).
+        return _grouped(str(value), _symbols(loc)[0])
     return _pattern("#,##0" + ("." + "0" * digits if digits else "")).apply(value, loc)
 
 
@@ -70,7 +81,42 @@ def percent(value: float | None, digits: int = 1, locale: Locale | str | None = 
     if value is None:
         return NOTHING
     loc = _locale(locale)
+    if type(value) is float and 0.0 <= value <= 1.0 and digits in _QUANTUM and str(value)[0] != "-":
+        # A share, as Babel rounds it (the float's shortest text as a Decimal, moved two
+        # places, rounded half to even), without the rest of its general path: a report
+        # shows a few hundred. Above 100 % (grouping) or below 0, Babel itself.
+        prefix, suffix = _percent_affixes(loc)
+        rounded = f"{Decimal(str(value)).scaleb(2).quantize(_QUANTUM[digits]):f}"
+        return prefix + rounded.replace(".", _symbols(loc)[1]) + suffix
     return _percent_pattern(loc, digits).apply(value, loc)
+
+
+#: Decimal quanta by digits after the point (Babel's ``get_decimal_quantum``).
+_QUANTUM = {digits: Decimal(1).scaleb(-digits) for digits in range(4)}
+
+
+def _grouped(digits: str, separator: str) -> str:
+    """Digits grouped by threes from the right, as the "#,##0" patterns group."""
+    if len(digits) <= 3:
+        return digits
+    head = len(digits) % 3 or 3
+    return separator.join(
+        [digits[:head], *(digits[i : i + 3] for i in range(head, len(digits), 3))]
+    )
+
+
+@cache
+def _symbols(loc: Locale) -> tuple[str, str]:
+    """The locale's group and decimal symbols (Babel looks them up on every number)."""
+    return get_group_symbol(loc), get_decimal_symbol(loc)
+
+
+@cache
+def _percent_affixes(loc: Locale) -> tuple[str, str]:
+    """What the locale's percent pattern puts before and after a positive share."""
+    pattern = parse_pattern(loc.percent_formats[None].pattern)
+    unquote = partial(re.sub, r"'([^']*)'", lambda m: m.group(1) or "'")
+    return unquote(pattern.prefix[0]), unquote(pattern.suffix[0])
 
 
 @lru_cache(maxsize=32)
