@@ -11,6 +11,7 @@ when any of their enrolments in the filter reached it.
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -272,56 +273,25 @@ def _medians(
     channel: sa.ColumnElement[Any] | InstrumentedAttribute[Any],
     where: list[sa.ColumnElement[bool]],
 ) -> tuple[dict[Any, float], float | None]:
-    """Median days from hearing to showing up, per channel and over all, in one statement.
+    """Median days from hearing to showing up, per channel and over all, in one pass.
 
-    The database numbers each enrolment's days within its channel and over all (window
-    functions, on both databases) and returns only the middle ones: one or two a
-    channel, one or two over all. A median is then the middle value, or the mean of
-    the two middle values, as ``statistics.median`` takes it. Reading every enrolment's
-    days into Python (24,000 rows at 100,000 people) cost more than the numbering.
+    The days are read once and the medians taken here: in SQL (ROW_NUMBER over each
+    channel, then again over all) the enrolments were sorted twice, which was most of
+    the report's time at 20,000 people.
     """
     days = days_to_show_up()
-    numbered = (
-        sa.select(
-            channel.label("channel"),
-            days.label("days"),
-            sa.func.row_number().over(partition_by=channel, order_by=days).label("channel_rank"),
-            sa.func.count().over(partition_by=channel).label("channel_count"),
-            sa.func.row_number().over(order_by=days).label("total_rank"),
-            sa.func.count().over().label("total_count"),
-        )
-        .where(*where, days.is_not(None))
-        .subquery()
+    # Fetched at once (row by row was a third of the time on PostgreSQL at 100k).
+    rows = (
+        db.session.connection()
+        .execute(sa.select(channel, days).where(*where, days.is_not(None)))
+        .all()
     )
-    c = numbered.c
-    # The middle ranks r of n values: 2r = n + 1 (n odd), or 2r = n and n + 2 (n even).
-    rows = db.session.execute(
-        sa.select(
-            c.channel, c.days, c.channel_rank, c.channel_count, c.total_rank, c.total_count
-        ).where(
-            sa.or_(
-                (2 * c.channel_rank).between(c.channel_count, c.channel_count + 2),
-                (2 * c.total_rank).between(c.total_count, c.total_count + 2),
-            )
-        )
-    ).all()
     per_channel: defaultdict[Any, list[float]] = defaultdict(list)
-    every: list[float] = []
-    for key, value, channel_rank, channel_count, rank, count in rows:
-        if channel_count <= 2 * channel_rank <= channel_count + 2:
-            per_channel[key].append(value)
-        if count <= 2 * rank <= count + 2:
-            every.append(value)
-    medians = {key: _middle(values) for key, values in per_channel.items()}
-    return medians, _middle(every) if every else None
-
-
-def _middle(values: list[float]) -> float:
-    """The median from the middle value, or the two middle values (any order)."""
-    if len(values) == 1:
-        return values[0]
-    low, high = sorted(values)
-    return (low + high) / 2
+    for key, value in rows:
+        per_channel[key].append(value)
+    every = [value for _key, value in rows]
+    medians = {key: statistics.median(values) for key, values in per_channel.items()}
+    return medians, statistics.median(every) if every else None
 
 
 def cohort_rows(
