@@ -164,6 +164,12 @@ def _patterns(
     )
 
 
+@lru_cache(maxsize=64)
+def _date_pattern(pattern: str) -> dates.DateTimePattern:
+    """A date pattern of the app's own ("MMMM yyyy"), parsed once."""
+    return dates.parse_pattern(pattern)
+
+
 class DateFormats:
     """Dates and times in one locale and time zone, through Babel, as Flask-Babel's
     ``format_date``, ``format_datetime`` and ``format_time`` give them (a naive datetime
@@ -189,7 +195,9 @@ class DateFormats:
         if isinstance(value, datetime):
             value = self._in_zone(value).date()
         if style not in _STYLES:
-            return dates.format_date(value, style, locale=self.locale)
+            # babel.dates.format_date with the pattern parsed once (it parses it on
+            # every call: a report labels a hundred months).
+            return _date_pattern(style).apply(value, self.locale)
         return _patterns(self.locale, cast(Style, style))[2].apply(value, self.locale)
 
     def moment(self, value: datetime | None, style: str = "short") -> str:
