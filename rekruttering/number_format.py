@@ -26,7 +26,8 @@ from babel.numbers import (
     get_group_symbol,
     parse_pattern,
 )
-from flask import Flask, has_app_context
+from flask import Flask
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_timezone
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -40,7 +41,13 @@ Number = int | float | Decimal
 
 def current_locale() -> Locale:
     """The formatting locale of the request (``nb`` or ``en_GB``), ``nb`` outside Flask."""
-    if has_app_context():
+    app_context = _cv_app.get(None)
+    if app_context is not None:
+        # The locale Flask-Babel keeps for the request, read without its proxies (a
+        # report asks for it for every number); the first time, Flask-Babel chooses it.
+        known = getattr(getattr(app_context.g, "_flask_babel", None), "babel_locale", None)
+        if known is not None:
+            return known
         found = get_locale()
         if found is not None:
             return found
@@ -61,7 +68,7 @@ def number(value: Number | None, digits: int = 0, locale: Locale | str | None = 
     if not digits and type(value) is int and value >= 0:
         # A count, the commonest cell of a report: Babel's text, without its Decimal
         # arithmetic (the same digits, grouped by threes with the locale's separator).
-        return _grouped(str(value), _symbols(loc)[0])
+        return _grouped(str(value), _shapes(loc)[0])
     return _pattern("#,##0" + ("." + "0" * digits if digits else "")).apply(value, loc)
 
 
@@ -85,9 +92,9 @@ def percent(value: float | None, digits: int = 1, locale: Locale | str | None = 
         # A share, as Babel rounds it (the float's shortest text as a Decimal, moved two
         # places, rounded half to even), without the rest of its general path: a report
         # shows a few hundred. Above 100 % (grouping) or below 0, Babel itself.
-        prefix, suffix = _percent_affixes(loc)
+        _group, point, prefix, suffix = _shapes(loc)
         rounded = f"{Decimal(str(value)).scaleb(2).quantize(_QUANTUM[digits]):f}"
-        return prefix + rounded.replace(".", _symbols(loc)[1]) + suffix
+        return prefix + rounded.replace(".", point) + suffix
     return _percent_pattern(loc, digits).apply(value, loc)
 
 
@@ -103,6 +110,24 @@ def _grouped(digits: str, separator: str) -> str:
     return separator.join(
         [digits[:head], *(digits[i : i + 3] for i in range(head, len(digits), 3))]
     )
+
+
+#: The last locale's ``_shapes``, by identity: one (Locale, shapes) tuple, swapped whole.
+_last_shapes: tuple[Locale | None, tuple[str, str, str, str]] = (None, ("", "", "", ""))
+
+
+def _shapes(loc: Locale) -> tuple[str, str, str, str]:
+    """Group symbol, decimal symbol, and percent prefix and suffix of ``loc``.
+
+    A request formats hundreds of numbers in one Locale object (Flask-Babel makes one a
+    request); hashing and comparing it for a cache cost more than the number did.
+    """
+    global _last_shapes
+    last, shapes = _last_shapes
+    if last is not loc:
+        shapes = (*_symbols(loc), *_percent_affixes(loc))
+        _last_shapes = (loc, shapes)
+    return shapes
 
 
 @cache
