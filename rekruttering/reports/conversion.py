@@ -14,7 +14,7 @@ from __future__ import annotations
 import statistics
 import struct
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -285,7 +285,7 @@ def _medians(
     days = days_to_show_up()
     condition = [*where, days.is_not(None)]
     connection = db.session.connection()
-    per_channel: dict[Any, Sequence[float]]
+    per_channel: Mapping[Any, Sequence[float]]
     if connection.dialect.name == "postgresql":
         # Each channel's days as one bytea of 8-byte floats (float8send: the exact
         # values, whatever extra_float_digits says), unpacked in one call: reading
