@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -136,14 +137,18 @@ class ConversionReport:
         return [r for r in self.rows if r.channel_id is not None and not r.funnel.empty]
 
 
-def funnel_columns() -> list[sa.ColumnElement[int]]:
-    """COUNT(DISTINCT person) overall and per stage reached (timestamp or stage says so)."""
+@cache
+def funnel_columns() -> tuple[sa.ColumnElement[int], ...]:
+    """COUNT(DISTINCT person) overall and per stage reached (timestamp or stage says so).
+
+    Built once: they hold no value of a request, and a report selects them three times.
+    """
     person = Enrolment.person_id
     columns: list[sa.ColumnElement[int]] = [sa.func.count(sa.distinct(person)).label("heard")]
     for name, column, stages in STAGE_COLUMNS:
         reached = sa.or_(column.is_not(None), Enrolment.stage.in_([s.value for s in stages]))
         columns.append(sa.func.count(sa.distinct(sa.case((reached, person)))).label(name))
-    return columns
+    return tuple(columns)
 
 
 def _funnel(row: Any, median: float | None = None) -> Funnel:
