@@ -233,8 +233,11 @@ def test_a_failed_check_before_a_send_is_taken_back_not_sent(
 ) -> None:
     """The read that checks a reminder again before its send fails (the database went
     away for a moment): the reminder is not sent then but taken back with the next
-    hand-over, checked in full again, and sent once."""
+    hand-over, checked in full again, and sent once. (On PostgreSQL the read is sent
+    ahead and its answer collected at the send, ``read_ahead``: there that answer
+    fails; the later reads of the tick are then made the plain way.)"""
     from rekruttering.reminders import dispatch
+    from rekruttering.reminders.read_ahead import ReadAhead
 
     ids = due_reminders(make, 4)
     monkeypatch.setattr(dispatch, "_unchanged", lambda *args: False)  # SQLite: read anyway
@@ -247,8 +250,17 @@ def test_a_failed_check_before_a_send_is_taken_back_not_sent(
             raise sa.exc.OperationalError("SELECT", {}, Exception("gone"))
         return original(self, statement, *args, **kw)
 
+    def found(self: ReadAhead) -> bool:
+        if not calls:
+            calls.append(1)
+            self.drain()
+            raise sa.exc.OperationalError("SELECT", {}, Exception("gone"))
+        return original_found(self)
+
     original = sa.Connection.execute
+    original_found = ReadAhead.found
     monkeypatch.setattr(sa.Connection, "execute", execute)
+    monkeypatch.setattr(ReadAhead, "found", found)
     gateway = HookGateway()
     report = dispatch_due(now=NOW, gateway=gateway)
     monkeypatch.setattr(sa.Connection, "execute", original)
@@ -528,3 +540,43 @@ def test_no_transaction_stays_open_while_a_batch_is_sent(app: Flask, make: Any) 
         report = dispatch_due(now=NOW, gateway=Watches())
     assert report.sent == 6
     assert states == ["idle"] * 6
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
+def test_through_the_twilio_library_a_stop_during_a_batch_stops_its_later_request(
+    app: Flask, make: Any
+) -> None:
+    """The real twilio library, HTTP intercepted: a STOP for the third reminder's number
+    is committed (another connection) while the first request is with Twilio. The
+    third's check runs at the moment its request would be handed to the transport
+    (``send_gate``; on PostgreSQL its read sent ahead, ``read_ahead``) and says no: no
+    request for it is made, it is cancelled with the reason, its Message row removed;
+    the other three are sent once each."""
+    ids = due_reminders(make, 4)
+    phones = [_person_of(i).phone for i in ids]
+    third = ids[2]
+    calls: list[str] = []
+
+    def create(request: Any) -> Any:
+        to = parse_qs(request.body if isinstance(request.body, str) else request.body.decode())[
+            "To"
+        ][0]
+        calls.append(to)
+        if len(calls) == 1:
+            with another_request(), transaction():
+                db.session.add(OptOut(phone_hash=hash_of(phones[2]), source="keyword"))
+        body = {"sid": f"SM{len(calls):032x}", "status": "queued", "to": to, "from": FROM_NUMBER}
+        return 201, {"Content-Type": "application/json"}, json.dumps(body)
+
+    gateway = TwilioGateway(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, public_base_url=PUBLIC_BASE_URL)
+    assert gateway.gates_requests
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, MESSAGES_URL, callback=create)
+        report = dispatch_due(now=NOW, gateway=gateway)
+    assert sorted(calls) == sorted(phones[:2] + phones[3:])  # each once, never the third
+    assert (report.sent, report.skipped) == (3, 1)
+    rows = _reminders(ids)
+    assert rows[third].state == ReminderState.CANCELLED
+    assert rows[third].last_error == "Opted out of SMS" and rows[third].message_id is None
+    messages = db.session.scalars(sa.select(Message.id)).all()
+    assert sorted(messages) == sorted(rows[i].message_id for i in ids if i != third)
