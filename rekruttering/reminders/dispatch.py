@@ -78,8 +78,9 @@ from rekruttering.models import (
     ReminderState,
     Session,
 )
-from rekruttering.reminders.accepted_many import accepted_statements
+from rekruttering.reminders.accepted_many import accepted_one_trip, accepted_statements
 from rekruttering.reminders.eligibility import why_not_textable
+from rekruttering.reminders.generic_plans import generic_plans
 from rekruttering.reminders.hand_over_many import HAND_OVER_MANY, hand_over_params
 from rekruttering.reminders.read_ahead import ReadAhead
 from rekruttering.reminders.send_checks import REMINDER_PERSON_SESSION, clear_to_send
@@ -759,7 +760,7 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
     if len(fast) < 2:
         return [(answer.reminder_id, _record_answer(answer, tick)) for answer in answers]
     conn = db.session.connection()
-    messages, reminders = accepted_statements(len(fast))
+    messages, reminders = accepted_statements(len(fast))  # SQLite; PostgreSQL: one
     params: dict[str, Any] = {"acc_updated": utcnow()}
     states: dict[int, ReminderState] = {}
     for i, (answer, result) in enumerate(fast):
@@ -776,8 +777,13 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
                 f"answer{i}_state": states[answer.reminder_id].value,
             }
         )
-    moved = set(conn.execute(messages, params).scalars())
-    updated = set(conn.execute(reminders, {**params, "moved": sorted(moved)}).scalars())
+    if _one_trip(conn):
+        done_rows = conn.execute(accepted_one_trip(len(fast)), params).all()
+        moved = {ident for kind, ident in done_rows if kind == "message"}
+        updated = {ident for kind, ident in done_rows if kind == "reminder"}
+    else:
+        moved = set(conn.execute(messages, params).scalars())
+        updated = set(conn.execute(reminders, {**params, "moved": sorted(moved)}).scalars())
     done: dict[int, str] = {}
     for answer, _result in fast:
         if answer.sms.message_id in moved:
@@ -1081,7 +1087,7 @@ def reads_apart(size: int) -> Iterator[sa.Connection | None]:
     if size <= 1 or db.engine.dialect.name != "postgresql":
         yield None
         return
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, generic_plans(conn):
         yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
@@ -1160,6 +1166,7 @@ def one_connection() -> Iterator[None]:
     # (whose get_bind would pick the engine, i.e. the pool, again).
     with (
         db.engine.connect() as connection,
+        generic_plans(connection),
         session_in_place(sa.orm.Session(bind=connection)),
     ):
         yield
