@@ -28,14 +28,16 @@ class SeesPlanMode:
     modes: list[str] = field(default_factory=list)
 
     def send(self, sms: OutgoingSms) -> SendResult:
-        self.modes.append(db.session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar())
+        self.modes.append(
+            str(db.session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar())
+        )
         return SendResult(provider_sid=None, status=STORED)
 
 
 def _pool_modes(n: int = 4) -> set[str]:
     with ExitStack() as stack:
         conns = [stack.enter_context(db.engine.connect()) for _ in range(n)]
-        return {c.exec_driver_sql("SHOW plan_cache_mode").scalar() for c in conns}
+        return {str(c.exec_driver_sql("SHOW plan_cache_mode").scalar()) for c in conns}
 
 
 @pytest.mark.settings(**{"sms.hand_over_batch_size": 3})

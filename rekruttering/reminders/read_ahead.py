@@ -93,7 +93,7 @@ class ReadAhead:
 
     def _collect(self) -> list[pq.abc.PGresult]:
         self._pending = False
-        results = []
+        results: list[pq.abc.PGresult] = []
         while True:
             self._pg.consume_input()
             while self._pg.is_busy():

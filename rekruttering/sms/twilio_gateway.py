@@ -69,7 +69,7 @@ class TwilioGateway:
         # (send_gate); a client without a requests session is checked before the call.
         session = getattr(self.client.http_client, "session", None)
         self.gates_requests = isinstance(session, requests.Session)
-        if self.gates_requests:
+        if isinstance(session, requests.Session):
             gate_session(session)
         if not public_base_url:
             log.warning(
