@@ -25,7 +25,7 @@ from flask import Flask
 
 from rekruttering.config import current_settings
 from rekruttering.extensions import db
-from rekruttering.models import Message, OptOut, Reminder, ReminderState
+from rekruttering.models import Consent, Message, OptOut, Person, Reminder, ReminderState
 from rekruttering.reminders.dispatch import dispatch_due
 from rekruttering.sms.gateway import OutgoingSms, SendResult
 from rekruttering.sms.message_status import STORED
@@ -580,3 +580,63 @@ def test_through_the_twilio_library_a_stop_during_a_batch_stops_its_later_reques
     assert rows[third].last_error == "Opted out of SMS" and rows[third].message_id is None
     messages = db.session.scalars(sa.select(Message.id)).all()
     assert sorted(messages) == sorted(rows[i].message_id for i in ids if i != third)
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 10})
+def test_a_batch_is_handed_over_at_once_each_reminder_to_its_own_message(
+    app: Flask, make: Any
+) -> None:
+    """One INSERT writes a batch's Message rows (one statement on PostgreSQL, an INSERT
+    and an UPDATE on SQLite). Each reminder gets a message of its own, for its own
+    person, number and text, also when two reminders of one person have the same text
+    and two people share a number (SQLite matches the messages to the reminders by
+    person, number and text)."""
+    ids = due_reminders(make, 6)
+    people = [_person_of(i) for i in ids]
+    # ids[1] is a second reminder of ids[0]'s person with the same text; ids[2]'s person
+    # (at another centre: a number is unique within a centre) shares ids[3]'s number;
+    # ids[4] has its own text.
+    db.session.execute(
+        sa.update(Reminder).where(Reminder.id == ids[1]).values(person_id=people[0].id)
+    )
+    other = make.centre().id
+    db.session.execute(
+        sa.update(Person)
+        .where(Person.id == people[2].id)
+        .values(phone=people[3].phone, centre_id=other)
+    )
+    db.session.execute(sa.update(Reminder).where(Reminder.id == ids[2]).values(centre_id=other))
+    db.session.execute(
+        sa.update(Consent).where(Consent.person_id == people[2].id).values(centre_id=other)
+    )
+    db.session.execute(sa.update(Reminder).where(Reminder.id == ids[4]).values(body="Hallo"))
+    db.session.commit()
+    inserts: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "INSERT INTO message" in statement:
+            inserts.append(statement)
+
+    sa.event.listen(db.engine, "after_cursor_execute", note)
+    gateway = HookGateway()
+    try:
+        report = dispatch_due(now=NOW, gateway=gateway)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", note)
+    assert report.sent == 6 and len(inserts) == 1
+    rows = _reminders(ids)
+    assert len({rows[i].message_id for i in ids}) == 6
+    for i in ids:
+        message = db.session.get(Message, rows[i].message_id)
+        reminder = rows[i]
+        person = db.session.get(Person, reminder.person_id)
+        assert (message.person_id, message.to_number, message.body) == (
+            reminder.person_id,
+            person.phone,
+            reminder.body,
+        )
+    sent = sorted((sms.message_id, sms.to, sms.body) for sms in gateway.sent)
+    assert sent == sorted(
+        (rows[i].message_id, db.session.get(Message, rows[i].message_id).to_number, rows[i].body)
+        for i in ids
+    )

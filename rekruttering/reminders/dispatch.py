@@ -81,7 +81,12 @@ from rekruttering.models import (
 from rekruttering.reminders.accepted_many import accepted_one_trip, accepted_statements
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.reminders.generic_plans import generic_plans
-from rekruttering.reminders.hand_over_many import HAND_OVER_MANY, hand_over_params
+from rekruttering.reminders.hand_over_many import (
+    HAND_OVER_MANY,
+    Wanted,
+    hand_over_in_two,
+    hand_over_params,
+)
 from rekruttering.reminders.read_ahead import ReadAhead
 from rekruttering.reminders.send_checks import REMINDER_PERSON_SESSION, clear_to_send
 from rekruttering.session_in_place import session_in_place
@@ -250,12 +255,13 @@ def _release(reminder: Reminder) -> None:
 @dataclass(frozen=True)
 class Claimed:
     """A claimed reminder as it was just after the claim: its person's number (with
-    its opt-out hash) and its text (with its segments)."""
+    its opt-out hash) and its text (with its segments), and its person."""
 
     phone: str
     digest: str
     body: str
     segments: int
+    person_id: int = 0
 
 
 @dataclass
@@ -289,15 +295,19 @@ class Tick:
             key = current_key()
             with transaction():  # a read; no transaction stays open while sending
                 rows = db.session.execute(
-                    sa.select(_R.c.id, _P.c.phone, _R.c.body)
+                    sa.select(_R.c.id, _P.c.phone, _R.c.body, _R.c.person_id)
                     .select_from(_R.join(_P, _P.c.id == _R.c.person_id))
                     .where(_R.c.id.in_(ids), _P.c.phone.is_not(None))
                 ).all()
             claimed = {
                 rid: Claimed(
-                    phone, number_hash(phone, key), body, max(count_segments(body).segments, 1)
+                    phone,
+                    number_hash(phone, key),
+                    body,
+                    max(count_segments(body).segments, 1),
+                    person_id,
                 )
-                for rid, phone, body in rows
+                for rid, phone, body, person_id in rows
                 if phone and is_mobile(phone)  # else the full check says why not
             }
         return cls(
@@ -550,30 +560,34 @@ def _handed_over(
 def _hand_over_many(
     ids: list[int], tick: Tick, elapsed: timedelta
 ) -> dict[int, tuple[int | None, int | None]]:
-    """PostgreSQL: the guarded hand-over of these claimed reminders with one statement
-    (``hand_over_many``), in the caller's transaction; for each, (the message written
-    for it, the message it was handed over to), each None when not. Empty on SQLite,
-    in quiet hours, or for fewer than two (``_hand_over`` then hands over each)."""
+    """The guarded hand-over of these claimed reminders for all of them at once
+    (``hand_over_many``: one statement on PostgreSQL, two on SQLite), in the caller's
+    transaction; for each, (the message written for it, the message it was handed
+    over to), each None when not. Empty in quiet hours or for fewer than two
+    (``_hand_over`` then hands over each)."""
     conn = db.session.connection()
     wanted = [
-        (rid, seen.phone, seen.body, seen.digest, seen.segments)
+        Wanted(rid, seen.person_id, seen.phone, seen.body, seen.digest, seen.segments)
         for rid in ids
         if (seen := tick.claimed.get(rid)) is not None
     ]
-    if tick.quiet or len(wanted) < 2 or not _one_trip(conn):
+    if tick.quiet or len(wanted) < 2:
         return {}
-    params = hand_over_params(
-        wanted,
-        tick.claimer,
-        lease_from=tick.now + elapsed - tick.lease,
-        now=tick.now,
-        direction=Direction.OUTBOUND,
-        gateway=tick.gateway.name,
-        status=message_status.PENDING,
-        created=tick.now,
-        updated=utcnow(),
-    )
-    return {rid: (written, handed) for rid, written, handed in conn.execute(HAND_OVER_MANY, params)}
+    common = {
+        "lease_from": tick.now + elapsed - tick.lease,
+        "now": tick.now,
+        "direction": Direction.OUTBOUND,
+        "gateway": tick.gateway.name,
+        "status": message_status.PENDING,
+        "created": tick.now,
+        "updated": utcnow(),
+    }
+    if _one_trip(conn):
+        params = hand_over_params(wanted, tick.claimer, **common)
+        return {
+            rid: (written, handed) for rid, written, handed in conn.execute(HAND_OVER_MANY, params)
+        }
+    return hand_over_in_two(conn, wanted, tick.claimer, **common)
 
 
 def _prepare_in(

@@ -19,7 +19,8 @@ plans it once per connection.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -131,21 +132,168 @@ HAND_OVER_MANY = sa.select(
 )
 
 
-def hand_over_params(
-    wanted: list[tuple[int, str, str, str, int]], claimer: str, **common: Any
-) -> dict[str, Any]:
-    """The parameters of ``HAND_OVER_MANY`` for ``wanted`` (reminder id, number, text,
-    the number's opt-out hash, segments) and the batch's ``common`` values
-    (``lease_from``, ``now``, ``direction``, ``gateway``, ``status``, ``created``,
-    ``updated``)."""
-    columns = list(zip(*wanted, strict=True)) if wanted else [(), (), (), (), ()]
-    params = {
-        "many_reminder": list(columns[0]),
-        "many_phone": list(columns[1]),
-        "many_body": list(columns[2]),
-        "many_hash": list(columns[3]),
-        "many_segments": list(columns[4]),
+class Wanted(NamedTuple):
+    """A reminder of the batch as the dispatcher read it just after the claim."""
+
+    reminder_id: int
+    person_id: int
+    phone: str
+    body: str
+    digest: str  # the number's opt-out hash
+    segments: int
+
+
+def hand_over_params(wanted: list[Wanted], claimer: str, **common: Any) -> dict[str, Any]:
+    """The parameters of ``HAND_OVER_MANY`` for ``wanted`` and the batch's ``common``
+    values (``lease_from``, ``now``, ``direction``, ``gateway``, ``status``,
+    ``created``, ``updated``)."""
+    params: dict[str, Any] = {
+        "many_reminder": [w.reminder_id for w in wanted],
+        "many_phone": [w.phone for w in wanted],
+        "many_body": [w.body for w in wanted],
+        "many_hash": [w.digest for w in wanted],
+        "many_segments": [w.segments for w in wanted],
         "many_claimer": claimer,
     }
     params.update({f"many_{name}": value for name, value in common.items()})
     return params
+
+
+# --- SQLite: the same in two statements -----------------------------------------------
+# SQLite has no arrays and no data-modifying CTEs: the batch comes as a derived table of
+# n rows of parameters, the INSERT returns each message with its person, number and
+# text, and those are matched to the batch's reminders (two reminders of one person
+# with the same number and text get two identical messages: either may go to either);
+# then one UPDATE ... FROM hands over each reminder to its message.
+
+
+def _rows(n: int, prefix: str, columns: dict[str, Any]) -> sa.Subquery:
+    """n rows of parameters ``{prefix}{i}_{column}`` as a derived table."""
+    return sa.union_all(
+        *(
+            sa.select(
+                *(
+                    sa.bindparam(f"{prefix}{i}_{name}", type_=type_).label(name)
+                    for name, type_ in columns.items()
+                )
+            )
+            for i in range(n)
+        )
+    ).subquery(prefix)
+
+
+@lru_cache(maxsize=64)
+def _written_in_two(n: int) -> sa.Insert:
+    want = _rows(
+        n,
+        "want",
+        {
+            "reminder_id": sa.Integer(),
+            "phone": sa.String(),
+            "body": sa.Text(),
+            "digest": sa.String(),
+            "segments": sa.Integer(),
+        },
+    )
+    return (
+        sa.insert(M)
+        .from_select(
+            [
+                "centre_id",
+                "person_id",
+                "direction",
+                "to_number",
+                "body",
+                "gateway",
+                "status",
+                "segments",
+                "from_number",
+                "created_at",
+                "updated_at",
+            ],
+            sa.select(
+                R.c.centre_id,
+                R.c.person_id,
+                sa.bindparam("many_direction", type_=M.c.direction.type),
+                P.c.phone,
+                R.c.body,
+                sa.bindparam("many_gateway", type_=M.c.gateway.type),
+                sa.bindparam("many_status", type_=M.c.status.type),
+                want.c.segments,
+                sa.literal("", type_=M.c.from_number.type),
+                sa.bindparam("many_created", type_=M.c.created_at.type),
+                _UPDATED,
+            )
+            .select_from(
+                want.join(R, R.c.id == want.c.reminder_id)
+                .join(P, P.c.id == R.c.person_id)
+                .outerjoin(S, S.c.id == R.c.session_id)
+            )
+            .where(
+                *clear_to_send(
+                    want.c.reminder_id,
+                    _CLAIMER,
+                    sa.bindparam("many_lease_from", type_=R.c.claimed_at.type),
+                    want.c.body,
+                    want.c.phone,
+                    want.c.digest,
+                    sa.bindparam("many_now", type_=S.c.starts_at.type),
+                )
+            ),
+            include_defaults=False,
+        )
+        .returning(M.c.id, M.c.person_id, M.c.to_number, M.c.body)
+    )
+
+
+@lru_cache(maxsize=64)
+def _handed_in_two(n: int) -> sa.Update:
+    pair = _rows(n, "pair", {"reminder_id": sa.Integer(), "message_id": sa.Integer()})
+    return (
+        sa.update(R)
+        .where(
+            R.c.id == pair.c.reminder_id,
+            R.c.state == ReminderState.SENDING,
+            R.c.claimed_by == _CLAIMER,
+            R.c.message_id.is_(None),
+        )
+        .values(message_id=pair.c.message_id, updated_at=_UPDATED)
+        .returning(R.c.id, R.c.message_id)
+    )
+
+
+def hand_over_in_two(
+    conn: sa.Connection, wanted: list[Wanted], claimer: str, **common: Any
+) -> dict[int, tuple[int | None, int | None]]:
+    """SQLite: ``HAND_OVER_MANY``'s work in two statements (see above); for each
+    reminder, (the message written for it, the message it was handed over to)."""
+    params: dict[str, Any] = {"many_claimer": claimer}
+    params.update({f"many_{name}": value for name, value in common.items()})
+    for i, w in enumerate(wanted):
+        params.update(
+            {
+                f"want{i}_reminder_id": w.reminder_id,
+                f"want{i}_phone": w.phone,
+                f"want{i}_body": w.body,
+                f"want{i}_digest": w.digest,
+                f"want{i}_segments": w.segments,
+            }
+        )
+    messages: dict[tuple[int, str, str], list[int]] = {}
+    for message_id, person_id, to_number, body in sorted(
+        conn.execute(_written_in_two(len(wanted)), params).all()
+    ):
+        messages.setdefault((person_id, to_number, body), []).append(message_id)
+    written: dict[int, int] = {}
+    for w in wanted:
+        ours = messages.get((w.person_id, w.phone, w.body))
+        if ours:
+            written[w.reminder_id] = ours.pop(0)
+    handed: dict[int, int] = {}
+    if written:
+        pairs: dict[str, Any] = {"many_claimer": claimer, "many_updated": common["updated"]}
+        for i, (reminder_id, message_id) in enumerate(written.items()):
+            pairs[f"pair{i}_reminder_id"] = reminder_id
+            pairs[f"pair{i}_message_id"] = message_id
+        handed = dict(conn.execute(_handed_in_two(len(written)), pairs).all())
+    return {w.reminder_id: (written.get(w.reminder_id), handed.get(w.reminder_id)) for w in wanted}
