@@ -295,5 +295,5 @@ def hand_over_in_two(
         for i, (reminder_id, message_id) in enumerate(written.items()):
             pairs[f"pair{i}_reminder_id"] = reminder_id
             pairs[f"pair{i}_message_id"] = message_id
-        handed = dict(conn.execute(_handed_in_two(len(written)), pairs).all())
+        handed = dict(conn.execute(_handed_in_two(len(written)), pairs).tuples().all())
     return {w.reminder_id: (written.get(w.reminder_id), handed.get(w.reminder_id)) for w in wanted}
