@@ -7,7 +7,7 @@ once) and moves the person's enrolment: the first attendance is "showed up", and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -293,13 +293,20 @@ def _current_statements() -> _Statements:
 
 
 def session_list(
-    centre_id: int, session_id: int, rsvp: dict[int, str] | None = None
+    centre_id: int,
+    session_id: int,
+    rsvp: dict[int, str] | None = None,
+    rsvp_of: Callable[[int], dict[int, str]] | None = None,
 ) -> SessionList:
     """Everyone expected at a session (asked or further, signed up, checked in): who
     they are and the list's counts. A fixed number of queries, however many people are
     expected; a session of a large centre expects hundreds, so only their ids are read
     here, and the names of those a page shows by ``listed_people``
-    (docs/performance.md)."""
+    (docs/performance.md).
+
+    The session is read here, with its activity (``NotFound`` if it is not the
+    centre's); its SMS answers are ``rsvp``, or ``rsvp_of(session id)`` once it is
+    found."""
     statements = _current_statements()
     session = db.session.scalar(
         statements.session, {"session_id": int(session_id), "centre_id": centre_id}
@@ -307,6 +314,8 @@ def session_list(
     if session is None:
         raise NotFound("not found")
     activity = session.activity
+    if rsvp is None and rsvp_of is not None:
+        rsvp = rsvp_of(session.id)
     rsvp = rsvp or {}
     refused = sorted(
         row[0]
