@@ -38,6 +38,7 @@ from rekruttering.checkin.service import (
     check_in,
     expected_people,
     listed_people,
+    page_of,
     session_list,
     undo_check_in,
     walk_in,
@@ -136,13 +137,15 @@ def _render_session(session_id: int, walk_in_form: WalkInForm | None = None) -> 
         found = len(matching)
         pages = max(1, -(-found // LIST_PAGE_ROWS))
         page = min(requested, pages)
-        listed = matching[(page - 1) * LIST_PAGE_ROWS : page * LIST_PAGE_ROWS]
+        shown = expected_people(
+            overview, matching[(page - 1) * LIST_PAGE_ROWS : page * LIST_PAGE_ROWS]
+        )
     else:
         found = overview.count
         pages = max(1, -(-found // LIST_PAGE_ROWS))
         page = min(requested, pages)
-        listed = listed_people(overview, (page - 1) * LIST_PAGE_ROWS, LIST_PAGE_ROWS)
-    shown = expected_people(overview, listed)
+        # The page's names and roles in one statement.
+        shown = page_of(overview, (page - 1) * LIST_PAGE_ROWS, LIST_PAGE_ROWS)
     others = find_other_people(centre_id, query, set(overview.listed_ids)) if query else []
     fresh = walk_in_form is None
     if walk_in_form is None:
