@@ -163,8 +163,15 @@ def _statements(
     if found is None:
         query = build()
         page = query.limit(sa.bindparam("row_limit")).offset(sa.bindparam("row_offset"))
+        # The count reads the rows' ids only, with the same joins and conditions: SQLite
+        # works out every column of a subquery, and the "asked" section's "missed
+        # session" column is a correlated subquery it then ran twice a row.
+        entity = query.column_descriptions[0]["entity"]
+        ids = query.order_by(None).with_only_columns(
+            sa.inspect(entity).primary_key[0], maintain_column_froms=True
+        )
         count = select(func.count()).select_from(
-            query.order_by(None).limit(sa.bindparam(_count_limit(variant))).subquery()
+            ids.limit(sa.bindparam(_count_limit(variant))).subquery()
         )
         found = _STATEMENTS[variant] = (page, count)
     return found
