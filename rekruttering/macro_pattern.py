@@ -13,8 +13,11 @@ The contract, for the macro: a value named as filling in is only written, as
 changed by another filter); everything the macro decides by goes in the steering
 arguments, which are hashable. A value that does not come out as its marker does (it
 went through ``|lower``, say, or was written unescaped) is noticed: the rows are
-then rendered by calling the macro, as before. A value the macro does not write for
-some steering (a link shown only to some) is simply left out.
+then rendered by calling the macro, as before; so is one encoded for a URL or for
+JSON. A value the macro does not write for some steering (a link shown only to some) is
+simply left out. Not noticed, so kept out of the values by the contract: a value tested
+(``{% if name %}``) or passed to something whose output depends on its length or
+content (``|truncate``): those are steering arguments.
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ _MARK = "\ue000{}Xx&\ue001"
 
 #: A pattern that could not be split: the rows call the macro.
 _CALL = None
+
+#: What is left of a marker that was written changed: as it is (unescaped), cut, or
+#: encoded for a URL (``url_for``, ``|urlencode``) or for JSON/JavaScript (``|tojson``).
+_CHANGED_MARKER = re.compile(r"[\ue000\ue001]|%ee%80%8[01]|\\ue00[01]", re.IGNORECASE)
+
+
+def _changed_marker(text: str) -> bool:
+    return _CHANGED_MARKER.search(text) is not None
 
 
 class MacroPattern:
@@ -56,7 +67,7 @@ class MacroPattern:
             parts += [text[at : found.start()], (name,)]
             at = found.end()
         parts.append(text[at:])
-        if any("\ue000" in part or "\ue001" in part for part in parts if isinstance(part, str)):
+        if any(_changed_marker(part) for part in parts if isinstance(part, str)):
             return _CALL
         return parts
 

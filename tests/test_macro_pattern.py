@@ -69,7 +69,17 @@ def test_a_markup_value_is_written_as_it_is(app: Flask) -> None:
     assert "<b>bold</b>" in patterned
 
 
-@pytest.mark.parametrize("use", ["{{ name|lower }}", "{{ name|safe }}", "{{ name|upper }}"])
+@pytest.mark.parametrize(
+    "use",
+    [
+        "{{ name|lower }}",
+        "{{ name|safe }}",
+        "{{ name|upper }}",
+        "{{ name|urlencode }}",
+        "{{ url_for('static', filename=name) }}",
+        "{{ name|tojson }}",
+    ],
+)
 def test_a_value_changed_or_unescaped_falls_back_to_calling_the_macro(app: Flask, use: str) -> None:
     with app.test_request_context("/"):
         row = app.jinja_env.from_string(
