@@ -112,9 +112,11 @@ def _security_headers(response: Response) -> Response:
     if (
         request.endpoint != "static"
         and response.mimetype in ("text/html", "application/json")
-        and current_user.is_authenticated
+        and not current_user.is_anonymous
     ):
         # Personal data must not stay in a shared computer's cache or back button.
+        # (``is_anonymous``, not ``is_authenticated``: that reads the user's row, which
+        # a write's commit has expired, so every write would load the user again.)
         response.headers.setdefault("Cache-Control", "no-store")
     if not current_app.config.get("DEMO"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
