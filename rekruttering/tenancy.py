@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, session
+from flask import Flask, abort, g, has_app_context, session
 from flask_login import current_user
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import contains_eager
@@ -66,6 +66,25 @@ def resolve_centre() -> None:
     chosen = chosen or memberships[0]
     g.centre = chosen.centre
     g.role = chosen.role
+
+
+def memberships_of_request(user_id: int) -> frozenset[int] | None:
+    """The centres ``user_id`` works at, if that is the logged-in user whose memberships
+    this request has read (``resolve_centre``, in the same transaction): a service
+    checking "works at this centre" for the user at the keyboard need not ask again.
+    None when they are not at hand (another user, no request, read before a commit)."""
+    if not has_app_context():
+        return None
+    memberships = g.get("memberships")
+    if not memberships:
+        return None
+    for membership in memberships:
+        state = inspect(membership)
+        if state.expired or "user_id" not in state.dict or "centre_id" not in state.dict:
+            return None
+    if memberships[0].user_id != user_id:
+        return None
+    return frozenset(m.centre_id for m in memberships)
 
 
 def switch_centre(centre_id: int) -> bool:

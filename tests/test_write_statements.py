@@ -69,7 +69,8 @@ def test_a_tap_reads_the_user_session_and_person_once(client: Any, make: Any, st
     assert response.headers["Cache-Control"] == "no-store"
     statements = counter.statements
     assert len(_reads(statements, "user_account")) == 1
-    assert len(_reads(statements, "session")) == 1  # locked, once
+    assert len(_reads(statements, "session")) == 1  # locked, once, with its activity
+    assert _reads(statements, "activity") == []
     assert len(_reads(statements, "person")) == 1
     if db.engine.dialect.insert_returning:
         assert _reads(statements, "report_change") == []
@@ -120,6 +121,7 @@ def test_a_logged_contact_reads_each_row_once(client: Any, make: Any, staff: Any
     assert len(_reads(statements, "person")) == 1
     assert len(_reads(statements, "activity")) == 1
     assert len(_reads(statements, "contact")) == 1  # the form token
+    assert len(_reads(statements, "membership")) == 1  # the request's own (tenancy)
     assert len(_writes(statements, "INSERT INTO", "enrolment")) == 1
     assert _writes(statements, "UPDATE", "enrolment") == []
     assert len(_writes(statements, "UPDATE", "referral")) == 1
@@ -191,3 +193,30 @@ def test_a_session_is_read_locked_once_a_transaction(make: Any) -> None:
     assert counter.count == 1
     if db.engine.dialect.name == "postgresql":
         assert "FOR UPDATE" in counter.statements[0]
+
+
+def test_a_contact_by_someone_of_another_centre_is_refused(
+    client: Any, make: Any, staff: Any
+) -> None:
+    """ "Who did it" is checked against the database when it is not the user at the
+    keyboard (whose memberships the request has read)."""
+    centre, _user = staff
+    stranger = make.user(make.centre())
+    person, activity = make.person(centre), make.activity(centre)
+    response = client.post(
+        "/contacts/new",
+        data={
+            "person_id": person.id,
+            "activity_id": activity.id,
+            "outcome": "asked",
+            "role": "participant",
+            "by_user_id": stranger.id,
+            "form_token": "tok-stranger",
+        },
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert re.search(
+        r'<select[^>]*class="[^"]*is-invalid[^"]*"[^>]*name="by_user_id"', html
+    ) or re.search(r'<select[^>]*name="by_user_id"[^>]*class="[^"]*is-invalid', html)
+    assert db.session.scalar(select(Contact.id)) is None

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, union
+from sqlalchemy.orm import joinedload
 
 from rekruttering import row_locks
 from rekruttering.domain.clock import oslo_today, start_of_oslo_day, utcnow
@@ -36,7 +37,10 @@ def locked_session(centre_id: int, session_id: int) -> Session:
     session = db.session.scalar(
         select(Session)
         .where(Session.id == int(session_id), Session.centre_id == centre_id)
-        .with_for_update()
+        # Its activity with it (every caller reads it): the session's row is locked,
+        # not the activity's.
+        .options(joinedload(Session.activity, innerjoin=True))
+        .with_for_update(of=Session)
     )
     if session is None:
         raise NotFound("not found")

@@ -28,7 +28,7 @@ from rekruttering.models import (
 )
 from rekruttering.people.service import create_person
 from rekruttering.privacy.service import record_consent
-from rekruttering.tenancy import fetch
+from rekruttering.tenancy import fetch, memberships_of_request
 
 #: Notification kinds the follow-up queue shows (and a contact about the person closes).
 QUEUE_NOTIFICATION_KINDS = ("referral", "signup")
@@ -245,6 +245,9 @@ def _advance_referral(centre_id: int, referral: Referral, outcome: Outcome) -> N
 
 
 def _is_member(user_id: int, centre_id: int) -> bool:
+    known = memberships_of_request(user_id)
+    if known is not None:
+        return centre_id in known
     return (
         db.session.scalar(
             select(Membership.id).where(
