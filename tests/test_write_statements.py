@@ -220,3 +220,23 @@ def test_a_contact_by_someone_of_another_centre_is_refused(
         r'<select[^>]*class="[^"]*is-invalid[^"]*"[^>]*name="by_user_id"', html
     ) or re.search(r'<select[^>]*name="by_user_id"[^>]*class="[^"]*is-invalid', html)
     assert db.session.scalar(select(Contact.id)) is None
+
+
+def test_a_lock_taken_in_a_savepoint_rolled_back_is_taken_again(make: Any) -> None:
+    """PostgreSQL gives up the row locks of a savepoint rolled back: read locked again."""
+    centre = make.centre()
+    session = make.session(make.activity(centre), utcnow())
+    db.session.commit()
+    centre_id, session_id = centre.id, session.id
+    savepoint = db.session.begin_nested()
+    first = locked_session(centre_id, session_id)
+    with count_statements() as counter:
+        assert locked_session(centre_id, session_id) is first  # inside it: held
+    assert counter.count == 0
+    savepoint.rollback()
+    with count_statements() as counter:
+        locked_session(centre_id, session_id)
+    assert counter.count == 1
+    with count_statements() as counter:  # taken in the transaction now: held
+        locked_session(centre_id, session_id)
+    assert counter.count == 0
