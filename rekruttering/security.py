@@ -86,9 +86,7 @@ def _enforce_absolute_timeout() -> None:
     if not current_user.is_authenticated or current_user.is_device:
         # A door tablet stays logged in (its remember cookie) until an admin revokes it.
         return
-    limit = timedelta(
-        hours=current_settings().security.session_absolute_hours
-    )
+    limit = timedelta(hours=current_settings().security.session_absolute_hours)
     started = session.get("login_at")
     try:
         started_at = datetime.fromisoformat(started) if started else None
