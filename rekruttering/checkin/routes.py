@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from rekruttering.access import DOOR, PUBLIC, STAFF, allow
+from rekruttering.activities.signups import locked_session
 from rekruttering.checkin.forms import TapForm, WalkInForm
 from rekruttering.checkin.queries import sessions_between
 from rekruttering.checkin.rsvp_source import rsvp_answers
@@ -241,7 +242,12 @@ def sync(session_id: int) -> tuple[Response, int] | Response:
 @bp.route("/checkin/sessions/<int:session_id>/check-in", methods=["POST"])
 @allow(*STAFF, *DOOR)
 def tap(session_id: int) -> Response:
-    session = get_or_404(Session, session_id)
+    try:
+        # Read as the check-in reads it (locked), and kept (the session holds what it
+        # loaded while something refers to it): the check-in uses it (row_locks).
+        session = locked_session(current_centre_id(), session_id)
+    except NotFound:
+        abort(404)
     form = TapForm()
     if not form.validate_on_submit():
         abort(400)
@@ -261,15 +267,15 @@ def tap(session_id: int) -> Response:
     except IntegrityError:
         # Two taps at the same moment: the other one checked them in.
         flash(_("Already checked in."), "info")
-        return _back(session.id, query, form.person_id.data, form.page.data)
+        return _back(session_id, query, form.person_id.data, form.page.data)
     except ServiceError as exc:
         flash(exc.message, "danger")
-        return _back(session.id, query, form.person_id.data, form.page.data)
+        return _back(session_id, query, form.person_id.data, form.page.data)
     if created:
         flash(_("%(name)s is checked in.", name=name), "success")
     else:
         flash(_("%(name)s was already checked in.", name=name), "info")
-    return _back(session.id, query, form.person_id.data, form.page.data)
+    return _back(session_id, query, form.person_id.data, form.page.data)
 
 
 @bp.route("/checkin/sessions/<int:session_id>/undo", methods=["POST"])
