@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +16,7 @@ from rekruttering.config import current_settings
 from rekruttering.domain.funnel import Role
 from rekruttering.domain.phone import format_phone
 from rekruttering.errors import NotFound, ServiceError
+from rekruttering.extensions import db
 from rekruttering.form_fields import optional_int
 from rekruttering.models import (
     ConsentMethod,
@@ -98,11 +102,6 @@ def detail(person_id: int) -> str | Response:
         flash(_("This person was merged into another: here is the kept one."), "info")
         return redirect(url_for("people.detail", person_id=person.merged_into_id))
     centre_id = tenancy.current_centre_id()
-    # Committed first: a commit expires every loaded row, and the page would then
-    # reload its timeline one row at a time.
-    with transaction():
-        audit.record("person_viewed", person_id=person.id, centre_id=centre_id)
-    mark_logged()  # this entry is the one; the privacy access log need not add another
     history = history_of(centre_id, person)
     link_q = request.args.get("link_q", "").strip()[:100]
     link_results = (
@@ -110,7 +109,7 @@ def detail(person_id: int) -> str | Response:
     )
     consents = [e.item for e in history.timeline if e.kind == CONSENT]
     sms_consent = any(c.purpose == ConsentPurpose.SMS and c.withdrawn_at is None for c in consents)
-    return render_template(
+    page = render_template(
         "people/detail.html",
         person=person,
         history=history,
@@ -118,6 +117,28 @@ def detail(person_id: int) -> str | Response:
         link_results=link_results,
         sms_consent=sms_consent,
     )
+    # Logged once the page is made, and before it is answered: the page is shown only
+    # if its entry is stored. Committed last, keeping what was loaded: a commit expires
+    # every loaded row, and what the request touched after it (the person and the
+    # centre for the page, the user for the answer's headers) was read again, a
+    # statement each (docs/performance.md).
+    with _keeping_loaded_rows(), transaction():
+        audit.record("person_viewed", person_id=person.id, centre_id=centre_id)
+    mark_logged()  # this entry is the one; the privacy access log need not add another
+    return page
+
+
+@contextmanager
+def _keeping_loaded_rows() -> Iterator[None]:
+    """A commit in this block leaves the session's loaded rows as they were read (for
+    a commit that only adds a row the request does not read back)."""
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
 
 
 @bp.route("/new", methods=["GET", "POST"])
