@@ -315,3 +315,30 @@ def test_removing_a_link_through_an_unrelated_person_is_not_found(
     link = make.person_link(centre)
     bystander = make.person(centre)
     assert client.post(f"/people/{bystander.id}/links/{link.id}/delete").status_code == 404
+
+
+def test_a_transaction_that_keeps_loaded_rows_still_commits_and_rolls_back(make: Any) -> None:
+    """``transaction(keep_loaded=True)``: the commit stores what the block wrote and
+    leaves the loaded rows unexpired; a block that raises stores nothing; either way
+    the session expires rows on commit again afterwards."""
+    from sqlalchemy import inspect
+
+    centre = make.centre()
+    person = make.person(centre, first_name="Kari")
+    db.session.commit()
+    assert person.first_name == "Kari"  # loaded again after make's commit
+    with transaction(keep_loaded=True):
+        db.session.add(AuditEvent(action="person_viewed", person_id=person.id, centre_id=centre.id))
+    assert "first_name" not in inspect(person).expired_attributes
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == 1
+    try:
+        with transaction(keep_loaded=True):
+            db.session.add(AuditEvent(action="person_viewed", person_id=person.id))
+            raise RuntimeError("refused")
+    except RuntimeError:
+        pass
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == 1
+    assert db.session().expire_on_commit is True
+    with transaction():
+        person.first_name = "Kari Anne"
+    assert "first_name" in inspect(person).expired_attributes

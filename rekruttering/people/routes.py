@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +13,6 @@ from rekruttering.config import current_settings
 from rekruttering.domain.funnel import Role
 from rekruttering.domain.phone import format_phone
 from rekruttering.errors import NotFound, ServiceError
-from rekruttering.extensions import db
 from rekruttering.form_fields import optional_int
 from rekruttering.models import (
     ConsentMethod,
@@ -122,23 +118,10 @@ def detail(person_id: int) -> str | Response:
     # every loaded row, and what the request touched after it (the person and the
     # centre for the page, the user for the answer's headers) was read again, a
     # statement each (docs/performance.md).
-    with _keeping_loaded_rows(), transaction():
+    with transaction(keep_loaded=True):
         audit.record("person_viewed", person_id=person.id, centre_id=centre_id)
     mark_logged()  # this entry is the one; the privacy access log need not add another
     return page
-
-
-@contextmanager
-def _keeping_loaded_rows() -> Iterator[None]:
-    """A commit in this block leaves the session's loaded rows as they were read (for
-    a commit that only adds a row the request does not read back)."""
-    session = db.session()
-    before = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        yield
-    finally:
-        session.expire_on_commit = before
 
 
 @bp.route("/new", methods=["GET", "POST"])
