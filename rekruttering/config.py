@@ -68,8 +68,8 @@ def _parse_str(value: Any) -> str:
 def _parse_frame_ancestors(value: Any) -> str:
     """CSP frame-ancestors sources: "*", "'none'" or origins separated by spaces."""
     text = " ".join(_parse_str(value).split())
-    if not text or any(c in text for c in ";,\"\\"):
-        raise ValueError("expected CSP sources separated by spaces, like \"https://example.no\"")
+    if not text or any(c in text for c in ';,"\\'):
+        raise ValueError('expected CSP sources separated by spaces, like "https://example.no"')
     return text
 
 

@@ -114,7 +114,7 @@ def check_request() -> None:
 
 def check_value(name: str, value: str, max_len: int, lines: bool) -> None:
     """One named text value (see the module's docstring for the rules)."""
-    _check_text(_("parameter name"), name, MAX_KEY, lines=False)
+    _check_text(None, name, MAX_KEY, lines=False)
     if name.endswith("Sid"):
         max_len = MAX_SID
     _check_text(name, value, max_len, lines)
@@ -124,9 +124,12 @@ def check_value(name: str, value: str, max_len: int, lines: bool) -> None:
         _check_number(name, int(value) if len(digits) <= 20 else MAX_BIG_INT * 10)
 
 
-def _check_text(field: str, value: str, max_len: int, lines: bool) -> None:
+def _check_text(field: str | None, value: str, max_len: int, lines: bool) -> None:
+    """``field``: the value's name, None for a parameter's own name (translated only
+    when refused: every value of every request passes here)."""
     pattern = _CONTROL if lines else _LINE_CONTROL
     if pattern.search(value):
+        field = _("parameter name") if field is None else field
         raise Refusal(
             field,
             _(
@@ -136,6 +139,7 @@ def _check_text(field: str, value: str, max_len: int, lines: bool) -> None:
             ),
         )
     if len(value) > max_len:
+        field = _("parameter name") if field is None else field
         raise Refusal(
             field,
             _("“%(field)s” is longer than %(n)d characters.", field=field[:MAX_KEY], n=max_len),
@@ -152,7 +156,7 @@ def _check_number(name: str, number: int) -> None:
 
 
 def _check_upload(name: str, upload: FileStorage) -> None:
-    _check_text(_("parameter name"), name, MAX_KEY, lines=False)
+    _check_text(None, name, MAX_KEY, lines=False)
     _check_text(name, upload.filename or "", MAX_QUERY_VALUE, lines=False)
 
 
@@ -179,7 +183,7 @@ def _json_leaves(data: Any) -> Iterator[tuple[str, Any]]:
             raise Refusal(name, _("The JSON body is nested too deeply."))
         if isinstance(value, dict):
             for key, item in value.items():
-                _check_text(_("parameter name"), key, MAX_KEY, lines=False)
+                _check_text(None, key, MAX_KEY, lines=False)
                 stack.append((key, item, depth + 1))
         elif isinstance(value, list):
             stack.extend((name, item, depth + 1) for item in value)

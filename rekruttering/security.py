@@ -86,9 +86,7 @@ def _enforce_absolute_timeout() -> None:
     if not current_user.is_authenticated or current_user.is_device:
         # A door tablet stays logged in (its remember cookie) until an admin revokes it.
         return
-    limit = timedelta(
-        hours=current_settings().security.session_absolute_hours
-    )
+    limit = timedelta(hours=current_settings().security.session_absolute_hours)
     started = session.get("login_at")
     try:
         started_at = datetime.fromisoformat(started) if started else None
@@ -112,9 +110,11 @@ def _security_headers(response: Response) -> Response:
     if (
         request.endpoint != "static"
         and response.mimetype in ("text/html", "application/json")
-        and current_user.is_authenticated
+        and not current_user.is_anonymous
     ):
         # Personal data must not stay in a shared computer's cache or back button.
+        # (``is_anonymous``, not ``is_authenticated``: that reads the user's row, which
+        # a write's commit has expired, so every write would load the user again.)
         response.headers.setdefault("Cache-Control", "no-store")
     if not current_app.config.get("DEMO"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

@@ -10,6 +10,7 @@ from flask import Flask, request, url_for
 from rekruttering import number_format
 from rekruttering.domain.demo_data import is_demo_message, is_demo_reminder
 from rekruttering.domain.phone import format_phone
+from rekruttering.macro_pattern import macro_pattern
 
 
 def oslo_datetime(value: datetime | None, style: str = "short") -> str:
@@ -67,7 +68,9 @@ class UrlPattern:
         if self.parts is not None and all(_fits(row.get(name)) for name in self.names):
             ordered = [row[name] for name in self.names]
             return "".join(p if isinstance(p, str) else str(ordered[p]) for p in self.parts)
-        return url_for(self.endpoint, **{k: row[k] if v == ROW else v for k, v in self.values.items()})
+        return url_for(
+            self.endpoint, **{k: row[k] if v == ROW else v for k, v in self.values.items()}
+        )
 
 
 def _fits(value: Any) -> bool:
@@ -90,6 +93,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["url_pattern"] = url_pattern
+    app.jinja_env.globals["macro_pattern"] = macro_pattern
     app.jinja_env.tests["demo_message"] = is_demo_message
     app.jinja_env.tests["demo_reminder"] = is_demo_reminder
     app.jinja_env.trim_blocks = True

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, session
+from flask import Flask, abort, g, has_app_context, session
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import contains_eager
 
 from rekruttering.errors import NotFound
@@ -68,6 +68,25 @@ def resolve_centre() -> None:
     g.role = chosen.role
 
 
+def memberships_of_request(user_id: int) -> frozenset[int] | None:
+    """The centres ``user_id`` works at, if that is the logged-in user whose memberships
+    this request has read (``resolve_centre``, in the same transaction): a service
+    checking "works at this centre" for the user at the keyboard need not ask again.
+    None when they are not at hand (another user, no request, read before a commit)."""
+    if not has_app_context():
+        return None
+    memberships = g.get("memberships")
+    if not memberships:
+        return None
+    for membership in memberships:
+        state = inspect(membership)
+        if state.expired or "user_id" not in state.dict or "centre_id" not in state.dict:
+            return None
+    if memberships[0].user_id != user_id:
+        return None
+    return frozenset(m.centre_id for m in memberships)
+
+
 def switch_centre(centre_id: int) -> bool:
     """Make ``centre_id`` the current centre if the user belongs to it."""
     if any(m.centre_id == centre_id for m in g.get("memberships", [])):
@@ -102,11 +121,33 @@ def fetch(model: type[T], ident: Any, centre_id: int) -> T:
     if not 0 < ident < MAX_ID:
         # /people/99999999999999999999 is not found, not an overflow in the driver.
         raise NotFound("not found")
+    held = _held(model, ident)
+    if held is not None:
+        if held.centre_id != centre_id:  # type: ignore[attr-defined]  # a CentreOwned model
+            raise NotFound("not found")
+        return held
     obj = db.session.scalar(
         select(model).where(model.id == ident, model.centre_id == centre_id)  # type: ignore[attr-defined]  # a CentreOwned model
     )
     if obj is None:
         raise NotFound("not found")
+    return obj
+
+
+def _held(model: type[T], ident: int) -> T | None:
+    """The object, if this session already holds it as the database has it: loaded
+    (not expired), without changes of its own not yet flushed, not deleted. Loading it
+    again would give the same object (the identity map) at the cost of a statement: a
+    write's view and its service both load the person, the activity, the session."""
+    key = inspect(model).identity_key_from_primary_key([ident])  # type: ignore[union-attr]
+    obj = db.session.identity_map.get(key)
+    if obj is None:
+        return None
+    state = inspect(obj)
+    if state.expired or state.modified or state.deleted or state.was_deleted:
+        return None
+    if "centre_id" not in state.dict or obj in db.session.deleted:
+        return None
     return obj
 
 

@@ -20,7 +20,22 @@ from rekruttering.extensions import db
 
 
 @contextmanager
-def transaction() -> Iterator[None]:
+def transaction(keep_loaded: bool = False) -> Iterator[None]:
+    """Commit when the block ends, roll back if it raises.
+
+    ``keep_loaded``: the commit leaves the rows the session has loaded as they were
+    read, instead of expiring them (SQLAlchemy's default), for a commit that only adds
+    rows the request does not read back: what the request touches after it is not read
+    again, a statement each (the person page's audit entry, docs/performance.md)."""
+    if keep_loaded:
+        session = db.session()
+        expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            with transaction():
+                yield
+        finally:
+            session.expire_on_commit = expire_on_commit
+        return
     try:
         yield
         db.session.commit()

@@ -481,3 +481,64 @@ def test_two_tablets_enrolling_one_person_at_once_both_check_in(app, make) -> No
         )
         == 2
     )
+
+
+def test_a_page_of_the_list_in_one_statement_is_its_rows_read_apart(make: Any) -> None:
+    """``page_of`` (a page's names and roles in one statement) gives the rows that
+    ``expected_people(listed_people(...))`` gives, on every page: a person enrolled as
+    participant and volunteer, one as volunteer only, a "said no" after being asked
+    (left out) and one asked again after it, sign-ups, walk-ins, a checked-in person
+    anonymised since, and one merged away."""
+    from rekruttering.checkin.service import expected_people, listed_people, page_of, session_list
+
+    centre = make.centre()
+    activity = make.activity(centre)
+    other = make.activity(centre)
+    session = make.session(activity, utcnow() - timedelta(minutes=5))
+    now = utcnow()
+    people = []
+    for i in range(23):
+        person = make.person(centre, first_name=f"P{i % 7}", last_name=f"L{i}")
+        people.append(person)
+        kind = i % 6
+        if kind == 0:
+            make.enrolment(person, activity, asked_at=now, showed_up_at=now)
+            make.enrolment(person, activity, role=Role.VOLUNTEER, asked_at=now)
+        elif kind == 1:
+            make.enrolment(person, activity, role=Role.VOLUNTEER, asked_at=now, regular_at=now)
+        elif kind == 2:
+            make.enrolment(person, activity, asked_at=now - timedelta(days=3), declined_at=now)
+            make.enrolment(person, other, asked_at=now)
+        elif kind == 3:
+            make.enrolment(person, activity, declined_at=now - timedelta(days=3), asked_at=now)
+        elif kind == 4:
+            db.session.add(
+                SessionSignup(
+                    centre_id=centre.id,
+                    session_id=session.id,
+                    person_id=person.id,
+                    waitlisted=i % 4 == 0,
+                )
+            )
+        else:
+            make.attendance(session, person, role=Role.VOLUNTEER if i % 2 else Role.PARTICIPANT)
+    db.session.commit()
+    with transaction():
+        walk_in(centre.id, session.id, WalkInInput("Walker"))
+        check_in(centre.id, session.id, people[0].id)
+    gone, merged = people[5], people[6]
+    db.session.execute(
+        Person.__table__.update().where(Person.id == gone.id).values(anonymised_at=now)
+    )
+    db.session.execute(
+        Person.__table__.update().where(Person.id == merged.id).values(merged_into_id=people[7].id)
+    )
+    db.session.commit()
+    listing = session_list(centre.id, session.id, rsvp={people[1].id: "yes", people[3].id: "no"})
+    assert listing.count > 10
+    for offset, limit in [(0, 5), (5, 5), (10, 50), (0, 50), (listing.count - 1, 5), (99, 5)]:
+        apart = expected_people(listing, listed_people(listing, offset, limit))
+        assert page_of(listing, offset, limit) == apart, (offset, limit)
+    everyone = page_of(listing, 0, 50)
+    assert {p.role for p in everyone} == {Role.PARTICIPANT, Role.VOLUNTEER}
+    assert any(p.stage is not None for p in everyone)

@@ -329,14 +329,24 @@ def test_recording_one_answer_fails_the_next_reminder_is_still_sent(
     assert _reminders(ids)[ids[1]].state == ReminderState.UNCERTAIN
 
 
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param(k, marks=pytest.mark.settings(**{"sms.hand_over_batch_size": k}), id=f"K{k}")
+        for k in (1, 10)
+    ],
+)
 def test_a_hand_over_that_fails_leaves_the_previous_answer_recorded(
-    app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch
+    app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch, size: int
 ) -> None:
-    """The 3rd reminder's hand-over fails: the 2nd's answer (same transaction) is
-    recorded alone; the 3rd was never handed over, so its lease returns it to pending
-    and a later tick sends it once."""
+    """The 3rd reminder's hand-over fails: the 2nd's answer (same transaction, K = 1)
+    is recorded alone; the 3rd was never handed over, so its lease returns it to
+    pending and a later tick sends it once. With batches (K = 10) on PostgreSQL the
+    batch is handed over with one statement, which the bad reminder fails for all of
+    it: each is then handed over alone, and only the 3rd fails."""
     ids = due_reminders(make, 4)
     real = dispatch._hand_over
+    real_many = dispatch._hand_over_many
     fails = {ids[2]}
 
     def broken(reminder_id: int, tick: Any, elapsed: Any) -> Any:
@@ -344,7 +354,13 @@ def test_a_hand_over_that_fails_leaves_the_previous_answer_recorded(
             raise RuntimeError("the database said no")
         return real(reminder_id, tick, elapsed)
 
+    def broken_many(batch: list[int], tick: Any, elapsed: Any) -> Any:
+        if fails & set(batch):
+            raise RuntimeError("the database said no")
+        return real_many(batch, tick, elapsed)
+
     monkeypatch.setattr(dispatch, "_hand_over", broken)
+    monkeypatch.setattr(dispatch, "_hand_over_many", broken_many)
     gateway = HookGateway()
     report = dispatch_due(now=NOW, gateway=gateway)
     assert report.outcomes == {
@@ -364,11 +380,14 @@ def test_a_hand_over_that_fails_leaves_the_previous_answer_recorded(
     assert _reminders(ids)[ids[2]].state == ReminderState.SENT
 
 
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 1})
 def test_a_hand_over_whose_answer_is_lost_is_never_sent_twice(app: Flask, make: Any) -> None:
     """The statement that hands over the 3rd reminder reaches the database, and then
     the dispatcher hears nothing back (as when the connection drops). It is not sent in
     that tick, nor ever twice: the hand-over's transaction was rolled back, so its lease
-    returns it to pending and it is sent once. The 2nd's answer is recorded either way."""
+    returns it to pending and it is sent once. The 2nd's answer is recorded either way.
+    (K = 1: each reminder has a hand-over statement of its own; the batch statement's
+    lost answer is the next test.)"""
     ids = due_reminders(make, 4)
     seen = []
 
@@ -398,6 +417,44 @@ def test_a_hand_over_whose_answer_is_lost_is_never_sent_twice(app: Flask, make: 
     assert rows[ids[1]].state == ReminderState.SENT
     assert [sms.to for sms in gateway.sent].count(third) == 1
     assert rows[ids[2]].state == ReminderState.SENT
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 2})
+def test_a_batch_hand_over_whose_answer_is_lost_is_never_sent_twice(app: Flask, make: Any) -> None:
+    """The 2nd statement that writes Message rows reaches the database, and then the
+    dispatcher hears nothing back. On PostgreSQL (one statement a batch) that is the
+    hand-over of the 2nd batch (the 3rd and 4th reminders), in the transaction that
+    records the 1st batch's answers; on SQLite the 2nd reminder's. Nothing of that
+    transaction stays: the answers are recorded alone, and every reminder it would have
+    handed over is handed over alone or left to its lease, so each is sent exactly
+    once, none twice, however the later ticks go."""
+    ids = due_reminders(make, 4)
+    seen = []
+
+    def lost(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "INSERT INTO message" in statement:
+            seen.append(1)
+            if len(seen) == 2:
+                raise RuntimeError("the connection dropped")
+
+    sa.event.listen(db.engine, "after_cursor_execute", lost)
+    gateway = HookGateway()
+    try:
+        report = dispatch_due(now=NOW, gateway=gateway)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", lost)
+    assert len(seen) >= 2
+    assert report.outcomes[ids[0]] == ReminderState.SENT  # its answer, recorded alone
+    assert set(Counter(sms.to for sms in gateway.sent).values()) == {1}
+    settings = current_settings(app).sms
+    for later in (
+        timedelta(seconds=settings.claim_lease_seconds + 1),
+        timedelta(minutes=settings.claim_timeout_minutes + 1),
+    ):
+        dispatch_due(now=NOW + later, gateway=gateway)
+    phones = [_person_of(i).phone for i in ids]
+    assert sorted(sms.to for sms in gateway.sent) == sorted(phones)  # each once
+    assert {r.state for r in _reminders(ids).values()} == {ReminderState.SENT}
 
 
 # --- the SQL a reminder costs --------------------------------------------------------------

@@ -25,7 +25,7 @@ from flask import Flask
 
 from rekruttering.config import current_settings
 from rekruttering.extensions import db
-from rekruttering.models import Message, OptOut, Reminder, ReminderState
+from rekruttering.models import Consent, Message, OptOut, Person, Reminder, ReminderState
 from rekruttering.reminders.dispatch import dispatch_due
 from rekruttering.sms.gateway import OutgoingSms, SendResult
 from rekruttering.sms.message_status import STORED
@@ -233,8 +233,11 @@ def test_a_failed_check_before_a_send_is_taken_back_not_sent(
 ) -> None:
     """The read that checks a reminder again before its send fails (the database went
     away for a moment): the reminder is not sent then but taken back with the next
-    hand-over, checked in full again, and sent once."""
+    hand-over, checked in full again, and sent once. (On PostgreSQL the read is sent
+    ahead and its answer collected at the send, ``read_ahead``: there that answer
+    fails; the later reads of the tick are then made the plain way.)"""
     from rekruttering.reminders import dispatch
+    from rekruttering.reminders.read_ahead import ReadAhead
 
     ids = due_reminders(make, 4)
     monkeypatch.setattr(dispatch, "_unchanged", lambda *args: False)  # SQLite: read anyway
@@ -247,8 +250,17 @@ def test_a_failed_check_before_a_send_is_taken_back_not_sent(
             raise sa.exc.OperationalError("SELECT", {}, Exception("gone"))
         return original(self, statement, *args, **kw)
 
+    def found(self: ReadAhead) -> bool:
+        if not calls:
+            calls.append(1)
+            self.drain()
+            raise sa.exc.OperationalError("SELECT", {}, Exception("gone"))
+        return original_found(self)
+
     original = sa.Connection.execute
+    original_found = ReadAhead.found
     monkeypatch.setattr(sa.Connection, "execute", execute)
+    monkeypatch.setattr(ReadAhead, "found", found)
     gateway = HookGateway()
     report = dispatch_due(now=NOW, gateway=gateway)
     monkeypatch.setattr(sa.Connection, "execute", original)
@@ -528,3 +540,103 @@ def test_no_transaction_stays_open_while_a_batch_is_sent(app: Flask, make: Any) 
         report = dispatch_due(now=NOW, gateway=Watches())
     assert report.sent == 6
     assert states == ["idle"] * 6
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
+def test_through_the_twilio_library_a_stop_during_a_batch_stops_its_later_request(
+    app: Flask, make: Any
+) -> None:
+    """The real twilio library, HTTP intercepted: a STOP for the third reminder's number
+    is committed (another connection) while the first request is with Twilio. The
+    third's check runs at the moment its request would be handed to the transport
+    (``send_gate``; on PostgreSQL its read sent ahead, ``read_ahead``) and says no: no
+    request for it is made, it is cancelled with the reason, its Message row removed;
+    the other three are sent once each."""
+    ids = due_reminders(make, 4)
+    phones = [_person_of(i).phone for i in ids]
+    third = ids[2]
+    calls: list[str] = []
+
+    def create(request: Any) -> Any:
+        to = parse_qs(request.body if isinstance(request.body, str) else request.body.decode())[
+            "To"
+        ][0]
+        calls.append(to)
+        if len(calls) == 1:
+            with another_request(), transaction():
+                db.session.add(OptOut(phone_hash=hash_of(phones[2]), source="keyword"))
+        body = {"sid": f"SM{len(calls):032x}", "status": "queued", "to": to, "from": FROM_NUMBER}
+        return 201, {"Content-Type": "application/json"}, json.dumps(body)
+
+    gateway = TwilioGateway(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, public_base_url=PUBLIC_BASE_URL)
+    assert gateway.gates_requests
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, MESSAGES_URL, callback=create)
+        report = dispatch_due(now=NOW, gateway=gateway)
+    assert sorted(calls) == sorted(phones[:2] + phones[3:])  # each once, never the third
+    assert (report.sent, report.skipped) == (3, 1)
+    rows = _reminders(ids)
+    assert rows[third].state == ReminderState.CANCELLED
+    assert rows[third].last_error == "Opted out of SMS" and rows[third].message_id is None
+    messages = db.session.scalars(sa.select(Message.id)).all()
+    assert sorted(messages) == sorted(rows[i].message_id for i in ids if i != third)
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 10})
+def test_a_batch_is_handed_over_at_once_each_reminder_to_its_own_message(
+    app: Flask, make: Any
+) -> None:
+    """One INSERT writes a batch's Message rows (one statement on PostgreSQL, an INSERT
+    and an UPDATE on SQLite). Each reminder gets a message of its own, for its own
+    person, number and text, also when two reminders of one person have the same text
+    and two people share a number (SQLite matches the messages to the reminders by
+    person, number and text)."""
+    ids = due_reminders(make, 6)
+    people = [_person_of(i) for i in ids]
+    # ids[1] is a second reminder of ids[0]'s person with the same text; ids[2]'s person
+    # (at another centre: a number is unique within a centre) shares ids[3]'s number;
+    # ids[4] has its own text.
+    db.session.execute(
+        sa.update(Reminder).where(Reminder.id == ids[1]).values(person_id=people[0].id)
+    )
+    other = make.centre().id
+    db.session.execute(
+        sa.update(Person)
+        .where(Person.id == people[2].id)
+        .values(phone=people[3].phone, centre_id=other)
+    )
+    db.session.execute(sa.update(Reminder).where(Reminder.id == ids[2]).values(centre_id=other))
+    db.session.execute(
+        sa.update(Consent).where(Consent.person_id == people[2].id).values(centre_id=other)
+    )
+    db.session.execute(sa.update(Reminder).where(Reminder.id == ids[4]).values(body="Hallo"))
+    db.session.commit()
+    inserts: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "INSERT INTO message" in statement:
+            inserts.append(statement)
+
+    sa.event.listen(db.engine, "after_cursor_execute", note)
+    gateway = HookGateway()
+    try:
+        report = dispatch_due(now=NOW, gateway=gateway)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", note)
+    assert report.sent == 6 and len(inserts) == 1
+    rows = _reminders(ids)
+    assert len({rows[i].message_id for i in ids}) == 6
+    for i in ids:
+        message = db.session.get(Message, rows[i].message_id)
+        reminder = rows[i]
+        person = db.session.get(Person, reminder.person_id)
+        assert (message.person_id, message.to_number, message.body) == (
+            reminder.person_id,
+            person.phone,
+            reminder.body,
+        )
+    sent = sorted((sms.message_id, sms.to, sms.body) for sms in gateway.sent)
+    assert sent == sorted(
+        (rows[i].message_id, db.session.get(Message, rows[i].message_id).to_number, rows[i].body)
+        for i in ids
+    )

@@ -436,3 +436,39 @@ def test_full_sections_are_counted_together_as_each_alone(
         )
     ] == [(5, False), (9, True), (7, False), (9, False), (8, False), (6, False)]
     assert together.asked_not_showed.page == 2  # past the end: the last page
+
+
+def test_a_referral_names_its_partner_as_this_centre_does_without_a_query(
+    client: Any, make: Any, login: Any
+) -> None:
+    """Each centre names its own link to a partner: the queue shows this centre's name,
+    read with the referral (no statement for the centre's partner names), and a
+    partner's own name where the centre has no link to it."""
+    from rekruttering.models import PartnerCentre
+
+    centre, other = make.centre(), make.centre()
+    login(make.user(centre))
+    linked = make.partner(centres=[centre, other], name="Røde Kors")
+    db.session.execute(
+        PartnerCentre.__table__.update()
+        .where(PartnerCentre.partner_id == linked.id, PartnerCentre.centre_id == centre.id)
+        .values(name="Røde Kors Sentrum & co")
+    )
+    unlinked = make.partner(centres=[other], name="Frivilligsentralen")
+    make.referral(centre, linked, person=make.person(centre, first_name="Ada"))
+    make.referral(centre, unlinked, person=make.person(centre, first_name="Bo"))
+    db.session.commit()
+    client.get("/follow-up")
+    with count_statements() as counted:
+        html = client.get("/follow-up").get_data(as_text=True)
+    assert "Røde Kors Sentrum &amp; co" in html
+    assert "Frivilligsentralen" in html
+    assert html.count("Røde Kors") == 1
+    # The unlinked partner's referral falls back to partner_label (one read of the names).
+    assert sum("FROM partner_centre" in s for s in counted.statements) == 1
+    db.session.execute(Referral.__table__.delete().where(Referral.partner_id == unlinked.id))
+    db.session.commit()
+    with count_statements() as counted:
+        html = client.get("/follow-up").get_data(as_text=True)
+    assert "Røde Kors Sentrum &amp; co" in html
+    assert not any("FROM partner_centre" in s for s in counted.statements)

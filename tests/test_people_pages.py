@@ -90,6 +90,31 @@ def test_viewing_a_person_is_audited(client: Any, make: Any, login: Any) -> None
     ]
 
 
+def test_person_page_is_audited_last_and_reads_nothing_again(
+    client: Any, make: Any, login: Any
+) -> None:
+    """The page's entry is its last statement (written once the page is made, before it
+    is answered), and nothing the page read is read again: a commit that expired the
+    loaded rows made the person, the centre and the user be read a second time."""
+    centre = make.centre()
+    login(make.user(centre))
+    person = make.person(centre)
+    client.get(f"/people/{person.id}")
+    with count_statements() as counted:
+        response = client.get(f"/people/{person.id}")
+    assert response.status_code == 200
+    statements = [" ".join(s.split()) for s in counted.statements]
+    writes = [s for s in statements if s.startswith("INSERT")]
+    assert len(writes) == 1 and writes[0].startswith("INSERT INTO audit_event")
+    assert statements[-1] == writes[0]
+    first_table = [s.split(" FROM ", 1)[1].split()[0] for s in statements if " FROM " in s]
+    assert first_table.count("user_account") <= 1
+    assert first_table.count("centre") <= 1
+    # The person by id once (the page's own lookup), not again as an expired row.
+    refreshed = [s for s in statements if s.startswith("SELECT person.id AS person_id")]
+    assert refreshed == []
+
+
 def test_person_page_statement_count_does_not_grow_with_history(
     client: Any, make: Any, login: Any
 ) -> None:
@@ -290,3 +315,30 @@ def test_removing_a_link_through_an_unrelated_person_is_not_found(
     link = make.person_link(centre)
     bystander = make.person(centre)
     assert client.post(f"/people/{bystander.id}/links/{link.id}/delete").status_code == 404
+
+
+def test_a_transaction_that_keeps_loaded_rows_still_commits_and_rolls_back(make: Any) -> None:
+    """``transaction(keep_loaded=True)``: the commit stores what the block wrote and
+    leaves the loaded rows unexpired; a block that raises stores nothing; either way
+    the session expires rows on commit again afterwards."""
+    from sqlalchemy import inspect
+
+    centre = make.centre()
+    person = make.person(centre, first_name="Kari")
+    db.session.commit()
+    assert person.first_name == "Kari"  # loaded again after make's commit
+    with transaction(keep_loaded=True):
+        db.session.add(AuditEvent(action="person_viewed", person_id=person.id, centre_id=centre.id))
+    assert "first_name" not in inspect(person).expired_attributes
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == 1
+    try:
+        with transaction(keep_loaded=True):
+            db.session.add(AuditEvent(action="person_viewed", person_id=person.id))
+            raise RuntimeError("refused")
+    except RuntimeError:
+        pass
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == 1
+    assert db.session().expire_on_commit is True
+    with transaction():
+        person.first_name = "Kari Anne"
+    assert "first_name" in inspect(person).expired_attributes

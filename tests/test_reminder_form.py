@@ -132,3 +132,31 @@ def test_consent_in_place_never_goes_to_another_site(client: Any, make: Any, log
     )
     assert answer.status_code == 302
     assert answer.headers["Location"].endswith(f"/privacy/people/{person.id}/consents")
+
+
+def test_the_picker_offers_the_shared_search_reading_only_ids_and_names(
+    client: Any, make: Any, login: Any
+) -> None:
+    """The picker's people are the shared search's (phone only, exact matches first, by
+    name), and it reads the id and the name of each, not whole rows."""
+    from rekruttering.models import Person
+    from rekruttering.people.search import search_people
+    from rekruttering.reminders.picker import textable_people
+    from tests.statement_counter import count_statements
+
+    centre, _user = _staff(make, login)
+    for first, last in [("Kasem", "Ali"), ("Åse", "Berg"), ("Asel", "Dahl"), ("Base", "Ek")]:
+        textable_person(make, centre, first_name=first, last_name=last)
+    silent = make.person(centre, first_name="Asen", last_name="Foss")
+    silent.phone = None
+    db.session.commit()
+    for text in ("ase", "åse", "as", "e"):
+        shared = db.session.scalars(
+            search_people(centre.id, text, limit=3, where=(Person.phone.is_not(None),))
+        ).all()
+        with count_statements() as counted:
+            picked = textable_people(centre.id, text, 3)
+        assert [(p.id, p.display_name) for p in picked] == [(p.id, p.display_name) for p in shared]
+        assert len(counted.statements) == 1
+        columns = " ".join(counted.statements[0].split()).split(" FROM ", 1)[0]
+        assert "person.note" not in columns and "person.search_key" not in columns

@@ -13,7 +13,9 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, union
+from sqlalchemy.orm import joinedload
 
+from rekruttering import row_locks
 from rekruttering.domain.clock import oslo_today, start_of_oslo_day, utcnow
 from rekruttering.domain.funnel import Role, Stage
 from rekruttering.errors import NotFound, ServiceError
@@ -25,14 +27,24 @@ from rekruttering.tenancy import fetch
 
 def locked_session(centre_id: int, session_id: int) -> Session:
     """The session, locked for this transaction on PostgreSQL: two sign-ups for the last
-    place are decided one after the other, never both confirmed."""
+    place are decided one after the other, never both confirmed. Read locked once in a
+    transaction (a view and the service it calls): the second time, the object held."""
+    held = row_locks.held(db.session(), Session, int(session_id), "centre_id")
+    if held is not None:
+        if held.centre_id != centre_id:
+            raise NotFound("not found")
+        return held
     session = db.session.scalar(
         select(Session)
         .where(Session.id == int(session_id), Session.centre_id == centre_id)
-        .with_for_update()
+        # Its activity with it (every caller reads it): the session's row is locked,
+        # not the activity's.
+        .options(joinedload(Session.activity, innerjoin=True))
+        .with_for_update(of=Session)
     )
     if session is None:
         raise NotFound("not found")
+    row_locks.remember(db.session(), session)
     return session
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from rekruttering.access import DOOR, PUBLIC, STAFF, allow
+from rekruttering.activities.signups import locked_session
 from rekruttering.checkin.forms import TapForm, WalkInForm
 from rekruttering.checkin.queries import sessions_between
 from rekruttering.checkin.rsvp_source import rsvp_answers
@@ -38,6 +39,7 @@ from rekruttering.checkin.service import (
     check_in,
     expected_people,
     listed_people,
+    page_of,
     session_list,
     undo_check_in,
     walk_in,
@@ -46,11 +48,11 @@ from rekruttering.checkin.sync import QueuedTap, TapOutcome, TapRefused, apply_t
 from rekruttering.domain.clock import oslo_day_bounds, oslo_today, to_oslo, utcnow
 from rekruttering.domain.funnel import Role
 from rekruttering.domain.volunteer_ratio import ratio_phrase
-from rekruttering.errors import ServiceError
+from rekruttering.errors import NotFound, ServiceError
 from rekruttering.funnel.service import regular_rule
 from rekruttering.models import Session, UserRole
 from rekruttering.people.search import find_other_people
-from rekruttering.tenancy import current_centre_id, get_or_404
+from rekruttering.tenancy import MAX_ID, current_centre_id, get_or_404
 from rekruttering.transaction import transaction
 
 bp = Blueprint("checkin", __name__)
@@ -114,9 +116,17 @@ def index() -> Response:
     return _for_today(body, today)
 
 
-def _render_session(session: Session, walk_in_form: WalkInForm | None = None) -> str:
+def _render_session(session_id: int, walk_in_form: WalkInForm | None = None) -> tuple[str, Any]:
+    """The page and the session's day. The session is read once, with its activity, by
+    ``session_list`` (404 if it is not the current centre's)."""
     centre_id = current_centre_id()
-    overview = session_list(centre_id, session.id, rsvp=rsvp_answers(session.id))
+    if not 0 < session_id < MAX_ID:
+        abort(404)
+    try:
+        overview = session_list(centre_id, session_id, rsvp_of=rsvp_answers)
+    except NotFound:
+        abort(404)
+    session = overview.session
     query = (request.args.get("q") or "").strip()[:80]
     requested = max(1, request.args.get("page", 1, type=int) or 1)
     # One page of the list: a session of a large centre expects hundreds of people, and
@@ -128,20 +138,23 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
         found = len(matching)
         pages = max(1, -(-found // LIST_PAGE_ROWS))
         page = min(requested, pages)
-        listed = matching[(page - 1) * LIST_PAGE_ROWS : page * LIST_PAGE_ROWS]
+        shown = expected_people(
+            overview, matching[(page - 1) * LIST_PAGE_ROWS : page * LIST_PAGE_ROWS]
+        )
     else:
         found = overview.count
         pages = max(1, -(-found // LIST_PAGE_ROWS))
         page = min(requested, pages)
-        listed = listed_people(overview, (page - 1) * LIST_PAGE_ROWS, LIST_PAGE_ROWS)
-    shown = expected_people(overview, listed)
+        # The page's names and roles in one statement.
+        shown = page_of(overview, (page - 1) * LIST_PAGE_ROWS, LIST_PAGE_ROWS)
     others = find_other_people(centre_id, query, set(overview.listed_ids)) if query else []
     fresh = walk_in_form is None
     if walk_in_form is None:
         walk_in_form = WalkInForm(formdata=None)
         walk_in_form.form_token.data = secrets.token_urlsafe(16)
     activity = session.activity
-    return render_template(
+    session_day = to_oslo(session.starts_at).date()
+    body = render_template(
         "checkin/session.html",
         session=session,
         activity=activity,
@@ -166,9 +179,10 @@ def _render_session(session: Session, walk_in_form: WalkInForm | None = None) ->
         # A door tablet sees names to tap, not the people's pages.
         people_detail="people.detail" in current_app.view_functions
         and g.get("role") != UserRole.DOOR,
-        session_day=to_oslo(session.starts_at).date(),
+        session_day=session_day,
         rendered_at=utcnow().isoformat(timespec="milliseconds"),
     )
+    return body, session_day
 
 
 def _walk_in_fields(form: WalkInForm, fresh: bool) -> Markup:
@@ -187,8 +201,7 @@ def _walk_in_fields(form: WalkInForm, fresh: bool) -> Markup:
 @bp.route("/checkin/sessions/<int:session_id>", endpoint="session")
 @allow(*STAFF, *DOOR)
 def session_page(session_id: int) -> Response:
-    session = get_or_404(Session, session_id)
-    return _for_today(_render_session(session), to_oslo(session.starts_at).date())
+    return _for_today(*_render_session(session_id))
 
 
 def _sync_one(centre_id: int, session_id: int, tap: QueuedTap) -> TapOutcome:
@@ -229,7 +242,12 @@ def sync(session_id: int) -> tuple[Response, int] | Response:
 @bp.route("/checkin/sessions/<int:session_id>/check-in", methods=["POST"])
 @allow(*STAFF, *DOOR)
 def tap(session_id: int) -> Response:
-    session = get_or_404(Session, session_id)
+    try:
+        # Read as the check-in reads it (locked), and kept (the session holds what it
+        # loaded while something refers to it): the check-in uses it (row_locks).
+        session = locked_session(current_centre_id(), session_id)
+    except NotFound:
+        abort(404)
     form = TapForm()
     if not form.validate_on_submit():
         abort(400)
@@ -249,15 +267,15 @@ def tap(session_id: int) -> Response:
     except IntegrityError:
         # Two taps at the same moment: the other one checked them in.
         flash(_("Already checked in."), "info")
-        return _back(session.id, query, form.person_id.data, form.page.data)
+        return _back(session_id, query, form.person_id.data, form.page.data)
     except ServiceError as exc:
         flash(exc.message, "danger")
-        return _back(session.id, query, form.person_id.data, form.page.data)
+        return _back(session_id, query, form.person_id.data, form.page.data)
     if created:
         flash(_("%(name)s is checked in.", name=name), "success")
     else:
         flash(_("%(name)s was already checked in.", name=name), "info")
-    return _back(session.id, query, form.person_id.data, form.page.data)
+    return _back(session_id, query, form.person_id.data, form.page.data)
 
 
 @bp.route("/checkin/sessions/<int:session_id>/undo", methods=["POST"])

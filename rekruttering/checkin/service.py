@@ -7,7 +7,7 @@ once) and moves the person's enrolment: the first attendance is "showed up", and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -192,6 +192,7 @@ class _Statements:
     listed_ids: Select
     people_by_id: Select
     roles: Select
+    page_rows: Select
 
 
 def name_order(dialect: str) -> ColumnElement[str]:
@@ -285,6 +286,21 @@ def _statements(dialect: str) -> _Statements:
         roles=select(Enrolment.person_id, Enrolment.id, Enrolment.role, Enrolment.stage)
         .join(Person, Person.id == Enrolment.person_id)
         .where(*expected, live, Enrolment.person_id.in_(bindparam("ids", expanding=True))),
+        # A page's names and roles in one statement (``page_of``): ``people_by_id``
+        # with ``roles`` outer-joined (a person with no expected enrolment, or no
+        # longer there, has a row with no enrolment).
+        page_rows=select(
+            Person.id,
+            Person.first_name,
+            Person.last_name,
+            Person.phone,
+            Person.language,
+            Enrolment.id,
+            Enrolment.role,
+            Enrolment.stage,
+        )
+        .outerjoin(Enrolment, and_(Enrolment.person_id == Person.id, *expected, live))
+        .where(Person.id.in_(bindparam("ids", expanding=True))),
     )
 
 
@@ -293,13 +309,20 @@ def _current_statements() -> _Statements:
 
 
 def session_list(
-    centre_id: int, session_id: int, rsvp: dict[int, str] | None = None
+    centre_id: int,
+    session_id: int,
+    rsvp: dict[int, str] | None = None,
+    rsvp_of: Callable[[int], dict[int, str]] | None = None,
 ) -> SessionList:
     """Everyone expected at a session (asked or further, signed up, checked in): who
     they are and the list's counts. A fixed number of queries, however many people are
     expected; a session of a large centre expects hundreds, so only their ids are read
     here, and the names of those a page shows by ``listed_people``
-    (docs/performance.md)."""
+    (docs/performance.md).
+
+    The session is read here, with its activity (``NotFound`` if it is not the
+    centre's); its SMS answers are ``rsvp``, or ``rsvp_of(session id)`` once it is
+    found."""
     statements = _current_statements()
     session = db.session.scalar(
         statements.session, {"session_id": int(session_id), "centre_id": centre_id}
@@ -307,6 +330,8 @@ def session_list(
     if session is None:
         raise NotFound("not found")
     activity = session.activity
+    if rsvp is None and rsvp_of is not None:
+        rsvp = rsvp_of(session.id)
     rsvp = rsvp or {}
     refused = sorted(
         row[0]
@@ -382,6 +407,44 @@ def expected_people(listing: SessionList, people: list[ListedPerson]) -> list[Ex
         _current_statements().roles,
         {"activity_id": listing.session.activity_id, "ids": wanted},
     ).all()
+    return _rows(listing, people, enrolments)
+
+
+def page_of(listing: SessionList, offset: int, limit: int) -> list[ExpectedPerson]:
+    """``expected_people(listing, listed_people(listing, offset, limit))`` in one
+    statement: a page of the list without a search."""
+    wanted = listing.listed_ids[max(0, offset) : max(0, offset) + max(0, limit)]
+    if not wanted:
+        return []
+    people: dict[int, ListedPerson] = {}
+    enrolments: list[Any] = []
+    for person_id, first_name, last_name, phone, language, *enrolment in db.session.execute(
+        _current_statements().page_rows,
+        {"activity_id": listing.session.activity_id, "ids": list(wanted)},
+    ):
+        if person_id not in people:
+            people[person_id] = ListedPerson(
+                person_id, f"{first_name} {last_name}".strip(), phone, language
+            )
+        if enrolment[0] is not None:
+            enrolments.append(_Enrolment(person_id, *enrolment))
+    return _rows(listing, [people[i] for i in wanted], enrolments)
+
+
+class _Enrolment(NamedTuple):
+    """An expected enrolment's columns that a row needs (the ``roles`` statement's)."""
+
+    person_id: int
+    id: int
+    role: Role
+    stage: Stage
+
+
+def _rows(
+    listing: SessionList, people: list[ListedPerson], enrolments: Sequence[Any]
+) -> list[ExpectedPerson]:
+    """The rows of ``people``, in their order, from their expected enrolments."""
+    wanted = [p.person_id for p in people]
     rows = {
         p.person_id: ExpectedPerson(
             person_id=p.person_id,

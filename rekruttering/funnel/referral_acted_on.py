@@ -87,10 +87,26 @@ def _people_of(obj: Any) -> set[int]:
     return {pid for pid in (*history.added, *history.unchanged, *history.deleted) if pid}
 
 
+def _can_count(obj: Any) -> bool:
+    """Whether a new row can change the rule. An enrolment counts only by its "showed
+    up" or "declined" time: one written with neither (a contact's new enrolment at
+    "heard" or "asked") cannot, and recomputing for it is a statement for nothing.
+    (A time never set is written NULL: the columns have no default. Not for deleted
+    rows: what they held in the database may differ from what the object holds, e.g. a
+    time cleared just before the delete.)"""
+    if isinstance(obj, Enrolment):
+        values = sa.inspect(obj).dict
+        return values.get("showed_up_at") is not None or values.get("declined_at") is not None
+    return True
+
+
 def _people_of_flush(session: Session) -> set[int]:
     people: set[int] = set()
     partner_changed: list[int] = []
-    for obj in (*session.new, *session.deleted):
+    for obj in session.new:
+        if type(obj) in WATCHED_COLUMNS and _can_count(obj):
+            people |= _people_of(obj)
+    for obj in session.deleted:
         if type(obj) in WATCHED_COLUMNS:
             people |= _people_of(obj)
     for obj in session.dirty:

@@ -6,6 +6,7 @@ import). They never commit; see ``rekruttering.transaction``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -39,7 +40,11 @@ def regular_rule() -> RegularRule:
 
 
 def enrol(
-    centre_id: int, person_id: int, activity_id: int, role: Role = Role.PARTICIPANT
+    centre_id: int,
+    person_id: int,
+    activity_id: int,
+    role: Role = Role.PARTICIPANT,
+    prepare: Callable[[Enrolment], None] | None = None,
 ) -> Enrolment:
     """The enrolment of a person in an activity and role, created at 'heard' if new.
 
@@ -47,6 +52,10 @@ def enrol(
     person at the same moment (a door tablet and a staff member logging a contact, or
     two tablets) makes the unique key refuse one of them, and that one then uses the
     enrolment the other committed instead of failing.
+
+    ``prepare`` is applied once to the enrolment returned (found, or new): to a new one
+    before it is written, so what the caller changes on it (a contact's outcome) is
+    written with it rather than as an UPDATE in a flush of its own.
     """
     query = select(Enrolment).where(
         Enrolment.person_id == person_id,
@@ -55,6 +64,8 @@ def enrol(
     )
     enrolment = db.session.scalar(query)
     if enrolment is not None:
+        if prepare is not None:
+            prepare(enrolment)
         return enrolment
     enrolment = Enrolment(
         centre_id=centre_id,
@@ -64,6 +75,8 @@ def enrol(
         stage=Stage.HEARD,
         attendance_count=0,
     )
+    if prepare is not None:
+        prepare(enrolment)
     db.session.flush()  # what else is pending fails (or not) on its own, not below
     try:
         with db.session.begin_nested():
@@ -72,6 +85,8 @@ def enrol(
         found = db.session.scalar(query)  # committed by the other (a new statement sees it)
         if found is None:
             raise
+        if prepare is not None:
+            prepare(found)
         return found
     return enrolment
 

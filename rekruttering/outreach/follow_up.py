@@ -36,6 +36,7 @@ from rekruttering.models import (
     Contact,
     Enrolment,
     Notification,
+    PartnerCentre,
     Person,
     Referral,
     Session,
@@ -61,6 +62,8 @@ class Section:
     per_page: int = 0
     #: ``total`` is COUNT_CAP and there are more
     capped: bool = False
+    #: The referrals' section: referral id -> its partner's name at this centre.
+    partner_labels: dict[int, str] = field(default_factory=dict)
 
     @property
     def more(self) -> int:
@@ -160,8 +163,15 @@ def _statements(
     if found is None:
         query = build()
         page = query.limit(sa.bindparam("row_limit")).offset(sa.bindparam("row_offset"))
+        # The count reads the rows' ids only, with the same joins and conditions: SQLite
+        # works out every column of a subquery, and the "asked" section's "missed
+        # session" column is a correlated subquery it then ran twice a row.
+        entity = query.column_descriptions[0]["entity"]
+        ids = query.order_by(None).with_only_columns(
+            sa.inspect(entity).primary_key[0], maintain_column_froms=True
+        )
         count = select(func.count()).select_from(
-            query.order_by(None).limit(sa.bindparam(_count_limit(variant))).subquery()
+            ids.limit(sa.bindparam(_count_limit(variant))).subquery()
         )
         found = _STATEMENTS[variant] = (page, count)
     return found
@@ -455,9 +465,16 @@ def new_referrals(
     centre_id: int, limit: int, page: int = 1, counts: _Counts | None = None
 ) -> Section:
     def build() -> sa.Select:
+        # The partner's name as this centre calls it (``partners.partner_label``) comes
+        # with the row: the page then makes no query for the centre's partner names.
+        link = sa.and_(
+            PartnerCentre.partner_id == Referral.partner_id,
+            PartnerCentre.centre_id == Referral.centre_id,
+        )
         return (
-            select(Referral)
+            select(Referral, PartnerCentre.name.label("partner_label"))
             .join(Referral.person)
+            .outerjoin(PartnerCentre, link)
             .where(
                 Referral.centre_id == sa.bindparam("centre_id"),
                 # The stored answer reads the few not acted on (a partial index); the
@@ -482,7 +499,10 @@ def new_referrals(
 
     variant = ("referrals",)
     values = {"centre_id": centre_id}
-    return _section(variant, _statements(variant, build), values, limit, page, counts)
+    section = _section(variant, _statements(variant, build), values, limit, page, counts)
+    section.partner_labels = {r.id: label for r, label in section.rows if label is not None}
+    section.rows = [referral for referral, _ in section.rows]
+    return section
 
 
 def unread_notifications(

@@ -192,12 +192,19 @@ def _prefill(form: LogContactForm) -> Person | None:
     return person
 
 
-def _hidden_int(form_field: Any, model: type) -> int | None:
-    """A hidden id the form carries back: loaded (404 for another centre's id)."""
+def _hidden_int(form_field: Any, model: type, held: list[Any] | None = None) -> int | None:
+    """A hidden id the form carries back: loaded (404 for another centre's id).
+
+    ``held``: the object is kept there. The session holds what it loaded only while
+    something refers to it; kept, the service finds it there instead of reading it again.
+    """
     ident = optional_int(form_field.data)
     if ident is None:
         return None
-    return tenancy.get_or_404(model, ident).id
+    obj: Any = tenancy.get_or_404(model, ident)
+    if held is not None:
+        held.append(obj)
+    return int(obj.id)
 
 
 @bp.route("/contacts/new", methods=["GET", "POST"])
@@ -226,12 +233,13 @@ def log_contact() -> str | Response | tuple[str, int]:
         # Load what the form names before validating it (404 for another centre's ids).
         chosen_id = optional_int(request.form.get("person_id"))
         chosen = tenancy.get_or_404(Person, chosen_id) if chosen_id else None
+        held: list[Any] = []  # loaded here, read by the service too: kept till it has run
         for name, model in (
             ("activity_id", Activity),
             ("channel_id", Channel),
             ("recruited_by_id", Person),
         ):
-            _hidden_int(getattr(form, name), model)
+            _hidden_int(getattr(form, name), model, held)
         follow_up_id = _hidden_int(form.follow_up_id, Contact)
         notification_id = _hidden_int(form.notification_id, Notification)
         referral_id = _hidden_int(form.referral_id, Referral)
@@ -265,8 +273,9 @@ def log_contact() -> str | Response | tuple[str, int]:
             )
             try:
                 with transaction():
+                    # The form token was looked up above, in this transaction.
                     if chosen is not None:
-                        contact = log_contact_service(centre_id, data)
+                        contact = log_contact_service(centre_id, data, token_checked=True)
                     else:
                         contact = log_contact_for_new_person(
                             centre_id,
@@ -278,7 +287,10 @@ def log_contact() -> str | Response | tuple[str, int]:
                                 sms_consent=bool(form.new_sms_consent.data),
                             ),
                             data,
+                            token_checked=True,
                         )
+                    # Read before the commit expires them (read after, they are loaded again).
+                    saved = (contact.person_id, contact.person.display_name)
             except DuplicatePhone as exc:
                 # Offer the person who has the number: one more tap logs it for them.
                 duplicate = chosen = exc.existing
@@ -287,12 +299,12 @@ def log_contact() -> str | Response | tuple[str, int]:
             except IntegrityError:
                 # Two posts of one form at the same moment: the other one won the
                 # unique form token (or phone). Show what it saved, if that is it.
-                saved = contact_for_token(centre_id, data.form_token)
-                if saved is None:
+                other = contact_for_token(centre_id, data.form_token)
+                if other is None:
                     raise
-                return _saved(saved)
+                return _saved(other.person_id, other.person.display_name)
             else:
-                return _saved(contact)
+                return _saved(*saved)
     people = quick_search(centre_id, q) if q else recent_people(centre_id)
     _fill_choices(form, centre_id, people, [chosen] if chosen else [])
     status = 400 if request.method == "POST" else 200
@@ -310,9 +322,9 @@ def log_contact() -> str | Response | tuple[str, int]:
     )
 
 
-def _saved(contact: Contact) -> Response:
-    flash(_("Contact saved for %(name)s.", name=contact.person.display_name), "success")
-    default = url_for("people.detail", person_id=contact.person_id)
+def _saved(person_id: int, name: str) -> Response:
+    flash(_("Contact saved for %(name)s.", name=name), "success")
+    default = url_for("people.detail", person_id=person_id)
     return redirect(safe_next(request.args.get("next"), default))
 
 

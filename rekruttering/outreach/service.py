@@ -28,7 +28,7 @@ from rekruttering.models import (
 )
 from rekruttering.people.service import create_person
 from rekruttering.privacy.service import record_consent
-from rekruttering.tenancy import fetch
+from rekruttering.tenancy import fetch, memberships_of_request
 
 #: Notification kinds the follow-up queue shows (and a contact about the person closes).
 QUEUE_NOTIFICATION_KINDS = ("referral", "signup")
@@ -100,11 +100,16 @@ def contact_for_token(centre_id: int, form_token: str | None) -> Contact | None:
     return None
 
 
-def log_contact(centre_id: int, data: ContactInput) -> Contact:
-    """Record the contact and move the person's enrolment forward (never backwards)."""
-    existing = contact_for_token(centre_id, data.form_token)
-    if existing is not None:
-        return existing  # a double-submitted form
+def log_contact(centre_id: int, data: ContactInput, token_checked: bool = False) -> Contact:
+    """Record the contact and move the person's enrolment forward (never backwards).
+
+    ``token_checked``: the caller has looked the form token up (``contact_for_token``)
+    in this transaction and found nothing; it is not looked up again. (Two posts at the
+    same moment are still told apart by the token's unique key.)"""
+    if not token_checked:
+        existing = contact_for_token(centre_id, data.form_token)
+        if existing is not None:
+            return existing  # a double-submitted form
     person = fetch(Person, data.person_id, centre_id)
     if person.merged_into_id is not None or person.is_anonymised:
         raise ServiceError(_("This person is anonymised or merged."), field="person_id")
@@ -125,6 +130,20 @@ def log_contact(centre_id: int, data: ContactInput) -> Contact:
     at = data.occurred_at or now
     if at > now + _FUTURE_SLACK:
         raise ServiceError(_("A contact cannot be in the future."), field="occurred_on")
+    if data.activity_id is not None:
+        # Before the contact is added: a new enrolment is written in a savepoint of its
+        # own (``enrol``), and written with the outcome already applied, the contact,
+        # the person and the enrolment are then written in one flush.
+        partner_id = data.partner_id or (referral.partner_id if referral else None)
+        enrol(
+            centre_id,
+            person.id,
+            data.activity_id,
+            data.role,
+            prepare=lambda enrolment: apply_outcome(
+                enrolment, data.outcome, at, channel_id, partner_id
+            ),
+        )
     contact = Contact(
         centre_id=centre_id,
         person_id=person.id,
@@ -144,10 +163,6 @@ def log_contact(centre_id: int, data: ContactInput) -> Contact:
     db.session.add(contact)
     if data.recruited_by_id not in (None, person.id) and person.recruited_by_id is None:
         person.recruited_by_id = data.recruited_by_id
-    if data.activity_id is not None:
-        enrolment = enrol(centre_id, person.id, data.activity_id, data.role)
-        partner_id = data.partner_id or (referral.partner_id if referral else None)
-        apply_outcome(enrolment, data.outcome, at, channel_id, partner_id)
     if referral is not None:
         _advance_referral(centre_id, referral, data.outcome)
     if data.closes_follow_up_id is not None:
@@ -159,15 +174,18 @@ def log_contact(centre_id: int, data: ContactInput) -> Contact:
     return contact
 
 
-def log_contact_for_new_person(centre_id: int, new: NewPerson, data: ContactInput) -> Contact:
+def log_contact_for_new_person(
+    centre_id: int, new: NewPerson, data: ContactInput, token_checked: bool = False
+) -> Contact:
     """Add a person and log the contact in one go (a form sent twice adds nobody twice).
 
     Raises DuplicatePhone when the phone belongs to someone already: the caller offers
-    that person instead.
+    that person instead. ``token_checked``: as for ``log_contact``.
     """
-    existing = contact_for_token(centre_id, data.form_token)
-    if existing is not None:
-        return existing
+    if not token_checked:
+        existing = contact_for_token(centre_id, data.form_token)
+        if existing is not None:
+            return existing
     person = create_person(
         centre_id,
         first_name=new.first_name,
@@ -184,7 +202,7 @@ def log_contact_for_new_person(centre_id: int, new: NewPerson, data: ContactInpu
             ConsentMethod.IN_PERSON,
             by_user_id=data.by_user_id,
         )
-    return log_contact(centre_id, replace(data, person_id=person.id))
+    return log_contact(centre_id, replace(data, person_id=person.id), token_checked=True)
 
 
 def mark_follow_up_done(centre_id: int, contact_id: int, at: datetime | None = None) -> Contact:
@@ -227,6 +245,9 @@ def _advance_referral(centre_id: int, referral: Referral, outcome: Outcome) -> N
 
 
 def _is_member(user_id: int, centre_id: int) -> bool:
+    known = memberships_of_request(user_id)
+    if known is not None:
+        return centre_id in known
     return (
         db.session.scalar(
             select(Membership.id).where(

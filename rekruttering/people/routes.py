@@ -98,11 +98,6 @@ def detail(person_id: int) -> str | Response:
         flash(_("This person was merged into another: here is the kept one."), "info")
         return redirect(url_for("people.detail", person_id=person.merged_into_id))
     centre_id = tenancy.current_centre_id()
-    # Committed first: a commit expires every loaded row, and the page would then
-    # reload its timeline one row at a time.
-    with transaction():
-        audit.record("person_viewed", person_id=person.id, centre_id=centre_id)
-    mark_logged()  # this entry is the one; the privacy access log need not add another
     history = history_of(centre_id, person)
     link_q = request.args.get("link_q", "").strip()[:100]
     link_results = (
@@ -110,7 +105,7 @@ def detail(person_id: int) -> str | Response:
     )
     consents = [e.item for e in history.timeline if e.kind == CONSENT]
     sms_consent = any(c.purpose == ConsentPurpose.SMS and c.withdrawn_at is None for c in consents)
-    return render_template(
+    page = render_template(
         "people/detail.html",
         person=person,
         history=history,
@@ -118,6 +113,15 @@ def detail(person_id: int) -> str | Response:
         link_results=link_results,
         sms_consent=sms_consent,
     )
+    # Logged once the page is made, and before it is answered: the page is shown only
+    # if its entry is stored. Committed last, keeping what was loaded: a commit expires
+    # every loaded row, and what the request touched after it (the person and the
+    # centre for the page, the user for the answer's headers) was read again, a
+    # statement each (docs/performance.md).
+    with transaction(keep_loaded=True):
+        audit.record("person_viewed", person_id=person.id, centre_id=centre_id)
+    mark_logged()  # this entry is the one; the privacy access log need not add another
+    return page
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -218,38 +218,47 @@ class ListedPerson:
         return f"{self.first_name} {self.last_name}".strip()  # as Person.display_name
 
 
-#: The columns of a page's people and their enrolments (``people_page``), built once:
-#: read as entities, with the enrolments' activities, they cost more than the page's
-#: search at 100,000 people (docs/performance.md).
-_PAGE_PEOPLE = select(
-    Person.id,
-    Person.first_name,
-    Person.last_name,
-    Person.phone,
-    Person.language,
-    Person.last_activity_at,
-).where(Person.id.in_(sa.bindparam("ids", expanding=True)))
-_PAGE_ENROLMENTS = (
-    select(Enrolment.person_id, Activity.name, Enrolment.role, Enrolment.stage)
-    .join(Activity, Activity.id == Enrolment.activity_id)
-    .where(Enrolment.person_id.in_(sa.bindparam("ids", expanding=True)))
+#: A page's people with their enrolments (``people_page``), one row per enrolment (one
+#: with none for a person without), built once: read as entities, with the enrolments'
+#: activities, they cost more than the page's search at 100,000 people, and as two
+#: statements a round trip more on PostgreSQL (docs/performance.md).
+_PAGE_PEOPLE = (
+    select(
+        Person.id,
+        Person.first_name,
+        Person.last_name,
+        Person.phone,
+        Person.language,
+        Person.last_activity_at,
+        Activity.name,
+        Enrolment.role,
+        Enrolment.stage,
+    )
+    .select_from(Person)
+    .outerjoin(Enrolment, Enrolment.person_id == Person.id)
+    .outerjoin(Activity, Activity.id == Enrolment.activity_id)
+    .where(Person.id.in_(sa.bindparam("ids", expanding=True)))
     # The order of the unique key (person, activity, role): the order SQLite gave the
     # enrolments of a row when they were loaded as the person's relationship.
-    .order_by(Enrolment.person_id, Enrolment.activity_id, Enrolment.role)
+    .order_by(Person.id, Enrolment.activity_id, Enrolment.role)
 )
 
 
 def _listed_people(ids: list[Any]) -> list[ListedPerson]:
-    """The people of one page with their enrolments (two statements)."""
-    people = {row.id: ListedPerson(*row) for row in db.session.execute(_PAGE_PEOPLE, {"ids": ids})}
-    for person_id, activity_name, role, stage in db.session.execute(_PAGE_ENROLMENTS, {"ids": ids}):
-        people[person_id].enrolments.append(ListedEnrolment(activity_name, role, stage))
+    """The people of one page with their enrolments (one statement)."""
+    people: dict[int, ListedPerson] = {}
+    for row in db.session.execute(_PAGE_PEOPLE, {"ids": ids}):
+        person = people.get(row[0])
+        if person is None:
+            person = people[row[0]] = ListedPerson(*row[:6])
+        if row[6] is not None:
+            person.enrolments.append(ListedEnrolment(row[6], row[7], row[8]))
     return list(people.values())
 
 
 def people_page(centre_id: int, f: PeopleFilter, page: int, per_page: int) -> ReadPagination:
     """One page of the people list: the matching ids in order (counted up to the cap),
-    then the page's people with their enrolments (``ListedPerson``)."""
+    then the page's people with their enrolments (``ListedPerson``, one statement)."""
     keys = people_query(centre_id, f, with_enrolments=False).with_only_columns(Person.id)
     return paginate_keys(keys, _listed_people, page=page, per_page=per_page)
 

@@ -78,3 +78,55 @@ def accepted_statements(n: int) -> tuple[sa.Update, sa.Update]:
         .returning(_R.c.id)
     )
     return messages, reminders
+
+
+@lru_cache(maxsize=128)
+def accepted_one_trip(n: int) -> sa.Select[tuple[str, int]]:
+    """PostgreSQL: the two statements of ``accepted_statements`` as one (data-modifying
+    CTEs, one round trip): the messages move on, then the reminders of the messages
+    that moved (the reminders' CTE reads the messages' RETURNING, so the messages are
+    updated, and locked, first: the webhook's order). Rows ("message", id) for each
+    message that moved and ("reminder", id) for each reminder made sent or delivered.
+    Built once per n."""
+    answer = _answers(n)
+    moved = (
+        sa.update(_M)
+        .where(_M.c.id == answer.c.message_id, _M.c.status == message_status.PENDING)
+        .values(
+            status=answer.c.status,
+            provider_sid=sa.func.coalesce(_M.c.provider_sid, answer.c.sid),
+            from_number=sa.func.coalesce(
+                sa.func.nullif(answer.c.from_number, ""), _M.c.from_number
+            ),
+            updated_at=sa.bindparam("acc_updated", type_=_M.c.updated_at.type),
+        )
+        .returning(_M.c.id)
+        .cte("moved")
+    )
+    answer_again = _answers(n)
+    updated = (
+        sa.update(_R)
+        .where(
+            _R.c.id == answer_again.c.reminder_id,
+            _R.c.state == ReminderState.SENDING,
+            _R.c.message_id == answer_again.c.message_id,
+            answer_again.c.message_id.in_(sa.select(moved.c.id)),
+        )
+        .values(
+            state=answer_again.c.state,
+            last_error=None,
+            claimed_at=None,
+            claimed_by=None,
+            updated_at=sa.bindparam("acc_updated", type_=_R.c.updated_at.type),
+        )
+        .returning(_R.c.id)
+        .cte("updated")
+    )
+    return (
+        sa.union_all(
+            sa.select(sa.literal("message").label("kind"), moved.c.id),
+            sa.select(sa.literal("reminder").label("kind"), updated.c.id),
+        )
+        .subquery("done")
+        .select()
+    )

@@ -70,7 +70,6 @@ from rekruttering.domain.sms_segments import count_segments
 from rekruttering.extensions import db
 from rekruttering.models import (
     Consent,
-    ConsentPurpose,
     Direction,
     Message,
     OptOut,
@@ -79,14 +78,24 @@ from rekruttering.models import (
     ReminderState,
     Session,
 )
-from rekruttering.reminders.accepted_many import accepted_statements
+from rekruttering.reminders.accepted_many import accepted_one_trip, accepted_statements
 from rekruttering.reminders.eligibility import why_not_textable
+from rekruttering.reminders.generic_plans import generic_plans
+from rekruttering.reminders.hand_over_many import (
+    HAND_OVER_MANY,
+    Wanted,
+    hand_over_in_two,
+    hand_over_params,
+)
+from rekruttering.reminders.read_ahead import ReadAhead
+from rekruttering.reminders.send_checks import REMINDER_PERSON_SESSION, clear_to_send
 from rekruttering.session_in_place import session_in_place
 from rekruttering.sms import message_status
 from rekruttering.sms.gateway import Gateway, OutgoingSms, SendResult, SmsFailure, build_gateway
 from rekruttering.sms.number_hash import current_key, number_hash
 from rekruttering.sms.provider_errors import NO_ANSWER_REASON, Failure, FailureKind, _l
 from rekruttering.sms.reminder_outcomes import quiet_hours, record_accepted, record_failure
+from rekruttering.sms.send_gate import Gate, NotSent
 from rekruttering.transaction import execute_dml, transaction
 
 log = logging.getLogger(__name__)
@@ -246,12 +255,13 @@ def _release(reminder: Reminder) -> None:
 @dataclass(frozen=True)
 class Claimed:
     """A claimed reminder as it was just after the claim: its person's number (with
-    its opt-out hash) and its text (with its segments)."""
+    its opt-out hash) and its text (with its segments), and its person."""
 
     phone: str
     digest: str
     body: str
     segments: int
+    person_id: int = 0
 
 
 @dataclass
@@ -270,6 +280,10 @@ class Tick:
     key: bytes = b""  # the opt-out list's key (when anything was claimed)
     #: PostgreSQL: where the reads before sends go (``reads_apart``); else the session.
     reads: sa.Connection | None = None
+    #: PostgreSQL: ``_STILL_CLEAR`` prepared on ``reads``, sent ahead (``_gate``); None
+    #: before the first later send, and for the rest of the tick once it failed.
+    ahead: ReadAhead | None = None
+    ahead_failed: bool = False
 
     @classmethod
     def start(
@@ -281,15 +295,19 @@ class Tick:
             key = current_key()
             with transaction():  # a read; no transaction stays open while sending
                 rows = db.session.execute(
-                    sa.select(_R.c.id, _P.c.phone, _R.c.body)
+                    sa.select(_R.c.id, _P.c.phone, _R.c.body, _R.c.person_id)
                     .select_from(_R.join(_P, _P.c.id == _R.c.person_id))
                     .where(_R.c.id.in_(ids), _P.c.phone.is_not(None))
                 ).all()
             claimed = {
                 rid: Claimed(
-                    phone, number_hash(phone, key), body, max(count_segments(body).segments, 1)
+                    phone,
+                    number_hash(phone, key),
+                    body,
+                    max(count_segments(body).segments, 1),
+                    person_id,
                 )
-                for rid, phone, body in rows
+                for rid, phone, body, person_id in rows
                 if phone and is_mobile(phone)  # else the full check says why not
             }
         return cls(
@@ -316,39 +334,18 @@ _M = Message.__table__
 _C = Consent.__table__
 _O = OptOut.__table__
 
-#: Every send-time check, as conditions on reminder (``_R``) joined to its person
-#: (``_P``) and, outer, its session (``_S``): the reminder is still ours, in
-#: ``sending``, within our lease, with the text we read; its person still has the
-#: number we read, is not anonymised, not opted out, not marked "not textable", the
-#: number is not on the opt-out list and SMS consent is active; its session (if any)
-#: is neither cancelled nor started.
-_CLEAR_TO_SEND = (
-    _R.c.id == sa.bindparam("new_reminder"),
-    _R.c.state == ReminderState.SENDING,
-    _R.c.claimed_by == sa.bindparam("new_claimer", type_=_R.c.claimed_by.type),
-    _R.c.claimed_at > sa.bindparam("new_lease_from", type_=_R.c.claimed_at.type),
-    _R.c.body == sa.bindparam("new_body", type_=_R.c.body.type),
-    _P.c.phone == sa.bindparam("new_phone", type_=_P.c.phone.type),
-    _P.c.anonymised_at.is_(None),
-    _P.c.sms_opted_out_at.is_(None),
-    sa.func.coalesce(_P.c.phone_not_textable_reason, "") == "",
-    ~sa.exists().where(_O.c.phone_hash == sa.bindparam("new_hash", type_=_O.c.phone_hash.type)),
-    sa.exists().where(
-        _C.c.person_id == _R.c.person_id,
-        _C.c.purpose == ConsentPurpose.SMS,
-        _C.c.withdrawn_at.is_(None),
-    ),
-    sa.or_(
-        _R.c.session_id.is_(None),
-        sa.and_(
-            sa.not_(_S.c.cancelled),
-            _S.c.starts_at > sa.bindparam("new_now", type_=_S.c.starts_at.type),
-        ),
-    ),
+#: Every send-time check (``send_checks.clear_to_send``) for one reminder, its
+#: expected number, text and opt-out hash as parameters.
+_CLEAR_TO_SEND = clear_to_send(
+    sa.bindparam("new_reminder"),
+    sa.bindparam("new_claimer", type_=_R.c.claimed_by.type),
+    sa.bindparam("new_lease_from", type_=_R.c.claimed_at.type),
+    sa.bindparam("new_body", type_=_R.c.body.type),
+    sa.bindparam("new_phone", type_=_P.c.phone.type),
+    sa.bindparam("new_hash", type_=_O.c.phone_hash.type),
+    sa.bindparam("new_now", type_=_S.c.starts_at.type),
 )
-_REMINDER_PERSON_SESSION = _R.join(_P, _P.c.id == _R.c.person_id).outerjoin(
-    _S, _S.c.id == _R.c.session_id
-)
+_REMINDER_PERSON_SESSION = REMINDER_PERSON_SESSION
 
 #: The Message row, written only if every check of ``_CLEAR_TO_SEND`` holds at this
 #: moment. The same rules as ``_prepare_in`` and ``eligibility.why_not_textable`` (a
@@ -540,12 +537,57 @@ def _hand_over(reminder_id: int, tick: Tick, elapsed: timedelta) -> tuple[str, O
                     {"hand_id": reminder_id, "hand_claimer": tick.claimer, "hand_message": written},
                 )
                 handed = written if result.rowcount == 1 else None
-        if handed is not None:
-            return "send", OutgoingSms(to=seen.phone, body=seen.body, message_id=handed)
-        if written is not None:
-            # Taken from us between the two steps: no Message row; the full check.
-            conn.execute(_DROP_MESSAGE, {"drop_id": written})
+        return _handed_over(reminder_id, written, handed, tick, elapsed)
     return _prepare_in(reminder_id, tick.claimer, tick.now, tick.settings, tick.gateway, elapsed)
+
+
+def _handed_over(
+    reminder_id: int, written: int | None, handed: int | None, tick: Tick, elapsed: timedelta
+) -> tuple[str, OutgoingSms | None]:
+    """After a hand-over statement (``_hand_over``'s or ``_hand_over_many``'s): the
+    reminder handed over to its message is to be sent; one whose message was written
+    but which was taken from us between the two steps has that message removed; for
+    both of those and one for which nothing was written, the full check decides."""
+    seen = tick.claimed[reminder_id]
+    if handed is not None:
+        return "send", OutgoingSms(to=seen.phone, body=seen.body, message_id=handed)
+    if written is not None:
+        # Taken from us between the two steps: no Message row; the full check.
+        db.session.execute(_DROP_MESSAGE, {"drop_id": written})
+    return _prepare_in(reminder_id, tick.claimer, tick.now, tick.settings, tick.gateway, elapsed)
+
+
+def _hand_over_many(
+    ids: list[int], tick: Tick, elapsed: timedelta
+) -> dict[int, tuple[int | None, int | None]]:
+    """The guarded hand-over of these claimed reminders for all of them at once
+    (``hand_over_many``: one statement on PostgreSQL, two on SQLite), in the caller's
+    transaction; for each, (the message written for it, the message it was handed
+    over to), each None when not. Empty in quiet hours or for fewer than two
+    (``_hand_over`` then hands over each)."""
+    conn = db.session.connection()
+    wanted = [
+        Wanted(rid, seen.person_id, seen.phone, seen.body, seen.digest, seen.segments)
+        for rid in ids
+        if (seen := tick.claimed.get(rid)) is not None
+    ]
+    if tick.quiet or len(wanted) < 2:
+        return {}
+    common = {
+        "lease_from": tick.now + elapsed - tick.lease,
+        "now": tick.now,
+        "direction": Direction.OUTBOUND,
+        "gateway": tick.gateway.name,
+        "status": message_status.PENDING,
+        "created": tick.now,
+        "updated": utcnow(),
+    }
+    if _one_trip(conn):
+        params = hand_over_params(wanted, tick.claimer, **common)
+        return {
+            rid: (written, handed) for rid, written, handed in conn.execute(HAND_OVER_MANY, params)
+        }
+    return hand_over_in_two(conn, wanted, tick.claimer, **common)
 
 
 def _prepare_in(
@@ -621,10 +663,18 @@ class Answer:
     outcome: SendResult | Failure
 
 
-def _send(gateway: Gateway, sms: OutgoingSms, reminder_id: int) -> SendResult | Failure:
-    """The provider call; every way it can end becomes an answer to record."""
+def _send(
+    gateway: Gateway, sms: OutgoingSms, reminder_id: int, gate: Gate | None = None
+) -> SendResult | Failure:
+    """The provider call; every way it can end becomes an answer to record. With a
+    ``gate`` (a gateway that ``gates_requests``), ``send_gate.NotSent`` is raised when
+    the gate said no: nothing was sent."""
     try:
+        if gate is not None:
+            return gateway.send(sms, gate=gate)  # type: ignore[call-arg]
         return gateway.send(sms)
+    except NotSent:
+        raise
     except SmsFailure as exc:
         return exc.failure
     except Exception:  # noqa: BLE001 - the message may have left: never resend blindly
@@ -724,7 +774,7 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
     if len(fast) < 2:
         return [(answer.reminder_id, _record_answer(answer, tick)) for answer in answers]
     conn = db.session.connection()
-    messages, reminders = accepted_statements(len(fast))
+    messages, reminders = accepted_statements(len(fast))  # SQLite; PostgreSQL: one
     params: dict[str, Any] = {"acc_updated": utcnow()}
     states: dict[int, ReminderState] = {}
     for i, (answer, result) in enumerate(fast):
@@ -741,8 +791,13 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
                 f"answer{i}_state": states[answer.reminder_id].value,
             }
         )
-    moved = set(conn.execute(messages, params).scalars())
-    updated = set(conn.execute(reminders, {**params, "moved": sorted(moved)}).scalars())
+    if _one_trip(conn):
+        done_rows = conn.execute(accepted_one_trip(len(fast)), params).all()
+        moved = {ident for kind, ident in done_rows if kind == "message"}
+        updated = {ident for kind, ident in done_rows if kind == "reminder"}
+    else:
+        moved = set(conn.execute(messages, params).scalars())
+        updated = set(conn.execute(reminders, {**params, "moved": sorted(moved)}).scalars())
     done: dict[int, str] = {}
     for answer, _result in fast:
         if answer.sms.message_id in moved:
@@ -878,7 +933,11 @@ def _next_batch(
     A failure costs no more than before: the answers are recorded one by one, each
     in a transaction of its own, and so is each reminder handed over - except the one
     whose statement failed, and every one when the commit itself failed (it may have
-    happened): those are left to their lease, never handed over twice.
+    happened): those are left to their lease, never handed over twice. On PostgreSQL
+    the batch is handed over with one statement (``_hand_over_many``); when that one
+    fails, no reminder in particular did, and nothing of it stays (the transaction
+    rolled back): each is handed over alone, and one whose own hand-over fails then
+    is left to its lease.
     """
     items: list[int | Step] = [*unsent, *batch]
     phase, current = "record", -1
@@ -887,9 +946,20 @@ def _next_batch(
             recorded = _record_answers(answered, tick)
             phase = "hand over"
             steps: list[Step] = []
-            for item in items:
+            for take in unsent:
                 current = len(steps)  # the one whose statements fail, if any
-                steps.append(_step(item, tick, _elapsed(started)))
+                steps.append(_step(take, tick, _elapsed(started)))
+            # PostgreSQL: the batch with one statement. If it fails, none in particular
+            # did: each is handed over alone below (the transaction rolled back).
+            current = -1
+            many = _hand_over_many(batch, tick, _elapsed(started))
+            for reminder_id in batch:
+                current = len(steps)
+                if reminder_id in many:
+                    step = _handed_over(reminder_id, *many[reminder_id], tick, _elapsed(started))
+                else:
+                    step = _hand_over(reminder_id, tick, _elapsed(started))
+                steps.append(Step(reminder_id, *step))
             # Inside the transaction: no other writer until its commit.
             version = _data_version() if len(items) > 1 else None
             phase = "commit"
@@ -908,9 +978,8 @@ def _next_batch(
     return recorded, steps, None
 
 
-def _still_clear(handed: Step, tick: Tick, elapsed: timedelta) -> bool:
-    """Every send-time check again, just before the send (one read, no commit); False
-    also when the read fails (the reminder is then taken back, not sent)."""
+def _still_clear_params(handed: Step, tick: Tick, elapsed: timedelta) -> dict[str, Any]:
+    """The parameters of ``_STILL_CLEAR`` for a reminder handed over (``handed.sms``)."""
     sms = handed.sms
     assert sms is not None
     seen = tick.claimed.get(handed.reminder_id)
@@ -919,7 +988,7 @@ def _still_clear(handed: Step, tick: Tick, elapsed: timedelta) -> bool:
         if seen is not None and seen.phone == sms.to
         else number_hash(sms.to, tick.key or current_key())
     )
-    params = {
+    return {
         "new_reminder": handed.reminder_id,
         "new_message": sms.message_id,
         "new_claimer": tick.claimer,
@@ -929,6 +998,12 @@ def _still_clear(handed: Step, tick: Tick, elapsed: timedelta) -> bool:
         "new_hash": digest,
         "new_now": tick.now,
     }
+
+
+def _still_clear(handed: Step, tick: Tick, elapsed: timedelta) -> bool:
+    """Every send-time check again, just before the send (one read, no commit); False
+    also when the read fails (the reminder is then taken back, not sent)."""
+    params = _still_clear_params(handed, tick, elapsed)
     conn = tick.reads or db.session.connection()
     try:
         return conn.execute(_STILL_CLEAR, params).first() is not None
@@ -941,6 +1016,81 @@ def _still_clear(handed: Step, tick: Tick, elapsed: timedelta) -> bool:
         return False
 
 
+def _read_ahead(tick: Tick) -> ReadAhead | None:
+    """PostgreSQL: ``_STILL_CLEAR`` prepared on the tick's connection for reads (once a
+    tick); None on SQLite, or once it failed (``_still_clear`` then reads)."""
+    if tick.ahead is None and tick.reads is not None and not tick.ahead_failed:
+        try:
+            tick.ahead = ReadAhead(tick.reads, _STILL_CLEAR, "rekruttering_still_clear")
+        except Exception:  # noqa: BLE001 - the plain read stays
+            tick.ahead_failed = True
+            log.exception("dispatch: preparing the check before sends failed")
+    return tick.ahead
+
+
+def _gate(handed: Step, tick: Tick, elapsed: timedelta) -> Gate:
+    """The check before a later send of a batch, as the gateway's gate (``send_gate``):
+    called at the moment the request leaves, True if still clear to send.
+
+    PostgreSQL: the read is sent now, on the connection for reads, and its answer
+    collected when the gate is called (``read_ahead``): the round trip overlaps the
+    HTTP client's own work before its request leaves, and the server reads at the
+    moment it would have for a read waited for. Elsewhere (SQLite, or once sending
+    ahead failed) the gate reads when called (``_still_clear``). A read that fails
+    says no: the reminder is taken back, not sent."""
+    ahead = _read_ahead(tick)
+    if ahead is None:
+        return lambda: _still_clear(handed, tick, elapsed)
+    try:
+        ahead.send(_still_clear_params(handed, tick, elapsed))
+    except Exception:  # noqa: BLE001 - when in doubt, do not send
+        _ahead_failed(tick, handed.reminder_id)
+        return lambda: False
+
+    def found() -> bool:
+        try:
+            return ahead.found()
+        except Exception:  # noqa: BLE001 - when in doubt, do not send
+            _ahead_failed(tick, handed.reminder_id)
+            return False
+
+    return found
+
+
+def _ahead_failed(tick: Tick, reminder_id: int) -> None:
+    log.exception("reminder %s: the check before sending failed", reminder_id)
+    tick.ahead, tick.ahead_failed = None, True
+    if tick.reads is not None:
+        try:  # its libpq state is unknown: a new connection for the plain reads
+            tick.reads.invalidate()
+            tick.reads.rollback()
+        except Exception:  # noqa: BLE001 - closing a broken connection
+            log.exception("dispatch: closing the connection for reads failed")
+
+
+def _send_gated(handed: Step, tick: Tick, elapsed: timedelta) -> SendResult | Failure | None:
+    """Send a later reminder of a batch, checked again at the moment it leaves
+    (``_gate``); None when the check said no (nothing was sent)."""
+    sms = handed.sms
+    assert sms is not None
+    gate = _gate(handed, tick, elapsed)
+    ahead = tick.ahead
+    try:
+        if getattr(tick.gateway, "gates_requests", False):
+            return _send(tick.gateway, sms, handed.reminder_id, gate)
+        if not gate():
+            return None
+        return _send(tick.gateway, sms, handed.reminder_id)
+    except NotSent:
+        return None
+    finally:
+        if ahead is not None and tick.ahead is ahead:
+            try:
+                ahead.drain()  # the send did not get as far as the gate
+            except Exception:  # noqa: BLE001 - the read's answer is not needed
+                _ahead_failed(tick, handed.reminder_id)
+
+
 @contextmanager
 def reads_apart(size: int) -> Iterator[sa.Connection | None]:
     """PostgreSQL, batches of more than one (``size``): a connection of its own, in autocommit,
@@ -951,7 +1101,7 @@ def reads_apart(size: int) -> Iterator[sa.Connection | None]:
     if size <= 1 or db.engine.dialect.name != "postgresql":
         yield None
         return
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, generic_plans(conn):
         yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
@@ -991,12 +1141,12 @@ def _send_batch(
     for handed in steps:
         if handed.sms is None:
             _count(report, handed.reminder_id, handed.step)
-        elif (
-            answered
-            and not _unchanged(version, tick, started)
-            and not _still_clear(handed, tick, _elapsed(started))
-        ):
-            unsent.append(handed)
+        elif answered and not _unchanged(version, tick, started):
+            checked = _send_gated(handed, tick, _elapsed(started))
+            if checked is None:
+                unsent.append(handed)
+            else:
+                answered.append(Answer(handed.reminder_id, handed.sms, checked))
         else:
             outcome = _send(tick.gateway, handed.sms, handed.reminder_id)
             answered.append(Answer(handed.reminder_id, handed.sms, outcome))
@@ -1030,6 +1180,7 @@ def one_connection() -> Iterator[None]:
     # (whose get_bind would pick the engine, i.e. the pool, again).
     with (
         db.engine.connect() as connection,
+        generic_plans(connection),
         session_in_place(sa.orm.Session(bind=connection)),
     ):
         yield

@@ -18,7 +18,7 @@ from rekruttering.config import current_settings
 from rekruttering.domain.clock import oslo_to_utc, utcnow
 from rekruttering.domain.sms_segments import count_segments
 from rekruttering.errors import ServiceError
-from rekruttering.models import Reminder, ReminderState, Session
+from rekruttering.models import Person, Reminder, ReminderState, Session
 from rekruttering.pages import paginate
 from rekruttering.reminders import picker, queries, service
 from rekruttering.reminders.blueprint import _page, bp
@@ -67,7 +67,9 @@ def _fill_choices(
 ) -> list[Session]:
     # Not every textable person (thousands at a large centre): the search's results,
     # and the person already chosen.
-    people = picker.textable_people(centre_id, person_q) if person_q else []
+    people: list[Person | picker.PickedPerson] = (
+        list(picker.textable_people(centre_id, person_q)) if person_q else []
+    )
     if chosen_id is not None and chosen_id not in {p.id for p in people}:
         chosen = picker.chosen_person(centre_id, chosen_id)
         if chosen is not None:

@@ -45,6 +45,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, attributes
 
+from rekruttering import row_locks
 from rekruttering.domain.clock import to_oslo
 from rekruttering.models import (
     Activity,
@@ -187,8 +188,18 @@ def _marks_of_flush(
         # Their check-ins go with them: nothing to fold (and no row to log against).
         unlogged |= {change[1] for change in logged}
         logged = []
-    ids = [i for i in session_ids if i is not None]
     month_marks: dict[int, tuple[int, str, date]] = {}
+    ids = []
+    for sid in session_ids:
+        if sid is None:
+            continue
+        # A session this transaction read locked (a check-in) is the database's row:
+        # its month is known without reading it again.
+        held = row_locks.held(session, ActivitySession, sid, "centre_id", "starts_at")
+        if held is not None and held.starts_at is not None and held not in deleted:
+            month_marks[sid] = (held.centre_id, ATTENDANCE, month_of(held.starts_at))
+        else:
+            ids.append(sid)
     if ids:
         connection = session.connection()
         for start in range(0, len(ids), 500):
@@ -240,8 +251,8 @@ def mark(
         connection.execute(statement, rows)
         return
     # One row at a time, in order (the order the counters are locked in): the new value
-    # of a logged counter is read back (PostgreSQL: ``RETURNING``; SQLite: a SELECT, as
-    # ``RETURNING`` needs 3.35 and the app runs on 3.34). The transaction holds the
+    # of a logged counter is read back (``RETURNING``; SQLite before 3.35, which has
+    # no ``RETURNING``: a SELECT, as the app runs on 3.34). The transaction holds the
     # counter row (PostgreSQL: its row lock; SQLite: the write lock) until it commits,
     # so it reads its own value, and a counter's values are taken in the order their
     # transactions commit.
@@ -251,7 +262,7 @@ def mark(
         if key not in log:
             connection.execute(statement, [row])
             continue
-        if dialect == "postgresql":
+        if connection.dialect.insert_returning:
             version = connection.scalar(statement.values(**row).returning(table.c.version))
         else:
             connection.execute(statement, [row])

@@ -26,6 +26,7 @@ from rekruttering.sms.provider_errors import (
     FailureKind,
     classify_twilio,
 )
+from rekruttering.sms.send_gate import Gate, NotSent, gate_session, gated
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,12 @@ class TwilioGateway:
             auth_token,
             http_client=TwilioHttpClient(timeout=TIMEOUT_SECONDS, logger=_http_log),
         )
+        # The dispatcher's last check runs when the request is handed to the transport
+        # (send_gate); a client without a requests session is checked before the call.
+        session = getattr(self.client.http_client, "session", None)
+        self.gates_requests = isinstance(session, requests.Session)
+        if isinstance(session, requests.Session):
+            gate_session(session)
         if not public_base_url:
             log.warning(
                 "app.public_base_url is not set: Twilio cannot report delivery "
@@ -80,7 +87,13 @@ class TwilioGateway:
             public_base_url=settings.app.public_base_url,
         )
 
-    def send(self, sms: OutgoingSms) -> SendResult:
+    def send(self, sms: OutgoingSms, gate: Gate | None = None) -> SendResult:
+        """Send ``sms``; with a ``gate``, it is asked when the request is handed to the
+        transport, and ``send_gate.NotSent`` raised (nothing sent) if it says no."""
+        if gate is not None and not self.gates_requests:
+            if not gate():
+                raise NotSent
+            gate = None
         kwargs: dict[str, Any] = {"to": sms.to, "body": sms.body}
         # A messaging service picks the sender from its pool (and applies its opt-out
         # rules); otherwise our own number sends.
@@ -92,7 +105,8 @@ class TwilioGateway:
         if callback:
             kwargs["status_callback"] = callback
         try:
-            message = self.client.messages.create(**kwargs)
+            with gated(gate):
+                message = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
             failure = classify_twilio(exc.code, exc.status)
             log.info(

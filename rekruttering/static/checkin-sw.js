@@ -48,11 +48,23 @@ async function page(event, url) {
   return Promise.race([network, slow]).catch(() => copy);
 }
 
+// A file's URL carries its content's fingerprint (?v=...): when a new version is kept,
+// the copies of the same file under older fingerprints are dropped, so the tablet does
+// not keep every version it ever served.
+async function keepAsset(cache, request, response) {
+  await cache.put(request, response);
+  const kept = new URL(request.url);
+  for (const old of await cache.keys()) {
+    const url = new URL(old.url);
+    if (url.pathname === kept.pathname && url.search !== kept.search) await cache.delete(old);
+  }
+}
+
 async function asset(event) {
   const cache = await caches.open(ASSETS);
   const copy = await cache.match(event.request, { ignoreVary: true });
   const network = fetch(event.request).then((response) => {
-    if (response.ok) event.waitUntil(cache.put(event.request, response.clone()));
+    if (response.ok) event.waitUntil(keepAsset(cache, event.request, response.clone()));
     return response;
   });
   if (!copy) return network;

@@ -238,3 +238,36 @@ def _oslo_day(live_server: Any) -> str:
     from rekruttering.domain.clock import oslo_today
 
     return oslo_today().isoformat()
+
+
+CACHED_ASSETS = """async () => (await (await caches.open('checkin-assets')).keys())
+  .map((request) => new URL(request.url)).map((url) => url.pathname + url.search)"""
+
+
+def test_a_new_version_of_a_file_replaces_the_old_one_in_the_tablets_copy(
+    open_page: Any, live_server: Any
+) -> None:
+    """Files are kept under their fingerprinted URL; a deploy gives a file a new one, and
+    the copy kept under the old fingerprint goes when the new one is kept."""
+    session = _session(live_server, 1)
+    page = _open_at_the_door(open_page, session)
+    script = next(u for u in page.evaluate(CACHED_ASSETS) if u.startswith("/static/checkin.js"))
+    path = script.split("?", 1)[0]
+    # The copy an earlier version of the app left behind, and another file's.
+    page.evaluate(
+        """async (path) => {
+      const cache = await caches.open('checkin-assets');
+      await cache.put(path + '?v=000000000000', new Response('// old'));
+      await cache.put('/static/kept-elsewhere.js?v=000000000000', new Response('// other'));
+    }""",
+        path,
+    )
+    page.reload()  # through the worker: the current checkin.js is fetched and kept again
+    for _ in range(50):
+        if f"{path}?v=000000000000" not in page.evaluate(CACHED_ASSETS):
+            break
+        page.wait_for_timeout(100)
+    kept = page.evaluate(CACHED_ASSETS)
+    assert f"{path}?v=000000000000" not in kept
+    assert script in kept
+    assert "/static/kept-elsewhere.js?v=000000000000" in kept  # another file: not touched
