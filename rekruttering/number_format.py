@@ -12,14 +12,22 @@ The Jinja names are registered in ``init_app``.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Literal, cast
 
 from babel import Locale, dates
-from babel.numbers import NumberPattern, format_currency, parse_pattern
-from flask import Flask, has_app_context
+from babel.numbers import (
+    NumberPattern,
+    format_currency,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_pattern,
+)
+from flask import Flask
+from flask.globals import _cv_app
 from flask_babel import get_locale, get_timezone
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -33,7 +41,13 @@ Number = int | float | Decimal
 
 def current_locale() -> Locale:
     """The formatting locale of the request (``nb`` or ``en_GB``), ``nb`` outside Flask."""
-    if has_app_context():
+    app_context = _cv_app.get(None)
+    if app_context is not None:
+        # The locale Flask-Babel keeps for the request, read without its proxies (a
+        # report asks for it for every number); the first time, Flask-Babel chooses it.
+        known = getattr(getattr(app_context.g, "_flask_babel", None), "babel_locale", None)
+        if known is not None:
+            return known
         found = get_locale()
         if found is not None:
             return found
@@ -51,6 +65,10 @@ def number(value: Number | None, digits: int = 0, locale: Locale | str | None = 
     if value is None:
         return NOTHING
     loc = _locale(locale)
+    if not digits and type(value) is int and value >= 0:
+        # A count, the commonest cell of a report: Babel's text, without its Decimal
+        # arithmetic (the same digits, grouped by threes with the locale's separator).
+        return _grouped(str(value), _shapes(loc)[0])
     return _pattern("#,##0" + ("." + "0" * digits if digits else "")).apply(value, loc)
 
 
@@ -70,7 +88,60 @@ def percent(value: float | None, digits: int = 1, locale: Locale | str | None = 
     if value is None:
         return NOTHING
     loc = _locale(locale)
+    if type(value) is float and 0.0 <= value <= 1.0 and digits in _QUANTUM and str(value)[0] != "-":
+        # A share, as Babel rounds it (the float's shortest text as a Decimal, moved two
+        # places, rounded half to even), without the rest of its general path: a report
+        # shows a few hundred. Above 100 % (grouping) or below 0, Babel itself.
+        _group, point, prefix, suffix = _shapes(loc)
+        rounded = f"{Decimal(str(value)).scaleb(2).quantize(_QUANTUM[digits]):f}"
+        return prefix + rounded.replace(".", point) + suffix
     return _percent_pattern(loc, digits).apply(value, loc)
+
+
+#: Decimal quanta by digits after the point (Babel's ``get_decimal_quantum``).
+_QUANTUM = {digits: Decimal(1).scaleb(-digits) for digits in range(4)}
+
+
+def _grouped(digits: str, separator: str) -> str:
+    """Digits grouped by threes from the right, as the "#,##0" patterns group."""
+    if len(digits) <= 3:
+        return digits
+    head = len(digits) % 3 or 3
+    return separator.join(
+        [digits[:head], *(digits[i : i + 3] for i in range(head, len(digits), 3))]
+    )
+
+
+#: The last locale's ``_shapes``, by identity: one (Locale, shapes) tuple, swapped whole.
+_last_shapes: tuple[Locale | None, tuple[str, str, str, str]] = (None, ("", "", "", ""))
+
+
+def _shapes(loc: Locale) -> tuple[str, str, str, str]:
+    """Group symbol, decimal symbol, and percent prefix and suffix of ``loc``.
+
+    A request formats hundreds of numbers in one Locale object (Flask-Babel makes one a
+    request); hashing and comparing it for a cache cost more than the number did.
+    """
+    global _last_shapes
+    last, shapes = _last_shapes
+    if last is not loc:
+        shapes = (*_symbols(loc), *_percent_affixes(loc))
+        _last_shapes = (loc, shapes)
+    return shapes
+
+
+@cache
+def _symbols(loc: Locale) -> tuple[str, str]:
+    """The locale's group and decimal symbols (Babel looks them up on every number)."""
+    return get_group_symbol(loc), get_decimal_symbol(loc)
+
+
+@cache
+def _percent_affixes(loc: Locale) -> tuple[str, str]:
+    """What the locale's percent pattern puts before and after a positive share."""
+    pattern = parse_pattern(loc.percent_formats[None].pattern)
+    unquote = partial(re.sub, r"'([^']*)'", lambda m: m.group(1) or "'")
+    return unquote(pattern.prefix[0]), unquote(pattern.suffix[0])
 
 
 @lru_cache(maxsize=32)
@@ -118,6 +189,12 @@ def _patterns(
     )
 
 
+@lru_cache(maxsize=64)
+def _date_pattern(pattern: str) -> dates.DateTimePattern:
+    """A date pattern of the app's own ("MMMM yyyy"), parsed once."""
+    return dates.parse_pattern(pattern)
+
+
 @lru_cache(maxsize=4096)
 def _formatted_day(locale: Locale, style: Style, value: date) -> str:
     """A day in a locale's style, remembered: a pure function of the three, and a list
@@ -151,7 +228,9 @@ class DateFormats:
         if isinstance(value, datetime):
             value = self._in_zone(value).date()
         if style not in _STYLES:
-            return dates.format_date(value, style, locale=self.locale)
+            # babel.dates.format_date with the pattern parsed once (it parses it on
+            # every call: a report labels a hundred months).
+            return _date_pattern(style).apply(value, self.locale)
         return _formatted_day(self.locale, cast(Style, style), value)
 
     def moment(self, value: datetime | None, style: str = "short") -> str:

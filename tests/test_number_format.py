@@ -8,7 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from babel import Locale
+from babel.numbers import format_decimal, parse_pattern
 from flask_babel import refresh
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rekruttering import number_format as nf
 from rekruttering.csv_export import DIALECTS, cell, csv_text, dialect_for, one_decimal
@@ -166,3 +170,32 @@ def test_date_formats_agree_with_flask_babel(app: Any) -> None:
                 f"{flask_babel.format_date(m, 'long')};{flask_babel.format_time(m, 'short')};"
                 for m in moments
             )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    value=st.one_of(
+        st.floats(min_value=0.0, max_value=1.0),
+        st.integers(min_value=0, max_value=1000).map(lambda n: n / 1000),
+        st.sampled_from([0.0, -0.0, 1.0, 0.005, 0.015, 0.125, 0.0005, 0.9995, 1e-300]),
+    ),
+    digits=st.integers(min_value=0, max_value=3),
+    locale=st.sampled_from(["nb", "en_GB"]),
+)
+def test_shares_read_as_babel_writes_them(value: float, digits: int, locale: str) -> None:
+    """``percent`` takes a shorter path for shares from 0 to 1: the same text as Babel's
+    (rounding half to even on the float's shortest text included)."""
+    loc = Locale.parse(locale)
+    pattern = parse_pattern(loc.percent_formats[None].pattern)
+    pattern.frac_prec = (digits, digits)
+    assert nf.percent(value, digits, locale=locale) == pattern.apply(value, loc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.one_of(st.integers(min_value=0, max_value=10**12), st.sampled_from([0, 999, 1000])),
+    locale=st.sampled_from(["nb", "en_GB"]),
+)
+def test_counts_read_as_babel_writes_them(value: int, locale: str) -> None:
+    """``number`` takes a shorter path for counts: the same text as Babel's."""
+    assert nf.number(value, locale=locale) == format_decimal(value, "#,##0", locale=locale)

@@ -5,11 +5,14 @@ The data set is described in tests/report_data.py.
 
 from __future__ import annotations
 
+import statistics
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from rekruttering.analytics import rate
@@ -17,10 +20,10 @@ from rekruttering.domain.funnel import Role
 from rekruttering.domain.target_groups import TargetGroup
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
-from rekruttering.models import UserRole
+from rekruttering.models import Enrolment, UserRole
 from rekruttering.models.types import UTCDateTime
 from rekruttering.reports.conversion import compare_channels, conversion_report
-from rekruttering.reports.filters import Attribution, ReportFilter
+from rekruttering.reports.filters import Attribution, ReportFilter, heard_moment
 from rekruttering.reports.periods import days_between
 from tests import report_data
 
@@ -360,3 +363,55 @@ def test_partners_and_municipality_cannot_see_the_staff_report(
     login(make.user(data.centre, role=UserRole.MUNICIPALITY))
     assert client.get("/reports/").status_code == 403
     assert client.get("/reports/word-of-mouth").status_code == 403
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    enrolments=st.lists(
+        st.tuples(
+            st.sampled_from([0, 1, 2, None]),  # the channel, or none recorded
+            st.integers(min_value=0, max_value=60 * 24 * 90),  # minutes heard after 1 Jan
+            st.one_of(st.none(), st.integers(min_value=0, max_value=60 * 24 * 60)),  # to show
+        ),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_medians_are_those_of_every_days_value(
+    app: Any, make: Any, enrolments: list[tuple[int | None, int, int | None]]
+) -> None:
+    """The medians are ``statistics.median`` of every enrolment's days as the database
+    computes them, exactly, per channel and over all (odd and even counts, ties, channels
+    without show-ups): on PostgreSQL the days come packed per channel (float8send)."""
+    centre = make.centre()
+    activity = make.activity(centre)
+    channels = [make.channel(centre) for _ in range(3)]
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    for channel, heard_after, to_show in enrolments:
+        heard = start + timedelta(minutes=heard_after)
+        make.enrolment(
+            make.person(centre),
+            activity,
+            first_channel_id=None if channel is None else channels[channel].id,
+            heard_at=heard,
+            showed_up_at=None if to_show is None else heard + timedelta(minutes=to_show),
+        )
+    report = conversion_report(centre.id, stored=False)
+    days = days_between(heard_moment(), Enrolment.showed_up_at)
+    rows = db.session.execute(
+        sa.select(Enrolment.first_channel_id, days).where(
+            Enrolment.centre_id == centre.id, days.is_not(None)
+        )
+    ).all()
+    per_channel: dict[Any, list[float]] = {}
+    for key, value in rows:
+        per_channel.setdefault(key, []).append(value)
+    for row in report.rows:
+        values = per_channel.get(row.channel_id)
+        assert row.funnel.median_days == (statistics.median(values) if values else None)
+    every = [value for _key, value in rows]
+    assert report.total.median_days == (statistics.median(every) if every else None)

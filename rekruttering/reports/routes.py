@@ -11,7 +11,7 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from rekruttering import tenancy
+from rekruttering import number_format, tenancy
 from rekruttering.access import MUNICIPALITY, STAFF, allow
 from rekruttering.analytics.sentences import comparison_sentence
 from rekruttering.config import current_settings
@@ -134,7 +134,8 @@ def _filter_lines(form: ReportFilterForm) -> list[str]:
 
 
 def _month_label(day: date, short: bool = False) -> str:
-    return format_date(day, "MMM yy" if short else "MMMM yyyy")
+    # As flask_babel.format_date gives a date, with the pattern parsed once.
+    return number_format.current_formats().day(day, "MMM yy" if short else "MMMM yyyy")
 
 
 def _conversion_charts(report: ConversionReport, prefix: str) -> dict[str, Any]:

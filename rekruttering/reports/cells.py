@@ -1,0 +1,43 @@
+"""Table cells the report pages show hundreds of, made in Python (a Jinja macro call cost
+more than the cell): a share with its likely range, and a count under the disclosure rule.
+
+Both give the markup the macros gave; the page's words come from the same messages.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from rekruttering import number_format
+from rekruttering.analytics import Rate
+from rekruttering.analytics.disclosure import SMALL_BELOW, Cell
+
+
+def rate_cell(r: Rate) -> Markup:
+    """A share with its 95 % range, "too few to judge" with the counts, or "no data"."""
+    if r.empty:
+        return Markup('<span class="text-body-secondary">%s</span>') % _("no data")
+    if r.too_few:
+        return Markup(
+            '<span class="rate-too-few">%d/%d</span>\n'
+            '    <span class="badge text-bg-light border">%s</span>'
+        ) % (r.successes, r.trials, _("too few to judge"))
+    locale = number_format.current_locale()
+    share, low, high = (
+        number_format.percent(value, 0, locale) for value in (r.proportion, r.low, r.high)
+    )
+    return Markup(
+        "<strong>%s</strong>\n"
+        '    <span class="small text-body-secondary text-nowrap">(%s–%s)</span>'
+    ) % (share, low, high)
+
+
+def disclosed_count(cell: Cell, hidden_word: str) -> Markup:
+    """A count the municipality sees: the number, "<5", or ``hidden_word`` greyed (one a
+    centre and row: 800 at 50 centres)."""
+    if cell.small:
+        return Markup("&lt;%d") % SMALL_BELOW
+    if cell.hidden:
+        return Markup('<span class="text-body-secondary">%s</span>') % hidden_word
+    return escape(number_format.number(cell.value))
