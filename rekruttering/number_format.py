@@ -26,8 +26,7 @@ from babel.numbers import (
     get_group_symbol,
     parse_pattern,
 )
-from flask import Flask
-from flask.globals import _cv_app
+from flask import Flask, g, has_app_context
 from flask_babel import get_locale, get_timezone
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -41,11 +40,13 @@ Number = int | float | Decimal
 
 def current_locale() -> Locale:
     """The formatting locale of the request (``nb`` or ``en_GB``), ``nb`` outside Flask."""
-    app_context = _cv_app.get(None)
-    if app_context is not None:
-        # The locale Flask-Babel keeps for the request, read without its proxies (a
-        # report asks for it for every number); the first time, Flask-Babel chooses it.
-        known = getattr(getattr(app_context.g, "_flask_babel", None), "babel_locale", None)
+    if has_app_context():
+        # The locale Flask-Babel keeps for the request, read from where it keeps it (a
+        # report asks for every number; its get_locale goes through two proxies); the
+        # first time, or if Flask-Babel keeps it elsewhere one day, get_locale chooses it.
+        known = getattr(
+            getattr(g._get_current_object(), "_flask_babel", None), "babel_locale", None
+        )
         if known is not None:
             return known
         found = get_locale()

@@ -199,3 +199,17 @@ def test_shares_read_as_babel_writes_them(value: float, digits: int, locale: str
 def test_counts_read_as_babel_writes_them(value: int, locale: str) -> None:
     """``number`` takes a shorter path for counts: the same text as Babel's."""
     assert nf.number(value, locale=locale) == format_decimal(value, "#,##0", locale=locale)
+
+
+def test_the_formatting_locale_is_the_one_flask_babel_chose(app: Any) -> None:
+    """``current_locale`` reads the request's locale where Flask-Babel keeps it; it must be
+    the locale Flask-Babel gives, whether it chose it first or had already chosen it."""
+    import flask_babel
+
+    from rekruttering.number_format import current_locale
+
+    for lang, expected in (("en", "en_GB"), ("nb", "nb")):
+        with app.test_request_context(f"/?lang={lang}"):
+            first = current_locale()  # before anything asked Flask-Babel
+            assert str(first) == expected
+            assert current_locale() is first is flask_babel.get_locale()
