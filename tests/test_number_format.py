@@ -209,7 +209,8 @@ def test_the_formatting_locale_is_the_one_flask_babel_chose(app: Any) -> None:
     from rekruttering.number_format import current_locale
 
     for lang, expected in (("en", "en_GB"), ("nb", "nb")):
-        with app.test_request_context(f"/?lang={lang}"):
+        # A fresh app context: the fixture's own keeps one g for every request in it.
+        with app.app_context(), app.test_request_context(f"/?lang={lang}"):
             first = current_locale()  # before anything asked Flask-Babel
             assert str(first) == expected
             assert current_locale() is first is flask_babel.get_locale()
