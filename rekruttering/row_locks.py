@@ -53,7 +53,8 @@ def held(session: Session, model: type[T], ident: int, *columns: str) -> T | Non
     A lock taken in a savepoint counts while that savepoint is in progress (or one
     inside it): a savepoint rolled back gives up the locks taken in it (PostgreSQL),
     and one released is not followed further (read again: correct, if not needed)."""
-    key = inspect(model).identity_key_from_primary_key([ident])  # type: ignore[union-attr]
+    # inspect() of a mapped class is its Mapper (typed as possibly None).
+    key = inspect(model).identity_key_from_primary_key([ident])  # type: ignore[union-attr]  # see above
     locked_in = _locks(session).get(key)
     if locked_in is None:
         return None

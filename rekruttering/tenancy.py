@@ -139,7 +139,8 @@ def _held(model: type[T], ident: int) -> T | None:
     (not expired), without changes of its own not yet flushed, not deleted. Loading it
     again would give the same object (the identity map) at the cost of a statement: a
     write's view and its service both load the person, the activity, the session."""
-    key = inspect(model).identity_key_from_primary_key([ident])  # type: ignore[union-attr]
+    # inspect() of a mapped class is its Mapper (typed as possibly None).
+    key = inspect(model).identity_key_from_primary_key([ident])  # type: ignore[union-attr]  # see above
     obj = db.session.identity_map.get(key)
     if obj is None:
         return None

@@ -671,7 +671,8 @@ def _send(
     the gate said no: nothing was sent."""
     try:
         if gate is not None:
-            return gateway.send(sms, gate=gate)  # type: ignore[call-arg]
+            # Only gateways that gate_requests take a gate; the Gateway protocol does not.
+            return gateway.send(sms, gate=gate)  # type: ignore[call-arg]  # see above
         return gateway.send(sms)
     except NotSent:
         raise
