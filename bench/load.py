@@ -39,6 +39,7 @@ import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,10 @@ P95_LIMIT = 1.0  # seconds: past this the installation is over capacity
 HALF_GOAL = 3.0  # p95 at half capacity / unloaded p95
 SESSIONS_PER_CENTRE = 4
 CENTRES_USED = 8  # the largest ones
+#: Sessions today for each centre's taps: when everyone has been checked in to one, the
+#: taps go on with the next. One session ran out on a fast machine (the half-capacity
+#: phase then sent a fifth fewer requests than it should: taps with nobody left skip).
+TAP_SESSIONS = 8
 
 
 def wsgi_app() -> Any:
@@ -100,16 +105,59 @@ def wsgi_app() -> Any:
 class Centre:
     id: int
     staff_email: str
-    session_id: int | None
+    session_id: int | None  # the session whose check-in page the tablets show
     activity_ids: list[int]
     person_ids: list[int]
-    #: people not checked in yet today: each is popped once, so no tap repeats
-    to_check_in: list[int] = field(default_factory=list)
+    #: (session, person) not checked in yet: each is popped once, so no tap repeats;
+    #: the first session's people first, then the next session's
+    to_check_in: list[tuple[int, int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def next_to_check_in(self) -> int | None:
+    def next_to_check_in(self) -> tuple[int, int] | None:
         with self.lock:
             return self.to_check_in.pop() if self.to_check_in else None
+
+
+def _tap_sessions(conn: sa.Connection, centre_id: int, start: Any, end: Any) -> list[int]:
+    """The centre's sessions today that are not cancelled, TAP_SESSIONS of them: the
+    first one's copies a few minutes later are added where there are fewer."""
+    from rekruttering.models import Session
+
+    table = Session.__table__
+    ids = list(
+        conn.scalars(
+            sa.select(table.c.id)
+            .where(
+                table.c.centre_id == centre_id,
+                table.c.starts_at >= start,
+                table.c.starts_at < end,
+                table.c.cancelled.is_(False),
+            )
+            .order_by(table.c.id)
+        )
+    )
+    if not ids:
+        return []
+    first = conn.execute(sa.select(table).where(table.c.id == ids[0])).mappings().one()
+    taken = set(
+        conn.scalars(
+            sa.select(table.c.starts_at).where(table.c.activity_id == first["activity_id"])
+        )
+    )
+    # Later the same day if there is room (the generated sessions are in the daytime),
+    # otherwise earlier; never past the day's bounds or onto one of its activity's times.
+    later = first["starts_at"] < end - timedelta(hours=1)
+    for minutes in range(1, 240):
+        if len(ids) >= TAP_SESSIONS:
+            break
+        shift = timedelta(minutes=minutes if later else -minutes)
+        starts = first["starts_at"] + shift
+        if starts in taken or not start <= starts < end:
+            continue
+        values = {k: v for k, v in first.items() if k != "id"}
+        values.update(starts_at=starts, ends_at=first["ends_at"] + shift)
+        ids.append(conn.execute(sa.insert(table).values(values).returning(table.c.id)).scalar_one())
+    return ids
 
 
 def prepare(url: str, people: int, reuse: bool) -> list[Centre]:
@@ -148,13 +196,7 @@ def prepare(url: str, people: int, reuse: bool) -> list[Centre]:
             {"n": CENTRES_USED},
         ).all()
         for centre_id, slug in rows:
-            session_id = conn.scalar(
-                sa.text(
-                    "SELECT min(id) FROM session WHERE centre_id = :c "
-                    "AND starts_at >= :s AND starts_at < :e"
-                ),
-                {"c": centre_id, "s": start, "e": end},
-            )
+            sessions = _tap_sessions(conn, centre_id, start, end)
             activities = list(
                 conn.scalars(
                     sa.text("SELECT id FROM activity WHERE centre_id = :c"), {"c": centre_id}
@@ -170,21 +212,25 @@ def prepare(url: str, people: int, reuse: bool) -> list[Centre]:
                 )
             )
             number = int(slug.rsplit("-", 1)[-1])
-            shuffled = list(people_ids)
-            random.Random(centre_id).shuffle(shuffled)
+            taps = []
+            for n, session_id in enumerate(sessions):
+                shuffled = list(people_ids)
+                random.Random(centre_id * 100 + n).shuffle(shuffled)
+                taps += [(session_id, person_id) for person_id in shuffled]
+            taps.reverse()  # popped from the end: the first session first
             result.append(
                 Centre(
                     centre_id,
                     f"staff{number}@bench.test",
-                    session_id,
+                    sessions[0] if sessions else None,
                     activities,
                     people_ids,
-                    shuffled,
+                    taps,
                 )
             )
         # A reused database may hold check-ins from an earlier run: today's lists start
         # empty, so every acknowledged check-in must be a new row.
-        today = [c.session_id for c in result if c.session_id is not None]
+        today = sorted({session_id for c in result for session_id, _ in c.to_check_in})
         if today:
             conn.execute(
                 sa.text("DELETE FROM attendance WHERE session_id IN :ids").bindparams(
@@ -286,11 +332,12 @@ def do(kind: str, b: Browser, rng: random.Random) -> tuple[str | None, int]:
             return "skip", 0
         return _status(b.get(f"/checkin/sessions/{c.session_id}")), 1
     if kind == "check in":
-        person = c.next_to_check_in()
-        if c.session_id is None or person is None:
+        tap = c.next_to_check_in()
+        if tap is None:
             return "skip", 0
+        session_id, person = tap
         answer = b.post(
-            f"/checkin/sessions/{c.session_id}/check-in",
+            f"/checkin/sessions/{session_id}/check-in",
             {"csrf_token": b.csrf, "person_id": str(person), "role": "participant", "q": ""},
         )
         return _status(answer, (302, 303)), 1
