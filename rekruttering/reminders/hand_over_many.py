@@ -54,58 +54,63 @@ _WANT = sa.select(
 _CLAIMER = sa.bindparam("many_claimer", type_=R.c.claimed_by.type)
 _UPDATED = sa.bindparam("many_updated", type_=R.c.updated_at.type)
 
-_WRITTEN = (
-    sa.insert(M)
-    .from_select(
-        [
-            "id",
-            "centre_id",
-            "person_id",
-            "direction",
-            "to_number",
-            "body",
-            "gateway",
-            "status",
-            "segments",
-            "from_number",
-            "created_at",
-            "updated_at",
-        ],
-        sa.select(
-            _WANT.c.message_id,
-            R.c.centre_id,
-            R.c.person_id,
-            sa.bindparam("many_direction", type_=M.c.direction.type),
-            P.c.phone,
-            R.c.body,
-            sa.bindparam("many_gateway", type_=M.c.gateway.type),
-            sa.bindparam("many_status", type_=M.c.status.type),
-            _WANT.c.segments,
-            sa.literal("", type_=M.c.from_number.type),
-            sa.bindparam("many_created", type_=M.c.created_at.type),
-            _UPDATED,
-        )
+
+def _guarded_messages(want: Any, with_id: bool) -> sa.Insert:
+    """The batch's Message rows (``want``: a reminder id, expected number, text,
+    opt-out hash and segments a row, and with ``with_id`` its message id), written
+    only for the reminders that every send-time check clears at this moment."""
+    columns = [
+        "centre_id",
+        "person_id",
+        "direction",
+        "to_number",
+        "body",
+        "gateway",
+        "status",
+        "segments",
+        "from_number",
+        "created_at",
+        "updated_at",
+    ]
+    values = [
+        R.c.centre_id,
+        R.c.person_id,
+        sa.bindparam("many_direction", type_=M.c.direction.type),
+        P.c.phone,
+        R.c.body,
+        sa.bindparam("many_gateway", type_=M.c.gateway.type),
+        sa.bindparam("many_status", type_=M.c.status.type),
+        want.c.segments,
+        sa.literal("", type_=M.c.from_number.type),
+        sa.bindparam("many_created", type_=M.c.created_at.type),
+        _UPDATED,
+    ]
+    if with_id:
+        columns, values = ["id", *columns], [want.c.message_id, *values]
+    return sa.insert(M).from_select(
+        columns,
+        sa.select(*values)
         .select_from(
-            _WANT.join(R, R.c.id == _WANT.c.reminder_id)
+            want.join(R, R.c.id == want.c.reminder_id)
             .join(P, P.c.id == R.c.person_id)
             .outerjoin(S, S.c.id == R.c.session_id)
         )
         .where(
             *clear_to_send(
-                _WANT.c.reminder_id,
+                want.c.reminder_id,
                 _CLAIMER,
                 sa.bindparam("many_lease_from", type_=R.c.claimed_at.type),
-                _WANT.c.body,
-                _WANT.c.phone,
-                _WANT.c.digest,
+                want.c.body,
+                want.c.phone,
+                want.c.digest,
                 sa.bindparam("many_now", type_=S.c.starts_at.type),
             )
         ),
         include_defaults=False,
     )
-    .returning(M.c.id)
-    .cte("written")
-)
+
+
+_WRITTEN = _guarded_messages(_WANT, with_id=True).returning(M.c.id).cte("written")
 _HANDED = (
     sa.update(R)
     .where(
@@ -195,54 +200,8 @@ def _written_in_two(n: int) -> sa.Insert:
             "segments": sa.Integer(),
         },
     )
-    return (
-        sa.insert(M)
-        .from_select(
-            [
-                "centre_id",
-                "person_id",
-                "direction",
-                "to_number",
-                "body",
-                "gateway",
-                "status",
-                "segments",
-                "from_number",
-                "created_at",
-                "updated_at",
-            ],
-            sa.select(
-                R.c.centre_id,
-                R.c.person_id,
-                sa.bindparam("many_direction", type_=M.c.direction.type),
-                P.c.phone,
-                R.c.body,
-                sa.bindparam("many_gateway", type_=M.c.gateway.type),
-                sa.bindparam("many_status", type_=M.c.status.type),
-                want.c.segments,
-                sa.literal("", type_=M.c.from_number.type),
-                sa.bindparam("many_created", type_=M.c.created_at.type),
-                _UPDATED,
-            )
-            .select_from(
-                want.join(R, R.c.id == want.c.reminder_id)
-                .join(P, P.c.id == R.c.person_id)
-                .outerjoin(S, S.c.id == R.c.session_id)
-            )
-            .where(
-                *clear_to_send(
-                    want.c.reminder_id,
-                    _CLAIMER,
-                    sa.bindparam("many_lease_from", type_=R.c.claimed_at.type),
-                    want.c.body,
-                    want.c.phone,
-                    want.c.digest,
-                    sa.bindparam("many_now", type_=S.c.starts_at.type),
-                )
-            ),
-            include_defaults=False,
-        )
-        .returning(M.c.id, M.c.person_id, M.c.to_number, M.c.body)
+    return _guarded_messages(want, with_id=False).returning(
+        M.c.id, M.c.person_id, M.c.to_number, M.c.body
     )
 
 
