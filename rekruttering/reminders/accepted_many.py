@@ -14,6 +14,7 @@ the message first, then the reminder, the order the status webhook locks them in
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -41,13 +42,9 @@ def _answers(n: int) -> sa.Subquery:
     return sa.union_all(*rows).subquery("answer")
 
 
-@lru_cache(maxsize=128)
-def accepted_statements(n: int) -> tuple[sa.Update, sa.Update]:
-    """(the messages still ``pending`` move on, RETURNING their ids; the reminders of
-    the messages named by the expanding parameter ``moved`` become sent or delivered
-    if still ``sending`` with that message, RETURNING their ids). Built once per n."""
-    answer = _answers(n)
-    messages = (
+def _messages_moved(answer: sa.Subquery) -> sa.Update:
+    """The answered messages still ``pending`` move on, RETURNING their ids."""
+    return (
         sa.update(_M)
         .where(_M.c.id == answer.c.message_id, _M.c.status == message_status.PENDING)
         .values(
@@ -60,13 +57,18 @@ def accepted_statements(n: int) -> tuple[sa.Update, sa.Update]:
         )
         .returning(_M.c.id)
     )
-    reminders = (
+
+
+def _reminders_sent(answer: sa.Subquery, moved: Any) -> sa.Update:
+    """The reminders of the messages in ``moved`` become sent or delivered if still
+    ``sending`` with that message, RETURNING their ids."""
+    return (
         sa.update(_R)
         .where(
             _R.c.id == answer.c.reminder_id,
             _R.c.state == ReminderState.SENDING,
             _R.c.message_id == answer.c.message_id,
-            answer.c.message_id.in_(sa.bindparam("moved", expanding=True)),
+            answer.c.message_id.in_(moved),
         )
         .values(
             state=answer.c.state,
@@ -77,7 +79,15 @@ def accepted_statements(n: int) -> tuple[sa.Update, sa.Update]:
         )
         .returning(_R.c.id)
     )
-    return messages, reminders
+
+
+@lru_cache(maxsize=128)
+def accepted_statements(n: int) -> tuple[sa.Update, sa.Update]:
+    """(the messages still ``pending`` move on, RETURNING their ids; the reminders of
+    the messages named by the expanding parameter ``moved`` become sent or delivered
+    if still ``sending`` with that message, RETURNING their ids). Built once per n."""
+    answer = _answers(n)
+    return _messages_moved(answer), _reminders_sent(answer, sa.bindparam("moved", expanding=True))
 
 
 @lru_cache(maxsize=128)
@@ -88,40 +98,8 @@ def accepted_one_trip(n: int) -> sa.Select[tuple[str, int]]:
     updated, and locked, first: the webhook's order). Rows ("message", id) for each
     message that moved and ("reminder", id) for each reminder made sent or delivered.
     Built once per n."""
-    answer = _answers(n)
-    moved = (
-        sa.update(_M)
-        .where(_M.c.id == answer.c.message_id, _M.c.status == message_status.PENDING)
-        .values(
-            status=answer.c.status,
-            provider_sid=sa.func.coalesce(_M.c.provider_sid, answer.c.sid),
-            from_number=sa.func.coalesce(
-                sa.func.nullif(answer.c.from_number, ""), _M.c.from_number
-            ),
-            updated_at=sa.bindparam("acc_updated", type_=_M.c.updated_at.type),
-        )
-        .returning(_M.c.id)
-        .cte("moved")
-    )
-    answer_again = _answers(n)
-    updated = (
-        sa.update(_R)
-        .where(
-            _R.c.id == answer_again.c.reminder_id,
-            _R.c.state == ReminderState.SENDING,
-            _R.c.message_id == answer_again.c.message_id,
-            answer_again.c.message_id.in_(sa.select(moved.c.id)),
-        )
-        .values(
-            state=answer_again.c.state,
-            last_error=None,
-            claimed_at=None,
-            claimed_by=None,
-            updated_at=sa.bindparam("acc_updated", type_=_R.c.updated_at.type),
-        )
-        .returning(_R.c.id)
-        .cte("updated")
-    )
+    moved = _messages_moved(_answers(n)).cte("moved")
+    updated = _reminders_sent(_answers(n), sa.select(moved.c.id)).cte("updated")
     return (
         sa.union_all(
             sa.select(sa.literal("message").label("kind"), moved.c.id),
