@@ -88,7 +88,11 @@ from rekruttering.reminders.hand_over_many import (
     hand_over_params,
 )
 from rekruttering.reminders.read_ahead import ReadAhead
-from rekruttering.reminders.send_checks import REMINDER_PERSON_SESSION, clear_to_send
+from rekruttering.reminders.send_checks import (
+    MESSAGE_COLUMNS,
+    REMINDER_PERSON_SESSION,
+    clear_to_send,
+)
 from rekruttering.session_in_place import session_in_place
 from rekruttering.sms import message_status
 from rekruttering.sms.gateway import Gateway, OutgoingSms, SendResult, SmsFailure, build_gateway
@@ -354,19 +358,7 @@ _REMINDER_PERSON_SESSION = REMINDER_PERSON_SESSION
 _GUARDED_MESSAGE = (
     sa.insert(_M)
     .from_select(
-        [
-            "centre_id",
-            "person_id",
-            "direction",
-            "to_number",
-            "body",
-            "gateway",
-            "status",
-            "segments",
-            "from_number",
-            "created_at",
-            "updated_at",
-        ],
+        list(MESSAGE_COLUMNS),
         sa.select(
             _R.c.centre_id,
             _R.c.person_id,

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from rekruttering.models import Message, ReminderState
-from rekruttering.reminders.send_checks import P, R, S, clear_to_send
+from rekruttering.reminders.send_checks import MESSAGE_COLUMNS, P, R, S, clear_to_send
 
 M = Message.__table__
 
@@ -59,19 +59,7 @@ def _guarded_messages(want: Any, with_id: bool) -> sa.Insert:
     """The batch's Message rows (``want``: a reminder id, expected number, text,
     opt-out hash and segments a row, and with ``with_id`` its message id), written
     only for the reminders that every send-time check clears at this moment."""
-    columns = [
-        "centre_id",
-        "person_id",
-        "direction",
-        "to_number",
-        "body",
-        "gateway",
-        "status",
-        "segments",
-        "from_number",
-        "created_at",
-        "updated_at",
-    ]
+    columns = list(MESSAGE_COLUMNS)
     values = [
         R.c.centre_id,
         R.c.person_id,

@@ -56,3 +56,19 @@ def clear_to_send(
             sa.and_(sa.not_(S.c.cancelled), S.c.starts_at > now),
         ),
     )
+
+
+#: The columns a reminder's guarded Message INSERT writes (its id, where given, aside).
+MESSAGE_COLUMNS = (
+    "centre_id",
+    "person_id",
+    "direction",
+    "to_number",
+    "body",
+    "gateway",
+    "status",
+    "segments",
+    "from_number",
+    "created_at",
+    "updated_at",
+)
