@@ -335,14 +335,22 @@ def _mine(user_id: int | None) -> dict[str, Any]:
 
 def _open_follow_up_later() -> sa.ColumnElement[bool]:
     """The person has a follow-up date still ahead (after ``:today``): they are waiting
-    for that, not us."""
+    for that, not us.
+
+    ``OFFSET 0`` keeps PostgreSQL from turning the ``NOT EXISTS`` into an anti-join
+    among the section's joins: it is then a probe of the person's contacts for each
+    candidate, as the anti-join's plan was anyway (the page stops after a few rows),
+    and it is planned apart. Planning the heard page 0.36 -> 0.20 ms, the asked page
+    0.38 -> 0.26, the counts 0.98 -> 0.69 (docs/performance.md). SQLite ignores it."""
     return sa.exists(
-        select(Contact.id).where(
+        select(Contact.id)
+        .where(
             Contact.person_id == Enrolment.person_id,
             or_(Contact.activity_id == Enrolment.activity_id, Contact.activity_id.is_(None)),
             Contact.follow_up_on > sa.bindparam("today"),
             Contact.follow_up_done_at.is_(None),
         )
+        .offset(sa.literal_column("0"))
     )
 
 
