@@ -464,11 +464,63 @@ def test_a_referral_names_its_partner_as_this_centre_does_without_a_query(
     assert "Røde Kors Sentrum &amp; co" in html
     assert "Frivilligsentralen" in html
     assert html.count("Røde Kors") == 1
-    # The unlinked partner's referral falls back to partner_label (one read of the names).
-    assert sum("FROM partner_centre" in s for s in counted.statements) == 1
+    # The unlinked partner's referral falls back to partner_label (one read of the names;
+    # the page's own statement reads this centre's name as a subquery).
+    assert sum(_reads_partner_names(s) for s in counted.statements) == 1
     db.session.execute(Referral.__table__.delete().where(Referral.partner_id == unlinked.id))
     db.session.commit()
     with count_statements() as counted:
         html = client.get("/follow-up").get_data(as_text=True)
     assert "Røde Kors Sentrum &amp; co" in html
-    assert not any("FROM partner_centre" in s for s in counted.statements)
+    assert not any(_reads_partner_names(s) for s in counted.statements)
+    assert sum("FROM partner_centre" in s for s in counted.statements) == 1
+
+
+def _reads_partner_names(statement: str) -> bool:
+    """A statement that reads partner_centre other than the referrals' page itself."""
+    return "FROM partner_centre" in statement and "FROM referral" not in statement
+
+
+def test_rows_name_their_activity_user_and_channel_from_the_page_statements(
+    client: Any, make: Any, login: Any
+) -> None:
+    """The due, referral and heard rows show the names of their activity, the user who
+    logged the contact and the first channel, read with the rows (as subqueries): no
+    statement reads an activity, a user or a channel by itself; rows without one show
+    none."""
+    today = oslo_today(NOW)
+    centre = make.centre()
+    staff = make.user(centre, name="Kari & Co")
+    login(make.user(centre))
+    activity = make.activity(centre, name="Strikkekafé <3")
+    channel = make.channel(centre, name="Plakat på biblioteket")
+    with_all = make.person(centre, first_name="Ada")
+    bare = make.person(centre, first_name="Bo")
+    make.contact(with_all, activity_id=activity.id, by_user_id=staff.id, follow_up_on=today - DAY)
+    make.contact(bare, follow_up_on=today)
+    heard = make.person(centre, first_name="Cato")
+    make.enrolment(heard, activity, heard_at=NOW - 20 * DAY, first_channel_id=channel.id)
+    make.enrolment(make.person(centre, first_name="Dag"), activity, heard_at=NOW - 21 * DAY)
+    make.referral(centre, activity_id=activity.id, person=make.person(centre, first_name="Eva"))
+    db.session.commit()
+    found = follow_up_queue(centre.id, heard_days=14)
+    assert found.overdue.names == {
+        "activity": {found.overdue.rows[0].id: "Strikkekafé <3"},
+        "by_user": {found.overdue.rows[0].id: "Kari & Co"},
+    }
+    assert found.due_today.names == {"activity": {}, "by_user": {}}
+    assert list(found.heard_not_asked.names["first_channel"].values()) == ["Plakat på biblioteket"]
+    assert list(found.referrals.names["activity"].values()) == ["Strikkekafé <3"]
+    db.session.rollback()
+    client.get("/follow-up")
+    with count_statements() as counted:
+        html = client.get("/follow-up").get_data(as_text=True)
+    assert html.count("Strikkekafé &lt;3") == 4  # overdue, referral, two heard
+    assert "Kari &amp; Co" in html
+    assert html.count("Plakat på biblioteket") == 1
+    # A lazy load reads one table's row by itself; the page reads at most the logged-in
+    # user so (the contact's user is another one).
+    alone = [s.split(".", 1)[0] for s in counted.statements if s.startswith("SELECT ")]
+    assert "SELECT activity" not in alone
+    assert "SELECT channel" not in alone
+    assert alone.count("SELECT user_account") <= 1
