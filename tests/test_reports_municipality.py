@@ -213,3 +213,27 @@ def test_the_page_states_the_rule(client: Any, make: Any, login: Any, two_centre
     assert "vises som «&lt;5»" in html and "hele måneder" in html
     assert "skjult" in html
     assert "Tall for 2025-03-01 til 2025-03-31" in html  # the period the figures are for
+
+
+def test_the_protected_cells_built_once_are_those_of_the_figures_now(data: Any, make: Any) -> None:
+    """The cells under the rule are kept for figures already seen (``_protected``): the
+    same figures give the same cells, and a change to the data is seen at once, stored or
+    live."""
+    from rekruttering.reports.municipality import _protected
+
+    first, second = data["first"].centre, data["second"]
+    ids = [first.id, second.id]
+    _protected.cache_clear()
+    before = municipality_report(ids)
+    assert municipality_report(ids) == before
+    assert municipality_report(ids, stored=False) == before
+    assert _protected.cache_info().hits >= 2
+    channel = make.channel(second, "Plakat to", kind=ChannelKind.PRINT)
+    activity = make.activity(second, "Turgruppe")
+    for i in range(5):
+        person = make.person(second, first_name=f"R{i}", last_name="Andre")
+        make.enrolment(person, activity, first_channel_id=channel.id, heard_at=report_data.at(1, 1))
+    after = municipality_report(ids)
+    assert after == municipality_report(ids, stored=False)
+    assert after.stages["heard"][second.id].value == before.stages["heard"][second.id].value + 5
+    _assert_nothing_can_be_worked_out(after)

@@ -11,8 +11,9 @@ and no hidden cell can be worked out from another table.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -106,6 +107,43 @@ def municipality_report(
         )
     else:
         figures = compute()
+    cells, kind_orders = _protected(tuple(ids), _figures_key(figures))
+    columns = [*ids, SUM]
+    kind_order = list(kind_orders[f.attribution])  # the cached list stays as built
+    stages = {stage: {c: cells[("stage", stage, c)] for c in columns} for stage in STAGES}
+    rates = {c: _rate(stages["showed_up"][c], stages["heard"][c]) for c in columns}
+    kinds = {
+        measure: {
+            k: {c: cells[(f.attribution.value, measure, k, c)] for c in columns} for k in kind_order
+        }
+        for measure in KIND_MEASURES
+    }
+    kind_rates = {k: _rate(kinds["showed_up"][k][SUM], kinds["heard"][k][SUM]) for k in kind_order}
+    return MunicipalityReport(f, centres, stages, rates, kinds, kind_rates, kind_order)
+
+
+def _figures_key(figures: dict[str, Any]) -> tuple[Any, ...]:
+    """The figures as a hashable value (the whole of them: the key of ``_protected``)."""
+    return (
+        tuple(map(tuple, figures["totals"])),
+        tuple(
+            (attribution, tuple(map(tuple, rows)))
+            for attribution, rows in sorted(figures["kinds"].items())
+        ),
+    )
+
+
+#: Built for the last few (centres, figures): the stored figures change only with the
+#: data, and most requests read the same ones. The cells are frozen; the result is only
+#: read.
+@lru_cache(maxsize=32)
+def _protected(
+    ids: tuple[int, ...], key: tuple[Any, ...]
+) -> tuple[dict[Hashable, Cell], dict[Attribution, list[str]]]:
+    """Every cell of the three tables under the disclosure rule (``protect``, over the
+    whole of them), and the kinds of channel present per attribution."""
+    totals_rows, kind_rows = key
+    figures = {"totals": totals_rows, "kinds": dict(kind_rows)}
     totals = {cid: dict(zip(STAGES, counts, strict=True)) for cid, *counts in figures["totals"]}
     by_kinds = {
         Attribution(attribution): {
@@ -115,7 +153,6 @@ def municipality_report(
     }
     values: dict[Hashable, int] = {}
     lines: list[Line] = []
-    columns = [*ids, SUM]
     for stage in STAGES:
         for cid in ids:
             values[("stage", stage, cid)] = int(totals.get(cid, {}).get(stage, 0))
@@ -128,18 +165,7 @@ def municipality_report(
         for attribution in Attribution
     }
     cells = protect(values, lines)
-
-    kind_order = kind_orders[f.attribution]
-    stages = {stage: {c: cells[("stage", stage, c)] for c in columns} for stage in STAGES}
-    rates = {c: _rate(stages["showed_up"][c], stages["heard"][c]) for c in columns}
-    kinds = {
-        measure: {
-            k: {c: cells[(f.attribution.value, measure, k, c)] for c in columns} for k in kind_order
-        }
-        for measure in KIND_MEASURES
-    }
-    kind_rates = {k: _rate(kinds["showed_up"][k][SUM], kinds["heard"][k][SUM]) for k in kind_order}
-    return MunicipalityReport(f, centres, stages, rates, kinds, kind_rates, kind_order)
+    return cells, kind_orders
 
 
 def municipality_figures(ids: list[int], f: ReportFilter) -> dict[str, Any]:
@@ -174,7 +200,7 @@ def municipality_figures(ids: list[int], f: ReportFilter) -> dict[str, Any]:
 
 
 def _kind_values(
-    ids: list[int],
+    ids: Sequence[int],
     attribution: Attribution,
     by_kind: dict[tuple[int, str], dict[str, int]],
     values: dict[Hashable, int],
