@@ -380,6 +380,37 @@ def test_a_hand_over_that_fails_leaves_the_previous_answer_recorded(
     assert _reminders(ids)[ids[2]].state == ReminderState.SENT
 
 
+def _dispatch_losing_the_answer_to(nth: int) -> tuple[Any, HookGateway, list[int]]:
+    """One tick in which the ``nth`` statement writing Message rows reaches the database
+    and the dispatcher hears nothing back (as when the connection drops): its report,
+    its gateway, and one entry for each such statement seen."""
+    seen: list[int] = []
+
+    def lost(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "INSERT INTO message" in statement:
+            seen.append(1)
+            if len(seen) == nth:
+                raise RuntimeError("the connection dropped")
+
+    sa.event.listen(db.engine, "after_cursor_execute", lost)
+    gateway = HookGateway()
+    try:
+        report = dispatch_due(now=NOW, gateway=gateway)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", lost)
+    return report, gateway, seen
+
+
+def _ticks_after_the_leases(app: Flask, gateway: HookGateway) -> None:
+    """The next ticks: once the claim's lease has run out, and once its timeout has."""
+    settings = current_settings(app).sms
+    for later in (
+        timedelta(seconds=settings.claim_lease_seconds + 1),
+        timedelta(minutes=settings.claim_timeout_minutes + 1),
+    ):
+        dispatch_due(now=NOW + later, gateway=gateway)
+
+
 @pytest.mark.settings(**{"sms.hand_over_batch_size": 1})
 def test_a_hand_over_whose_answer_is_lost_is_never_sent_twice(app: Flask, make: Any) -> None:
     """The statement that hands over the 3rd reminder reaches the database, and then
@@ -389,29 +420,11 @@ def test_a_hand_over_whose_answer_is_lost_is_never_sent_twice(app: Flask, make: 
     (K = 1: each reminder has a hand-over statement of its own; the batch statement's
     lost answer is the next test.)"""
     ids = due_reminders(make, 4)
-    seen = []
-
-    def lost(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "INSERT INTO message" in statement:
-            seen.append(1)
-            if len(seen) == 3:
-                raise RuntimeError("the connection dropped")
-
-    sa.event.listen(db.engine, "after_cursor_execute", lost)
-    gateway = HookGateway()
-    try:
-        report = dispatch_due(now=NOW, gateway=gateway)
-    finally:
-        sa.event.remove(db.engine, "after_cursor_execute", lost)
+    report, gateway, _seen = _dispatch_losing_the_answer_to(3)
     assert report.outcomes[ids[2]] == "error"
     assert report.outcomes[ids[1]] == ReminderState.SENT
     assert len(gateway.sent) == 3
-    settings = current_settings(app).sms
-    for later in (
-        timedelta(seconds=settings.claim_lease_seconds + 1),
-        timedelta(minutes=settings.claim_timeout_minutes + 1),
-    ):
-        dispatch_due(now=NOW + later, gateway=gateway)
+    _ticks_after_the_leases(app, gateway)
     third = _person_of(ids[2]).phone
     rows = _reminders(ids)
     assert rows[ids[1]].state == ReminderState.SENT
@@ -429,29 +442,11 @@ def test_a_batch_hand_over_whose_answer_is_lost_is_never_sent_twice(app: Flask, 
     handed over is handed over alone or left to its lease, so each is sent exactly
     once, none twice, however the later ticks go."""
     ids = due_reminders(make, 4)
-    seen = []
-
-    def lost(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "INSERT INTO message" in statement:
-            seen.append(1)
-            if len(seen) == 2:
-                raise RuntimeError("the connection dropped")
-
-    sa.event.listen(db.engine, "after_cursor_execute", lost)
-    gateway = HookGateway()
-    try:
-        report = dispatch_due(now=NOW, gateway=gateway)
-    finally:
-        sa.event.remove(db.engine, "after_cursor_execute", lost)
+    report, gateway, seen = _dispatch_losing_the_answer_to(2)
     assert len(seen) >= 2
     assert report.outcomes[ids[0]] == ReminderState.SENT  # its answer, recorded alone
     assert set(Counter(sms.to for sms in gateway.sent).values()) == {1}
-    settings = current_settings(app).sms
-    for later in (
-        timedelta(seconds=settings.claim_lease_seconds + 1),
-        timedelta(minutes=settings.claim_timeout_minutes + 1),
-    ):
-        dispatch_due(now=NOW + later, gateway=gateway)
+    _ticks_after_the_leases(app, gateway)
     phones = [_person_of(i).phone for i in ids]
     assert sorted(sms.to for sms in gateway.sent) == sorted(phones)  # each once
     assert {r.state for r in _reminders(ids).values()} == {ReminderState.SENT}
