@@ -52,23 +52,14 @@ def disclosed_cells(
     ``<td class="text-end">`` with what ``disclosed_count`` gives it, in one call: the
     municipality page has 16 rows of up to 51 cells, and a filter call, an escape and a
     ``Markup`` a cell were most of its rendering."""
-    locale = number_format.current_locale()
-    hidden = (
-        f'<td class="text-end"><span class="text-body-secondary">{escape(hidden_word)}</span></td>'
-    )
-    # Each distinct count formatted once (a row repeats many: zeros, small numbers).
-    shown: dict[int, str] = {}
+    # Each distinct cell made once (a row repeats many: zeros, "<5", the hidden word).
+    made: dict[tuple[int, object], str] = {}
     parts = []
     for column in columns:
         cell = row[column]
-        if cell.hidden_as is None:
-            part = shown.get(cell.value)
-            if part is None:
-                text = escape(number_format.number(cell.value, 0, locale))
-                part = shown[cell.value] = f'<td class="text-end">{text}</td>'
-            parts.append(part)
-        elif cell.small:
-            parts.append(f'<td class="text-end">&lt;{SMALL_BELOW}</td>')
-        else:
-            parts.append(hidden)
-    return Markup("".join(parts))  # noqa: S704 - fixed tags around escaped text
+        key = (cell.value, cell.hidden_as)
+        part = made.get(key)
+        if part is None:
+            part = made[key] = f'<td class="text-end">{disclosed_count(cell, hidden_word)}</td>'
+        parts.append(part)
+    return Markup("".join(parts))  # noqa: S704 - fixed tags around the cells' own markup
