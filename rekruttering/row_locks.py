@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
+from rekruttering import held_rows
+
 T = TypeVar("T")
 
 _KEY = "row_locks.held"
@@ -63,12 +65,4 @@ def held(session: Session, model: type[T], ident: int, *columns: str) -> T | Non
         current = current.parent
     if current is None or not current.is_active:
         return None
-    obj = session.identity_map.get(key)
-    if obj is None:
-        return None
-    state = inspect(obj)
-    if state.expired or state.deleted or state.was_deleted or obj in session.deleted:
-        return None
-    if any(name not in state.dict for name in columns):
-        return None
-    return obj
+    return held_rows.held(session, model, ident, *columns)

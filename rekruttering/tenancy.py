@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import contains_eager
 
+from rekruttering import held_rows
 from rekruttering.errors import NotFound
 from rekruttering.extensions import db
 from rekruttering.models import Centre, Membership, UserRole
@@ -121,7 +122,10 @@ def fetch(model: type[T], ident: Any, centre_id: int) -> T:
     if not 0 < ident < MAX_ID:
         # /people/99999999999999999999 is not found, not an overflow in the driver.
         raise NotFound("not found")
-    held = _held(model, ident)
+    # Held as the database has it (no changes of its own): loading it again would give
+    # the same object at the cost of a statement (a write's view and its service both
+    # load the person, the activity, the session).
+    held = held_rows.held(db.session(), model, ident, "centre_id", unchanged=True)
     if held is not None:
         if held.centre_id != centre_id:  # type: ignore[attr-defined]  # a CentreOwned model
             raise NotFound("not found")
@@ -131,24 +135,6 @@ def fetch(model: type[T], ident: Any, centre_id: int) -> T:
     )
     if obj is None:
         raise NotFound("not found")
-    return obj
-
-
-def _held(model: type[T], ident: int) -> T | None:
-    """The object, if this session already holds it as the database has it: loaded
-    (not expired), without changes of its own not yet flushed, not deleted. Loading it
-    again would give the same object (the identity map) at the cost of a statement: a
-    write's view and its service both load the person, the activity, the session."""
-    # inspect() of a mapped class is its Mapper (typed as possibly None).
-    key = inspect(model).identity_key_from_primary_key([ident])  # type: ignore[union-attr]  # see above
-    obj = db.session.identity_map.get(key)
-    if obj is None:
-        return None
-    state = inspect(obj)
-    if state.expired or state.modified or state.deleted or state.was_deleted:
-        return None
-    if "centre_id" not in state.dict or obj in db.session.deleted:
-        return None
     return obj
 
 
