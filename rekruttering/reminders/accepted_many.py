@@ -15,13 +15,13 @@ On PostgreSQL the two are one statement, the answers given as arrays
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from rekruttering.models import Message, Reminder, ReminderState
-from rekruttering.reminders.json_rows import json_rows
 from rekruttering.sms import message_status
 
 _R = Reminder.__table__
@@ -29,14 +29,24 @@ _M = Message.__table__
 
 
 #: The columns of a batch's answers, in the order each row gives them.
-ANSWER_COLUMNS = {
-    "message_id": sa.Integer(),
-    "reminder_id": sa.Integer(),
-    "status": sa.String(),
-    "sid": sa.String(),
-    "from_number": sa.String(),
-    "state": sa.String(),
-}
+ANSWER_COLUMNS = ("message_id", "reminder_id", "status", "sid", "from_number", "state")
+
+
+def _answers(n: int) -> sa.Subquery:
+    """n answers as rows (message_id, reminder_id, status, sid, from_number, state),
+    from the parameters ``answer0_message``, ``answer0_reminder``, ... ``answer{n-1}_state``."""
+    rows = [
+        sa.select(
+            sa.bindparam(f"answer{i}_message", type_=sa.Integer).label("message_id"),
+            sa.bindparam(f"answer{i}_reminder", type_=sa.Integer).label("reminder_id"),
+            sa.bindparam(f"answer{i}_status", type_=sa.String).label("status"),
+            sa.bindparam(f"answer{i}_sid", type_=sa.String).label("sid"),
+            sa.bindparam(f"answer{i}_from", type_=sa.String).label("from_number"),
+            sa.bindparam(f"answer{i}_state", type_=sa.String).label("state"),
+        )
+        for i in range(n)
+    ]
+    return sa.union_all(*rows).subquery("answer")
 
 
 def _messages_moved(answer: sa.Subquery) -> sa.Update:
@@ -78,16 +88,13 @@ def _reminders_sent(answer: sa.Subquery, moved: Any) -> sa.Update:
     )
 
 
-def _statements(answers: sa.Subquery) -> tuple[sa.Update, sa.Update]:
+@lru_cache(maxsize=128)
+def accepted_statements(n: int) -> tuple[sa.Update, sa.Update]:
     """(the messages still ``pending`` move on, RETURNING their ids; the reminders of
     the messages named by the expanding parameter ``moved`` become sent or delivered
-    if still ``sending`` with that message, RETURNING their ids)."""
-    return _messages_moved(answers), _reminders_sent(answers, sa.bindparam("moved", expanding=True))
-
-
-#: SQLite: ``_statements`` for any number of answers, given as one JSON parameter
-#: ``answers`` (``json_rows.as_json`` of rows in ``ANSWER_COLUMNS``' order).
-ACCEPTED_STATEMENTS = _statements(json_rows("answers", ANSWER_COLUMNS))
+    if still ``sending`` with that message, RETURNING their ids). Built once per n."""
+    answer = _answers(n)
+    return _messages_moved(answer), _reminders_sent(answer, sa.bindparam("moved", expanding=True))
 
 
 def _answers_as_arrays() -> Any:
@@ -110,7 +117,7 @@ def _answers_as_arrays() -> Any:
 
 
 def _one_trip(answers: Any) -> sa.Select[tuple[str, int]]:
-    """PostgreSQL: the two statements of ``_statements`` as one (data-modifying
+    """PostgreSQL: the two statements of ``accepted_statements`` as one (data-modifying
     CTEs, one round trip), ``answers()`` making each a derived table of them: the messages
     move on, then the reminders of the messages that moved (the reminders' CTE reads
     the messages' RETURNING, so the messages are updated, and locked, first: the

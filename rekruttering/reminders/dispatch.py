@@ -80,7 +80,7 @@ from rekruttering.models import (
 )
 from rekruttering.reminders.accepted_many import (
     ACCEPTED_ONE_TRIP,
-    ACCEPTED_STATEMENTS,
+    accepted_statements,
     answers_as_arrays,
 )
 from rekruttering.reminders.eligibility import why_not_textable
@@ -91,7 +91,6 @@ from rekruttering.reminders.hand_over_many import (
     hand_over_in_two,
     hand_over_params,
 )
-from rekruttering.reminders.json_rows import as_json
 from rekruttering.reminders.read_ahead import ReadAhead
 from rekruttering.reminders.send_checks import (
     MESSAGE_COLUMNS,
@@ -796,8 +795,12 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
         moved = {ident for kind, ident in done_rows if kind == "message"}
         updated = {ident for kind, ident in done_rows if kind == "reminder"}
     else:
-        messages, reminders = ACCEPTED_STATEMENTS  # SQLite: two, the answers as JSON
-        params["answers"] = as_json(rows)
+        messages, reminders = accepted_statements(len(fast))  # SQLite: two
+        names = ("message", "reminder", "status", "sid", "from", "state")
+        for i, row in enumerate(rows):
+            params.update(
+                {f"answer{i}_{name}": value for name, value in zip(names, row, strict=True)}
+            )
         moved = set(conn.execute(messages, params).scalars())
         updated = set(conn.execute(reminders, {**params, "moved": sorted(moved)}).scalars())
     done: dict[int, str] = {}

@@ -29,6 +29,7 @@ needs only their ids.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -36,7 +37,6 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.util import ClauseAdapter
 
 from rekruttering.models import Message, ReminderState
-from rekruttering.reminders.json_rows import as_json, json_rows
 from rekruttering.reminders.send_checks import MESSAGE_COLUMNS, P, R, S, clear_to_send
 
 M = Message.__table__
@@ -194,14 +194,32 @@ def hand_over_params(wanted: list[Wanted], claimer: str, **common: Any) -> dict[
 
 
 # --- SQLite: the same in two statements -----------------------------------------------
-# SQLite has no arrays and no data-modifying CTEs: the batch comes as one JSON parameter
-# (``json_rows``), the INSERT returns each message with its person, number and text,
-# and those are matched to the batch's reminders (two reminders of one person with the
-# same number and text get two identical messages: either may go to either); then one
-# UPDATE ... FROM hands over each reminder to its message (its pairs as JSON too).
+# SQLite has no arrays and no data-modifying CTEs: the batch comes as a derived table of
+# n rows of parameters, the INSERT returns each message with its person, number and
+# text, and those are matched to the batch's reminders (two reminders of one person
+# with the same number and text get two identical messages: either may go to either);
+# then one UPDATE ... FROM hands over each reminder to its message.
 
-_WRITTEN_IN_TWO = _guarded_messages(
-    json_rows(
+
+def _rows(n: int, prefix: str, columns: dict[str, Any]) -> sa.Subquery:
+    """n rows of parameters ``{prefix}{i}_{column}`` as a derived table."""
+    return sa.union_all(
+        *(
+            sa.select(
+                *(
+                    sa.bindparam(f"{prefix}{i}_{name}", type_=type_).label(name)
+                    for name, type_ in columns.items()
+                )
+            )
+            for i in range(n)
+        )
+    ).subquery(prefix)
+
+
+@lru_cache(maxsize=64)
+def _written_in_two(n: int) -> sa.Insert:
+    want = _rows(
+        n,
         "want",
         {
             "reminder_id": sa.Integer(),
@@ -210,21 +228,26 @@ _WRITTEN_IN_TWO = _guarded_messages(
             "digest": sa.String(),
             "segments": sa.Integer(),
         },
-    ),
-    with_id=False,
-).returning(M.c.id, M.c.person_id, M.c.to_number, M.c.body)
-_PAIR = json_rows("pair", {"reminder_id": sa.Integer(), "message_id": sa.Integer()})
-_HANDED_IN_TWO = (
-    sa.update(R)
-    .where(
-        R.c.id == _PAIR.c.reminder_id,
-        R.c.state == ReminderState.SENDING,
-        R.c.claimed_by == _CLAIMER,
-        R.c.message_id.is_(None),
     )
-    .values(message_id=_PAIR.c.message_id, updated_at=_UPDATED)
-    .returning(R.c.id, R.c.message_id)
-)
+    return _guarded_messages(want, with_id=False).returning(
+        M.c.id, M.c.person_id, M.c.to_number, M.c.body
+    )
+
+
+@lru_cache(maxsize=64)
+def _handed_in_two(n: int) -> sa.Update:
+    pair = _rows(n, "pair", {"reminder_id": sa.Integer(), "message_id": sa.Integer()})
+    return (
+        sa.update(R)
+        .where(
+            R.c.id == pair.c.reminder_id,
+            R.c.state == ReminderState.SENDING,
+            R.c.claimed_by == _CLAIMER,
+            R.c.message_id.is_(None),
+        )
+        .values(message_id=pair.c.message_id, updated_at=_UPDATED)
+        .returning(R.c.id, R.c.message_id)
+    )
 
 
 def hand_over_in_two(
@@ -234,10 +257,19 @@ def hand_over_in_two(
     reminder, (the message written for it, the message it was handed over to)."""
     params: dict[str, Any] = {"many_claimer": claimer}
     params.update({f"many_{name}": value for name, value in common.items()})
-    params["want"] = as_json((w.reminder_id, w.phone, w.body, w.digest, w.segments) for w in wanted)
+    for i, w in enumerate(wanted):
+        params.update(
+            {
+                f"want{i}_reminder_id": w.reminder_id,
+                f"want{i}_phone": w.phone,
+                f"want{i}_body": w.body,
+                f"want{i}_digest": w.digest,
+                f"want{i}_segments": w.segments,
+            }
+        )
     messages: dict[tuple[int, str, str], list[int]] = {}
     for message_id, person_id, to_number, body in sorted(
-        conn.execute(_WRITTEN_IN_TWO, params).all()
+        conn.execute(_written_in_two(len(wanted)), params).all()
     ):
         messages.setdefault((person_id, to_number, body), []).append(message_id)
     written: dict[int, int] = {}
@@ -247,10 +279,9 @@ def hand_over_in_two(
             written[w.reminder_id] = ours.pop(0)
     handed: dict[int, int] = {}
     if written:
-        pairs = {
-            "many_claimer": claimer,
-            "many_updated": common["updated"],
-            "pair": as_json(written.items()),
-        }
-        handed = dict(conn.execute(_HANDED_IN_TWO, pairs).tuples().all())
+        pairs: dict[str, Any] = {"many_claimer": claimer, "many_updated": common["updated"]}
+        for i, (reminder_id, message_id) in enumerate(written.items()):
+            pairs[f"pair{i}_reminder_id"] = reminder_id
+            pairs[f"pair{i}_message_id"] = message_id
+        handed = dict(conn.execute(_handed_in_two(len(written)), pairs).tuples().all())
     return {w.reminder_id: (written.get(w.reminder_id), handed.get(w.reminder_id)) for w in wanted}
