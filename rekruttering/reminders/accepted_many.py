@@ -136,9 +136,10 @@ def _one_trip(answers: Any) -> sa.Select[tuple[str, int]]:
 
 
 #: PostgreSQL: ``_one_trip`` for any number of answers, given as arrays
-#: (``answers_as_arrays``): one statement, planned once per connection, with seven
-#: parameters (before: one statement for each number of answers, with six parameters
-#: an answer, each handled by SQLAlchemy and the driver).
+#: (``answers_as_arrays``): one statement, planned once per connection, with a fixed
+#: few parameters (the six arrays, the time and the statement's constants; before:
+#: one statement for each number of answers, with six parameters an answer, each
+#: handled by SQLAlchemy and the driver).
 ACCEPTED_ONE_TRIP = _one_trip(_answers_as_arrays)
 
 
