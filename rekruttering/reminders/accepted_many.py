@@ -9,6 +9,8 @@ of the single statements: a message moves on from ``pending`` only (a status
 callback that came first has moved it already), and its reminder becomes sent (or
 delivered) only if it is still ``sending`` and this message is still its latest;
 the message first, then the reminder, the order the status webhook locks them in.
+On PostgreSQL the two are one statement, the answers given as arrays
+(``ACCEPTED_ONE_TRIP``).
 """
 
 from __future__ import annotations
@@ -17,12 +19,17 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from rekruttering.models import Message, Reminder, ReminderState
 from rekruttering.sms import message_status
 
 _R = Reminder.__table__
 _M = Message.__table__
+
+
+#: The columns of a batch's answers, in the order each row gives them.
+ANSWER_COLUMNS = ("message_id", "reminder_id", "status", "sid", "from_number", "state")
 
 
 def _answers(n: int) -> sa.Subquery:
@@ -90,16 +97,34 @@ def accepted_statements(n: int) -> tuple[sa.Update, sa.Update]:
     return _messages_moved(answer), _reminders_sent(answer, sa.bindparam("moved", expanding=True))
 
 
-@lru_cache(maxsize=128)
-def accepted_one_trip(n: int) -> sa.Select[tuple[str, int]]:
+def _answers_as_arrays() -> Any:
+    """PostgreSQL: the answers as rows of the arrays ``answers_message``,
+    ``answers_reminder``, ``answers_status``, ``answers_sid``, ``answers_from`` and
+    ``answers_state`` (``unnest``), in ``ANSWER_COLUMNS``: one statement and six
+    parameters whatever the number of answers."""
+    return (
+        sa.func.unnest(
+            sa.bindparam("answers_message", type_=postgresql.ARRAY(sa.Integer)),
+            sa.bindparam("answers_reminder", type_=postgresql.ARRAY(sa.Integer)),
+            sa.bindparam("answers_status", type_=postgresql.ARRAY(sa.String)),
+            sa.bindparam("answers_sid", type_=postgresql.ARRAY(sa.String)),
+            sa.bindparam("answers_from", type_=postgresql.ARRAY(sa.String)),
+            sa.bindparam("answers_state", type_=postgresql.ARRAY(sa.String)),
+        )
+        .table_valued(*ANSWER_COLUMNS)
+        .render_derived(name="answer", with_types=False)
+    )
+
+
+def _one_trip(answers: Any) -> sa.Select[tuple[str, int]]:
     """PostgreSQL: the two statements of ``accepted_statements`` as one (data-modifying
-    CTEs, one round trip): the messages move on, then the reminders of the messages
-    that moved (the reminders' CTE reads the messages' RETURNING, so the messages are
-    updated, and locked, first: the webhook's order). Rows ("message", id) for each
-    message that moved and ("reminder", id) for each reminder made sent or delivered.
-    Built once per n."""
-    moved = _messages_moved(_answers(n)).cte("moved")
-    updated = _reminders_sent(_answers(n), sa.select(moved.c.id)).cte("updated")
+    CTEs, one round trip), ``answers()`` making each a derived table of them: the messages
+    move on, then the reminders of the messages that moved (the reminders' CTE reads
+    the messages' RETURNING, so the messages are updated, and locked, first: the
+    webhook's order). Rows ("message", id) for each message that moved and
+    ("reminder", id) for each reminder made sent or delivered."""
+    moved = _messages_moved(answers()).cte("moved")
+    updated = _reminders_sent(answers(), sa.select(moved.c.id)).cte("updated")
     return (
         sa.union_all(
             sa.select(sa.literal("message").label("kind"), moved.c.id),
@@ -108,3 +133,21 @@ def accepted_one_trip(n: int) -> sa.Select[tuple[str, int]]:
         .subquery("done")
         .select()
     )
+
+
+#: PostgreSQL: ``_one_trip`` for any number of answers, given as arrays
+#: (``answers_as_arrays``): one statement, planned once per connection, with a fixed
+#: few parameters (the six arrays, the time and the statement's constants; before:
+#: one statement for each number of answers, with six parameters an answer, each
+#: handled by SQLAlchemy and the driver).
+ACCEPTED_ONE_TRIP = _one_trip(_answers_as_arrays)
+
+
+def answers_as_arrays(rows: list[tuple[int, int, str, str | None, str, str]]) -> dict[str, Any]:
+    """The parameters of ``ACCEPTED_ONE_TRIP`` for these answers, each (message id,
+    reminder id, status, provider SID, sender, the reminder's new state)."""
+    columns = ("message", "reminder", "status", "sid", "from", "state")
+    return {
+        f"answers_{name}": list(values)
+        for name, values in zip(columns, zip(*rows, strict=True), strict=True)
+    }

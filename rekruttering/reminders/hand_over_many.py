@@ -15,6 +15,16 @@ dispatcher removes that message and the full check decides, as for one.
 
 One statement for all n, whatever n (arrays, not n sets of parameters): PostgreSQL
 plans it once per connection.
+
+Each reminder is found by its primary key, once a row of the batch (``_by_id``: a
+``LATERAL`` subquery that PostgreSQL cannot flatten). The dispatcher's connections use
+generic plans (``generic_plans``), which estimate ``state = $1`` and ``message_id IS
+NULL`` without the values; joined, the planner often preferred scanning the reminders
+by those (two bitmap index scans of every ``sending`` and every unsent reminder, dead
+index entries included: they grow with every reminder sent until a vacuum) to ten
+primary-key lookups. The hand-over's reminders are locked in such a subquery (``FOR
+UPDATE``) and checked on the version it locked (the newest), so the update itself
+needs only their ids.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.util import ClauseAdapter
 
 from rekruttering.models import Message, ReminderState
 from rekruttering.reminders.send_checks import MESSAGE_COLUMNS, P, R, S, clear_to_send
@@ -55,11 +66,25 @@ _CLAIMER = sa.bindparam("many_claimer", type_=R.c.claimed_by.type)
 _UPDATED = sa.bindparam("many_updated", type_=R.c.updated_at.type)
 
 
+def _by_id(want: Any, lock: bool = False) -> Any:
+    """PostgreSQL: the reminder of each row of ``want`` (its ``reminder_id``), by its
+    primary key (with ``lock``, locked: ``FOR UPDATE``): a ``LATERAL`` subquery with
+    ``OFFSET 0``, which the planner keeps apart, so it runs once a row and looks the
+    row up by ``id`` (see the module's docstring). The checks go outside it."""
+    found = sa.select(R).where(R.c.id == want.c.reminder_id).offset(sa.literal_column("0"))
+    if lock:
+        found = found.with_for_update()
+    return found.lateral("reminder")
+
+
 def _guarded_messages(want: Any, with_id: bool) -> sa.Insert:
     """The batch's Message rows (``want``: a reminder id, expected number, text,
     opt-out hash and segments a row, and with ``with_id`` its message id), written
-    only for the reminders that every send-time check clears at this moment."""
+    only for the reminders that every send-time check clears at this moment. With
+    ``with_id`` (PostgreSQL) each reminder is looked up by its primary key
+    (``_by_id``); SQLite joins the reminders to ``want``."""
     columns = list(MESSAGE_COLUMNS)
+    reminder: Any = _by_id(want) if with_id else R
     values = [
         R.c.centre_id,
         R.c.person_id,
@@ -75,40 +100,56 @@ def _guarded_messages(want: Any, with_id: bool) -> sa.Insert:
     ]
     if with_id:
         columns, values = ["id", *columns], [want.c.message_id, *values]
+    checks: list[Any] = list(
+        clear_to_send(
+            want.c.reminder_id,
+            _CLAIMER,
+            sa.bindparam("many_lease_from", type_=R.c.claimed_at.type),
+            want.c.body,
+            want.c.phone,
+            want.c.digest,
+            sa.bindparam("many_now", type_=S.c.starts_at.type),
+        )
+    )
+    on_reminder: Any = R.c.id == want.c.reminder_id
+    if reminder is not R:
+        # The same columns and checks, read from the reminder found by its key.
+        adapt = ClauseAdapter(reminder).traverse
+        values, checks = [adapt(v) for v in values], [adapt(c) for c in checks]
+        on_reminder = sa.true()
     return sa.insert(M).from_select(
         columns,
         sa.select(*values)
         .select_from(
-            want.join(R, R.c.id == want.c.reminder_id)
-            .join(P, P.c.id == R.c.person_id)
-            .outerjoin(S, S.c.id == R.c.session_id)
+            want.join(reminder, on_reminder)
+            .join(P, P.c.id == reminder.c.person_id)
+            .outerjoin(S, S.c.id == reminder.c.session_id)
         )
-        .where(
-            *clear_to_send(
-                want.c.reminder_id,
-                _CLAIMER,
-                sa.bindparam("many_lease_from", type_=R.c.claimed_at.type),
-                want.c.body,
-                want.c.phone,
-                want.c.digest,
-                sa.bindparam("many_now", type_=S.c.starts_at.type),
-            )
-        ),
+        .where(*checks),
         include_defaults=False,
     )
 
 
 _WRITTEN = _guarded_messages(_WANT, with_id=True).returning(M.c.id).cte("written")
+#: The reminders whose messages were written and that are still ours and not handed
+#: over, each with its message's id. Each is found by its primary key and locked
+#: (``_by_id``), then checked: on its newest version, the one the update will change.
+#: (The checks inside the lookup would let the planner take the ``state`` index.)
+_OURS = _by_id(_WANT, lock=True)
+_LOCKED = (
+    sa.select(_OURS.c.id, _WANT.c.message_id)
+    .select_from(_WANT.join(_WRITTEN, _WRITTEN.c.id == _WANT.c.message_id).join(_OURS, sa.true()))
+    .where(
+        _OURS.c.state == ReminderState.SENDING,
+        _OURS.c.claimed_by == _CLAIMER,
+        _OURS.c.message_id.is_(None),
+    )
+    .cte("locked")
+)
 _HANDED = (
     sa.update(R)
-    .where(
-        R.c.id == _WANT.c.reminder_id,
-        _WANT.c.message_id == _WRITTEN.c.id,
-        R.c.state == ReminderState.SENDING,
-        R.c.claimed_by == _CLAIMER,
-        R.c.message_id.is_(None),
-    )
-    .values(message_id=_WANT.c.message_id, updated_at=_UPDATED)
+    .where(R.c.id == _LOCKED.c.id)
+    .values(message_id=_LOCKED.c.message_id, updated_at=_UPDATED)
     .returning(R.c.id, R.c.message_id)
     .cte("handed")
 )
