@@ -33,6 +33,7 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from rekruttering.extensions import db
 from rekruttering.models import Person
@@ -71,7 +72,7 @@ _KEY_AT = (
 )
 
 
-def _walk(matched: sa.ColumnElement[str]) -> sa.Select[Any]:
+def _walk(matched: InstrumentedAttribute[str]) -> sa.Select[Any]:
     """The walk, built once: the first ``limit`` textable people up to ``end`` whose
     ``search_key`` holds ``exact``, kept if ``matched`` (the column the search tests,
     ``search_plain`` or ``search_key``) holds ``word``; in name order. Both values are
