@@ -13,7 +13,7 @@ The Jinja names are registered in ``init_app``.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from functools import cache, lru_cache, partial
 from typing import Literal, cast
@@ -204,6 +204,43 @@ def _formatted_day(locale: Locale, style: Style, value: date) -> str:
     return _patterns(locale, style)[2].apply(value, locale)
 
 
+def _in(zone: tzinfo, value: datetime) -> datetime:
+    """``value`` (a naive datetime is UTC) in ``zone``, as flask_babel.to_user_timezone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    converted = value.astimezone(zone)
+    normalize = getattr(zone, "normalize", None)  # pytz zones
+    return normalize(converted) if normalize is not None else converted
+
+
+#: The last moment of an hour, from its start.
+_HOUR_END = timedelta(hours=1) - timedelta(microseconds=1)
+
+
+@lru_cache(maxsize=16384)
+def _steady_offset(zone: tzinfo, hour: datetime) -> timedelta | None:
+    """The zone's offset from UTC throughout the UTC hour starting at ``hour`` (naive,
+    UTC), or None when the offset at its last moment is not the one at its first (a
+    change of offset inside that hour: the moments of that hour are converted one by
+    one). Remembered: a list page shows fifty moments, and the zone conversion of each
+    (~8 µs through pytz) was a third of a date's cost (docs/performance.md). The time
+    zone database changes a zone's offset at most a few times a year, so an hour
+    never holds two changes that cancel out."""
+    first = _in(zone, hour).utcoffset()
+    last = _in(zone, hour + _HOUR_END).utcoffset()
+    return first if first == last else None
+
+
+def _local_day(zone: tzinfo, value: datetime) -> date:
+    """The day in ``zone`` of the moment ``value`` (a naive datetime is UTC): the day
+    of ``_in(zone, value)``, from the offset of the moment's UTC hour."""
+    utc = value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    offset = _steady_offset(zone, utc.replace(minute=0, second=0, microsecond=0))
+    if offset is None:
+        return _in(zone, value).date()
+    return (utc + offset).date()
+
+
 class DateFormats:
     """Dates and times in one locale and time zone, through Babel, as Flask-Babel's
     ``format_date``, ``format_datetime`` and ``format_time`` give them (a naive datetime
@@ -217,17 +254,13 @@ class DateFormats:
 
     def _in_zone(self, value: datetime) -> datetime:
         # flask_babel.to_user_timezone, with the zone already known.
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        converted = value.astimezone(self.zone)
-        normalize = getattr(self.zone, "normalize", None)  # pytz zones
-        return normalize(converted) if normalize is not None else converted
+        return _in(self.zone, value)
 
     def day(self, value: date | datetime | None, style: str = "medium") -> str:
         if value is None:
             return ""
         if isinstance(value, datetime):
-            value = self._in_zone(value).date()
+            value = _local_day(self.zone, value)
         if style not in _STYLES:
             # babel.dates.format_date with the pattern parsed once (it parses it on
             # every call: a report labels a hundred months).

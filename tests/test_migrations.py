@@ -85,6 +85,7 @@ RELEASED_REVISIONS = {
         "0289c2efa0604055f85f9ac7d4ed6a77cd7a0f82d72b8a9351bea5042922c612"
     ),
     "referral_acted_on.py": "de5d89a45073fbce4a7b7710f987ee401e7bb8a223a9ab23abb821f43485cdc6",
+    "person_textable_name.py": "2472738089c492eac5db24223f30e04f8a93b812aa27e3fa4a0afaee396ca68b",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

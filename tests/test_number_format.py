@@ -172,6 +172,43 @@ def test_date_formats_agree_with_flask_babel(app: Any) -> None:
             )
 
 
+def test_the_day_of_a_moment_is_its_day_in_the_zone_around_every_change() -> None:
+    """``_local_day`` (the offset of the moment's UTC hour, remembered) gives the day of
+    the moment converted on its own, every 7 minutes through six days around each
+    change of offset of 2026 in zones whose changes fall on the UTC hour (Oslo,
+    New York, and Chatham's offset of 12 h 45 min), on a half hour with a half-hour
+    change (Lord Howe), with pytz's zones (Flask-Babel's) and the standard library's;
+    naive moments are UTC, and an aware moment in another zone is its UTC moment."""
+    from zoneinfo import ZoneInfo
+
+    import pytz
+
+    names = ("Europe/Oslo", "America/New_York", "Australia/Lord_Howe", "Pacific/Chatham")
+    zones = [z for n in names for z in (pytz.timezone(n), ZoneInfo(n))]
+    other = ZoneInfo("Asia/Kolkata")
+    checked = 0
+    for zone in zones:
+        changes = [
+            t
+            for t in (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=h) for h in range(8760))
+            if nf._in(zone, t).utcoffset() != nf._in(zone, t + timedelta(hours=1)).utcoffset()
+        ]
+        assert len(changes) == 2, zone
+        inside = [nf._steady_offset(zone, c.replace(tzinfo=None)) for c in changes]
+        # Lord Howe changes inside a UTC hour (15:30): that hour is converted moment by
+        # moment; the others change on the hour.
+        assert (None in inside) == (str(zone) == "Australia/Lord_Howe"), (zone, inside)
+        for change in changes:
+            for step in range(-3 * 24 * 60 // 7, 3 * 24 * 60 // 7):
+                moment = change + timedelta(minutes=7 * step, seconds=step % 60)
+                expected = nf._in(zone, moment).date()
+                assert nf._local_day(zone, moment) == expected, (zone, moment)
+                assert nf._local_day(zone, moment.replace(tzinfo=None)) == expected
+                assert nf._local_day(zone, moment.astimezone(other)) == expected
+                checked += 1
+    assert checked > 10_000
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     value=st.one_of(

@@ -120,6 +120,20 @@ def text_condition(centre_id: int, text: str) -> sa.ColumnElement[bool] | None:
     return or_(*found)
 
 
+def one_name_word(text: str) -> tuple[str, str] | None:
+    """The (folded, plain) word of a search that is one name word and nothing else
+    (not a phone number, not a language): its ``text_condition`` is that word's
+    ``LIKE`` alone, on ``search_plain`` when it was typed without accents
+    (``folded == plain``), else on ``search_key``; None for any other search."""
+    text = text.strip()
+    name_words = _name_words(text)
+    if len(name_words) != 1 or try_normalise_phone(text) is not None:
+        return None
+    if language_code_for(text) is not None:
+        return None
+    return name_words[0]
+
+
 def _uses_trigram_index(text: str) -> bool:
     """A name word of three letters or more: the trigram index can find the candidates."""
     return any(

@@ -15,6 +15,7 @@ from rekruttering.domain.funnel import Stage
 from rekruttering.extensions import db
 from rekruttering.models import Activity, Enrolment, Person
 from rekruttering.people.search import search_people
+from rekruttering.reminders import picker_walk
 
 #: How many people one search offers at once.
 PICKER_LIMIT = 20
@@ -38,7 +39,11 @@ def textable_people(centre_id: int, text: str, limit: int = PICKER_LIMIT) -> lis
     Only the columns the picker shows: the search sorts every match of the centre to
     find the first ``limit`` (hundreds at a large centre), and whole rows made each of
     them wider to sort, and each of the page's rows an entity to build
-    (docs/performance.md)."""
+    (docs/performance.md). For a common word the first ones by name are found by a
+    walk in name order that stops there (``picker_walk``): the same people."""
+    walked = picker_walk.first_by_name(centre_id, text, limit)
+    if walked is not None:
+        return [PickedPerson(*row) for row in walked]
     query = search_people(
         centre_id, text, limit=limit, where=(Person.phone.is_not(None),)
     ).with_only_columns(Person.id, Person.first_name, Person.last_name)
