@@ -17,22 +17,28 @@ connection (not through ``Session.commit``: nothing is flushed, no ORM hook runs
 * no exception left the app context;
 * the session holds no new, changed or deleted object;
 * every statement that connection ran since the transaction began was a plain read
-  (``reads_only``): it begins with ``SELECT`` and names none of ``INTO``, ``FOR
-  UPDATE``/``SHARE`` or the built-in functions whose effect a commit would keep
-  (``set_config``, ``pg_notify``, ...).
+  (``reads_only``): it begins with ``SELECT`` or ``WITH`` and has none of the words
+  ``INSERT``, ``UPDATE``, ``DELETE``, ``MERGE`` (a data-modifying CTE), ``INTO``, ``FOR
+  UPDATE``/``SHARE`` or a built-in function whose effect a commit would keep
+  (``set_config``, ``pg_notify``, ...) anywhere in its text.
 
 Anything else — a flush's ``INSERT``, ``UPDATE`` or ``DELETE``, a savepoint, ``SET``,
-``WITH``, ``PRAGMA``, any other text — marks the transaction as written (in the
-connection's ``info``, cleared when a transaction begins, commits or rolls back), and
-it rolls back as before; so does a transaction whose beginning was not seen. Statements
-run on the DB-API connection itself are not seen: the dispatcher's two such uses
-(``generic_plans``, ``read_ahead``) are on connections of its own, never a session
-this ends. The app calls no function of its own from a ``SELECT``; one that writes
-would have to be added to ``_NOT_PLAIN``.
+``PRAGMA``, a statement that starts with a comment — marks the transaction as written (in
+the connection's ``info``, cleared when a transaction begins, commits or rolls back), and
+it rolls back as before; so does a transaction whose beginning was not seen. The people
+search's ``WITH RECURSIVE`` (the languages in use) is a read: were it counted as a write,
+every search would roll back and clear the statements every other page had prepared.
+Statements run on the DB-API connection itself are not seen: the dispatcher's two such
+uses (``generic_plans``, ``read_ahead``) are on connections of its own, never a session
+this ends. The app calls no function of its own from a ``SELECT``; one that writes would
+have to be added to ``_NOT_PLAIN``.
 
-Everything else is unchanged: a commit in ``transaction()`` was never followed by a
-rollback that cleared anything (psycopg skips it when no transaction is open), and an
-error still rolls back (and clears what psycopg had prepared).
+A request that writes still commits in ``transaction()``; what it reads after that commit
+is a new transaction, ended like any other. An error still rolls back (and psycopg then
+forgets what the connection had prepared). A prepared statement outlives a request, so a
+migration that changes the type of a column while the app runs fails each connection's
+next run of a statement that selects it once ("cached plan must not change result
+type"; that rollback clears them): restart the app after such a migration.
 """
 
 from __future__ import annotations
