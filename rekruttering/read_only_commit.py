@@ -95,6 +95,15 @@ def init_app(app: Flask) -> None:
 def _commit_if_only_read(exc: BaseException | None) -> None:
     if exc is not None:
         return
+    # Never raise here: Flask would skip the teardown functions after this one, and
+    # Flask-SQLAlchemy's, which closes the session, is one of them.
+    try:
+        _commit_read_only_transaction()
+    except Exception:  # noqa: BLE001 - the session's close rolls back what is left
+        log.warning("read-only commit failed; the connection is rolled back", exc_info=True)
+
+
+def _commit_read_only_transaction() -> None:
     registry = db.session.registry
     if not registry.has():
         return
@@ -102,14 +111,13 @@ def _commit_if_only_read(exc: BaseException | None) -> None:
     connections: dict[Connection, None] | None = session.info.get(_CONNECTIONS)
     if not connections or session.new or session.dirty or session.deleted:
         return
-    if any(connection.info.get(WROTE, True) for connection in connections):
+    if any(
+        connection.invalidated or connection.info.get(WROTE, True) for connection in connections
+    ):
         return
-    try:
-        for connection in list(connections):
-            if connection.in_transaction():
-                connection.commit()
-    except Exception:  # noqa: BLE001 - the session's close rolls back what is left
-        log.warning("read-only commit failed; the connection is rolled back", exc_info=True)
+    for connection in list(connections):
+        if connection.in_transaction():
+            connection.commit()
 
 
 @event.listens_for(Session, "after_begin")
@@ -131,7 +139,9 @@ def _began(connection: Connection) -> None:
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _ended(connection: Connection) -> None:
-    connection.info.pop(WROTE, None)
+    # An invalidated connection (lost) raises on ``info``; its next transaction begins anew.
+    if not connection.invalidated:
+        connection.info.pop(WROTE, None)
 
 
 @event.listens_for(Engine, "before_cursor_execute")

@@ -110,6 +110,13 @@ def probe(app: Flask, make: Any) -> tuple[FlaskClient, int]:
         name()
         raise RuntimeError("the view failed after reading")
 
+    @bp.route("/probe/read-then-lose-the-connection")
+    @allow(PUBLIC)
+    def read_then_lose_the_connection() -> str:
+        found = name()
+        db.session.connection().invalidate()  # as a disconnect an error page handled would
+        return found
+
     app.register_blueprint(bp)
     return app.test_client(), centre_id
 
@@ -168,6 +175,16 @@ def test_a_request_that_raised_rolls_back_even_if_it_only_read(
     with pytest.raises(RuntimeError, match="failed after reading"):
         _alone(client.get, "/probe/read-then-raise")
     assert ends == ["rollback"]
+
+
+def test_a_lost_connection_does_not_stop_the_session_being_closed(
+    probe: tuple[FlaskClient, int], ends: list[str]
+) -> None:
+    """The hook never raises: Flask would skip the teardown that closes the session."""
+    client, _ = probe
+    assert _alone(client.get, "/probe/read-then-lose-the-connection").status_code == 200
+    assert "commit" not in ends
+    assert _alone(client.get, "/probe/read").get_data(as_text=True) == "Before"
 
 
 def test_an_app_context_that_wrote_without_committing_rolls_back(
