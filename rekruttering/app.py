@@ -19,6 +19,7 @@ from rekruttering import (
     log_privacy,
     navigation,
     rate_limits,  # noqa: F401  (registers the database:// storage)
+    read_only_commit,
     security,
     static_assets,
     template_gettext,
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, **flask_config: Any) -> Flask:
     log_privacy.install(app.logger)
 
     db.init_app(app)
+    read_only_commit.init_app(app)  # after db: ends the session's read-only transaction first
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
