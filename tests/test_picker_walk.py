@@ -41,7 +41,7 @@ def _searched(centre_id: int, text: str, limit: int) -> list[tuple[int, str, str
     statement = search_people(
         centre_id, text, limit=limit, where=(Person.phone.is_not(None),)
     ).with_only_columns(Person.id, Person.first_name, Person.last_name)
-    return [tuple(row) for row in db.session.execute(statement)]  # type: ignore[misc]
+    return [tuple(row) for row in db.session.execute(statement)]
 
 
 def test_the_walk_gives_the_searchs_people_in_its_order(
