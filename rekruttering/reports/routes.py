@@ -37,6 +37,7 @@ from rekruttering.reports.labels import (
     STAGE_LABELS,
     channel_kind_label,
     target_group_label,
+    translated_now,
 )
 from rekruttering.reports.municipality import municipality_centre_ids, municipality_report
 from rekruttering.reports.periods import Granularity
@@ -231,7 +232,7 @@ def _render_conversion(template: str, role: Role | None, **extra: Any) -> tuple[
             report=report,
             compare_form=compare_form,
             comparison=comparison,
-            rate_labels=RATE_LABELS,
+            rate_labels=translated_now(RATE_LABELS),
             stage_labels=STAGE_LABELS,
             month_label=_month_label,
             filter_lines=_filter_lines(form) if report else [],
@@ -365,7 +366,7 @@ def volunteers() -> tuple[str, int]:
             ratio_charts=ratio_charts,
             weekly=weekly,
             report=funnel,
-            rate_labels=RATE_LABELS,
+            rate_labels=translated_now(RATE_LABELS),
             stage_labels=STAGE_LABELS,
             month_label=_month_label,
             **_conversion_charts(funnel, "volunteers"),
