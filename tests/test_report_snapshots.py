@@ -625,7 +625,7 @@ def test_generating_sessions_ahead_keeps_a_closed_period_stored(app, make, monke
 
 
 def test_storing_figures_deletes_old_ones_of_the_centre_and_old_logged_check_ins(app, make) -> None:
-    """The housekeeping of ``snapshots._store`` (one statement on PostgreSQL): figures of
+    """The housekeeping of ``snapshots._store``: figures of
     the centre not computed for KEEP_FOR go, except the ones stored now (even when their
     old row is that old); other centres' stay; logged check-ins older than KEEP_CHANGES go."""
     from rekruttering.models import ReportCheckinChange

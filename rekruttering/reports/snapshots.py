@@ -211,22 +211,14 @@ def _store(
         index_elements=["kind", "centre_id", "period"],
         set_={k: v for k, v in values.items() if k not in ("kind", "centre_id", "period")},
     )
-    changes = ReportCheckinChange.__table__
-    old_figures = sa.delete(table).where(
-        table.c.centre_id == centre_id, table.c.computed_at < now - KEEP_FOR
-    )
-    old_changes = sa.delete(changes).where(changes.c.created_at < now - KEEP_CHANGES)
-    if dialect == "postgresql":
-        # The housekeeping in the same statement (data-modifying CTEs): one round trip,
-        # not three. Its parts see one snapshot, so the row stored here is left out of
-        # the old ones by its key (run after it, as on SQLite, its new computed_at did).
-        this_row = sa.and_(table.c.kind == kind, table.c.period == period)
-        statement = statement.add_cte(
-            old_figures.where(sa.not_(this_row)).cte("old_figures")
-        ).add_cte(old_changes.cte("old_changes"))
-        db.session.execute(statement)
-    else:
-        db.session.execute(statement)
-        db.session.execute(old_figures)
-        db.session.execute(old_changes)
+    db.session.execute(statement)
     db.session.info[PENDING] = True
+    db.session.execute(
+        sa.delete(ReportSnapshot).where(
+            ReportSnapshot.centre_id == centre_id,
+            ReportSnapshot.computed_at < now - KEEP_FOR,
+        )
+    )
+    db.session.execute(
+        sa.delete(ReportCheckinChange).where(ReportCheckinChange.created_at < now - KEEP_CHANGES)
+    )
