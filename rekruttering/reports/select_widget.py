@@ -21,8 +21,8 @@ class PlainSelect(Select):
     """``Select``'s markup, options written directly (``Select`` for anything else)."""
 
     def __call__(self, field: Field, **kwargs: Any) -> Markup:
-        choices = list(field.iter_choices())  # type: ignore[attr-defined]
-        if self.multiple or field.has_groups() or not all(_plain(c) for c in choices):  # type: ignore[attr-defined]
+        choices = list(field.iter_choices())
+        if self.multiple or field.has_groups() or not all(_plain(c) for c in choices):
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
         flags = getattr(field, "flags", {})
