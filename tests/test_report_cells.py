@@ -41,3 +41,38 @@ def test_a_row_is_its_cells_in_the_order_of_the_columns(
 def test_an_empty_row_is_empty(app: Any) -> None:
     with app.test_request_context():
         assert disclosed_cells({}, [], "hidden") == Markup("")
+
+
+#: The macro ``rate_details`` replaced (reports/_report.html before branch conv6).
+RATE_DETAILS_MACRO = """{% macro rate_details(funnel, rate_labels, main_rate) %}
+  <details class="rate-details">
+    <summary class="small">{{ _("Show") }}</summary>
+    <dl class="small mb-0 mt-1">
+      {% for key, r in funnel.rates() if key != main_rate %}
+        <dt class="fw-normal text-body-secondary">{{ rate_labels[key] }}</dt><dd class="mb-1">{{ report_rate_cell(r) }}</dd>
+      {% endfor %}
+    </dl>
+  </details>
+{% endmacro %}"""
+
+
+@pytest.mark.parametrize("locale", ["nb", "en"])
+@pytest.mark.parametrize(
+    "counts", [(0, 0, 0, 0), (3, 2, 1, 0), (400, 350, 200, 120), (12345, 9000, 8000, 0)]
+)
+@pytest.mark.parametrize("main_rate", ["heard_to_showed_up", "heard_to_asked"])
+def test_rate_details_as_the_macro_gave_them(
+    app: Any, locale: str, counts: tuple[int, int, int, int], main_rate: str
+) -> None:
+    from rekruttering.reports.cells import rate_details
+    from rekruttering.reports.conversion import Funnel
+    from rekruttering.reports.labels import RATE_LABELS
+
+    funnel = Funnel(*counts)
+    with app.test_request_context(), force_locale(locale):
+        macro = app.jinja_env.from_string(RATE_DETAILS_MACRO).module.rate_details
+        expected = str(macro(funnel, RATE_LABELS, main_rate))
+        got = rate_details(funnel, RATE_LABELS, main_rate)
+    assert isinstance(got, Markup)
+    assert str(got) == expected
+    assert got.count("<dt") == 4

@@ -622,3 +622,69 @@ def test_generating_sessions_ahead_keeps_a_closed_period_stored(app, make, monke
     with transaction():
         funder_report(centre.id, start, end)
     assert len(computed) == 2
+
+
+def test_storing_figures_deletes_old_ones_of_the_centre_and_old_logged_check_ins(app, make) -> None:
+    """The housekeeping of ``snapshots._store``: figures of
+    the centre not computed for KEEP_FOR go, except the ones stored now (even when their
+    old row is that old); other centres' stay; logged check-ins older than KEEP_CHANGES go."""
+    from rekruttering.models import ReportCheckinChange
+    from rekruttering.reports import snapshots
+
+    here, there = make.centre(), make.centre()
+    here_id, there_id = here.id, there.id
+    now = utcnow()
+    old = now - snapshots.KEEP_FOR - timedelta(days=1)
+    recent = now - snapshots.KEEP_FOR + timedelta(days=1)
+    rows = [(here, "old", old), (here, "recent", recent), (here, "this", old), (there, "old", old)]
+    for centre, period, computed_at in rows:
+        db.session.add(
+            ReportSnapshot(
+                kind="k:1",
+                centre_id=centre.id,
+                period=period,
+                version=1,
+                held_until=computed_at,
+                payload="{}",
+                computed_at=computed_at,
+            )
+        )
+    session = make.session(make.activity(here), now - timedelta(days=5))
+    person = make.person(here)
+    for created_at in (now - snapshots.KEEP_CHANGES - timedelta(hours=1), now - timedelta(hours=1)):
+        db.session.add(
+            ReportCheckinChange(
+                centre_id=here.id,
+                month=date(2026, 1, 1),
+                version=1,
+                person_id=person.id,
+                session_id=session.id,
+                role=Role.PARTICIPANT,
+                delta=1,
+                created_at=created_at,
+            )
+        )
+    db.session.commit()
+
+    with transaction():
+        snapshots._store("k:1", here.id, "this", {"1:2026-01-01": 7}, now, '{"x": 1}')
+
+    db.session.remove()
+    kept = {
+        (centre_id, period): (version, payload)
+        for centre_id, period, version, payload in db.session.execute(
+            sa.select(
+                ReportSnapshot.centre_id,
+                ReportSnapshot.period,
+                ReportSnapshot.version,
+                ReportSnapshot.payload,
+            )
+        )
+    }
+    assert kept == {
+        (here_id, "recent"): (1, "{}"),
+        (here_id, "this"): (7, '{"x": 1}'),
+        (there_id, "old"): (1, "{}"),
+    }
+    changes = db.session.scalars(sa.select(ReportCheckinChange.created_at)).all()
+    assert len(changes) == 1 and changes[0] > now - timedelta(hours=2)

@@ -415,3 +415,14 @@ def test_medians_are_those_of_every_days_value(
         assert row.funnel.median_days == (statistics.median(values) if values else None)
     every = [value for _key, value in rows]
     assert report.total.median_days == (statistics.median(every) if every else None)
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), max_size=40))
+def test_median_of_sorted_is_statistics_median(values: list[float]) -> None:
+    from rekruttering.reports.conversion import median_of_sorted
+
+    if not values:
+        with pytest.raises(statistics.StatisticsError):
+            median_of_sorted(values)
+        return
+    assert median_of_sorted(sorted(values)) == statistics.median(values)

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from rekruttering import number_format
 from rekruttering.access import MUNICIPALITY, STAFF
 from rekruttering.navigation import add_nav_item
-from rekruttering.reports.cells import disclosed_cells, disclosed_count, rate_cell
+from rekruttering.reports.cells import disclosed_cells, disclosed_count, rate_cell, rate_details
 from rekruttering.reports.labels import rate_sentence
 
 
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["disclosed_count"] = disclosed_count
     app.jinja_env.globals["disclosed_cells"] = disclosed_cells
     app.jinja_env.globals["report_rate_cell"] = rate_cell
+    app.jinja_env.globals["report_rate_details"] = rate_details
     app.jinja_env.globals["report_rate_sentence"] = rate_sentence
     add_nav_item(app, "reports.conversion", _l("Reports"), STAFF, order=70)
     add_nav_item(app, "reports.municipality", _l("Reports"), MUNICIPALITY, order=10)

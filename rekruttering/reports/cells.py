@@ -7,6 +7,7 @@ Both give the markup the macros gave; the page's words come from the same messag
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
+from typing import Any, Protocol
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -33,6 +34,33 @@ def rate_cell(r: Rate) -> Markup:
         "<strong>%s</strong>\n"
         '    <span class="small text-body-secondary text-nowrap">(%s–%s)</span>'
     ) % (share, low, high)
+
+
+class HasRates(Protocol):
+    def rates(self) -> list[tuple[str, Rate]]: ...
+
+
+#: ``rate_details``' markup, as the macro of that name in reports/_report.html gave it.
+_DETAILS_HEAD = (
+    '  <details class="rate-details">\n'
+    '    <summary class="small">%s</summary>\n'
+    '    <dl class="small mb-0 mt-1">\n'
+)
+_DETAILS_ROW = '        <dt class="fw-normal text-body-secondary">%s</dt><dd class="mb-1">%s</dd>\n'
+_DETAILS_FOOT = "    </dl>\n  </details>\n"
+
+
+def rate_details(funnel: HasRates, rate_labels: Mapping[str, Any], main_rate: str) -> Markup:
+    """A funnel's other rates, one click away: a ``<details>`` list of each rate but
+    ``main_rate`` with its label and ``rate_cell`` (one a row of the conversion table)."""
+    parts = [Markup(_DETAILS_HEAD) % Markup(_("Show"))]  # noqa: S704 - fixed markup
+    for key, r in funnel.rates():
+        if key != main_rate:
+            # A lazy label is markup to Jinja (its __html__ is its text), so here too.
+            label = Markup(str(rate_labels[key]))  # noqa: S704 - the catalogue's own text
+            parts.append(Markup(_DETAILS_ROW) % (label, rate_cell(r)))  # noqa: S704
+    parts.append(Markup(_DETAILS_FOOT))  # noqa: S704 - fixed markup
+    return Markup("").join(parts)
 
 
 def disclosed_count(cell: Cell, hidden_word: str) -> Markup:

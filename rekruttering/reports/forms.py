@@ -11,15 +11,18 @@ from rekruttering.date_rules import EventDate
 from rekruttering.reports.filters import Attribution
 from rekruttering.reports.labels import TARGET_GROUP_LABELS
 from rekruttering.reports.periods import Granularity
+from rekruttering.reports.select_widget import PlainSelect
 
 ALL = ""
+#: The selects' widget: their options written in one pass (``select_widget``).
+PLAIN_SELECT = PlainSelect()
 
 
 class ReportFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    activity_id = SelectField(_l("Activity"), choices=[], default=ALL)
+    activity_id = SelectField(_l("Activity"), choices=[], default=ALL, widget=PLAIN_SELECT)
     role = SelectField(
         _l("Role"),
         choices=[
@@ -28,9 +31,10 @@ class ReportFilterForm(FlaskForm):
             ("all", _l("Participants and volunteers")),
         ],
         default="participant",
+        widget=PLAIN_SELECT,
     )
-    target_group = SelectField(_l("Target group"), choices=[], default=ALL)
-    partner_id = SelectField(_l("Partner"), choices=[], default=ALL)
+    target_group = SelectField(_l("Target group"), choices=[], default=ALL, widget=PLAIN_SELECT)
+    partner_id = SelectField(_l("Partner"), choices=[], default=ALL, widget=PLAIN_SELECT)
     start = DateField(_l("First heard, from"), validators=[Optional(), EventDate()])
     end = DateField(_l("First heard, until"), validators=[Optional(), EventDate()])
     attribution = SelectField(
@@ -40,6 +44,7 @@ class ReportFilterForm(FlaskForm):
             (Attribution.ASK.value, _l("the channel of the personal ask")),
         ],
         default=Attribution.FIRST_HEARD.value,
+        widget=PLAIN_SELECT,
     )
     submit = SubmitField(_l("Show"))
 
@@ -66,8 +71,8 @@ class CompareForm(FlaskForm):
     class Meta:
         csrf = False
 
-    a = SelectField(_l("Channel"), choices=[])
-    b = SelectField(_l("against"), choices=[])
+    a = SelectField(_l("Channel"), choices=[], widget=PLAIN_SELECT)
+    b = SelectField(_l("against"), choices=[], widget=PLAIN_SELECT)
     compare = SubmitField(_l("Compare"))
 
 
@@ -75,13 +80,14 @@ class VolunteerFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    activity_id = SelectField(_l("Activity"), choices=[], default=ALL)
+    activity_id = SelectField(_l("Activity"), choices=[], default=ALL, widget=PLAIN_SELECT)
     start = DateField(_l("From"), validators=[Optional(), EventDate()])
     end = DateField(_l("Until"), validators=[Optional(), EventDate()])
     granularity = SelectField(
         _l("Per"),
         choices=[(Granularity.MONTH.value, _l("month")), (Granularity.WEEK.value, _l("week"))],
         default=Granularity.MONTH.value,
+        widget=PLAIN_SELECT,
     )
     submit = SubmitField(_l("Show"))
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from rekruttering.analytics import Rate
 from rekruttering.analytics import sentences as plain
@@ -42,6 +45,13 @@ CHANNEL_KIND_LABELS = {
     ChannelKind.OTHER.value: _l("Other channels"),
     "none": _l("Channel not recorded"),
 }
+
+
+def translated_now(labels: Mapping[str, object]) -> dict[str, Markup]:
+    """``labels`` (lazy) in the request's language, each translated once: a lazy label
+    is translated again every time it is printed (the conversion table prints a rate
+    label 45 times). Markup, as Jinja takes a lazy label (its ``__html__`` is its text)."""
+    return {key: Markup(str(label)) for key, label in labels.items()}  # noqa: S704 - the catalogue's text
 
 
 def target_group_label(value: str | None) -> str:

@@ -37,11 +37,12 @@ from rekruttering.reports.labels import (
     STAGE_LABELS,
     channel_kind_label,
     target_group_label,
+    translated_now,
 )
 from rekruttering.reports.municipality import municipality_centre_ids, municipality_report
 from rekruttering.reports.periods import Granularity
 from rekruttering.reports.queries import activities, centre_names, partners
-from rekruttering.reports.snapshots import figures_to_store
+from rekruttering.reports.snapshots import commit_without_waiting_for_disk, figures_to_store
 from rekruttering.reports.volunteers import default_period, volunteer_ratios
 from rekruttering.transaction import transaction
 
@@ -53,11 +54,16 @@ log = logging.getLogger(__name__)
 def _store_computed_figures(response: Response) -> Response:
     """Figures a report computed (``reports.snapshots``) are committed once its page is
     made. Committing before rendering would expire every loaded object, and the layout
-    would read them again one by one (a municipality user's 50 memberships)."""
+    would read them again one by one (a municipality user's 50 memberships).
+
+    A report page is a GET that writes nothing but the figures, so its commit does not
+    wait for the disk (``commit_without_waiting_for_disk``: figures lost in a crash
+    are computed again)."""
     if response.status_code < 400 and figures_to_store():
         try:
             with transaction():
-                pass
+                if request.method == "GET":
+                    commit_without_waiting_for_disk()
         except Exception:  # noqa: BLE001 - computed again next time; never break the page
             log.warning("report figures could not be stored", exc_info=True)
     return response
@@ -226,7 +232,7 @@ def _render_conversion(template: str, role: Role | None, **extra: Any) -> tuple[
             report=report,
             compare_form=compare_form,
             comparison=comparison,
-            rate_labels=RATE_LABELS,
+            rate_labels=translated_now(RATE_LABELS),
             stage_labels=STAGE_LABELS,
             month_label=_month_label,
             filter_lines=_filter_lines(form) if report else [],
@@ -360,7 +366,7 @@ def volunteers() -> tuple[str, int]:
             ratio_charts=ratio_charts,
             weekly=weekly,
             report=funnel,
-            rate_labels=RATE_LABELS,
+            rate_labels=translated_now(RATE_LABELS),
             stage_labels=STAGE_LABELS,
             month_label=_month_label,
             **_conversion_charts(funnel, "volunteers"),
