@@ -29,6 +29,7 @@ run: $(STAMP)
 ## The whole suite (on PostgreSQL too when REKRUTTERING_TEST_DATABASE_URL is set).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n 2 --dist load
 
 ## The suite with the frozen clock at another instant: make test-at NOW=2027-03-28T00:45:00Z
@@ -37,6 +38,7 @@ test-at: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -59,7 +59,13 @@ class NoRowsFilter(logging.Filter):
 
 
 #: Loggers that get the masking filter.
-MASKED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "rekruttering", "rekruttering_jobs")
+MASKED_LOGGERS = (
+    "werkzeug",
+    "gunicorn.access",
+    "gunicorn.error",
+    "rekruttering",
+    "rekruttering_jobs",
+)
 ENGINE_LOGGER = "sqlalchemy.engine.Engine"
 
 

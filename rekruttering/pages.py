@@ -31,9 +31,7 @@ def paginate(
     count: bool = True,
 ) -> Pagination:
     """One page of ``statement`` (Flask-SQLAlchemy's pagination, same arguments)."""
-    return db.paginate(
-        statement, page=page, per_page=per_page, error_out=error_out, count=count
-    )
+    return db.paginate(statement, page=page, per_page=per_page, error_out=error_out, count=count)
 
 
 class ReadPagination(Pagination):

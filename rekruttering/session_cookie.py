@@ -15,9 +15,7 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 class MaxAgeSessionInterface(SecureCookieSessionInterface):
     """Adds ``Max-Age`` (the session lifetime) to a permanent session cookie."""
 
-    def save_session(
-        self, app: Flask, session: SessionMixin, response: Response
-    ) -> None:
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         super().save_session(app, session, response)
         if not session.permanent or not session:
             return

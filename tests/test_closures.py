@@ -38,6 +38,7 @@ CLOSURES_NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 def _a_month_before_christmas(clock: Any) -> None:
     clock.move_to(CLOSURES_NOW)
 
+
 # --- the pure rules --------------------------------------------------------------
 
 

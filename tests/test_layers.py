@@ -95,7 +95,9 @@ def test_views_hold_no_queries() -> None:
         if _is_view_module(path) and (lines := _db_uses(_tree(path)))
     }
     unexplained = {name: lines for name, lines in found.items() if name not in VIEWS_NOT_YET_MOVED}
-    assert unexplained == {}, f"views using db (move the query to a service/queries module): {unexplained}"
+    assert unexplained == {}, (
+        f"views using db (move the query to a service/queries module): {unexplained}"
+    )
     stale = sorted(set(VIEWS_NOT_YET_MOVED) - set(found))
     assert stale == [], f"no longer using db, take them off VIEWS_NOT_YET_MOVED: {stale}"
     assert all(reason.strip() for reason in VIEWS_NOT_YET_MOVED.values())
@@ -143,9 +145,7 @@ def _function_imports_without_reason(path: Path) -> list[int]:
         if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         imports = [
-            node
-            for node in ast.walk(function)
-            if isinstance(node, ast.Import | ast.ImportFrom)
+            node for node in ast.walk(function) if isinstance(node, ast.Import | ast.ImportFrom)
         ]
         if not imports:
             continue

@@ -127,7 +127,9 @@ def test_any_value_for_any_key_parses_or_names_the_key(key: Any, value: Any) -> 
     except ConfigError as exc:
         assert str(exc).startswith(f"{key.dotted}: "), str(exc)
         return
-    assert key.parse(parsed.value(key.dotted)) == parsed.value(key.dotted)  # a parsed value parses again
+    assert key.parse(parsed.value(key.dotted)) == parsed.value(
+        key.dotted
+    )  # a parsed value parses again
 
 
 @FAST

@@ -149,6 +149,4 @@ def test_run_at_in_the_summer_time_hour_is_refused() -> None:
         ConfigError, match=r"retention\.run_at: expected a time outside 02:00-03:00"
     ):
         parse_settings({"retention": {"run_at": "02:30"}}, environ={})
-    assert (
-        parse_settings({"retention": {"run_at": "03:00"}}, environ={}).retention.run_at.hour == 3
-    )
+    assert parse_settings({"retention": {"run_at": "03:00"}}, environ={}).retention.run_at.hour == 3

@@ -132,15 +132,11 @@ def test_new_link_for_a_login_of_this_centre_only_still_works(
     nav = world["nav"]
     only_here = make.user(world["heggedal"], role=UserRole.PARTNER, partner=nav)
     heggedal = _client(app, world["heggedal_staff"])
-    html = heggedal.post(f"/partners/{nav.id}/users/{only_here.id}/new-link").get_data(
-        as_text=True
-    )
+    html = heggedal.post(f"/partners/{nav.id}/users/{only_here.id}/new-link").get_data(as_text=True)
     assert "/invitation/" in html
 
 
-def test_invite_from_one_centre_grants_that_centre_only(
-    app: Flask, world: dict[str, Any]
-) -> None:
+def test_invite_from_one_centre_grants_that_centre_only(app: Flask, world: dict[str, Any]) -> None:
     """A login Heggedal invites for the shared NAV does not read NAV's Borgen referrals."""
     nav = world["nav"]
     heggedal = _client(app, world["heggedal_staff"])
@@ -161,9 +157,7 @@ def test_invite_from_one_centre_grants_that_centre_only(
     assert "Referert Til Borgen" not in page
 
 
-def test_deactivating_removes_access_to_that_centre_only(
-    app: Flask, world: dict[str, Any]
-) -> None:
+def test_deactivating_removes_access_to_that_centre_only(app: Flask, world: dict[str, Any]) -> None:
     """Heggedal removing NAV's login leaves the login working at Borgen."""
     nav, nav_user = world["nav"], world["nav_user"]
     heggedal = _client(app, world["heggedal_staff"])
@@ -176,9 +170,7 @@ def test_deactivating_removes_access_to_that_centre_only(
     assert heggedal.post(f"/partners/{nav.id}/users/{nav_user.id}/deactivate").status_code == 404
 
 
-def test_rename_from_one_centre_is_not_seen_by_another(
-    app: Flask, world: dict[str, Any]
-) -> None:
+def test_rename_from_one_centre_is_not_seen_by_another(app: Flask, world: dict[str, Any]) -> None:
     """Heggedal renames the shared NAV: Borgen's staff and NAV itself see the old name."""
     nav = world["nav"]
     heggedal = _client(app, world["heggedal_staff"])
@@ -296,11 +288,14 @@ def test_partner_accepts_a_request_and_works_with_the_new_centre(
     assert user.email in page and colleague.email not in page
     # Accepting twice does nothing more.
     partner.post("/partner/requests/accept", data={"request_id": ask.id})
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(PartnerCentre).where(
-            PartnerCentre.partner_id == kindergarten.id
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(PartnerCentre)
+            .where(PartnerCentre.partner_id == kindergarten.id)
         )
-    ) == 2
+        == 2
+    )
 
 
 def test_partner_declines_a_request(app: Flask, make: Any, world: dict[str, Any]) -> None:

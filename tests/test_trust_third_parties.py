@@ -112,9 +112,12 @@ def _assert_fatima_untouched(world: dict[str, Any]) -> None:
     db.session.expire_all()
     fatima = world["fatima"]
     assert not has_active_consent(fatima.id, ConsentPurpose.SMS)
-    assert db.session.scalar(
-        sa.select(sa.func.count()).select_from(Consent).where(Consent.person_id == fatima.id)
-    ) == 1  # only the withdrawn one she gave in person
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Consent).where(Consent.person_id == fatima.id)
+        )
+        == 1
+    )  # only the withdrawn one she gave in person
     assert db.session.scalar(sa.select(Referral.id).where(Referral.person_id == fatima.id)) is None
 
 
@@ -160,9 +163,7 @@ def test_public_sign_up_with_a_known_phone_is_held_and_grants_no_consent(
     visitor = _client(app)
     assert _sign_up(visitor, app, world, "912 34 567").status_code == 200
     _assert_fatima_untouched(world)
-    held = db.session.scalar(
-        sa.select(Person).where(Person.held_match_id == world["fatima"].id)
-    )
+    held = db.session.scalar(sa.select(Person).where(Person.held_match_id == world["fatima"].id))
     assert held is not None and held.first_name == "Navn Fra"
 
 

@@ -35,7 +35,9 @@ class FreshClient(FlaskClient):
 
 def _client(app: Flask, user: Any) -> FlaskClient:
     client = FreshClient(app, app.response_class, use_cookies=True)
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    )
     return client
 
 
@@ -68,10 +70,14 @@ def test_unknown_sender_is_shown_only_to_the_receiving_centre(
     """A text from an unknown number to Borgen's number: Borgen's admins see it,
     Heggedal's do not; one to Heggedal's messaging service: the other way round."""
     webhook = app.test_client()
-    assert _post(webhook, "Hei Borgen, hvem er dette?", BORGEN_NUMBER, "SM" + "1" * 32).status_code == 200
     assert (
-        _post(webhook, "Hei Heggedal fra ukjent", "+4759449999", "SM" + "2" * 32, HEGGEDAL_SERVICE)
-        .status_code
+        _post(webhook, "Hei Borgen, hvem er dette?", BORGEN_NUMBER, "SM" + "1" * 32).status_code
+        == 200
+    )
+    assert (
+        _post(
+            webhook, "Hei Heggedal fra ukjent", "+4759449999", "SM" + "2" * 32, HEGGEDAL_SERVICE
+        ).status_code
         == 200
     )
     by_body = dict(db.session.execute(sa.select(Message.body, Message.centre_id)).all())

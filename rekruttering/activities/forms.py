@@ -76,8 +76,6 @@ class TypedDateField(StringField):
         return getattr(self, "raw_text", "") or ""
 
 
-
-
 class SlotForm(Form):
     """One weekly meeting. A row with no weekday is ignored (the spare row)."""
 

@@ -312,6 +312,8 @@ def protect_grid(
     if not grid:
         return []
     n_rows, n_cols = len(grid), len(grid[0])
-    values: dict[Hashable, int] = {(r, c): int(grid[r][c]) for r in range(n_rows) for c in range(n_cols)}
+    values: dict[Hashable, int] = {
+        (r, c): int(grid[r][c]) for r in range(n_rows) for c in range(n_cols)
+    }
     cells = protect(values, grid_lines(n_rows, n_cols, row_totals, column_totals))
     return [[cells[(r, c)] for c in range(n_cols)] for r in range(n_rows)]

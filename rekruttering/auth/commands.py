@@ -52,9 +52,7 @@ def create_user(email: str, name: str, role: str, centres: tuple[str, ...], pass
         found = found[:1]
     try:
         with transaction():
-            user = create_user_service(
-                email, name, password, {c.id: UserRole(role) for c in found}
-            )
+            user = create_user_service(email, name, password, {c.id: UserRole(role) for c in found})
     except ServiceError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Created {role} user {user.email} in {', '.join(c.slug for c in found)}.")

@@ -26,8 +26,6 @@ class TapForm(FlaskForm):
     page = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
 
-
-
 class WalkInForm(NewPersonForm):
     """Someone who is not on the list: add them and check them in."""
 

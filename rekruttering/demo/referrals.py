@@ -98,10 +98,7 @@ def load(context: DemoContext) -> None:
     fake.seed_instance(rng.randrange(10**6))
     now = utcnow()
     used: set[str] = set()
-    centres = {
-        slug: context.objects[f"centre:{slug}"]
-        for slug in ("borgen", "heggedal")
-    }
+    centres = {slug: context.objects[f"centre:{slug}"] for slug in ("borgen", "heggedal")}
     staff: User = context.objects["user:staff"]
     heggedal_staff: User = context.objects["user:heggedal"]
     refugee: Partner = context.objects["partner:refugee"]

@@ -66,10 +66,7 @@ def _attend(context: DemoContext, centre: Centre, now: datetime, rule: RegularRu
     """Attendances for everyone who showed up: the people step's would-be regulars (and
     anyone already a regular) a run of weekly sessions, the others one or two, from the
     session nearest the time they first came."""
-    meant_regular = {
-        e.id
-        for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])
-    }
+    meant_regular = {e.id for e in context.objects.get(f"enrolments:regular:{centre.slug}", [])}
     enrolments = db.session.scalars(
         select(Enrolment)
         .join(Person, Person.id == Enrolment.person_id)

@@ -32,7 +32,9 @@ def centre_sizes() -> list[CentreSize]:
             select(Person.centre_id, func.count(Person.id))
             .where(Person.merged_into_id.is_(None), Person.anonymised_at.is_(None))
             .group_by(Person.centre_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     staff = dict(
         db.session.execute(
@@ -43,7 +45,9 @@ def centre_sizes() -> list[CentreSize]:
                 User.is_active_account.is_(True),
             )
             .group_by(Membership.centre_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     centres = db.session.scalars(select(Centre).order_by(func.lower(Centre.name))).all()
     return [CentreSize(c, people.get(c.id, 0), staff.get(c.id, 0)) for c in centres]

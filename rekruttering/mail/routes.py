@@ -18,9 +18,5 @@ bp = Blueprint("mail", __name__)
 def outbox() -> str:
     """An admin reads the centre's mail; the installation admin reads all of it."""
     centre_id = None if g.role == UserRole.INSTALLATION_ADMIN else g.centre.id
-    page = paginate(
-        stored_mail(centre_id), page=request.args.get("page", 1, type=int), per_page=25
-    )
-    return render_template(
-        "mail/outbox.html", page=page, gateway=current_settings().mail.gateway
-    )
+    page = paginate(stored_mail(centre_id), page=request.args.get("page", 1, type=int), per_page=25)
+    return render_template("mail/outbox.html", page=page, gateway=current_settings().mail.gateway)

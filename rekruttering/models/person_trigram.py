@@ -159,7 +159,9 @@ def sqlite_matches(expression: str) -> sa.Select[Any]:
     """The ids of the people whose keys hold every phrase of ``expression`` (SQLite)."""
     table = sa.table(TRIGRAM_TABLE, sa.column("rowid", sa.Integer))
     return sa.select(table.c.rowid).where(
-        sa.literal_column(TRIGRAM_TABLE).op("MATCH")(sa.bindparam("trigram_match", expression, unique=True))
+        sa.literal_column(TRIGRAM_TABLE).op("MATCH")(
+            sa.bindparam("trigram_match", expression, unique=True)
+        )
     )
 
 

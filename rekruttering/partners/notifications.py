@@ -35,11 +35,14 @@ def notify(
 
 
 def unread_count(centre_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.centre_id == centre_id, Notification.read_at.is_(None)
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.centre_id == centre_id, Notification.read_at.is_(None)
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def mark_read(centre_id: int, notification_id: int) -> Notification:

@@ -221,9 +221,7 @@ def not_reached(referral_id: int) -> Response:
 @allow(*STAFF)
 def notifications_page() -> str:
     query = queries.notifications_query(tenancy.current_centre_id())
-    page = paginate(
-        query, page=_page(), per_page=current_settings().app.page_size, error_out=False
-    )
+    page = paginate(query, page=_page(), per_page=current_settings().app.page_size, error_out=False)
     return render_template(
         "partners/notifications.html", page=page, person_endpoint=_person_endpoint()
     )

@@ -466,7 +466,6 @@ def merge_summary(centre_id: int, person_id: int) -> dict[str, int]:
         ("attendance", Attendance),
     ):
         counts[label] = (
-            db.session.scalar(select(func.count(model.id)).where(model.person_id == person_id))
-            or 0
+            db.session.scalar(select(func.count(model.id)).where(model.person_id == person_id)) or 0
         )
     return counts

@@ -12,9 +12,7 @@ from rekruttering.models import Reminder, ReminderState, Session
 SCHEDULED_LIMIT = 50
 
 
-def scheduled_reminders(
-    centre_id: int, limit: int = SCHEDULED_LIMIT
-) -> tuple[list[Reminder], int]:
+def scheduled_reminders(centre_id: int, limit: int = SCHEDULED_LIMIT) -> tuple[list[Reminder], int]:
     """The centre's reminders still waiting to be sent (soonest first), and how many in all."""
     where = (
         Reminder.centre_id == centre_id,

@@ -307,7 +307,11 @@ class Decision(StrEnum):
 
 
 def decide_uncertain(
-    centre_id: int, reminder_id: int, decision: Decision, settings: Settings, now: datetime | None = None
+    centre_id: int,
+    reminder_id: int,
+    decision: Decision,
+    settings: Settings,
+    now: datetime | None = None,
 ) -> Reminder:
     """A person decides what became of an uncertain reminder."""
     now = now or utcnow()

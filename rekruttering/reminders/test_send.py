@@ -1,4 +1,4 @@
-""""Send a test to myself": a template's text, filled with example values, to the
+""" "Send a test to myself": a template's text, filled with example values, to the
 logged-in staff member's own mobile, through the configured SMS gateway.
 
 The message goes through the same gateway as reminders (the outbox stores it, Twilio

@@ -37,9 +37,7 @@ def active_activities(centre_id: int) -> list[Activity]:
 def sources_of(centre_id: int) -> list[Source]:
     """The centre's QR sources, those in use first, by name."""
     return list(
-        db.session.scalars(
-            scoped(Source, centre_id).order_by(Source.active.desc(), Source.name)
-        )
+        db.session.scalars(scoped(Source, centre_id).order_by(Source.active.desc(), Source.name))
     )
 
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_aase_is_found_as_aase_ase_and_ase(open_page, live_server, shoot):
-    """"åse", "ÅSE" and "Åse" find Åse; "ase" finds her too, after the exact matches."""
+    """ "åse", "ÅSE" and "Åse" find Åse; "ase" finds her too, after the exact matches."""
     surname = unique_name("Ærøy")
     live_server.run(lambda: data.add_person("Åse", surname))
     live_server.run(lambda: data.add_person("Kasem", surname))
