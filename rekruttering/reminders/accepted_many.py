@@ -19,9 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from rekruttering.models import Message, Reminder, ReminderState
+from rekruttering.reminders.array_rows import rows_of_arrays
 from rekruttering.sms import message_status
 
 _R = Reminder.__table__
@@ -30,6 +30,9 @@ _M = Message.__table__
 
 #: The columns of a batch's answers, in the order each row gives them.
 ANSWER_COLUMNS = ("message_id", "reminder_id", "status", "sid", "from_number", "state")
+#: PostgreSQL: each column's array parameter (``answers_<name>``) and element type.
+_ARRAY_NAMES = ("message", "reminder", "status", "sid", "from", "state")
+_ARRAY_TYPES = (sa.Integer, sa.Integer, sa.String, sa.String, sa.String, sa.String)
 
 
 def _answers(n: int) -> sa.Subquery:
@@ -102,17 +105,12 @@ def _answers_as_arrays() -> Any:
     ``answers_reminder``, ``answers_status``, ``answers_sid``, ``answers_from`` and
     ``answers_state`` (``unnest``), in ``ANSWER_COLUMNS``: one statement and six
     parameters whatever the number of answers."""
-    return (
-        sa.func.unnest(
-            sa.bindparam("answers_message", type_=postgresql.ARRAY(sa.Integer)),
-            sa.bindparam("answers_reminder", type_=postgresql.ARRAY(sa.Integer)),
-            sa.bindparam("answers_status", type_=postgresql.ARRAY(sa.String)),
-            sa.bindparam("answers_sid", type_=postgresql.ARRAY(sa.String)),
-            sa.bindparam("answers_from", type_=postgresql.ARRAY(sa.String)),
-            sa.bindparam("answers_state", type_=postgresql.ARRAY(sa.String)),
-        )
-        .table_valued(*ANSWER_COLUMNS)
-        .render_derived(name="answer", with_types=False)
+    return rows_of_arrays(
+        "answer",
+        [
+            (f"answers_{name}", column, kind)
+            for name, column, kind in zip(_ARRAY_NAMES, ANSWER_COLUMNS, _ARRAY_TYPES, strict=True)
+        ],
     )
 
 
@@ -146,8 +144,7 @@ ACCEPTED_ONE_TRIP = _one_trip(_answers_as_arrays)
 def answers_as_arrays(rows: list[tuple[int, int, str, str | None, str, str]]) -> dict[str, Any]:
     """The parameters of ``ACCEPTED_ONE_TRIP`` for these answers, each (message id,
     reminder id, status, provider SID, sender, the reminder's new state)."""
-    columns = ("message", "reminder", "status", "sid", "from", "state")
     return {
         f"answers_{name}": list(values)
-        for name, values in zip(columns, zip(*rows, strict=True), strict=True)
+        for name, values in zip(_ARRAY_NAMES, zip(*rows, strict=True), strict=True)
     }

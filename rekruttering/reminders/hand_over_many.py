@@ -33,24 +33,23 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.util import ClauseAdapter
 
 from rekruttering.models import Message, ReminderState
+from rekruttering.reminders.array_rows import rows_of_arrays
 from rekruttering.reminders.send_checks import MESSAGE_COLUMNS, P, R, S, clear_to_send
 
 M = Message.__table__
 
-_WANTED = (
-    sa.func.unnest(
-        sa.bindparam("many_reminder", type_=postgresql.ARRAY(sa.Integer)),
-        sa.bindparam("many_phone", type_=postgresql.ARRAY(sa.String)),
-        sa.bindparam("many_body", type_=postgresql.ARRAY(sa.Text)),
-        sa.bindparam("many_hash", type_=postgresql.ARRAY(sa.String)),
-        sa.bindparam("many_segments", type_=postgresql.ARRAY(sa.Integer)),
-    )
-    .table_valued("reminder_id", "phone", "body", "digest", "segments")
-    .render_derived(name="wanted", with_types=False)
+_WANTED = rows_of_arrays(
+    "wanted",
+    [
+        ("many_reminder", "reminder_id", sa.Integer),
+        ("many_phone", "phone", sa.String),
+        ("many_body", "body", sa.Text),
+        ("many_hash", "digest", sa.String),
+        ("many_segments", "segments", sa.Integer),
+    ],
 )
 #: Each reminder of the batch with what we expect of it, and its message's id.
 _WANT = sa.select(
