@@ -104,3 +104,21 @@ def test_the_route_shows_the_walked_people_of_the_own_centre_only(
     assert [p["id"] for p in answer["people"]] == [row[0] for row in expected[:20]]
     assert answer["more"] is (len(expected) > 20)
     assert not {p["id"] for p in answer["people"]} & theirs
+
+
+def test_a_person_changed_but_not_yet_flushed_is_walked_as_the_search_sees_them(
+    app: Any, make: Any, small_walk: None
+) -> None:
+    # The walk reads through the connection, which does not autoflush; the search does.
+    centre = make.centre()
+    people = _people(make, centre, 60)
+    db.session.commit()
+    renamed = next(p for p in people if "an" not in p.first_name.lower())
+    assert picker_walk.first_by_name(centre.id, "an", 3) is not None  # window ends known
+    with db.session.no_autoflush:
+        renamed.first_name = "Aan"  # first in name order, and now an "an"
+    assert renamed in db.session.dirty
+    picked = [tuple(p) for p in textable_people(centre.id, "an", 3)]
+    assert picker_walk.first_by_name(centre.id, "an", 3) is not None
+    assert picked[0] == (renamed.id, "Aan", renamed.last_name)
+    assert picked == _searched(centre.id, "an", 3)

@@ -23,8 +23,12 @@ NULL`` without the values; joined, the planner often preferred scanning the remi
 by those (two bitmap index scans of every ``sending`` and every unsent reminder, dead
 index entries included: they grow with every reminder sent until a vacuum) to ten
 primary-key lookups. The hand-over's reminders are locked in such a subquery (``FOR
-UPDATE``) and checked on the version it locked (the newest), so the update itself
-needs only their ids.
+UPDATE``), and what makes a reminder ours to hand over (its state, its claimer, no
+message yet) is checked on the version it locked (the newest), so the update itself
+needs only their ids and no reminder is handed over twice. The other send-time checks
+(``clear_to_send``: the body, the lease, the session, the person's opt-out and consent)
+are read in the statement's snapshot, as the single hand-over reads them; the read just
+before each later send (``read_ahead``) checks them again.
 """
 
 from __future__ import annotations
@@ -132,7 +136,8 @@ def _guarded_messages(want: Any, with_id: bool) -> sa.Insert:
 _WRITTEN = _guarded_messages(_WANT, with_id=True).returning(M.c.id).cte("written")
 #: The reminders whose messages were written and that are still ours and not handed
 #: over, each with its message's id. Each is found by its primary key and locked
-#: (``_by_id``), then checked: on its newest version, the one the update will change.
+#: (``_by_id``), then checked (state, claimer, no message yet) on its newest version,
+#: the one the update will change.
 #: (The checks inside the lookup would let the planner take the ``state`` index.)
 _OURS = _by_id(_WANT, lock=True)
 _LOCKED = (

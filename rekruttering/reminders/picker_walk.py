@@ -155,6 +155,10 @@ def first_by_name(centre_id: int, text: str, limit: int) -> list[Any] | None:
     if ends is None:
         return None
     folded, plain = word
+    # The walk runs on the connection, which does not autoflush as the search's
+    # ``session.execute`` does: a person changed but not yet flushed is written first,
+    # so both see the same people (no statement when nothing is pending).
+    db.session.flush()
     statement = _WALK_PLAIN if folded == plain else _WALK_KEY
     values = {
         "centre_id": centre_id,
