@@ -28,9 +28,10 @@ the connection's ``info``, cleared when a transaction begins, commits or rolls b
 it rolls back as before; so does a transaction whose beginning was not seen. The people
 search's ``WITH RECURSIVE`` (the languages in use) is a read: were it counted as a write,
 every search would roll back and clear the statements every other page had prepared.
-Statements run on the DB-API connection itself are not seen: the dispatcher's two such
-uses (``generic_plans``, ``read_ahead``) are on connections of its own, never a session
-this ends. The app calls no function of its own from a ``SELECT``; one that writes would
+Statements run on the DB-API connection itself are not seen: the dispatcher's such
+uses (``generic_plans``, ``read_ahead``, SQLite's ``PRAGMA data_version`` in
+``dispatch._data_version``) are on connections of its own, never a session this ends,
+and a new one must stay off the request's session (or set ``WROTE``). The app calls no function of its own from a ``SELECT``; one that writes would
 have to be added to ``_NOT_PLAIN``.
 
 A request that writes still commits in ``transaction()``; what it reads after that commit
@@ -101,6 +102,11 @@ def _commit_if_only_read(exc: BaseException | None) -> None:
         _commit_read_only_transaction()
     except Exception:  # noqa: BLE001 - the session's close rolls back what is left
         log.warning("read-only commit failed; the connection is rolled back", exc_info=True)
+    except BaseException:
+        # Interrupted mid-commit (a worker's timeout, Ctrl-C): the teardowns after this
+        # one will not run, so the session is closed here, its connection given back.
+        db.session.remove()
+        raise
 
 
 def _commit_read_only_transaction() -> None:

@@ -187,6 +187,27 @@ def test_a_lost_connection_does_not_stop_the_session_being_closed(
     assert _alone(client.get, "/probe/read").get_data(as_text=True) == "Before"
 
 
+class _Interrupted(BaseException):
+    """As a worker's timeout or Ctrl-C: not an ``Exception``."""
+
+
+def test_a_commit_interrupted_mid_way_still_closes_the_session(
+    probe: tuple[FlaskClient, int], ends: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The teardowns after the hook do not run when it is interrupted, so the hook
+    closes the session itself: its connection is rolled back and given back."""
+    client, _ = probe
+
+    def interrupted(_self: sa.Connection) -> None:
+        raise _Interrupted
+
+    monkeypatch.setattr(sa.Connection, "commit", interrupted)
+    with pytest.raises(_Interrupted):
+        _alone(client.get, "/probe/read")
+    monkeypatch.undo()
+    assert ends == ["rollback"]
+
+
 def test_an_app_context_that_wrote_without_committing_rolls_back(
     app: Flask, make: Any, ends: list[str]
 ) -> None:
