@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.types import TypeEngine
 
 from rekruttering.models import Message, Reminder, ReminderState
 from rekruttering.reminders.array_rows import rows_of_arrays
@@ -28,11 +29,23 @@ _R = Reminder.__table__
 _M = Message.__table__
 
 
+#: A batch's answers, in the order each row gives them: each value's parameter name
+#: (``answer<i>_<name>`` on SQLite, the array ``answers_<name>`` on PostgreSQL), its
+#: column in the statements and its type.
+_ANSWER_FIELDS: tuple[tuple[str, str, type[TypeEngine[Any]]], ...] = (
+    ("message", "message_id", sa.Integer),
+    ("reminder", "reminder_id", sa.Integer),
+    ("status", "status", sa.String),
+    ("sid", "sid", sa.String),
+    ("from", "from_number", sa.String),
+    ("state", "state", sa.String),
+)
 #: The columns of a batch's answers, in the order each row gives them.
-ANSWER_COLUMNS = ("message_id", "reminder_id", "status", "sid", "from_number", "state")
-#: PostgreSQL: each column's array parameter (``answers_<name>``) and element type.
-_ARRAY_NAMES = ("message", "reminder", "status", "sid", "from", "state")
-_ARRAY_TYPES = (sa.Integer, sa.Integer, sa.String, sa.String, sa.String, sa.String)
+ANSWER_COLUMNS = tuple(column for _, column, _ in _ANSWER_FIELDS)
+
+#: An answer: (message id, reminder id, status, provider SID, sender, the reminder's
+#: new state).
+AnswerRow = tuple[int, int, str, str | None, str, str]
 
 
 def _answers(n: int) -> sa.Subquery:
@@ -40,16 +53,23 @@ def _answers(n: int) -> sa.Subquery:
     from the parameters ``answer0_message``, ``answer0_reminder``, ... ``answer{n-1}_state``."""
     rows = [
         sa.select(
-            sa.bindparam(f"answer{i}_message", type_=sa.Integer).label("message_id"),
-            sa.bindparam(f"answer{i}_reminder", type_=sa.Integer).label("reminder_id"),
-            sa.bindparam(f"answer{i}_status", type_=sa.String).label("status"),
-            sa.bindparam(f"answer{i}_sid", type_=sa.String).label("sid"),
-            sa.bindparam(f"answer{i}_from", type_=sa.String).label("from_number"),
-            sa.bindparam(f"answer{i}_state", type_=sa.String).label("state"),
+            *(
+                sa.bindparam(f"answer{i}_{name}", type_=kind).label(column)
+                for name, column, kind in _ANSWER_FIELDS
+            )
         )
         for i in range(n)
     ]
     return sa.union_all(*rows).subquery("answer")
+
+
+def answers_numbered(rows: list[AnswerRow]) -> dict[str, Any]:
+    """SQLite: the parameters of ``accepted_statements(len(rows))`` for these answers."""
+    return {
+        f"answer{i}_{name}": value
+        for i, row in enumerate(rows)
+        for (name, _, _), value in zip(_ANSWER_FIELDS, row, strict=True)
+    }
 
 
 def _messages_moved(answer: sa.Subquery) -> sa.Update:
@@ -106,11 +126,7 @@ def _answers_as_arrays() -> Any:
     ``answers_state`` (``unnest``), in ``ANSWER_COLUMNS``: one statement and six
     parameters whatever the number of answers."""
     return rows_of_arrays(
-        "answer",
-        [
-            (f"answers_{name}", column, kind)
-            for name, column, kind in zip(_ARRAY_NAMES, ANSWER_COLUMNS, _ARRAY_TYPES, strict=True)
-        ],
+        "answer", [(f"answers_{name}", column, kind) for name, column, kind in _ANSWER_FIELDS]
     )
 
 
@@ -141,10 +157,9 @@ def _one_trip(answers: Any) -> sa.Select[tuple[str, int]]:
 ACCEPTED_ONE_TRIP = _one_trip(_answers_as_arrays)
 
 
-def answers_as_arrays(rows: list[tuple[int, int, str, str | None, str, str]]) -> dict[str, Any]:
-    """The parameters of ``ACCEPTED_ONE_TRIP`` for these answers, each (message id,
-    reminder id, status, provider SID, sender, the reminder's new state)."""
+def answers_as_arrays(rows: list[AnswerRow]) -> dict[str, Any]:
+    """PostgreSQL: the parameters of ``ACCEPTED_ONE_TRIP`` for these answers."""
     return {
         f"answers_{name}": list(values)
-        for name, values in zip(_ARRAY_NAMES, zip(*rows, strict=True), strict=True)
+        for (name, _, _), values in zip(_ANSWER_FIELDS, zip(*rows, strict=True), strict=True)
     }

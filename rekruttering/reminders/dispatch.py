@@ -80,8 +80,10 @@ from rekruttering.models import (
 )
 from rekruttering.reminders.accepted_many import (
     ACCEPTED_ONE_TRIP,
+    AnswerRow,
     accepted_statements,
     answers_as_arrays,
+    answers_numbered,
 )
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.reminders.generic_plans import generic_plans
@@ -777,7 +779,7 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
         )
         for answer, result in fast
     }
-    rows = [
+    rows: list[AnswerRow] = [
         (
             answer.sms.message_id,
             answer.reminder_id,
@@ -796,11 +798,7 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
         updated = {ident for kind, ident in done_rows if kind == "reminder"}
     else:
         messages, reminders = accepted_statements(len(fast))  # SQLite: two
-        names = ("message", "reminder", "status", "sid", "from", "state")
-        for i, row in enumerate(rows):
-            params.update(
-                {f"answer{i}_{name}": value for name, value in zip(names, row, strict=True)}
-            )
+        params.update(answers_numbered(rows))
         moved = set(conn.execute(messages, params).scalars())
         updated = set(conn.execute(reminders, {**params, "moved": sorted(moved)}).scalars())
     done: dict[int, str] = {}
