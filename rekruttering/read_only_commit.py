@@ -96,8 +96,8 @@ def init_app(app: Flask) -> None:
 def _commit_if_only_read(exc: BaseException | None) -> None:
     if exc is not None:
         return
-    # Never raise here: Flask would skip the teardown functions after this one, and
-    # Flask-SQLAlchemy's, which closes the session, is one of them.
+    # An error is logged, not raised: Flask would skip the teardown functions after
+    # this one, and Flask-SQLAlchemy's, which closes the session, is one of them.
     try:
         _commit_read_only_transaction()
     except Exception:  # noqa: BLE001 - the session's close rolls back what is left
