@@ -86,6 +86,7 @@ RELEASED_REVISIONS = {
     ),
     "referral_acted_on.py": "de5d89a45073fbce4a7b7710f987ee401e7bb8a223a9ab23abb821f43485cdc6",
     "person_textable_name.py": "2472738089c492eac5db24223f30e04f8a93b812aa27e3fa4a0afaee396ca68b",
+    "list_page_indexes.py": "59b0f4ae2168c94372973a11d6e9ba98a5beda612925b52548caddb4ea1e9bd5",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 

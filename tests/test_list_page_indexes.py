@@ -1,0 +1,69 @@
+"""The indexes of revision ``list_page_indexes`` are the ones the list pages read.
+
+Two of them are partial: the database uses one only when the statement's conditions
+imply the index's own (``models.outreach.OPEN_FOLLOW_UP``, ``REFUSAL``), so a change of
+how a statement is written could leave the index unread without any test failing.
+SQLite's planner answers the question without data (``EXPLAIN QUERY PLAN``); on
+PostgreSQL the plans were read on the bench's 100,000 people (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from rekruttering.checkin.service import session_list
+from rekruttering.domain.clock import utcnow
+from rekruttering.extensions import db
+from rekruttering.outreach.follow_up import follow_up_queue
+
+
+def _plans(statements: list[tuple[str, Any]], marker: str) -> list[str]:
+    """The query plan of each statement run whose text holds ``marker``."""
+    found = [
+        "\n".join(
+            row[3]
+            for row in db.session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters
+            )
+        )
+        for statement, parameters in statements
+        if marker in statement
+    ]
+    assert found, f"no statement with {marker!r} was run"
+    return found
+
+
+@pytest.mark.sqlite_only
+def test_the_check_in_list_and_the_follow_up_queue_read_their_indexes(
+    app: Flask, make: Any
+) -> None:
+    centre = make.centre()
+    activity = make.activity(centre)
+    session = make.session(activity, utcnow())
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        session_list(centre.id, session.id)
+        follow_up_queue(centre.id, heard_days=14, limit=5)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    # The few enrolments that said no or not now: the partial index, not every
+    # expected enrolment's row.
+    (said_no,) = _plans(statements, "enrolment.declined_at IS NOT NULL OR")
+    assert "USING INDEX ix_enrolment_activity_refusal" in said_no, said_no
+    # The list's expected people: from the index alone.
+    (listed,) = _plans(statements, "AS name_key")
+    assert "USING COVERING INDEX ix_enrolment_activity_stage_person" in listed, listed
+    # The "heard" and "asked" sections: whether a person has a follow-up still open.
+    for section in ("ORDER BY enrolment.heard_at", "ORDER BY enrolment.asked_at"):
+        (page,) = _plans(statements, section)
+        assert "USING INDEX ix_contact_person_open_follow_up" in page, page
