@@ -122,3 +122,33 @@ def test_a_person_changed_but_not_yet_flushed_is_walked_as_the_search_sees_them(
     assert picker_walk.first_by_name(centre.id, "an", 3) is not None
     assert picked[0] == (renamed.id, "Aan", renamed.last_name)
     assert picked == _searched(centre.id, "an", 3)
+
+
+def test_a_word_found_after_the_probe_is_walked_to_the_window_on_postgresql(
+    app: Any, make: Any, small_walk: None
+) -> None:
+    # No match among the probe's first 8 by name, enough of them before the window's end
+    # (24): PostgreSQL walks every word to the window's end, SQLite leaves it to the
+    # search as rare (the probe's density). The same people either way.
+    centre = make.centre()
+    for _ in range(8):
+        make.person(centre, first_name="Anna", last_name="Berg")
+    for _ in range(5):
+        make.person(centre, first_name="Azelia", last_name="Dahl")
+    for _ in range(20):
+        make.person(centre, first_name="Berit", last_name="Moen")
+    db.session.commit()
+    assert [tuple(p) for p in textable_people(centre.id, "zel", 3)] == _searched(
+        centre.id, "zel", 3
+    )
+    walked = picker_walk.first_by_name(centre.id, "zel", 3)
+    if db.session.get_bind().dialect.name == "postgresql":
+        assert walked is not None
+        assert [tuple(p) for p in walked] == _searched(centre.id, "zel", 3)
+    else:
+        assert walked is None
+    # Fewer than ``limit`` in the window: the search answers on both.
+    assert picker_walk.first_by_name(centre.id, "zel", 6) is None
+    assert [tuple(p) for p in textable_people(centre.id, "zel", 6)] == _searched(
+        centre.id, "zel", 6
+    )

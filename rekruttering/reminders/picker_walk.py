@@ -16,12 +16,14 @@ would have been walked first), so they are the first ``limit`` of the search. Ea
 tested against the search's own condition too, so a person the search would not find
 is never offered; if fewer than ``limit`` pass, the search answers.
 
-Which words are walked, and how far: the walk first reads a probe (the first PROBE
-people by name). ``limit`` exact matches there are the answer. Enough of them to put
-``limit`` within the window at the same density make the word dense enough to walk on
-to the window's end (WALK_WINDOW people); fewer make it rare, and the search sorts its
-few matches: a rare word costs the probe and no more. The probe's and the window's ends only bound the walk's cost (whatever they are,
-the answer is the search's), so they are looked up once in a while and may be out of
+Which words are walked, and how far: on SQLite the walk first reads a probe (the
+first PROBE people by name). ``limit`` exact matches there are the answer. Enough of
+them to put ``limit`` within the window at the same density make the word dense enough
+to walk on to the window's end (WALK_WINDOW people); fewer make it rare, and the
+search sorts its few matches: a rare word costs the probe and no more. On PostgreSQL
+every word is walked straight to the window's end (``_probes``). The probe's and the
+window's ends only bound the walk's cost (whatever they are, the answer is the
+search's), so they are looked up once in a while and may be out of
 date. Only a search of one name word is walked (the picker's usual case; a phone
 number or a language name is left to the search), and only in a centre with more
 textable people than the window: in a smaller one every word's matches are few.
@@ -167,13 +169,25 @@ def first_by_name(centre_id: int, text: str, limit: int) -> list[Any] | None:
         "limit": limit,
     }
     probe_end, window_end = ends
-    for end in (probe_end, window_end):
+    for end in (probe_end, window_end) if _probes() else (window_end,):
         rows = list(db.session.connection().execute(statement, {**values, **_end(end)}))
         if len(rows) == limit:
             return rows
         if not _dense_enough(len(rows), limit):
             return None  # a rare word: the search sorts its few matches
     return None
+
+
+def _probes() -> bool:
+    """Whether a probe decides first if a word is walked on to the window's end: on
+    SQLite. On PostgreSQL every word is walked straight to the window's end. There the
+    walk reads index entries only, ~50 times cheaper each than one match of the search
+    (a heap block each): the window costs a rare word about what the probe's round
+    trip did, and it finds the words whose matches are few among the first names of the
+    probe but many soon after ("kar": Karin, Karl), which the probe's density left to
+    the search (docs/performance.md, ninth round). On SQLite an index entry costs
+    more against a match, and the probe keeps a rare word's cost down."""
+    return db.session.get_bind().dialect.name != "postgresql"
 
 
 def _dense_enough(probe_hits: int, limit: int) -> bool:
