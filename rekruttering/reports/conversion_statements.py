@@ -17,7 +17,7 @@ values written in and compares them).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -185,7 +185,12 @@ def heard_bounds(shape: FilterShape) -> sa.Select[Any]:
     ).where(*where(shape))
 
 
-@cache
+#: Cohort statements kept (a shape and a number of months each; up to 128 × 120 could be
+#: asked for, and each holds a CASE of that many branches).
+COHORT_STATEMENTS_KEPT = 256
+
+
+@lru_cache(maxsize=COHORT_STATEMENTS_KEPT)
 def cohorts(shape: FilterShape, months: int) -> sa.Select[Any]:
     """Per month of first hearing (``month_label``), the people at each stage.
 
