@@ -17,43 +17,27 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import InstrumentedAttribute
 
 from rekruttering.analytics import Rate, compare, rate
 from rekruttering.analytics.comparison import Comparison
 from rekruttering.domain.clock import oslo_today
-from rekruttering.domain.funnel import Stage
 from rekruttering.extensions import db
-from rekruttering.models import Channel, Enrolment
-from rekruttering.models.types import UTCDateTime
-from rekruttering.reports.filters import (
-    Attribution,
-    ReportFilter,
-    check_filter,
-    enrolment_conditions,
-    heard_moment,
+from rekruttering.reports import conversion_statements as statements
+from rekruttering.reports.conversion_statements import (  # noqa: F401 - re-exported
+    STAGE_COLUMNS,
+    FilterShape,
+    days_to_show_up,
+    funnel_columns,
 )
+from rekruttering.reports.filters import Attribution, ReportFilter, check_filter
 from rekruttering.reports.freshness import ENROLMENT
-from rekruttering.reports.periods import (
-    MAX_BUCKETS,
-    Granularity,
-    buckets,
-    days_between,
-    oslo_date,
-)
+from rekruttering.reports.periods import MAX_BUCKETS, Granularity, buckets, oslo_date
 from rekruttering.reports.snapshots import stored_or_computed
-
-#: (name, timestamp column, stages that imply it) in funnel order.
-STAGE_COLUMNS: tuple[tuple[str, Any, tuple[Stage, ...]], ...] = (
-    ("asked", Enrolment.asked_at, (Stage.ASKED, Stage.SHOWED_UP, Stage.REGULAR)),
-    ("showed_up", Enrolment.showed_up_at, (Stage.SHOWED_UP, Stage.REGULAR)),
-    ("regular", Enrolment.regular_at, (Stage.REGULAR,)),
-)
 
 
 @dataclass(frozen=True)
@@ -143,20 +127,6 @@ class ConversionReport:
         return [r for r in self.rows if r.channel_id is not None and not r.funnel.empty]
 
 
-@cache
-def funnel_columns() -> tuple[sa.ColumnElement[int], ...]:
-    """COUNT(DISTINCT person) overall and per stage reached (timestamp or stage says so).
-
-    Built once: they hold no value of a request, and a report selects them three times.
-    """
-    person = Enrolment.person_id
-    columns: list[sa.ColumnElement[int]] = [sa.func.count(sa.distinct(person)).label("heard")]
-    for name, column, stages in STAGE_COLUMNS:
-        reached = sa.or_(column.is_not(None), Enrolment.stage.in_([s.value for s in stages]))
-        columns.append(sa.func.count(sa.distinct(sa.case((reached, person)))).label(name))
-    return tuple(columns)
-
-
 def _funnel(row: Any, median: float | None = None) -> Funnel:
     return Funnel(
         heard=int(row.heard or 0),
@@ -165,10 +135,6 @@ def _funnel(row: Any, median: float | None = None) -> Funnel:
         regular=int(row.regular or 0),
         median_days=None if median is None else float(median),
     )
-
-
-def days_to_show_up() -> sa.ColumnElement[float]:
-    return days_between(heard_moment(), Enrolment.showed_up_at)
 
 
 def unknown_channel_label(attribution: Attribution) -> str:
@@ -208,19 +174,24 @@ def _from_counts(values: list[Any]) -> Funnel:
     return Funnel(heard, asked, showed_up, regular, median)
 
 
+def _connection() -> sa.Connection:
+    """The session's connection, pending changes flushed as the session's ``execute``
+    would (autoflush): the report's statements run on it, with no ORM result made."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
 def conversion_figures(centre_id: int, f: ReportFilter, today: date) -> dict[str, Any]:
     """The report's counts, read live (JSON-able: stored by ``conversion_report``)."""
-    where = enrolment_conditions([centre_id], f)
-    channel = f.channel_column()
-    counts = {
-        row.channel: row
-        for row in db.session.execute(
-            sa.select(channel.label("channel"), *funnel_columns()).where(*where).group_by(channel)
-        )
-    }
-    medians, total_median = _medians(channel, where)
-    total_row = db.session.execute(sa.select(*funnel_columns()).where(*where)).one()
-    cohorts, truncated = cohort_rows([centre_id], f, today)
+    shape = FilterShape.of(f)
+    values = statements.parameters(centre_id, f)
+    connection = _connection()
+    counts = {row.channel: row for row in connection.execute(statements.counts(shape), values)}
+    medians, total_median = _medians(connection, shape, values)
+    total_row = connection.execute(statements.total(shape), values).one()
+    cohorts, truncated = cohort_rows(centre_id, f, today)
     return {
         "channels": [
             [key, *_counts(_funnel(row, medians.get(key)))] for key, row in counts.items()
@@ -260,11 +231,7 @@ def conversion_report(
     counts = {values[0]: _from_counts(values[1:]) for values in figures["channels"]}
     total = _from_counts(figures["total"])
 
-    channels = db.session.execute(
-        sa.select(Channel.id, Channel.name, Channel.kind, Channel.active)
-        .where(Channel.centre_id == centre_id)
-        .order_by(Channel.name)
-    ).all()
+    channels = _connection().execute(statements.channels(), {"centre_id": centre_id}).all()
     unfiltered = f.activity_id is None and not f.target_group and f.partner_id is None
     unfiltered = unfiltered and f.start is None and f.end is None
     rows: list[ChannelRow] = []
@@ -283,8 +250,7 @@ def conversion_report(
 
 
 def _medians(
-    channel: sa.ColumnElement[Any] | InstrumentedAttribute[Any],
-    where: list[sa.ColumnElement[bool]],
+    connection: sa.Connection, shape: FilterShape, values: dict[str, Any]
 ) -> tuple[dict[Any, float], float | None]:
     """Median days from hearing to showing up, per channel and over all, in one pass.
 
@@ -293,27 +259,19 @@ def _medians(
     the report's time at 20,000 people (and, tried again in the seventh round, made
     the page slower on both databases: docs/performance.md).
     """
-    days = days_to_show_up()
-    condition = [*where, days.is_not(None)]
-    connection = db.session.connection()
     per_channel: Mapping[Any, Sequence[float]]
+    query = statements.days(shape, connection.dialect.name)
     if connection.dialect.name == "postgresql":
-        # Each channel's days as one bytea of 8-byte floats (float8send: the exact
-        # values, whatever extra_float_digits says), unpacked in one call: reading
-        # 24,000 rows at 100k cost the page 20 ms more than their SQL.
-        packed = sa.func.string_agg(
-            sa.func.float8send(days), sa.literal(b"", sa.LargeBinary()), type_=sa.LargeBinary()
-        )
+        # Each channel's days as one bytea of 8-byte floats, unpacked in one call:
+        # reading 24,000 rows at 100k cost the page 20 ms more than their SQL.
         per_channel = {
             key: struct.unpack(f">{len(data) // 8}d", data)
-            for key, data in connection.execute(
-                sa.select(channel, packed).where(*condition).group_by(channel)
-            )
+            for key, data in connection.execute(query, values)
         }
     else:
         # Fetched at once (row by row was a third of the time on PostgreSQL at 100k).
         lists: defaultdict[Any, list[float]] = defaultdict(list)
-        for key, value in connection.execute(sa.select(channel, days).where(*condition)).all():
+        for key, value in connection.execute(query, values).all():
             lists[key].append(value)
         per_channel = lists
     # Each channel's days sorted once; all of them are those sorted runs put together,
@@ -321,8 +279,8 @@ def _medians(
     # sort of every value: 2 ms of the page at 100k).
     medians: dict[Any, float] = {}
     every: list[float] = []
-    for key, values in per_channel.items():
-        ordered = sorted(values)
+    for key, days in per_channel.items():
+        ordered = sorted(days)
         medians[key] = median_of_sorted(ordered)
         every.extend(ordered)
     every.sort()
@@ -342,19 +300,15 @@ def median_of_sorted(ordered: Sequence[float]) -> float:
 
 
 def cohort_rows(
-    centre_ids: list[int], f: ReportFilter, today: date | None = None
+    centre_id: int, f: ReportFilter, today: date | None = None
 ) -> tuple[list[CohortRow], bool]:
     """Per month of first hearing: how many heard, were asked, showed up, became regular."""
-    where = enrolment_conditions(centre_ids, f)
+    shape = FilterShape.of(f)
+    values = statements.parameters(centre_id, f)
+    connection = _connection()
     first, last = f.start, f.end
     if first is None or last is None:
-        moment = heard_moment()
-        low, high = db.session.execute(
-            sa.select(
-                sa.type_coerce(sa.func.min(moment), UTCDateTime()),
-                sa.type_coerce(sa.func.max(moment), UTCDateTime()),
-            ).where(*where)
-        ).one()
+        low, high = connection.execute(statements.heard_bounds(shape), values).one()
         if low is None:
             return [], False
         first = first or oslo_date(low)
@@ -363,23 +317,9 @@ def cohort_rows(
     months = buckets(first, last, Granularity.MONTH)
     truncated = len(months) > MAX_BUCKETS
     months = months[-MAX_BUCKETS:]
-    moment = heard_moment()
-    # Each enrolment's month as a CASE over the month ends, grouped by its alias: one
-    # pass over the enrolments (joining a table of months was one pass per month).
-    month = sa.case(
-        *[(moment < sa.literal(m.end, UTCDateTime()), sa.literal(m.label)) for m in months]
-    )
-    query = (
-        sa.select(month.label("month_label"), *funnel_columns())
-        .select_from(Enrolment)
-        .where(
-            *where,
-            moment >= sa.literal(months[0].start, UTCDateTime()),
-            moment < sa.literal(months[-1].end, UTCDateTime()),
-        )
-        .group_by(sa.literal_column("month_label"))
-    )
-    found = {row.month_label: row for row in db.session.execute(query)}
+    query = statements.cohorts(shape, len(months))
+    values.update(statements.cohort_parameters(months))
+    found = {row.month_label: row for row in connection.execute(query, values)}
     rows = [
         CohortRow(m.label, m.first_day, _funnel(found[m.label]) if m.label in found else Funnel())
         for m in months
