@@ -7,6 +7,7 @@ filter on both databases; and a request must reuse them rather than build new on
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import date
 from typing import Any
@@ -23,9 +24,12 @@ from rekruttering.models.types import UTCDateTime
 from rekruttering.reports import conversion_statements as statements
 from rekruttering.reports.conversion import conversion_report
 from rekruttering.reports.filters import (
+    CONDITIONS,
     Attribution,
+    FilterShape,
     ReportFilter,
     enrolment_conditions,
+    filter_values,
     heard_moment,
 )
 from rekruttering.reports.periods import Granularity, buckets
@@ -147,3 +151,20 @@ def test_requests_reuse_the_statement_objects(app: Any, make: Any) -> None:
         event.remove(engine, "before_execute", record)
     assert len(seen[0]) == 5
     assert seen[0] == seen[1]
+
+
+def test_every_condition_of_a_filter_has_a_value_and_a_shape() -> None:
+    """A filter field added to ``ReportFilter`` must be named in ``filter_values`` (and so
+    in the shape both builders read), or the reports would ignore it."""
+    everything = ReportFilter(
+        activity_id=1,
+        role=Role.VOLUNTEER,
+        target_group="others",
+        start=date(2026, 1, 1),
+        end=date(2026, 2, 1),
+        partner_id=2,
+    )
+    named = {field.name for field in dataclasses.fields(ReportFilter)} - {"attribution"}
+    assert set(filter_values(everything)) == set(CONDITIONS) == named
+    assert FilterShape.of(everything).conditions == frozenset(CONDITIONS)
+    assert FilterShape.of(ReportFilter(role=None)).conditions == frozenset()

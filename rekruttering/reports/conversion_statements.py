@@ -9,111 +9,45 @@ attribution; the cohorts also per number of months) with bound parameters in pla
 the values. SQLAlchemy keeps a statement object's cache key, so a request only
 supplies the values (``parameters``).
 
-The SQL is what ``filters.enrolment_conditions`` gives for one centre, with the values
-in the same places; only the parameters' names differ (a test compiles both with the
+The conditions are ``filters.shaped_conditions``, the builder of
+``filters.enrolment_conditions`` too, given bound parameters instead of the values: the
+SQL is what ``enrolment_conditions`` gives for one centre (a test compiles both with the
 values written in and compares them).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from rekruttering.domain.funnel import Stage
-from rekruttering.models import Activity, Channel, Enrolment
+from rekruttering.models import Channel, Enrolment
 from rekruttering.models.types import UTCDateTime
-from rekruttering.reports.filters import Attribution, ReportFilter, heard_moment
+from rekruttering.reports.filters import (
+    FilterShape,
+    ReportFilter,
+    filter_values,
+    heard_moment,
+    shaped_conditions,
+)
 from rekruttering.reports.periods import Bucket, days_between
-
-
-@dataclass(frozen=True)
-class FilterShape:
-    """Which of a filter's conditions apply (not their values), and the attribution."""
-
-    attribution: Attribution
-    activity: bool
-    role: bool
-    target_group: bool
-    start: bool
-    end: bool
-    partner: bool
-
-    @classmethod
-    def of(cls, f: ReportFilter) -> FilterShape:
-        # The same tests as enrolment_conditions.
-        return cls(
-            attribution=f.attribution,
-            activity=f.activity_id is not None,
-            role=f.role is not None,
-            target_group=bool(f.target_group),
-            start=f.start_utc is not None,
-            end=f.end_utc is not None,
-            partner=f.partner_id is not None,
-        )
-
-    def channel_column(self) -> Any:
-        return ReportFilter(attribution=self.attribution).channel_column()
 
 
 def parameters(centre_id: int, f: ReportFilter) -> dict[str, Any]:
     """The values of ``f`` (one centre's) for the statements of its shape."""
-    shape = FilterShape.of(f)
-    values: dict[str, Any] = {"centre_id": centre_id}
-    if shape.activity:
-        values["activity_id"] = f.activity_id
-    if shape.role:
-        values["role"] = f.role
-    if shape.target_group:
-        values["target_group_centre_ids"] = [centre_id]
-        values["target_group"] = f.target_group
-    if shape.start:
-        values["start"] = f.start_utc
-    if shape.end:
-        values["end"] = f.end_utc
-    if shape.partner:
-        values["partner_id"] = f.partner_id
-        values["partner_centre_ids"] = [centre_id]
-        values["channel_partner_id"] = f.partner_id
-    return values
+    return {"centre_id": centre_id, **filter_values(f)}
+
+
+def _in_centre(column: Any) -> sa.ColumnElement[bool]:
+    return column == sa.bindparam("centre_id")
 
 
 @cache
 def where(shape: FilterShape) -> tuple[sa.ColumnElement[bool], ...]:
     """``enrolment_conditions`` for one centre, with bound parameters for the values."""
-    conditions: list[sa.ColumnElement[bool]] = [Enrolment.centre_id == sa.bindparam("centre_id")]
-    if shape.activity:
-        conditions.append(Enrolment.activity_id == sa.bindparam("activity_id"))
-    if shape.role:
-        conditions.append(Enrolment.role == sa.bindparam("role"))
-    if shape.target_group:
-        conditions.append(
-            Enrolment.activity_id.in_(
-                sa.select(Activity.id).where(
-                    Activity.centre_id.in_(sa.bindparam("target_group_centre_ids", expanding=True)),
-                    Activity.target_group == sa.bindparam("target_group"),
-                )
-            )
-        )
-    if shape.start:
-        conditions.append(heard_moment() >= sa.bindparam("start"))
-    if shape.end:
-        conditions.append(heard_moment() < sa.bindparam("end"))
-    if shape.partner:
-        conditions.append(
-            sa.or_(
-                Enrolment.partner_id == sa.bindparam("partner_id"),
-                Enrolment.first_channel_id.in_(
-                    sa.select(Channel.id).where(
-                        Channel.centre_id.in_(sa.bindparam("partner_centre_ids", expanding=True)),
-                        Channel.partner_id == sa.bindparam("channel_partner_id"),
-                    )
-                ),
-            )
-        )
-    return tuple(conditions)
+    return tuple(shaped_conditions(shape, sa.bindparam, _in_centre))
 
 
 #: (name, timestamp column, stages that imply it) in funnel order.

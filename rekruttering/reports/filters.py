@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -66,42 +67,87 @@ def heard_moment() -> sa.ColumnElement[datetime]:
     return sa.func.coalesce(Enrolment.heard_at, Enrolment.created_at)
 
 
-def enrolment_conditions(centre_ids: list[int], f: ReportFilter) -> list[sa.ColumnElement[bool]]:
-    """WHERE conditions on Enrolment for ``f`` in the given centres."""
-    conditions: list[sa.ColumnElement[bool]] = [
-        Enrolment.centre_id.in_(centre_ids)
-        if len(centre_ids) != 1
-        else Enrolment.centre_id == centre_ids[0]
-    ]
-    if f.activity_id is not None:
-        conditions.append(Enrolment.activity_id == f.activity_id)
-    if f.role is not None:
-        conditions.append(Enrolment.role == f.role)
-    if f.target_group:
+#: The conditions a filter can set, by the name of the value each compares with (the
+#: bound parameter's name in ``conversion_statements``). One list for both builders.
+CONDITIONS = ("activity_id", "role", "target_group", "start", "end", "partner_id")
+
+
+def filter_values(f: ReportFilter) -> dict[str, Any]:
+    """The values of the conditions ``f`` sets, by name (``CONDITIONS``)."""
+    values = {
+        "activity_id": f.activity_id,
+        "role": f.role,
+        "target_group": f.target_group or None,
+        "start": f.start_utc,
+        "end": f.end_utc,
+        "partner_id": f.partner_id,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class FilterShape:
+    """Which of a filter's conditions apply (not their values), and the attribution: what
+    a statement built once with bound parameters depends on (``conversion_statements``)."""
+
+    attribution: Attribution
+    conditions: frozenset[str]
+
+    @classmethod
+    def of(cls, f: ReportFilter) -> FilterShape:
+        return cls(f.attribution, frozenset(filter_values(f)))
+
+    def channel_column(self) -> InstrumentedAttribute[int | None]:
+        return ReportFilter(attribution=self.attribution).channel_column()
+
+
+def shaped_conditions(
+    shape: FilterShape,
+    value: Callable[[str], Any],
+    in_centres: Callable[[InstrumentedAttribute[int]], sa.ColumnElement[bool]],
+) -> list[sa.ColumnElement[bool]]:
+    """WHERE conditions on Enrolment for a filter of ``shape``: ``value(name)`` gives what
+    a condition compares with (the filter's value, or a bound parameter), and
+    ``in_centres(column)`` the condition on a centre column."""
+    conditions = [in_centres(Enrolment.centre_id)]
+    if "activity_id" in shape.conditions:
+        conditions.append(Enrolment.activity_id == value("activity_id"))
+    if "role" in shape.conditions:
+        conditions.append(Enrolment.role == value("role"))
+    if "target_group" in shape.conditions:
         conditions.append(
             Enrolment.activity_id.in_(
                 sa.select(Activity.id).where(
-                    Activity.centre_id.in_(centre_ids), Activity.target_group == f.target_group
+                    in_centres(Activity.centre_id), Activity.target_group == value("target_group")
                 )
             )
         )
-    if f.start_utc is not None:
-        conditions.append(heard_moment() >= f.start_utc)
-    if f.end_utc is not None:
-        conditions.append(heard_moment() < f.end_utc)
-    if f.partner_id is not None:
+    if "start" in shape.conditions:
+        conditions.append(heard_moment() >= value("start"))
+    if "end" in shape.conditions:
+        conditions.append(heard_moment() < value("end"))
+    if "partner_id" in shape.conditions:
         # Brought by the partner: a referral from it, or first heard through its channel.
         conditions.append(
             sa.or_(
-                Enrolment.partner_id == f.partner_id,
+                Enrolment.partner_id == value("partner_id"),
                 Enrolment.first_channel_id.in_(
                     sa.select(Channel.id).where(
-                        Channel.centre_id.in_(centre_ids), Channel.partner_id == f.partner_id
+                        in_centres(Channel.centre_id), Channel.partner_id == value("partner_id")
                     )
                 ),
             )
         )
     return conditions
+
+
+def enrolment_conditions(centre_ids: list[int], f: ReportFilter) -> list[sa.ColumnElement[bool]]:
+    """WHERE conditions on Enrolment for ``f`` in the given centres."""
+
+    def in_centres(column: InstrumentedAttribute[int]) -> sa.ColumnElement[bool]:
+        return column.in_(centre_ids) if len(centre_ids) != 1 else column == centre_ids[0]
+
+    return shaped_conditions(FilterShape.of(f), filter_values(f).__getitem__, in_centres)
 
 
 def check_filter(centre_ids: list[int], f: ReportFilter) -> ReportFilter:
