@@ -8,17 +8,14 @@ from sqlalchemy import select
 
 from rekruttering import tenancy
 from rekruttering.extensions import db
-from rekruttering.models import (
-    Activity,
-    Channel,
-    Partner,
-    PartnerCentre,
-)
+from rekruttering.languages import language_name
+from rekruttering.models import Activity, Channel, PartnerCentre
 from rekruttering.people.search import languages_in_use
 
 
 def filter_options(centre_id: int) -> dict[str, Any]:
-    """The choices of the filter selects (a few statements, whatever the list shows).
+    """The choices of the filter selects as (value, label) rows (a few statements,
+    whatever the list shows; people/select_options.py writes them).
 
     Activities and channels as (id, name) rows, what a choice shows: a large centre has
     dozens of activities (50 at the bench's largest), each read as a whole entity on
@@ -35,11 +32,13 @@ def filter_options(centre_id: int) -> dict[str, Any]:
             .where(Channel.merged_into_id.is_(None))
             .order_by(Channel.name)
         ).all(),
-        "partners": db.session.scalars(
-            select(Partner)
-            .join(PartnerCentre, PartnerCentre.partner_id == Partner.id)
+        # (id, name as this centre calls the partner): what ``partner_label`` gives a
+        # partner of the centre, read with the list (``partner_label`` read the
+        # centre's names with a statement of its own).
+        "partners": db.session.execute(
+            select(PartnerCentre.partner_id, PartnerCentre.name)
             .where(PartnerCentre.centre_id == centre_id)
             .order_by(PartnerCentre.name)
         ).all(),
-        "person_languages": languages_in_use(centre_id),
+        "person_languages": [(code, language_name(code)) for code in languages_in_use(centre_id)],
     }
