@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, literal_column, select, union_all
+from sqlalchemy import CompoundSelect, bindparam, literal_column, select, union_all
 
 from rekruttering.extensions import db
 from rekruttering.languages import language_name
@@ -16,7 +16,7 @@ from rekruttering.people.search import languages_in_use
 #: share a name). Three statements were three round trips on PostgreSQL on every visit
 #: of the people list (docs/performance.md). A partner's name is the one this centre
 #: gives it (``partner_label``).
-_CHOICES = union_all(
+_CHOICES: CompoundSelect = union_all(
     select(literal_column("0").label("kind"), Activity.id, Activity.name).where(
         Activity.centre_id == bindparam("centre_id")
     ),
