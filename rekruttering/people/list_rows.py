@@ -4,9 +4,10 @@ A search page shows fifty people, and Jinja spent ~35 µs a row on them: a link,
 name, the phone twice, the language, a badge per enrolment and a date, each through an
 expression, a filter call and an escape (docs/performance.md). This writes the same
 markup, byte for byte, as the loop it replaced in ``people/index.html`` did, with the
-same filters and the same escaping (the funnel words are the template's own filters,
-``stage_label``, ``role_label``, ``stage_badge``: people does not import outreach). A word that repeats on every row (a
-stage, a role, a language) is translated and escaped once a page.
+same filters and the same escaping (the funnel words through the template's own
+filters ``stage_label``, ``role_label`` and ``stage_badge``: people does not import
+outreach). A word that repeats on every row (a stage, a role, a language) is translated
+and escaped once a page.
 """
 
 from __future__ import annotations
