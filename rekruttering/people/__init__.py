@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from rekruttering import languages
 from rekruttering.access import STAFF
 from rekruttering.navigation import add_nav_item
-from rekruttering.people import routes
+from rekruttering.people import list_rows, routes, select_options
 from rekruttering.people.forms import target_group_label
 
 
@@ -16,4 +16,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     languages.init_app(app)
     app.jinja_env.filters["target_group_label"] = target_group_label
+    app.jinja_env.globals["people_rows"] = list_rows.people_rows
+    app.jinja_env.globals["people_options"] = select_options.options
     add_nav_item(app, "people.index", _l("People"), STAFF, order=20)
