@@ -28,11 +28,6 @@ from rekruttering.analytics.comparison import Comparison
 from rekruttering.domain.clock import oslo_today
 from rekruttering.extensions import db
 from rekruttering.reports import conversion_statements as statements
-from rekruttering.reports.conversion_statements import (  # noqa: F401 - re-exported
-    STAGE_COLUMNS,
-    days_to_show_up,
-    funnel_columns,
-)
 from rekruttering.reports.filters import Attribution, FilterShape, ReportFilter, check_filter
 from rekruttering.reports.freshness import ENROLMENT
 from rekruttering.reports.periods import MAX_BUCKETS, Granularity, buckets, oslo_date

@@ -57,9 +57,14 @@ class ReportFilter:
         return start_of_oslo_day(self.end + timedelta(days=1)) if self.end else None
 
     def channel_column(self) -> InstrumentedAttribute[int | None]:
-        if self.attribution == Attribution.ASK:
-            return Enrolment.ask_channel_id
-        return Enrolment.first_channel_id
+        return channel_column(self.attribution)
+
+
+def channel_column(attribution: Attribution) -> InstrumentedAttribute[int | None]:
+    """The enrolment's channel a person is counted under."""
+    if attribution == Attribution.ASK:
+        return Enrolment.ask_channel_id
+    return Enrolment.first_channel_id
 
 
 def heard_moment() -> sa.ColumnElement[datetime]:
@@ -98,7 +103,7 @@ class FilterShape:
         return cls(f.attribution, frozenset(filter_values(f)))
 
     def channel_column(self) -> InstrumentedAttribute[int | None]:
-        return ReportFilter(attribution=self.attribution).channel_column()
+        return channel_column(self.attribution)
 
 
 def shaped_conditions(

@@ -22,7 +22,8 @@ from rekruttering.analytics import Cell, Rate, rate
 from rekruttering.analytics.disclosure import Line, protect, whole_months
 from rekruttering.extensions import db
 from rekruttering.models import Centre, Channel, ChannelKind, Enrolment, Membership, UserRole
-from rekruttering.reports.conversion import filter_key, funnel_columns
+from rekruttering.reports.conversion import filter_key
+from rekruttering.reports.conversion_statements import funnel_columns
 from rekruttering.reports.filters import (
     Attribution,
     ReportFilter,
