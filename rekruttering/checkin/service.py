@@ -52,7 +52,7 @@ from rekruttering.models import (
 from rekruttering.people.service import DuplicatePhone, create_person
 from rekruttering.privacy.person_data import ANONYMOUS_NAME
 from rekruttering.privacy.service import record_consent
-from rekruttering.tenancy import fetch
+from rekruttering.tenancy import MAX_ID, fetch
 
 #: Enrolment stages at which a person is expected at the activity's sessions.
 EXPECTED_STAGES = (Stage.ASKED, Stage.SHOWED_UP, Stage.REGULAR)
@@ -502,6 +502,35 @@ def _attendance_time(session: Session, now: datetime) -> datetime:
     return session.starts_at
 
 
+def _person_at_session(
+    centre_id: int, session_id: int, person_id: Any
+) -> tuple[Person, Attendance | None, SessionSignup | None]:
+    """The person (NotFound unless of this centre), their check-in at the session and
+    their sign-up for it, if any: one statement (they were three, docs/performance.md,
+    "Writes: tenth round"). Each of the two is unique per session and person."""
+    try:
+        ident = int(person_id)
+    except (TypeError, ValueError):
+        raise NotFound("not found") from None
+    if not 0 < ident < MAX_ID:
+        raise NotFound("not found")
+    row = db.session.execute(
+        select(Person, Attendance, SessionSignup)
+        .outerjoin(
+            Attendance,
+            (Attendance.session_id == session_id) & (Attendance.person_id == Person.id),
+        )
+        .outerjoin(
+            SessionSignup,
+            (SessionSignup.session_id == session_id) & (SessionSignup.person_id == Person.id),
+        )
+        .where(Person.id == ident, Person.centre_id == centre_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("not found")
+    return row[0], row[1], row[2]
+
+
 def check_in(
     centre_id: int,
     session_id: int,
@@ -517,12 +546,7 @@ def check_in(
     now = now or utcnow()
     rule = rule or RegularRule()
     session = locked_session(centre_id, session_id)
-    person = fetch(Person, person_id, centre_id)
-    existing = db.session.scalar(
-        select(Attendance).where(
-            Attendance.session_id == session.id, Attendance.person_id == person.id
-        )
-    )
+    person, existing, signup = _person_at_session(centre_id, session.id, person_id)
     if existing is not None:
         return CheckInResult(existing, created=False, person=person)
     if session.cancelled:
@@ -537,11 +561,6 @@ def check_in(
     if person.anonymised_at is not None or person.merged_into_id is not None:
         raise ServiceError(_("This person can no longer be checked in."))
     activity = session.activity
-    signup = db.session.scalar(
-        select(SessionSignup).where(
-            SessionSignup.session_id == session.id, SessionSignup.person_id == person.id
-        )
-    )
     holds_place = signup is not None and not signup.waitlisted
     if (
         activity.signup_required
