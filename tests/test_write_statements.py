@@ -102,8 +102,8 @@ def test_a_tap_on_another_centres_session_is_not_found(client: Any, make: Any, s
 
 
 def test_a_logged_contact_reads_each_row_once(client: Any, make: Any, staff: Any) -> None:
-    """The view loads the person, the activity and the enrolment in one statement and
-    looks the form token up; the service uses what the view loaded. A new enrolment is written with the outcome
+    """The view loads the person, the activity and the enrolment and looks the form
+    token up in one statement; the service uses what the view loaded. A new enrolment is written with the outcome
     (no UPDATE after its INSERT), and the referral rule is recomputed once, for the
     contact (an enrolment at "asked" cannot act on a referral)."""
     centre, user = staff
@@ -129,9 +129,11 @@ def test_a_logged_contact_reads_each_row_once(client: Any, make: Any, staff: Any
     assert response.headers["Cache-Control"] == "no-store"
     statements = counter.statements
     assert len(_reads(statements, "user_account")) == 1
-    # One statement reads the person, the activity and their enrolment (tenth round).
+    # One statement reads the person, the activity, their enrolment and looks the form
+    # token up (tenth round).
     (subjects,) = _reads(statements, "person")
     assert "JOIN activity" in subjects and "JOIN enrolment" in subjects
+    assert "contact.form_token" in subjects
     assert _reads(statements, "activity") == []
     assert _reads(statements, "enrolment") == []
     assert len(_reads(statements, "contact")) == 1  # the form token
@@ -342,9 +344,9 @@ def test_a_contact_about_an_enrolment_that_exists_reads_it_with_the_person(
     statements = counter.statements
     assert _reads(statements, "enrolment") == [] and _reads(statements, "activity") == []
     assert len(_writes(statements, "UPDATE", "enrolment")) == 1
-    # user, centre, form token, the person with activity and enrolment, UPDATE person,
+    # user, centre, the person with activity, enrolment and form token, UPDATE person,
     # INSERT contact, UPDATE enrolment, the referral rule, the enrolment counter.
-    assert counter.count == 9
+    assert counter.count == 8
     enrolment = db.session.scalar(select(Enrolment))
     assert enrolment.stage == Stage.ASKED
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 2
@@ -434,3 +436,24 @@ def test_the_report_counter_upsert_is_compiled_once(make: Any) -> None:
         select(ReportCheckinChange.version).where(ReportCheckinChange.centre_id == centre.id)
     ).all()
     assert sorted(logged) == [2, 4]
+
+
+def test_a_contact_form_sent_again_saves_nothing_twice(client: Any, make: Any, staff: Any) -> None:
+    """The token looked up with the person: the same form again shows what it saved."""
+    centre, user = staff
+    activity, person = make.activity(centre), make.person(centre)
+    data = {
+        "person_id": person.id,
+        "activity_id": activity.id,
+        "outcome": "asked",
+        "role": "participant",
+        "by_user_id": user.id,
+        "form_token": "tok-twice",
+    }
+    assert client.post("/contacts/new", data=data).status_code == 302
+    with count_statements() as counter:
+        again = client.post("/contacts/new", data=data)
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(f"/people/{data['person_id']}")
+    assert all(s.lstrip().startswith("SELECT") for s in counter.statements)
+    assert db.session.scalar(select(func.count()).select_from(Contact)) == 1

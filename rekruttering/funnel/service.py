@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from rekruttering.config import current_settings
@@ -87,15 +87,18 @@ def enrol(
     none, a new one is written as above: one written since (by another transaction)
     makes the unique key refuse it, and the one found is used.
     """
-    query = select(Enrolment).where(
-        Enrolment.person_id == person_id,
-        Enrolment.activity_id == activity_id,
-        Enrolment.role == role,
-    )
+
+    def query() -> Select[tuple[Enrolment]]:
+        return select(Enrolment).where(
+            Enrolment.person_id == person_id,
+            Enrolment.activity_id == activity_id,
+            Enrolment.role == role,
+        )
+
     if read is not None and _still_as_read(read, person_id, activity_id, role):
         enrolment = read.enrolment
     else:
-        enrolment = db.session.scalar(query)
+        enrolment = db.session.scalar(query())
     if enrolment is not None:
         if prepare is not None:
             prepare(enrolment)
@@ -115,7 +118,7 @@ def enrol(
         with db.session.begin_nested():
             db.session.add(enrolment)
     except IntegrityError:
-        found = db.session.scalar(query)  # committed by the other (a new statement sees it)
+        found = db.session.scalar(query())  # committed by the other (a new statement sees it)
         if found is None:
             raise
         if prepare is not None:

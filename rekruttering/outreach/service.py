@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import null, select, update
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome, Role
@@ -106,19 +106,31 @@ class ContactSubjects(NamedTuple):
     person: Person
     activity: Activity
     enrolment: EnrolmentRead
+    #: The contact the form token already logged (``contact_for_token``), if any.
+    earlier: Contact | None
 
 
 def contact_subjects(
-    centre_id: int, person_id: int, activity_id: int, role: Role
+    centre_id: int, person_id: int, activity_id: int, role: Role, form_token: str | None
 ) -> ContactSubjects | None:
     """The person and the activity of a contact, both of this centre, with the person's
-    enrolment in it in this role: one statement (a contact read them in three,
-    docs/performance.md, "Writes: tenth round"). None when either is not found (the
-    caller reads them one by one, to answer as it did)."""
+    enrolment in it in this role and the contact the form token logged (as
+    ``contact_for_token``): one statement (a contact read them in four,
+    docs/performance.md, "Writes: tenth round"). None when the person or the activity
+    is not found (the caller reads them one by one, to answer as it did)."""
     if not (0 < person_id < MAX_ID and 0 < activity_id < MAX_ID):
         return None
+    # The token's contact as a scalar subquery (its unique index; SQLite scans the
+    # table for a LEFT JOIN on the token alone): its id, of this centre, as the lookup.
+    earlier_id = (
+        select(Contact.id)
+        .where(Contact.form_token == form_token, Contact.centre_id == centre_id)
+        .scalar_subquery()
+        if form_token
+        else null()
+    )
     row = db.session.execute(
-        select(Person, Activity, Enrolment)
+        select(Person, Activity, Enrolment, earlier_id)
         .select_from(Person)
         .join(Activity, (Activity.id == activity_id) & (Activity.centre_id == centre_id))
         .outerjoin(
@@ -131,8 +143,13 @@ def contact_subjects(
     ).one_or_none()
     if row is None:
         return None
-    person, activity, enrolment = row
-    return ContactSubjects(person, activity, EnrolmentRead(person.id, activity.id, role, enrolment))
+    person, activity, enrolment, earlier = row
+    return ContactSubjects(
+        person,
+        activity,
+        EnrolmentRead(person.id, activity.id, role, enrolment),
+        db.session.get(Contact, earlier) if earlier is not None else None,
+    )
 
 
 def log_contact(
