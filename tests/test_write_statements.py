@@ -9,8 +9,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import event, func, select
 
+from rekruttering import languages
 from rekruttering.activities.signups import locked_session
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome, Role, Stage
@@ -457,3 +459,28 @@ def test_a_contact_form_sent_again_saves_nothing_twice(client: Any, make: Any, s
     assert again.headers["Location"].endswith(f"/people/{data['person_id']}")
     assert all(s.lstrip().startswith("SELECT") for s in counter.statements)
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 1
+
+
+def test_language_choices_are_worked_out_once_a_locale(app: Any, monkeypatch: Any) -> None:
+    """A logged contact asks for them on every post; each name was a catalogue lookup."""
+    looked_up: list[str] = []
+
+    class Name:
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        def __str__(self) -> str:
+            looked_up.append(self.text)
+            return self.text
+
+    names = {"nb": Name("Norsk"), "xx": Name("Ukjent")}
+    monkeypatch.setattr(languages, "LANGUAGES", names)
+    app.extensions.pop(languages.CHOICES_BY_LOCALE, None)
+    with app.test_request_context():
+        first = languages.language_choices()
+        first.append(("yy", "yy"))  # a caller's own list (people/forms.py adds to it)
+        assert languages.language_choices() == [("nb", "Norsk"), ("xx", "Ukjent")]
+    assert looked_up == ["Norsk", "Ukjent"]
+    with app.test_request_context(), force_locale("en"):
+        languages.language_choices()
+    assert len(looked_up) == 4  # another locale: its own names
