@@ -143,7 +143,7 @@ def test_a_logged_contact_reads_each_row_once(client: Any, make: Any, staff: Any
     assert len(_writes(statements, "INSERT INTO", "enrolment")) == 1
     assert _writes(statements, "UPDATE", "enrolment") == []
     assert len(_writes(statements, "UPDATE", "referral")) == 1
-    enrolment = db.session.scalar(select(Enrolment))
+    enrolment = db.session.scalars(select(Enrolment)).one()
     assert enrolment.stage == Stage.ASKED and enrolment.asked_at is not None
     assert db.session.scalar(select(Contact.form_token)) == "tok-once"
     assert out_of_step(db.session.connection()) == []
@@ -296,7 +296,7 @@ def test_a_tap_reads_the_person_check_in_sign_up_and_enrolment_in_one_statement(
     # enrolment reaches "showed up": UPDATE it, the rule, the enrolment counter; the
     # times, UPDATE person and enrolment (its count).
     assert counter.count == (14 if db.engine.dialect.insert_returning else 16)
-    enrolment = db.session.scalar(select(Enrolment))
+    enrolment = db.session.scalars(select(Enrolment)).one()
     assert enrolment.stage == Stage.SHOWED_UP and enrolment.attendance_count == 1
     with count_statements() as counter:  # tapped twice: kept once, nothing written
         assert _tap(client, session_id, person_id).status_code == 302
@@ -317,7 +317,7 @@ def test_a_tap_of_someone_never_enrolled_enrols_them_once(
         assert _tap(client, session_id, person_id).status_code == 302
     assert _reads(counter.statements, "enrolment") == []
     assert len(_writes(counter.statements, "INSERT INTO", "enrolment")) == 1
-    enrolment = db.session.scalar(select(Enrolment))
+    enrolment = db.session.scalars(select(Enrolment)).one()
     assert enrolment.person_id == person_id and enrolment.attendance_count == 1
 
 
@@ -349,7 +349,7 @@ def test_a_contact_about_an_enrolment_that_exists_reads_it_with_the_person(
     # user, centre, the person with activity, enrolment and form token, UPDATE person,
     # INSERT contact, UPDATE enrolment, the referral rule, the enrolment counter.
     assert counter.count == 8
-    enrolment = db.session.scalar(select(Enrolment))
+    enrolment = db.session.scalars(select(Enrolment)).one()
     assert enrolment.stage == Stage.ASKED
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 2
 
