@@ -42,8 +42,24 @@ def language_name(code: str | None) -> str:
     return str(name) if name is not None else code
 
 
+#: Where the language choices of each locale are kept (``language_choices``), per app.
+CHOICES_BY_LOCALE = "rekruttering.languages.choices"
+
+
 def language_choices() -> list[tuple[str, str]]:
-    return [(code, str(name)) for code, name in LANGUAGES.items()]
+    """(code, name in the UI language) of every language listed, a new list each call.
+
+    Worked out once per locale and app: a logged contact asks on every post, and each
+    name was a catalogue lookup (17 a post; docs/performance.md, "Writes: tenth round")."""
+    cache: dict[str, tuple[tuple[str, str], ...]] = current_app.extensions.setdefault(
+        CHOICES_BY_LOCALE, {}
+    )
+    locale = str(get_locale())
+    found = cache.get(locale)
+    if found is None:
+        found = tuple((code, str(name)) for code, name in LANGUAGES.items())
+        cache[locale] = found
+    return list(found)
 
 
 #: Where the language names of each locale are kept (``_codes_by_name``), per app.

@@ -38,7 +38,13 @@ from rekruttering.domain.search_text import fold, plain, words
 from rekruttering.domain.volunteer_ratio import RatioStatus, ratio_status
 from rekruttering.errors import NotFound, ServiceError
 from rekruttering.extensions import db
-from rekruttering.funnel.service import STAGE_COLUMN, enrol, record_attendance, touch
+from rekruttering.funnel.service import (
+    STAGE_COLUMN,
+    EnrolmentRead,
+    enrol,
+    record_attendance,
+    touch,
+)
 from rekruttering.models import (
     Attendance,
     ConsentMethod,
@@ -52,7 +58,7 @@ from rekruttering.models import (
 from rekruttering.people.service import DuplicatePhone, create_person
 from rekruttering.privacy.person_data import ANONYMOUS_NAME
 from rekruttering.privacy.service import record_consent
-from rekruttering.tenancy import fetch
+from rekruttering.tenancy import MAX_ID, fetch
 
 #: Enrolment stages at which a person is expected at the activity's sessions.
 EXPECTED_STAGES = (Stage.ASKED, Stage.SHOWED_UP, Stage.REGULAR)
@@ -502,6 +508,49 @@ def _attendance_time(session: Session, now: datetime) -> datetime:
     return session.starts_at
 
 
+class _AtSession(NamedTuple):
+    person: Person
+    attendance: Attendance | None
+    signup: SessionSignup | None
+    enrolment: EnrolmentRead
+
+
+def _person_at_session(session: Session, person_id: Any, role: Role) -> _AtSession:
+    """The person (NotFound unless of the session's centre), their check-in at the
+    session, their sign-up for it and their enrolment in its activity in this role: one
+    statement (they were four, docs/performance.md, "Writes: tenth round"). Each of the
+    three is unique per session (activity and role) and person."""
+    try:
+        ident = int(person_id)
+    except (TypeError, ValueError):
+        raise NotFound("not found") from None
+    if not 0 < ident < MAX_ID:
+        raise NotFound("not found")
+    row = db.session.execute(
+        select(Person, Attendance, SessionSignup, Enrolment)
+        .outerjoin(
+            Attendance,
+            (Attendance.session_id == session.id) & (Attendance.person_id == Person.id),
+        )
+        .outerjoin(
+            SessionSignup,
+            (SessionSignup.session_id == session.id) & (SessionSignup.person_id == Person.id),
+        )
+        .outerjoin(
+            Enrolment,
+            (Enrolment.person_id == Person.id)
+            & (Enrolment.activity_id == session.activity_id)
+            & (Enrolment.role == role),
+        )
+        .where(Person.id == ident, Person.centre_id == session.centre_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("not found")
+    person, attendance, signup, enrolment = row
+    read = EnrolmentRead(person.id, session.activity_id, role, enrolment)
+    return _AtSession(person, attendance, signup, read)
+
+
 def check_in(
     centre_id: int,
     session_id: int,
@@ -517,12 +566,7 @@ def check_in(
     now = now or utcnow()
     rule = rule or RegularRule()
     session = locked_session(centre_id, session_id)
-    person = fetch(Person, person_id, centre_id)
-    existing = db.session.scalar(
-        select(Attendance).where(
-            Attendance.session_id == session.id, Attendance.person_id == person.id
-        )
-    )
+    person, existing, signup, enrolment_read = _person_at_session(session, person_id, role)
     if existing is not None:
         return CheckInResult(existing, created=False, person=person)
     if session.cancelled:
@@ -537,11 +581,6 @@ def check_in(
     if person.anonymised_at is not None or person.merged_into_id is not None:
         raise ServiceError(_("This person can no longer be checked in."))
     activity = session.activity
-    signup = db.session.scalar(
-        select(SessionSignup).where(
-            SessionSignup.session_id == session.id, SessionSignup.person_id == person.id
-        )
-    )
     holds_place = signup is not None and not signup.waitlisted
     if (
         activity.signup_required
@@ -571,7 +610,7 @@ def check_in(
     if signup is not None and signup.waitlisted:
         signup.waitlisted = False  # drop-in: there was room
     db.session.flush()
-    enrolment = enrol(centre_id, person.id, activity.id, role)
+    enrolment = enrol(centre_id, person.id, activity.id, role, read=enrolment_read)
     record_attendance(enrolment, at, rule)
     touch(person, at)
     db.session.flush()

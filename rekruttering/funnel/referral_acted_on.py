@@ -27,6 +27,7 @@ whose stored value differs from the rule (the tests drive every writer through i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -52,15 +53,29 @@ def acted_on_rule() -> sa.ColumnElement[bool]:
     return sa.case((newly_referred_condition(), sa.false()), else_=sa.true())
 
 
+@functools.cache
+def _refresh_of_people() -> sa.Update:
+    """The recompute for some people, built once with their ids as a bound parameter.
+
+    Built per call, SQLAlchemy walked its nine subqueries for the statement cache's key
+    on every write (~0.5 ms a check-in or contact); one object keeps its key
+    (docs/performance.md, "Writes: tenth round")."""
+    return (
+        sa.update(Referral)
+        .values(acted_on=acted_on_rule())
+        .where(Referral.person_id.in_(sa.bindparam("person_ids", expanding=True)))
+    )
+
+
 def refresh(connection: sa.Connection, person_ids: Iterable[int] | None = None) -> None:
     """Recompute the referrals of these people (all referrals when None)."""
-    statement = sa.update(Referral).values(acted_on=acted_on_rule())
     if person_ids is None:
-        connection.execute(statement)
+        connection.execute(sa.update(Referral).values(acted_on=acted_on_rule()))
         return
     ids = sorted(set(person_ids))
+    statement = _refresh_of_people()
     for start in range(0, len(ids), 500):
-        connection.execute(statement.where(Referral.person_id.in_(ids[start : start + 500])))
+        connection.execute(statement, {"person_ids": ids[start : start + 500]})
 
 
 def out_of_step(connection: sa.Connection) -> list[tuple[int, bool]]:

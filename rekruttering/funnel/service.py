@@ -7,9 +7,10 @@ import). They never commit; see ``rekruttering.transaction``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from rekruttering.config import current_settings
@@ -39,12 +40,35 @@ def regular_rule() -> RegularRule:
     return RegularRule(settings.funnel.regular_attendances, settings.funnel.regular_weeks)
 
 
+@dataclass(frozen=True)
+class EnrolmentRead:
+    """The enrolment of (person, activity, role) as a statement of this transaction read
+    it, with other rows (``enrolment``: None when there was none): ``enrol`` does not
+    read it again."""
+
+    person_id: int
+    activity_id: int
+    role: Role
+    enrolment: Enrolment | None
+
+
+def _still_as_read(read: EnrolmentRead, person_id: int, activity_id: int, role: Role) -> bool:
+    """``read`` is of this enrolment, and what it found is not deleted since."""
+    if (read.person_id, read.activity_id, read.role) != (person_id, activity_id, role):
+        return False
+    if read.enrolment is None:
+        return True
+    state = inspect(read.enrolment)
+    return not (state.deleted or state.was_deleted or state.detached or state.expired)
+
+
 def enrol(
     centre_id: int,
     person_id: int,
     activity_id: int,
     role: Role = Role.PARTICIPANT,
     prepare: Callable[[Enrolment], None] | None = None,
+    read: EnrolmentRead | None = None,
 ) -> Enrolment:
     """The enrolment of a person in an activity and role, created at 'heard' if new.
 
@@ -56,13 +80,25 @@ def enrol(
     ``prepare`` is applied once to the enrolment returned (found, or new): to a new one
     before it is written, so what the caller changes on it (a contact's outcome) is
     written with it rather than as an UPDATE in a flush of its own.
+
+    ``read``: what a statement of this transaction read of this enrolment (a write
+    reads it with the person: docs/performance.md, "Writes: tenth round"); used when it
+    is of this person, activity and role, else the enrolment is read here. When it was
+    none, a new one is written as above: one written since (by another transaction)
+    makes the unique key refuse it, and the one found is used.
     """
-    query = select(Enrolment).where(
-        Enrolment.person_id == person_id,
-        Enrolment.activity_id == activity_id,
-        Enrolment.role == role,
-    )
-    enrolment = db.session.scalar(query)
+
+    def query() -> Select[tuple[Enrolment]]:
+        return select(Enrolment).where(
+            Enrolment.person_id == person_id,
+            Enrolment.activity_id == activity_id,
+            Enrolment.role == role,
+        )
+
+    if read is not None and _still_as_read(read, person_id, activity_id, role):
+        enrolment = read.enrolment
+    else:
+        enrolment = db.session.scalar(query())
     if enrolment is not None:
         if prepare is not None:
             prepare(enrolment)
@@ -82,7 +118,7 @@ def enrol(
         with db.session.begin_nested():
             db.session.add(enrolment)
     except IntegrityError:
-        found = db.session.scalar(query)  # committed by the other (a new statement sees it)
+        found = db.session.scalar(query())  # committed by the other (a new statement sees it)
         if found is None:
             raise
         if prepare is not None:

@@ -39,8 +39,10 @@ from rekruttering.outreach.queries import (
 )
 from rekruttering.outreach.service import (
     ContactInput,
+    ContactSubjects,
     NewPerson,
     contact_for_token,
+    contact_subjects,
     log_contact_for_new_person,
     mark_follow_up_done,
     mark_notification_read,
@@ -207,6 +209,24 @@ def _hidden_int(form_field: Any, model: type, held: list[Any] | None = None) -> 
     return int(obj.id)
 
 
+_ROLES = frozenset(r.value for r in Role)
+
+
+def _subjects(
+    centre_id: int, person_id: int | None, form: LogContactForm
+) -> ContactSubjects | None:
+    """The person, the activity and the enrolment a posted contact names, and what its
+    form token logged, in one statement, when it names a person, an activity and a role;
+    None otherwise, or when either is not of this centre (then read one by one: the 404
+    is answered there)."""
+    activity_id = optional_int(form.activity_id.data)
+    role = form.role.data
+    if person_id is None or activity_id is None or role not in _ROLES:
+        return None
+    token = form.form_token.data or None
+    return contact_subjects(centre_id, person_id, activity_id, Role(role), token)
+
+
 @bp.route("/contacts/new", methods=["GET", "POST"])
 @allow(*STAFF)
 def log_contact() -> str | Response | tuple[str, int]:
@@ -214,9 +234,17 @@ def log_contact() -> str | Response | tuple[str, int]:
     form = LogContactForm()
     duplicate: Person | None = None
     chosen: Person | None = None
+    subjects: ContactSubjects | None = None
     q = request.args.get("q", "").strip()
     if request.method == "POST":
-        earlier = contact_for_token(centre_id, form.form_token.data or None)
+        chosen_id = optional_int(request.form.get("person_id"))
+        # The person, activity, enrolment and form token in one statement; read one by
+        # one (token first) when they are not all there.
+        subjects = _subjects(centre_id, chosen_id, form)
+        if subjects is not None:
+            earlier = subjects.earlier
+        else:
+            earlier = contact_for_token(centre_id, form.form_token.data or None)
         if earlier is not None:
             # The same form sent again (the browser's Back, then Save): show what the
             # first post saved rather than a duplicate.
@@ -231,9 +259,12 @@ def log_contact() -> str | Response | tuple[str, int]:
             default = url_for("people.detail", person_id=earlier.person_id)
             return redirect(safe_next(request.args.get("next"), default))
         # Load what the form names before validating it (404 for another centre's ids).
-        chosen_id = optional_int(request.form.get("person_id"))
-        chosen = tenancy.get_or_404(Person, chosen_id) if chosen_id else None
         held: list[Any] = []  # loaded here, read by the service too: kept till it has run
+        if subjects is not None:
+            chosen = subjects.person
+            held.append(subjects.activity)
+        else:
+            chosen = tenancy.get_or_404(Person, chosen_id) if chosen_id else None
         for name, model in (
             ("activity_id", Activity),
             ("channel_id", Channel),
@@ -275,7 +306,12 @@ def log_contact() -> str | Response | tuple[str, int]:
                 with transaction():
                     # The form token was looked up above, in this transaction.
                     if chosen is not None:
-                        contact = log_contact_service(centre_id, data, token_checked=True)
+                        contact = log_contact_service(
+                            centre_id,
+                            data,
+                            token_checked=True,
+                            enrolment=subjects.enrolment if subjects else None,
+                        )
                     else:
                         contact = log_contact_for_new_person(
                             centre_id,

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import null, select, update
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Outcome, Role
 from rekruttering.errors import ServiceError
 from rekruttering.extensions import db
-from rekruttering.funnel.service import apply_outcome, enrol, touch
+from rekruttering.funnel.service import EnrolmentRead, apply_outcome, enrol, touch
 from rekruttering.models import (
     Activity,
     Channel,
     ConsentMethod,
     ConsentPurpose,
     Contact,
+    Enrolment,
     Membership,
     Notification,
     Person,
@@ -28,7 +30,7 @@ from rekruttering.models import (
 )
 from rekruttering.people.service import create_person
 from rekruttering.privacy.service import record_consent
-from rekruttering.tenancy import fetch, memberships_of_request
+from rekruttering.tenancy import MAX_ID, fetch, memberships_of_request
 
 #: Notification kinds the follow-up queue shows (and a contact about the person closes).
 QUEUE_NOTIFICATION_KINDS = ("referral", "signup")
@@ -100,12 +102,68 @@ def contact_for_token(centre_id: int, form_token: str | None) -> Contact | None:
     return None
 
 
-def log_contact(centre_id: int, data: ContactInput, token_checked: bool = False) -> Contact:
+class ContactSubjects(NamedTuple):
+    person: Person
+    activity: Activity
+    enrolment: EnrolmentRead
+    #: The contact the form token already logged (``contact_for_token``), if any.
+    earlier: Contact | None
+
+
+def contact_subjects(
+    centre_id: int, person_id: int, activity_id: int, role: Role, form_token: str | None
+) -> ContactSubjects | None:
+    """The person and the activity of a contact, both of this centre, with the person's
+    enrolment in it in this role and the contact the form token logged (as
+    ``contact_for_token``): one statement (a contact read them in four,
+    docs/performance.md, "Writes: tenth round"). None when the person or the activity
+    is not found (the caller reads them one by one, to answer as it did)."""
+    if not (0 < person_id < MAX_ID and 0 < activity_id < MAX_ID):
+        return None
+    # The token's contact as a scalar subquery (its unique index; SQLite scans the
+    # table for a LEFT JOIN on the token alone): its id, of this centre, as the lookup.
+    earlier_id = (
+        select(Contact.id)
+        .where(Contact.form_token == form_token, Contact.centre_id == centre_id)
+        .scalar_subquery()
+        if form_token
+        else null()
+    )
+    row = db.session.execute(
+        select(Person, Activity, Enrolment, earlier_id)
+        .select_from(Person)
+        .join(Activity, (Activity.id == activity_id) & (Activity.centre_id == centre_id))
+        .outerjoin(
+            Enrolment,
+            (Enrolment.person_id == Person.id)
+            & (Enrolment.activity_id == Activity.id)
+            & (Enrolment.role == role),
+        )
+        .where(Person.id == person_id, Person.centre_id == centre_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    person, activity, enrolment, earlier = row
+    return ContactSubjects(
+        person,
+        activity,
+        EnrolmentRead(person.id, activity.id, role, enrolment),
+        db.session.get(Contact, earlier) if earlier is not None else None,
+    )
+
+
+def log_contact(
+    centre_id: int,
+    data: ContactInput,
+    token_checked: bool = False,
+    enrolment: EnrolmentRead | None = None,
+) -> Contact:
     """Record the contact and move the person's enrolment forward (never backwards).
 
     ``token_checked``: the caller has looked the form token up (``contact_for_token``)
     in this transaction and found nothing; it is not looked up again. (Two posts at the
-    same moment are still told apart by the token's unique key.)"""
+    same moment are still told apart by the token's unique key.) ``enrolment``: what
+    the caller read of the enrolment (``contact_subjects``), not read again."""
     if not token_checked:
         existing = contact_for_token(centre_id, data.form_token)
         if existing is not None:
@@ -140,9 +198,8 @@ def log_contact(centre_id: int, data: ContactInput, token_checked: bool = False)
             person.id,
             data.activity_id,
             data.role,
-            prepare=lambda enrolment: apply_outcome(
-                enrolment, data.outcome, at, channel_id, partner_id
-            ),
+            prepare=lambda found: apply_outcome(found, data.outcome, at, channel_id, partner_id),
+            read=enrolment,
         )
     contact = Contact(
         centre_id=centre_id,

@@ -36,13 +36,13 @@ drives merges, erasures, retention runs and check-ins through the services).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, attributes
 
 from rekruttering import row_locks
@@ -226,6 +226,27 @@ def _topics(table: str) -> list[str]:
     return [topic for topic, tables in TOPIC_TABLES.items() if table in tables]
 
 
+@functools.cache
+def _upsert(returning: bool) -> sa.Executable:
+    """Add one to a counter (a new counter starts at one); ``returning``: its new value.
+
+    SQL text, the same on SQLite and PostgreSQL: SQLAlchemy does not cache the compiled
+    form of its dialects' ``INSERT … ON CONFLICT`` constructs, so each write built and
+    compiled its upsert afresh (docs/performance.md, "Writes: tenth round"). The text is
+    what those constructs compiled to; its parameters keep the columns' types."""
+    table = ReportChange.__table__
+    sql = (
+        "INSERT INTO report_change (centre_id, topic, month, version)"
+        " VALUES (:centre_id, :topic, :month, :version)"
+        " ON CONFLICT (centre_id, topic, month)"
+        " DO UPDATE SET version = (report_change.version + 1)"
+    )
+    names = ("centre_id", "topic", "month", "version")
+    statement = sa.text(sql + (" RETURNING report_change.version" if returning else ""))
+    statement = statement.bindparams(*(sa.bindparam(n, type_=table.c[n].type) for n in names))
+    return statement.columns(table.c.version) if returning else statement
+
+
 def mark(
     connection: sa.Connection,
     marks: Iterable[tuple[int, str, date]],
@@ -240,15 +261,8 @@ def mark(
     ]
     if not rows:
         return
-    dialect = connection.dialect.name
-    table = ReportChange.__table__
-    insert: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    statement = insert.on_conflict_do_update(
-        index_elements=["centre_id", "topic", "month"],
-        set_={"version": table.c.version + 1},
-    )
     if not log:
-        connection.execute(statement, rows)
+        connection.execute(_upsert(returning=False), rows)
         return
     # One row at a time, in order (the order the counters are locked in): the new value
     # of a logged counter is read back (``RETURNING``; SQLite before 3.35, which has
@@ -256,16 +270,17 @@ def mark(
     # counter row (PostgreSQL: its row lock; SQLite: the write lock) until it commits,
     # so it reads its own value, and a counter's values are taken in the order their
     # transactions commit.
+    table = ReportChange.__table__
     changes = []
     for row in rows:
         key = (row["centre_id"], row["topic"], row["month"])
         if key not in log:
-            connection.execute(statement, [row])
+            connection.execute(_upsert(returning=False), [row])
             continue
         if connection.dialect.insert_returning:
-            version = connection.scalar(statement.values(**row).returning(table.c.version))
+            version = connection.scalar(_upsert(returning=True), row)
         else:
-            connection.execute(statement, [row])
+            connection.execute(_upsert(returning=False), [row])
             version = connection.scalar(
                 sa.select(table.c.version).where(
                     table.c.centre_id == row["centre_id"],
