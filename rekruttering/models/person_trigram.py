@@ -155,14 +155,13 @@ def match_expression(centre_id: int, words: list[tuple[str, str]]) -> str | None
     return " AND ".join([f'centre : "{{{int(centre_id)}}}"', *terms])
 
 
-def sqlite_matches(expression: str) -> sa.Select[Any]:
-    """The ids of the people whose keys hold every phrase of ``expression`` (SQLite)."""
+def sqlite_matches(expression: str | sa.BindParameter[Any]) -> sa.Select[Any]:
+    """The ids of the people whose keys hold every phrase of ``expression`` (SQLite): a
+    ``match_expression``, or a bind parameter that holds one."""
     table = sa.table(TRIGRAM_TABLE, sa.column("rowid", sa.Integer))
-    return sa.select(table.c.rowid).where(
-        sa.literal_column(TRIGRAM_TABLE).op("MATCH")(
-            sa.bindparam("trigram_match", expression, unique=True)
-        )
-    )
+    if isinstance(expression, str):
+        expression = sa.bindparam("trigram_match", expression, unique=True)
+    return sa.select(table.c.rowid).where(sa.literal_column(TRIGRAM_TABLE).op("MATCH")(expression))
 
 
 @sa.event.listens_for(Person.__table__, "after_create")
