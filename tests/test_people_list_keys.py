@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db
-from rekruttering.models import Person
+from rekruttering.models import Person, person_trigram
 from rekruttering.pages import COUNT_CAP
 from rekruttering.people import search
 from rekruttering.people.search import PeopleFilter, people_page, people_query
@@ -161,3 +161,45 @@ def test_later_pages_and_the_cap_are_kept(make: Any) -> None:
     assert (first.total, second.total, first.capped) == (12, 12, False)
     past = people_page(centre.id, f, page=9, per_page=5)
     assert (past.items, past.total) == ([], 12)
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_reads_each_candidate_from_the_candidates_index(make: Any) -> None:
+    """The keys statement's every column of a candidate is in
+    ``ix_person_trigram_candidates`` (planned ``INDEXED BY`` it: a covering search by
+    centre and id), so no candidate's row is read from the table. Which index SQLite
+    picks on a real database is its planner's (docs/performance.md)."""
+    centre = make.centre()
+    _fill(make, centre, 0)
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        statements.append((statement, parameters))
+
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        for text in ("berg", "åse be", "ola nor"):
+            people_page(centre.id, PeopleFilter(q=text), page=1, per_page=50)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    keys = [(s, p) for s, p in statements if s.startswith("SELECT person.id") and "MATCH" in s]
+    assert len(keys) == 3
+    for statement, parameters in keys:
+        indexed = statement.replace(
+            "FROM person ", f"FROM person INDEXED BY {person_trigram.CANDIDATE_INDEX} ", 1
+        )
+        plan = " / ".join(
+            row[3]
+            for row in db.session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + indexed, parameters
+            )
+        )
+        assert f"COVERING INDEX {person_trigram.CANDIDATE_INDEX} (centre_id=? AND id=?" in plan
+
+
+def test_the_candidates_index_is_on_sqlite_only(app: Any) -> None:
+    with db.engine.connect() as conn:
+        indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
+        expected = conn.dialect.name == "sqlite"
+    assert (person_trigram.CANDIDATE_INDEX in indexes) is expected
