@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import visitors
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Role, Stage
@@ -419,8 +420,8 @@ def _list_keys(
     """The keys statement of a shape, every value a named bind parameter (checked: a
     value left in the statement would be served to the next search of the shape)."""
     keys = paged_keys(_search_statement(search, None, 0, where, order).with_only_columns(Person.id))
-    compiled = keys.compile(dialect=db.session.get_bind().dialect)
-    unbound = set(compiled.binds) - set(values) - set(PAGE_BOUNDS)
+    names = {e.key for e in visitors.iterate(keys) if isinstance(e, sa.BindParameter)}
+    unbound = names - set(values) - set(PAGE_BOUNDS)
     if unbound:
         raise RuntimeError(f"the people list's keys statement holds values: {sorted(unbound)}")
     return keys
