@@ -92,7 +92,7 @@ def test_a_statement_built_once_finds_what_a_fresh_one_finds(make: Any, sort: st
     _fill(make, one, 0)
     _fill(make, two, 20)
     search._KEYS.clear()
-    filters = [
+    filters: list[dict[str, Any]] = [
         {},
         {"language": "nb"},
         {"no_contact_weeks": 1},
@@ -114,7 +114,12 @@ def test_the_keys_statement_is_built_once_per_shape(
     search._KEYS.clear()
     built: list[Any] = []
     build = search._search_statement
-    monkeypatch.setattr(search, "_search_statement", lambda *a: built.append(a) or build(*a))
+
+    def counted(*args: Any) -> Any:
+        built.append(args)
+        return build(*args)
+
+    monkeypatch.setattr(search, "_search_statement", counted)
     for text in ("berg", "sem", "aero", "nordmann"):  # one word of plain letters each
         people_page(centre.id, PeopleFilter(q=text), page=1, per_page=50)
     assert len(built) == 1

@@ -388,8 +388,8 @@ def people_page(centre_id: int, f: PeopleFilter, page: int, per_page: int) -> Re
     contact, the order) the keys statement is built once per shape (``_list_keys``)
     and run with the search's values; with one it is built for the request."""
     if f.filters_enrolments:
-        keys = people_query(centre_id, f, with_enrolments=False).with_only_columns(Person.id)
-        return paginate_keys(keys, _listed_people, page=page, per_page=per_page)
+        fresh = people_query(centre_id, f, with_enrolments=False).with_only_columns(Person.id)
+        return paginate_keys(fresh, _listed_people, page=page, per_page=per_page)
     search = text_search(centre_id, f.q, _dialect())
     where, values = _list_filters(f, None)
     values.update(search.values)
