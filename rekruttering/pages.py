@@ -7,7 +7,7 @@ database session.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,6 +57,17 @@ class ReadPagination(Pagination):
         return int(self._query_args["total"])
 
 
+#: The bind parameters of a keys statement's limit and offset (``paged_keys``).
+PAGE_BOUNDS = ("page_limit", "page_offset")
+
+
+def paged_keys(keys: Select[Any]) -> Select[Any]:
+    """``keys`` with its limit and offset as the bind parameters ``PAGE_BOUNDS``: a keys
+    statement built once and run by ``paginate_keys(…, values=…)``."""
+    limit, offset = (sa.bindparam(name, type_=sa.Integer) for name in PAGE_BOUNDS)
+    return keys.limit(limit).offset(offset)
+
+
 def paginate_keys(
     keys: Select[Any],
     load: Callable[[list[Any]], Sequence[Any]],
@@ -64,6 +75,7 @@ def paginate_keys(
     page: int = 1,
     per_page: int = 50,
     cap: int | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> ReadPagination:
     """One page, keys first: ``keys`` selects one key column in the list's order; the
     keys from this page on are read up to the cap (which counts them: "more than 500"),
@@ -71,19 +83,27 @@ def paginate_keys(
 
     One read of the matches instead of two (the rows, then a count that repeats the
     whole search): a person search reads its matches once (docs/performance.md).
+
+    With ``values``, ``keys`` is a statement built once (``paged_keys``) and run with
+    them: a request neither builds it nor walks it for SQLAlchemy's cache key.
     """
     page = max(1, page)
     limit = max(COUNT_CAP if cap is None else cap, (page + 1) * per_page)
     offset = (page - 1) * per_page
-    found = list(db.session.scalars(keys.limit(limit + 1 - offset).offset(offset)))
+    if values is None:
+        found = list(db.session.scalars(keys.limit(limit + 1 - offset).offset(offset)))
+    else:
+        bounds = dict(zip(PAGE_BOUNDS, (limit + 1 - offset, offset), strict=True))
+        found = list(db.session.scalars(keys, {**values, **bounds}))
     if found or page == 1:
         counted = offset + len(found)
     else:  # past the end (the list shrank since the link was made): how long it is
         counted = int(
             db.session.scalar(
                 sa.select(sa.func.count()).select_from(
-                    keys.order_by(None).limit(limit + 1).subquery()
-                )
+                    keys.order_by(None).limit(limit + 1).offset(0).subquery()
+                ),
+                dict(values or {}),
             )
             or 0
         )

@@ -87,6 +87,7 @@ RELEASED_REVISIONS = {
     "referral_acted_on.py": "de5d89a45073fbce4a7b7710f987ee401e7bb8a223a9ab23abb821f43485cdc6",
     "person_textable_name.py": "2472738089c492eac5db24223f30e04f8a93b812aa27e3fa4a0afaee396ca68b",
     "list_page_indexes.py": "59b0f4ae2168c94372973a11d6e9ba98a5beda612925b52548caddb4ea1e9bd5",
+    "trigram_candidates.py": "03b3889fa7cb814ae01c0700d55c80a3f0230e5eeaa908424b5eb59d67f1aab1",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -333,9 +334,12 @@ def test_existing_people_are_put_in_the_trigram_index(database_url: str, tmp_pat
                 conn.exec_driver_sql(
                     "INSERT INTO person_trigram(person_trigram, rank) VALUES ('integrity-check', 1)"
                 )
+                indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
+                assert person_trigram.CANDIDATE_INDEX in indexes  # revision trigram_candidates
             else:
                 indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
                 assert "ix_person_search_trgm" in indexes
+                assert person_trigram.CANDIDATE_INDEX not in indexes
         db.engine.dispose()
     assert found_before == {ids[0]}
     assert found_after == {ids[-1]}

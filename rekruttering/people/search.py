@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import visitors
 
 from rekruttering.domain.clock import utcnow
 from rekruttering.domain.funnel import Role, Stage
@@ -22,7 +23,7 @@ from rekruttering.domain.search_text import words
 from rekruttering.extensions import db
 from rekruttering.languages import language_code_for
 from rekruttering.models import Activity, Channel, Enrolment, Person, Referral, person_trigram
-from rekruttering.pages import ReadPagination, paginate_keys
+from rekruttering.pages import PAGE_BOUNDS, ReadPagination, paged_keys, paginate_keys
 
 #: Stage filter values beyond the four stages: the facts "said no" and "not now".
 DECLINED = "declined"
@@ -61,68 +62,180 @@ def _name_words(text: str) -> list[tuple[str, str]]:
     return words(text)
 
 
-def _every_word_in(column: Any, typed: list[str]) -> sa.ColumnElement[bool]:
-    return and_(*(column.contains(w, autoescape=True) for w in typed))
+def _like_value(word: str) -> str:
+    """``word`` escaped for ``LIKE … ESCAPE '/'``, as ``contains(word, autoescape=True)``
+    escapes it (SQLAlchemy's ``_escaped_like_impl``): the value can then be a named bind
+    parameter, which ``autoescape`` does not take."""
+    return word.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
-def _name_condition(centre_id: int, name_words: list[tuple[str, str]]) -> sa.ColumnElement[bool]:
-    """Every typed word in the name: the ``LIKE`` of each word on its key, which
-    PostgreSQL answers from the trigram index (``pg_trgm``); on SQLite the FTS5
-    trigram table finds the candidates first (words of three letters or more) and
-    the same ``LIKE`` confirms them. Words of one or two letters alone are searched
-    on the centre's search-key index, as before (models/person_trigram.py)."""
-    keyed = [("search_plain", p) if f == p else ("search_key", f) for f, p in name_words]
-    like = and_(
-        *(
-            (Person.search_plain if column == "search_plain" else Person.search_key).contains(
-                word, autoescape=True
-            )
-            for column, word in keyed
+def _contains(column: Any, name: str, values: dict[str, Any]) -> sa.ColumnElement[bool]:
+    """``column LIKE '%' || :name || '%' ESCAPE '/'``: the SQL of ``contains(…,
+    autoescape=True)``, its value (escaped by ``_like_value``) a named bind parameter."""
+    return column.contains(_bound(name, values, column), escape="/")
+
+
+def _bound(name: str, values: dict[str, Any], column: Any = None) -> Any:
+    """The bind parameter ``name`` holding its value from ``values``, of ``column``'s
+    type (as a literal compared with the column would be)."""
+    return sa.bindparam(name, values[name], type_=None if column is None else column.type)
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """What a search text asks for, split into its shape (which conditions, on which
+    columns) and its values (bound by name: ``search_centre``, ``search_phone``,
+    ``search_digits``, ``search_language``, ``search_word_<i>``, ``search_rank_<i>``,
+    ``trigram_match``).
+
+    Two texts of one shape make the same statement with other values, so the people
+    list builds its keys statement once per shape (``people_page``)."""
+
+    centre_id: int
+    phone: str | None = None
+    digits: str | None = None
+    language: str | None = None
+    #: (column, word) of each name word: ``search_plain`` for a word typed without
+    #: accents, else ``search_key``.
+    keyed: tuple[tuple[str, str], ...] = ()
+    #: The FTS5 query of the trigram candidates (SQLite, a word of three letters or more).
+    match: str | None = None
+    #: The typed words folded, for ``rank``: exact matches first.
+    folded: tuple[str, ...] = ()
+    #: A name word of three letters or more: the trigram index names the candidates.
+    trigram: bool = False
+    empty: bool = True
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        return (
+            self.empty,
+            self.phone is not None,
+            self.digits is not None,
+            self.language is not None,
+            tuple(column for column, _ in self.keyed),
+            self.match is not None,
+            len(self.folded),
+            self.trigram,
         )
-    )
-    expression = person_trigram.match_expression(centre_id, keyed)
-    if expression is None or db.session.get_bind().dialect.name != "sqlite":
-        return like
-    return and_(Person.id.in_(person_trigram.sqlite_matches(expression)), like)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"search_centre": self.centre_id}
+        if self.phone is not None:
+            found["search_phone"] = self.phone
+        if self.digits is not None:
+            found["search_digits"] = _like_value(self.digits)
+        if self.language is not None:
+            found["search_language"] = self.language
+        for i, (_, word) in enumerate(self.keyed):
+            found[f"search_word_{i}"] = _like_value(word)
+        for i, word in enumerate(self.folded):
+            found[f"search_rank_{i}"] = _like_value(word)
+        if self.match is not None:
+            found["trigram_match"] = self.match
+        return found
+
+    def condition(self) -> sa.ColumnElement[bool] | None:
+        """Name (every word), phone or language: who matches (None for no text)."""
+        if self.empty:
+            return None
+        values = self.values
+        found: list[sa.ColumnElement[bool]] = []
+        if self.phone is not None:
+            found.append(Person.phone == _bound("search_phone", values, Person.phone))
+        if self.digits is not None:
+            found.append(_contains(Person.phone, "search_digits", values))
+        if self.language is not None:
+            found.append(Person.language == _bound("search_language", values, Person.language))
+        if self.keyed:
+            like = and_(
+                *(
+                    _contains(
+                        Person.search_plain if column == "search_plain" else Person.search_key,
+                        f"search_word_{i}",
+                        values,
+                    )
+                    for i, (column, _) in enumerate(self.keyed)
+                )
+            )
+            if self.match is not None:
+                like = and_(
+                    Person.id.in_(person_trigram.sqlite_matches(_bound("trigram_match", values))),
+                    like,
+                )
+            found.append(like)
+        if not found:
+            return sa.false()
+        return or_(*found)
+
+    def rank(self) -> sa.ColumnElement[int] | None:
+        """0 for people whose name holds every typed word as typed (folded), 1 for those
+        found only without accents ("ase" finding Åse); None when the text is no name."""
+        if not self.folded:
+            return None
+        values = self.values
+        exact = and_(
+            *(
+                _contains(Person.search_key, f"search_rank_{i}", values)
+                for i in range(len(self.folded))
+            )
+        )
+        # Constants in the SQL, not bind parameters: a statement built once per shape
+        # (``people_page``) binds every value by name.
+        return sa.case((exact, sa.literal_column("0")), else_=sa.literal_column("1"))
 
 
-def text_condition(centre_id: int, text: str) -> sa.ColumnElement[bool] | None:
+def text_search(centre_id: int, text: str, dialect: str) -> TextSearch:
     """Name (every word), phone (any common format, or some of its digits) or language.
 
     Names are compared folded (domain/search_text.py): "åse", "ÅSE" and "Åse" find
     Åse on SQLite and PostgreSQL alike, and "ase" finds her too, through the key
-    without accents (ranked after the exact matches by ``text_rank``). Every word
+    without accents (ranked after the exact matches by ``TextSearch.rank``). Every word
     must be in the name.
+
+    A name word's ``LIKE`` on its key is answered by PostgreSQL from the trigram index
+    (``pg_trgm``); on SQLite the FTS5 trigram table finds the candidates first (words of
+    three letters or more) and the same ``LIKE`` confirms them. Words of one or two
+    letters alone are searched on the centre's search-key index, as before
+    (models/person_trigram.py).
     """
     text = text.strip()
     if not text:
-        return None
-    found: list[sa.ColumnElement[bool]] = []
+        return TextSearch(centre_id)
     e164 = try_normalise_phone(text)
-    if e164 is not None:
-        found.append(Person.phone == e164)
+    digits: str | None = None
     if _PHONE_CHARS.fullmatch(text):
         digits = re.sub(r"\D", "", text)
         if digits.startswith("00"):
             digits = digits[2:]
-        if len(digits) >= 3:
-            found.append(Person.phone.contains(digits, autoescape=True))
-    code = language_code_for(text)
-    if code is not None:
-        found.append(Person.language == code)
+        if len(digits) < 3:
+            digits = None
     name_words = _name_words(text)
-    if name_words:
-        # A word typed without accents also matches without them ("ase" finds Åse and
-        # Kasem); a word with them matches only as typed ("åse" finds Åse, not Kasem).
-        found.append(_name_condition(centre_id, name_words))
-    if not found:
-        return sa.false()
-    return or_(*found)
+    # A word typed without accents also matches without them ("ase" finds Åse and
+    # Kasem); a word with them matches only as typed ("åse" finds Åse, not Kasem).
+    keyed = tuple(("search_plain", p) if f == p else ("search_key", f) for f, p in name_words)
+    match = person_trigram.match_expression(centre_id, list(keyed)) if keyed else None
+    return TextSearch(
+        centre_id,
+        phone=e164,
+        digits=digits,
+        language=language_code_for(text),
+        keyed=keyed,
+        match=match if dialect == "sqlite" else None,
+        folded=tuple(f for f, _ in name_words),
+        trigram=any(len(f if f != p else p) >= person_trigram.MIN_LENGTH for f, p in name_words),
+        empty=False,
+    )
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def one_name_word(text: str) -> tuple[str, str] | None:
     """The (folded, plain) word of a search that is one name word and nothing else
-    (not a phone number, not a language): its ``text_condition`` is that word's
+    (not a phone number, not a language): its ``TextSearch.condition`` is that word's
     ``LIKE`` alone, on ``search_plain`` when it was typed without accents
     (``folded == plain``), else on ``search_key``; None for any other search."""
     text = text.strip()
@@ -132,23 +245,6 @@ def one_name_word(text: str) -> tuple[str, str] | None:
     if language_code_for(text) is not None:
         return None
     return name_words[0]
-
-
-def _uses_trigram_index(text: str) -> bool:
-    """A name word of three letters or more: the trigram index can find the candidates."""
-    return any(
-        len(f if f != p else p) >= person_trigram.MIN_LENGTH for f, p in _name_words(text.strip())
-    )
-
-
-def text_rank(text: str) -> sa.ColumnElement[int] | None:
-    """0 for people whose name holds every typed word as typed (folded), 1 for those
-    found only without accents ("ase" finding Åse); None when ``text`` is no name."""
-    name_words = _name_words(text.strip())
-    if not name_words:
-        return None
-    exact = _every_word_in(Person.search_key, [f for f, _ in name_words])
-    return sa.case((exact, 0), else_=1)
 
 
 def search_people(
@@ -175,25 +271,39 @@ def search_people(
     only: an outer ``WHERE`` on the whole row made the database walk the centre's
     people in the list's order and fetch every row to test it (x10 people, x10
     time; see docs/performance.md).
+
+    Every value of the text is a named bind parameter (``TextSearch.values``).
     """
+    return _search_statement(text_search(centre_id, text, _dialect()), limit, offset, where, order)
+
+
+def _search_statement(
+    search: TextSearch,
+    limit: int | None,
+    offset: int,
+    where: tuple[sa.ColumnElement[bool], ...],
+    order: str,
+) -> Select:
+    """``search_people``'s statement for a ``TextSearch``."""
+    centre = _bound("search_centre", search.values, Person.centre_id)
     query = select(Person).where(
         # The centre here too: without it PostgreSQL joined the matches to a scan of
         # every person of the installation.
-        Person.centre_id == centre_id,
+        Person.centre_id == centre,
         Person.merged_into_id.is_(None),
         Person.anonymised_at.is_(None),
         *where,
     )
-    condition = text_condition(centre_id, text)
-    if condition is not None and _uses_trigram_index(text):
+    condition = search.condition()
+    if condition is not None and search.trigram:
         # The trigram index finds the candidates (models/person_trigram.py): one read
         # of each candidate's row tests everything at once.
         query = query.where(condition)
     elif condition is not None:
         # Not correlated: the inner "person" is its own scan of the centre's index.
-        matching = select(Person.id).where(Person.centre_id == centre_id, condition).correlate(None)
+        matching = select(Person.id).where(Person.centre_id == centre, condition).correlate(None)
         query = query.where(Person.id.in_(matching))
-    rank = text_rank(text)
+    rank = search.rank()
     if rank is not None:
         query = query.order_by(rank)
     if order == "recent":
@@ -272,9 +382,49 @@ def _listed_people(ids: list[Any]) -> list[ListedPerson]:
 
 def people_page(centre_id: int, f: PeopleFilter, page: int, per_page: int) -> ReadPagination:
     """One page of the people list: the matching ids in order (counted up to the cap),
-    then the page's people with their enrolments (``ListedPerson``, one statement)."""
-    keys = people_query(centre_id, f, with_enrolments=False).with_only_columns(Person.id)
-    return paginate_keys(keys, _listed_people, page=page, per_page=per_page)
+    then the page's people with their enrolments (``ListedPerson``, one statement).
+
+    Without an enrolment filter (the search box, the language, the weeks without
+    contact, the order) the keys statement is built once per shape (``_list_keys``)
+    and run with the search's values; with one it is built for the request."""
+    if f.filters_enrolments:
+        fresh = people_query(centre_id, f, with_enrolments=False).with_only_columns(Person.id)
+        return paginate_keys(fresh, _listed_people, page=page, per_page=per_page)
+    search = text_search(centre_id, f.q, _dialect())
+    where, values = _list_filters(f, None)
+    values.update(search.values)
+    shape = (_dialect(), f.sort, tuple(values), search.shape)
+    keys = _KEYS.get(shape)
+    if keys is None:
+        keys = _list_keys(search, where, f.sort, values)
+        if len(_KEYS) >= _KEYS_KEPT:
+            _KEYS.clear()
+        _KEYS[shape] = keys
+    return paginate_keys(keys, _listed_people, page=page, per_page=per_page, values=values)
+
+
+#: The people list's keys statements by shape (``people_page``): a request then neither
+#: builds its statement nor walks it for SQLAlchemy's cache key (~0.5-0.8 ms a search
+#: at 100,000 people, docs/performance.md). The shapes are few (the words' count and
+#: columns, phone, language, filters); past this many the cache starts again.
+_KEYS: dict[tuple[Any, ...], Select] = {}
+_KEYS_KEPT = 256
+
+
+def _list_keys(
+    search: TextSearch,
+    where: tuple[sa.ColumnElement[bool], ...],
+    order: str,
+    values: dict[str, Any],
+) -> Select:
+    """The keys statement of a shape, every value a named bind parameter (checked: a
+    value left in the statement would be served to the next search of the shape)."""
+    keys = paged_keys(_search_statement(search, None, 0, where, order).with_only_columns(Person.id))
+    names = {e.key for e in visitors.iterate(keys) if isinstance(e, sa.BindParameter)}
+    unbound = names - set(values) - set(PAGE_BOUNDS)
+    if unbound:
+        raise RuntimeError(f"the people list's keys statement holds values: {sorted(unbound)}")
+    return keys
 
 
 def _enrolment_condition(f: PeopleFilter) -> sa.ColumnElement[bool]:
@@ -314,9 +464,23 @@ def people_query(
     with_enrolments: bool = True,
 ) -> Select:
     """The people of a centre matching ``f``: ``search_people`` with the list's filters."""
+    where, _ = _list_filters(f, now)
+    query = search_people(centre_id, f.q, limit=None, where=where, order=f.sort)
+    if with_enrolments:
+        query = query.options(selectinload(Person.enrolments).joinedload(Enrolment.activity))
+    return query
+
+
+def _list_filters(
+    f: PeopleFilter, now: datetime | None
+) -> tuple[tuple[sa.ColumnElement[bool], ...], dict[str, Any]]:
+    """The list's filters beyond the text, and the values of those bound by name (the
+    language and the weeks without contact: the enrolment filters hold theirs)."""
+    values: dict[str, Any] = {}
     where: list[sa.ColumnElement[bool]] = []
     if f.language:
-        where.append(Person.language == f.language)
+        values["filter_language"] = f.language
+        where.append(Person.language == _bound("filter_language", values, Person.language))
     if f.filters_enrolments:
         enrolment_match = _enrolment_condition(f)
         if f.partner_id is not None and not any(
@@ -331,12 +495,11 @@ def people_query(
             enrolment_match = or_(enrolment_match, referred)
         where.append(enrolment_match)
     if f.no_contact_weeks:
-        cutoff = (now or utcnow()) - timedelta(weeks=f.no_contact_weeks)
-        where.append(Person.last_activity_at < cutoff)
-    query = search_people(centre_id, f.q, limit=None, where=tuple(where), order=f.sort)
-    if with_enrolments:
-        query = query.options(selectinload(Person.enrolments).joinedload(Enrolment.activity))
-    return query
+        values["filter_cutoff"] = (now or utcnow()) - timedelta(weeks=f.no_contact_weeks)
+        where.append(
+            Person.last_activity_at < _bound("filter_cutoff", values, Person.last_activity_at)
+        )
+    return tuple(where), values
 
 
 #: The languages of a centre's people, one index seek per language: the first language,
