@@ -342,3 +342,45 @@ def test_a_transaction_that_keeps_loaded_rows_still_commits_and_rolls_back(make:
     with transaction():
         person.first_name = "Kari Anne"
     assert "first_name" in inspect(person).expired_attributes
+
+
+def _timeline_reads(statements: list[str]) -> list[str]:
+    """The page's reads of messages, consent, referrals, family links and people brought."""
+    reads = ("SELECT message.", "SELECT consent.", "SELECT referral.", "SELECT person_link.")
+    return [
+        s
+        for s in (" ".join(s.split()) for s in statements)
+        if s.startswith(reads) or " person.recruited_by_id = " in s
+    ]
+
+
+def test_person_page_reads_only_the_kinds_of_history_the_person_has(
+    client: Any, make: Any, login: Any
+) -> None:
+    """The person's own read says which of the often empty kinds they have (messages,
+    consent, referrals, family links, people brought); a kind they do not have is not
+    read, and one they have is read and shown (a link from either side)."""
+    centre = make.centre()
+    login(make.user(centre))
+    bare = make.person(centre)
+    client.get(f"/people/{bare.id}")
+    with count_statements() as few:
+        html = client.get(f"/people/{bare.id}").get_data(as_text=True)
+    assert _timeline_reads(few.statements) == []
+    assert "timeline-" not in html
+
+    rich = make.person(centre)
+    make.message(rich, body="Hei Amina")
+    make.sms_consent(rich)
+    make.referral(centre, person=rich)
+    relative = make.person(centre, first_name="Slektning")
+    make.person_link(centre, person=relative, other=rich)  # rich is the link's other side
+    make.person(centre, first_name="Venninne", recruited_by_id=rich.id)
+    client.get(f"/people/{rich.id}")
+    with count_statements() as many:
+        html = client.get(f"/people/{rich.id}").get_data(as_text=True)
+    assert len(_timeline_reads(many.statements)) == 5
+    assert few.count <= many.count - 5
+    for shown in ("timeline-message", "Hei Amina", "timeline-consent", "timeline-referral"):
+        assert shown in html
+    assert "Slektning" in html and "Venninne" in html

@@ -13,8 +13,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, bindparam, exists, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from rekruttering.domain.funnel import Stage
 from rekruttering.extensions import db
@@ -30,6 +30,7 @@ from rekruttering.models import (
     Referral,
     Session,
 )
+from rekruttering.tenancy import MAX_ID
 
 #: The kinds of timeline entry, as the template knows them.
 CONTACT, STAGE, DECLINED, NOT_NOW, ATTENDANCE, MESSAGE, CONSENT, CONSENT_WITHDRAWN, REFERRAL = (
@@ -51,6 +52,22 @@ class Entry:
     kind: str
     item: Any
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """Which of the kinds of history that many people do not have this person has: the
+    person's own read says (``person_of``), and the page reads only those."""
+
+    messages: bool = True
+    consents: bool = True
+    referrals: bool = True
+    links: bool = True
+    recruited: bool = True
+
+
+#: Every kind read (for a person not read by ``person_of``).
+EVERY_KIND = Kinds()
 
 
 @dataclass
@@ -168,11 +185,47 @@ def _recruited() -> Select:
     )
 
 
+@cache
+def _person() -> Select:
+    person: Any = bindparam("person_id")
+    centre: Any = bindparam("centre_id")
+    brought = aliased(Person)
+    return select(
+        Person,
+        exists().where(Message.person_id == person, Message.centre_id == centre),
+        exists().where(Consent.person_id == person, Consent.centre_id == centre),
+        exists().where(Referral.person_id == person, Referral.centre_id == centre),
+        # Two tests, each by its own index, rather than one with OR.
+        exists().where(PersonLink.person_id == person, PersonLink.centre_id == centre)
+        | exists().where(PersonLink.other_id == person, PersonLink.centre_id == centre),
+        exists().where(
+            brought.recruited_by_id == person,
+            brought.centre_id == centre,
+            brought.merged_into_id.is_(None),
+        ),
+    ).where(Person.id == person, Person.centre_id == centre)
+
+
+def person_of(centre_id: int, person_id: int) -> tuple[Person, Kinds] | None:
+    """The person of ``centre_id`` (``None`` if there is none), and which of the kinds
+    of history that are often empty they have: one statement, where reading each kind
+    to find it empty cost a statement each (docs/performance.md)."""
+    if not 0 < person_id < MAX_ID:
+        return None
+    row = db.session.execute(_person(), {"person_id": person_id, "centre_id": centre_id}).first()
+    if row is None:
+        return None
+    person, *has = row
+    return person, Kinds(*(bool(h) for h in has))
+
+
 def enrolments_of(person_id: int) -> list[Enrolment]:
     return list(db.session.scalars(_enrolments(), {"person_id": person_id}))
 
 
-def build_timeline(centre_id: int, person_id: int, enrolments: list[Enrolment]) -> list[Entry]:
+def build_timeline(
+    centre_id: int, person_id: int, enrolments: list[Enrolment], kinds: Kinds = EVERY_KIND
+) -> list[Entry]:
     entries: list[Entry] = []
     told: set[tuple[int | None, datetime]] = set()  # (activity, moment) a row already tells
     whose = {"person_id": person_id, "centre_id": centre_id}
@@ -201,30 +254,31 @@ def build_timeline(centre_id: int, person_id: int, enrolments: list[Enrolment]) 
             if at is not None and (enrolment.activity_id, at) not in told:
                 entries.append(Entry(at, kind, enrolment))
 
-    messages = db.session.scalars(_messages(), whose).all()
+    messages = db.session.scalars(_messages(), whose).all() if kinds.messages else ()
     entries.extend(Entry(m.created_at, MESSAGE, m) for m in messages)
 
-    consents = db.session.scalars(_consents(), whose).all()
+    consents = db.session.scalars(_consents(), whose).all() if kinds.consents else ()
     for consent in consents:
         entries.append(Entry(consent.given_at, CONSENT, consent))
         if consent.withdrawn_at is not None:
             entries.append(Entry(consent.withdrawn_at, CONSENT_WITHDRAWN, consent))
 
-    referrals = db.session.scalars(_referrals(), whose).all()
+    referrals = db.session.scalars(_referrals(), whose).all() if kinds.referrals else ()
     entries.extend(Entry(r.created_at, REFERRAL, r) for r in referrals)
 
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 
 
-def history_of(centre_id: int, person: Person) -> PersonHistory:
+def history_of(centre_id: int, person: Person, kinds: Kinds = EVERY_KIND) -> PersonHistory:
+    """The person's history; a kind ``kinds`` says they do not have is not read."""
     enrolments = enrolments_of(person.id)
     whose = {"person_id": person.id, "centre_id": centre_id}
-    links = list(db.session.scalars(_links(), whose))
-    recruited = list(db.session.scalars(_recruited(), whose))
+    links = list(db.session.scalars(_links(), whose)) if kinds.links else []
+    recruited = list(db.session.scalars(_recruited(), whose)) if kinds.recruited else []
     return PersonHistory(
         enrolments=enrolments,
-        timeline=build_timeline(centre_id, person.id, enrolments),
+        timeline=build_timeline(centre_id, person.id, enrolments, kinds),
         links=links,
         recruited=recruited,
     )
