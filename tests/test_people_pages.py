@@ -384,24 +384,3 @@ def test_person_page_reads_only_the_kinds_of_history_the_person_has(
     for shown in ("timeline-message", "Hei Amina", "timeline-consent", "timeline-referral"):
         assert shown in html
     assert "Slektning" in html and "Venninne" in html
-
-
-def test_person_page_joins_only_the_channel_it_shows(client: Any, make: Any, login: Any) -> None:
-    """The enrolments are read with their activity and the channel the person first heard
-    through (both shown); the channel they were asked through is not shown and not read."""
-    centre = make.centre()
-    staff = make.user(centre)
-    login(staff)
-    person = make.person(centre)
-    activity = make.activity(centre, "Mat og prat")
-    heard, asked = make.channel(centre, name="Plakat"), make.channel(centre, name="Naboen")
-    with transaction():
-        for outcome, channel in ((Outcome.HEARD, heard), (Outcome.ASKED, asked)):
-            log_contact(centre.id, ContactInput(person.id, outcome, activity.id, channel.id))
-    client.get(f"/people/{person.id}")
-    with count_statements() as counted:
-        html = client.get(f"/people/{person.id}").get_data(as_text=True)
-    enrolments = [s for s in counted.statements if s.lstrip().startswith("SELECT enrolment.")]
-    assert len(enrolments) == 1
-    assert enrolments[0].count("JOIN channel") == 1
-    assert "(Plakat)" in html

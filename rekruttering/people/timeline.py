@@ -91,9 +91,11 @@ def _enrolments() -> Select:
     return (
         select(Enrolment)
         .where(Enrolment.person_id == bindparam("person_id"))
-        # The page names the activity and the first channel; the channel asked through
-        # is not shown (it was joined, nine columns a row, for nothing).
-        .options(joinedload(Enrolment.activity), joinedload(Enrolment.first_channel))
+        .options(
+            joinedload(Enrolment.activity),
+            joinedload(Enrolment.first_channel),
+            joinedload(Enrolment.ask_channel),
+        )
         .order_by(Enrolment.created_at)
     )
 
