@@ -384,3 +384,25 @@ def test_person_page_reads_only_the_kinds_of_history_the_person_has(
     for shown in ("timeline-message", "Hei Amina", "timeline-consent", "timeline-referral"):
         assert shown in html
     assert "Slektning" in html and "Venninne" in html
+
+
+def test_person_page_reads_check_ins_as_columns(client: Any, make: Any, login: Any) -> None:
+    """The check-ins are read as the five columns the timeline shows (the moment, the
+    role, walk-in, the activity and its name), not as an attendance, its session and
+    the session's activity, three objects a row; and they are shown."""
+    centre = make.centre()
+    login(make.user(centre))
+    person = make.person(centre)
+    activity = make.activity(centre, "Mat og prat")
+    make.attendance(make.session(activity, T0), person)
+    client.get(f"/people/{person.id}")
+    with count_statements() as counted:
+        html = client.get(f"/people/{person.id}").get_data(as_text=True)
+    reads = [" ".join(s.split()) for s in counted.statements if "FROM attendance" in s]
+    assert len(reads) == 1
+    columns = reads[0].split(" FROM ", 1)[0]
+    assert columns == (
+        "SELECT attendance.checked_in_at, attendance.role, attendance.walk_in, "
+        "session.activity_id, activity.name"
+    )
+    assert html.count("timeline-attendance") == 1 and "Mat og prat" in html

@@ -88,6 +88,17 @@ SPRING = datetime(2026, 3, 29, 0, 30)  # the night Oslo moves its clocks (naive:
 AUTUMN = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
 
 
+def _check_in(activity: Any, role: Role, walk_in: bool) -> Any:
+    """A check-in in both shapes: the attendance object the old loop read
+    (``item.session.activity.name``) and the ``CheckIn`` row the page now reads."""
+    return Row(
+        session=Row(activity=activity),
+        activity_name=activity.name,
+        role=role,
+        walk_in=walk_in,
+    )
+
+
 def _entries() -> list[Entry]:
     activity = Row(name=ODD)
     plain = Row(name="Fotball")
@@ -130,12 +141,12 @@ def _entries() -> list[Entry]:
         Entry(
             AUTUMN,
             ATTENDANCE,
-            Row(session=Row(activity=activity), role=Role.VOLUNTEER, walk_in=True),
+            _check_in(activity, Role.VOLUNTEER, walk_in=True),
         ),
         Entry(
             AUTUMN,
             ATTENDANCE,
-            Row(session=Row(activity=plain), role=Role.PARTICIPANT, walk_in=False),
+            _check_in(plain, Role.PARTICIPANT, walk_in=False),
         ),
         Entry(AUTUMN, MESSAGE, Row(direction=Direction.INBOUND, body="Hei <b>" + "ord " * 60)),
         Entry(AUTUMN, MESSAGE, Row(direction=Direction.OUTBOUND, body="Kort & greit")),

@@ -135,7 +135,7 @@ def _entry(words: _Words, entry: Entry, day: Callable[[Any], str]) -> str:
             walk_in = f'<span class="small text-body-secondary">{words.say("walk-in")}</span>'
         return (
             f'          <div><span class="badge text-bg-primary">{words.say("Checked in")}</span> '
-            f"{escape(item.session.activity.name)}\n{_volunteer(words, item)}{walk_in}</div>\n"
+            f"{escape(item.activity_name)}\n{_volunteer(words, item)}{walk_in}</div>\n"
         )
     if kind == MESSAGE:
         said = words.say("SMS received" if item.direction == "inbound" else "SMS sent")
