@@ -406,3 +406,49 @@ def test_person_page_reads_check_ins_as_columns(client: Any, make: Any, login: A
         "session.activity_id, activity.name"
     )
     assert html.count("timeline-attendance") == 1 and "Mat og prat" in html
+
+
+def test_person_page_reads_contacts_as_columns(client: Any, make: Any, login: Any) -> None:
+    """The contacts are read as the columns the timeline shows (with the names of their
+    activity, channel, member of staff and the person who brought them), not as five
+    objects a row; and every one of them is shown, a contact about no activity too."""
+    centre = make.centre()
+    staff = make.user(centre, name="Ola <Hansen>")
+    login(staff)
+    person = make.person(centre)
+    friend = make.person(centre, first_name="Kari", last_name="")
+    activity = make.activity(centre, "Mat & prat")
+    channel = make.channel(centre, name="Plakat")
+    with transaction():
+        log_contact(
+            centre.id,
+            ContactInput(
+                person.id,
+                Outcome.ASKED,
+                activity.id,
+                channel.id,
+                occurred_at=T0,
+                by_user_id=staff.id,
+                note="Ringer igjen",
+                follow_up_on=(T0 + timedelta(days=7)).date(),
+                recruited_by_id=friend.id,
+            ),
+        )
+        log_contact(centre.id, ContactInput(person.id, Outcome.HEARD, occurred_at=T0))
+    client.get(f"/people/{person.id}")
+    with count_statements() as counted:
+        html = client.get(f"/people/{person.id}").get_data(as_text=True)
+    reads = [" ".join(s.split()) for s in counted.statements if "FROM contact " in s]
+    assert len(reads) == 1
+    assert reads[0].startswith("SELECT contact.occurred_at, contact.outcome, contact.role,")
+    assert "contact.form_token" not in reads[0]
+    assert html.count("timeline-contact") == 2
+    for shown in (
+        "Mat &amp; prat",
+        "Plakat",
+        "Ola &lt;Hansen&gt;",
+        f'<a href="/people/{friend.id}">Kari</a>',
+        "Ringer igjen",
+        "Sentralen generelt",
+    ):
+        assert shown in html

@@ -99,6 +99,23 @@ def _check_in(activity: Any, role: Role, walk_in: bool) -> Any:
     )
 
 
+def _contact(fields: dict[str, Any]) -> Any:
+    """A contact in both shapes: the contact object the old loop read (its activity,
+    channel, member of staff and person who brought them as objects) and the
+    ``ContactRow`` the page now reads (their names)."""
+
+    def name(related: Any, attribute: str = "name") -> Any:
+        return None if related is None else getattr(related, attribute)
+
+    return Row(
+        **fields,
+        activity_name=name(fields["activity"]),
+        channel_name=name(fields["channel"]),
+        by_user_name=name(fields["by_user"]),
+        recruited_by_name=name(fields["recruited_by"], "display_name"),
+    )
+
+
 def _entries() -> list[Entry]:
     activity = Row(name=ODD)
     plain = Row(name="Fotball")
@@ -131,9 +148,9 @@ def _entries() -> list[Entry]:
     sms = Row(purpose=ConsentPurpose.SMS, recorded_by=user)
     register = Row(purpose=ConsentPurpose.REGISTER, recorded_by=None)
     return [
-        Entry(AUTUMN, CONTACT, Row(**contact)),
-        Entry(SPRING, CONTACT, Row(**bare)),
-        Entry(SPRING, CONTACT, Row(**dict(contact, follow_up_done_at=None, note=None))),
+        Entry(AUTUMN, CONTACT, _contact(contact)),
+        Entry(SPRING, CONTACT, _contact(bare)),
+        Entry(SPRING, CONTACT, _contact(dict(contact, follow_up_done_at=None, note=None))),
         Entry(AUTUMN, STAGE, enrolment, {"stage": Stage.REGULAR}),
         Entry(AUTUMN, STAGE, Row(activity=plain, role=Role.PARTICIPANT), {"stage": Stage.HEARD}),
         Entry(AUTUMN, DECLINED, enrolment),

@@ -2,7 +2,8 @@
 
 Contacts, stage changes (from the enrolments' ``*_at`` columns), attendance, SMS
 messages, consent and referrals are read with one statement each (related rows
-eager-loaded; check-ins as plain columns, ``CheckIn``) and merged here; the person's
+eager-loaded; contacts and check-ins as plain columns, ``ContactRow`` and
+``CheckIn``) and merged here; the person's
 own read (``person_of``) says which of the often empty kinds there are to read. The
 page's words are ``timeline_rows``'; an entry only says what happened, when, and
 carries the row it came from.
@@ -11,19 +12,20 @@ carries the row it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from rekruttering.domain.funnel import Role, Stage
+from rekruttering.domain.funnel import Outcome, Role, Stage
 from rekruttering.extensions import db
 from rekruttering.funnel.service import STAGE_COLUMN
 from rekruttering.models import (
     Activity,
     Attendance,
+    Channel,
     Consent,
     Contact,
     Enrolment,
@@ -32,6 +34,7 @@ from rekruttering.models import (
     PersonLink,
     Referral,
     Session,
+    User,
 )
 from rekruttering.tenancy import MAX_ID
 
@@ -103,18 +106,66 @@ def _enrolments() -> Select:
     )
 
 
+class ContactRow(NamedTuple):
+    """One contact as the timeline shows it, read as plain columns (the contact and
+    its activity, channel, member of staff and person who brought them were five
+    objects a row). A name is None when there is no such row (names are required)."""
+
+    occurred_at: datetime
+    outcome: Outcome
+    role: Role
+    activity_id: int | None
+    note: str
+    follow_up_on: date | None
+    follow_up_done_at: datetime | None
+    recruited_by_id: int | None
+    activity_name: str | None
+    channel_name: str | None
+    by_user_name: str | None
+    recruited_by_first: str | None
+    recruited_by_last: str | None
+
+    @property
+    def recruited_by_name(self) -> str | None:
+        """As ``Person.display_name``."""
+        if self.recruited_by_first is None:
+            return None
+        return f"{self.recruited_by_first} {self.recruited_by_last}".strip()
+
+
 @cache
 def _contacts() -> Select:
+    # The joins as the eager loads made them (the same aliases' tables, in the same
+    # order), so that the rows come in the same order.
+    activity, channel, user, brought = (
+        aliased(Activity),
+        aliased(Channel),
+        aliased(User),
+        aliased(Person),
+    )
     return (
-        select(Contact)
+        select(
+            Contact.occurred_at,
+            Contact.outcome,
+            Contact.role,
+            Contact.activity_id,
+            Contact.note,
+            Contact.follow_up_on,
+            Contact.follow_up_done_at,
+            Contact.recruited_by_id,
+            activity.name,
+            channel.name,
+            user.name,
+            brought.first_name,
+            brought.last_name,
+        )
+        .select_from(Contact)
+        .outerjoin(activity, activity.id == Contact.activity_id)
+        .outerjoin(channel, channel.id == Contact.channel_id)
+        .outerjoin(user, user.id == Contact.by_user_id)
+        .outerjoin(brought, brought.id == Contact.recruited_by_id)
         .where(
             Contact.person_id == bindparam("person_id"), Contact.centre_id == bindparam("centre_id")
-        )
-        .options(
-            joinedload(Contact.activity),
-            joinedload(Contact.channel),
-            joinedload(Contact.by_user),
-            joinedload(Contact.recruited_by),
         )
     )
 
@@ -255,8 +306,8 @@ def build_timeline(
     told: set[tuple[int | None, datetime]] = set()  # (activity, moment) a row already tells
     whose = {"person_id": person_id, "centre_id": centre_id}
 
-    contacts = db.session.scalars(_contacts(), whose).all()
-    for contact in contacts:
+    for row in db.session.execute(_contacts(), whose):
+        contact = ContactRow(*row)
         entries.append(Entry(contact.occurred_at, CONTACT, contact))
         told.add((contact.activity_id, contact.occurred_at))
 

@@ -73,23 +73,25 @@ def _volunteer(words: _Words, item: Any) -> str:
 
 
 def _contact(words: _Words, item: Any, day: Callable[[Any], str]) -> str:
-    what = str(escape(item.activity.name)) if item.activity else words.say("The centre in general")
+    """A ``ContactRow``."""
+    if item.activity_name is not None:
+        what = str(escape(item.activity_name))
+    else:
+        what = words.say("The centre in general")
     html = (
         f'          <div><span class="badge {words.filter_("outcome_badge", item.outcome)}">'
         f"{words.filter_('outcome_label', item.outcome)}</span>\n"
         f"{what}{_volunteer(words, item)}          </div>\n"
         '          <div class="small dot-list">\n'
     )
-    if item.channel:
-        html += f"<span>{words.say('Channel:')} {escape(item.channel.name)}</span>"
-    if item.by_user:
-        html += f"<span>{words.say('by %(name)s', name=item.by_user.name)}</span>"
-    if item.recruited_by:
+    if item.channel_name is not None:
+        html += f"<span>{words.say('Channel:')} {escape(item.channel_name)}</span>"
+    if item.by_user_name is not None:
+        html += f"<span>{words.say('by %(name)s', name=item.by_user_name)}</span>"
+    brought = item.recruited_by_name
+    if brought is not None:
         to = escape(url_for("people.detail", person_id=item.recruited_by_id))
-        html += (
-            f'<span>{words.say("brought by")} <a href="{to}">'
-            f"{escape(item.recruited_by.display_name)}</a></span>"
-        )
+        html += f'<span>{words.say("brought by")} <a href="{to}">{escape(brought)}</a></span>'
     html += "          </div>\n"
     if item.note:
         html += f'<div class="small text-pre">{escape(item.note)}</div>'
