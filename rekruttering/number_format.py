@@ -231,14 +231,32 @@ def _steady_offset(zone: tzinfo, hour: datetime) -> timedelta | None:
     return first if first == last else None
 
 
+def _wall_clock(zone: tzinfo, value: datetime) -> datetime | None:
+    """The wall clock (naive) in ``zone`` of the moment ``value`` (a naive datetime is
+    UTC), from the offset of the moment's UTC hour; None in an hour when the offset
+    changes (convert that moment with ``_in``)."""
+    utc = value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    offset = _steady_offset(zone, utc.replace(minute=0, second=0, microsecond=0))
+    return None if offset is None else utc + offset
+
+
 def _local_day(zone: tzinfo, value: datetime) -> date:
     """The day in ``zone`` of the moment ``value`` (a naive datetime is UTC): the day
     of ``_in(zone, value)``, from the offset of the moment's UTC hour."""
-    utc = value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
-    offset = _steady_offset(zone, utc.replace(minute=0, second=0, microsecond=0))
-    if offset is None:
-        return _in(zone, value).date()
-    return (utc + offset).date()
+    wall = _wall_clock(zone, value)
+    return _in(zone, value).date() if wall is None else wall.date()
+
+
+#: The fields of a time pattern that read the wall clock alone (hour, minute, second,
+#: fraction, AM/PM), not the zone: a time of a pattern made of these is formatted from
+#: the wall clock without its zone.
+_CLOCK_FIELDS = frozenset("HhKkmsSa")
+
+
+@cache
+def _clock_only(pattern: dates.DateTimePattern) -> bool:
+    """Whether ``pattern`` shows the wall clock only (no zone name or offset)."""
+    return all(f[0] in _CLOCK_FIELDS for f in re.findall(r"%\((\w+)\)s", str(pattern.format)))
 
 
 class DateFormats:
@@ -275,11 +293,21 @@ class DateFormats:
         # babel.dates.format_datetime with the locale's patterns parsed once: the time and
         # the date, each put into the locale's pattern for both.
         glue, time_pattern, date_pattern = _patterns(self.locale, cast(Style, style))
-        moment = self._in_zone(value)
-        day = moment.date()
+        wall = _wall_clock(self.zone, value) if _clock_only(time_pattern) else None
+        if wall is None:
+            moment = self._in_zone(value)
+            day = moment.date()
+            return glue.replace(
+                "{0}", time_pattern.apply(moment.timetz(), self.locale, reference_date=day)
+            ).replace("{1}", date_pattern.apply(day, self.locale))
+        # A pattern of the wall clock only ("HH:mm"): the zone's offset for the moment's
+        # UTC hour (remembered) instead of converting each moment (~4 µs of its ~8.5
+        # through pytz), and the day's text remembered (the person page shows ~37
+        # moments, docs/performance.md).
+        day = wall.date()
         return glue.replace(
-            "{0}", time_pattern.apply(moment.timetz(), self.locale, reference_date=day)
-        ).replace("{1}", date_pattern.apply(day, self.locale))
+            "{0}", time_pattern.apply(wall.time(), self.locale, reference_date=day)
+        ).replace("{1}", _formatted_day(self.locale, cast(Style, style), day))
 
     def clock(self, value: time | datetime | None, style: str = "short") -> str:
         if value is None:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from babel import Locale
 from babel.numbers import format_decimal, parse_pattern
 from flask_babel import refresh
@@ -251,3 +252,41 @@ def test_the_formatting_locale_is_the_one_flask_babel_chose(app: Any) -> None:
             first = current_locale()  # before anything asked Flask-Babel
             assert str(first) == expected
             assert current_locale() is first is flask_babel.get_locale()
+
+
+def test_a_wall_clock_moment_is_babels_without_converting_each_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A moment whose pattern shows the wall clock only (the short and medium styles)
+    is formatted from the offset of its UTC hour, remembered, not converted moment by
+    moment; it is Babel's text every 7 minutes around each change of offset of 2026, in
+    a zone that changes on the hour (Oslo) and one that changes inside it (Lord Howe),
+    in both languages. A pattern with the zone (long, full) still converts each one."""
+    import pytz
+    from babel import dates
+
+    for name in ("Europe/Oslo", "Australia/Lord_Howe"):
+        zone = pytz.timezone(name)
+        changes = [
+            t
+            for t in (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=h) for h in range(8760))
+            if nf._in(zone, t).utcoffset() != nf._in(zone, t + timedelta(hours=1)).utcoffset()
+        ]
+        moments = [c + timedelta(minutes=7 * i) for c in changes for i in range(-30, 30)]
+        for language in ("nb", "en_GB"):
+            formats = nf.DateFormats(Locale.parse(language), zone)
+            for style in ("short", "medium", "long", "full"):
+                for value in moments:
+                    expected = dates.format_datetime(value, style, tzinfo=zone, locale=language)
+                    assert formats.moment(value, style) == expected, (name, value, style)
+    oslo = nf.DateFormats(Locale.parse("nb"), pytz.timezone("Europe/Oslo"))
+    value = datetime(2026, 11, 24, 17, 5, tzinfo=UTC)
+    expected = oslo.moment(value)  # its hour's offset is remembered now
+
+    def converted(*_args: Any) -> Any:
+        raise AssertionError("converted moment by moment")
+
+    monkeypatch.setattr(nf, "_in", converted)
+    assert oslo.moment(value) == expected == "24.11.2026, 18:05"
+    with pytest.raises(AssertionError, match="moment by moment"):
+        oslo.moment(value, "long")

@@ -342,3 +342,113 @@ def test_a_transaction_that_keeps_loaded_rows_still_commits_and_rolls_back(make:
     with transaction():
         person.first_name = "Kari Anne"
     assert "first_name" in inspect(person).expired_attributes
+
+
+def _timeline_reads(statements: list[str]) -> list[str]:
+    """The page's reads of messages, consent, referrals, family links and people brought."""
+    reads = ("SELECT message.", "SELECT consent.", "SELECT referral.", "SELECT person_link.")
+    return [
+        s
+        for s in (" ".join(s.split()) for s in statements)
+        if s.startswith(reads) or " person.recruited_by_id = " in s
+    ]
+
+
+def test_person_page_reads_only_the_kinds_of_history_the_person_has(
+    client: Any, make: Any, login: Any
+) -> None:
+    """The person's own read says which of the often empty kinds they have (messages,
+    consent, referrals, family links, people brought); a kind they do not have is not
+    read, and one they have is read and shown (a link from either side)."""
+    centre = make.centre()
+    login(make.user(centre))
+    bare = make.person(centre)
+    client.get(f"/people/{bare.id}")
+    with count_statements() as few:
+        html = client.get(f"/people/{bare.id}").get_data(as_text=True)
+    assert _timeline_reads(few.statements) == []
+    assert "timeline-" not in html
+
+    rich = make.person(centre)
+    make.message(rich, body="Hei Amina")
+    make.sms_consent(rich)
+    make.referral(centre, person=rich)
+    relative = make.person(centre, first_name="Slektning")
+    make.person_link(centre, person=relative, other=rich)  # rich is the link's other side
+    make.person(centre, first_name="Venninne", recruited_by_id=rich.id)
+    client.get(f"/people/{rich.id}")
+    with count_statements() as many:
+        html = client.get(f"/people/{rich.id}").get_data(as_text=True)
+    assert len(_timeline_reads(many.statements)) == 5
+    assert few.count <= many.count - 5
+    for shown in ("timeline-message", "Hei Amina", "timeline-consent", "timeline-referral"):
+        assert shown in html
+    assert "Slektning" in html and "Venninne" in html
+
+
+def test_person_page_reads_check_ins_as_columns(client: Any, make: Any, login: Any) -> None:
+    """The check-ins are read as the five columns the timeline shows (the moment, the
+    role, walk-in, the activity and its name), not as an attendance, its session and
+    the session's activity, three objects a row; and they are shown."""
+    centre = make.centre()
+    login(make.user(centre))
+    person = make.person(centre)
+    activity = make.activity(centre, "Mat og prat")
+    make.attendance(make.session(activity, T0), person)
+    client.get(f"/people/{person.id}")
+    with count_statements() as counted:
+        html = client.get(f"/people/{person.id}").get_data(as_text=True)
+    reads = [" ".join(s.split()) for s in counted.statements if "FROM attendance" in s]
+    assert len(reads) == 1
+    columns = reads[0].split(" FROM ", 1)[0]
+    assert columns == (
+        "SELECT attendance.checked_in_at, attendance.role, attendance.walk_in, "
+        "session.activity_id, activity.name"
+    )
+    assert html.count("timeline-attendance") == 1 and "Mat og prat" in html
+
+
+def test_person_page_reads_contacts_as_columns(client: Any, make: Any, login: Any) -> None:
+    """The contacts are read as the columns the timeline shows (with the names of their
+    activity, channel, member of staff and the person who brought them), not as five
+    objects a row; and every one of them is shown, a contact about no activity too."""
+    centre = make.centre()
+    staff = make.user(centre, name="Ola <Hansen>")
+    login(staff)
+    person = make.person(centre)
+    friend = make.person(centre, first_name="Kari", last_name="")
+    activity = make.activity(centre, "Mat & prat")
+    channel = make.channel(centre, name="Plakat")
+    with transaction():
+        log_contact(
+            centre.id,
+            ContactInput(
+                person.id,
+                Outcome.ASKED,
+                activity.id,
+                channel.id,
+                occurred_at=T0,
+                by_user_id=staff.id,
+                note="Ringer igjen",
+                follow_up_on=(T0 + timedelta(days=7)).date(),
+                recruited_by_id=friend.id,
+            ),
+        )
+        log_contact(centre.id, ContactInput(person.id, Outcome.HEARD, occurred_at=T0))
+    client.get(f"/people/{person.id}")
+    with count_statements() as counted:
+        html = client.get(f"/people/{person.id}").get_data(as_text=True)
+    reads = [" ".join(s.split()) for s in counted.statements if "FROM contact " in s]
+    assert len(reads) == 1
+    assert reads[0].startswith("SELECT contact.occurred_at, contact.outcome, contact.role,")
+    assert "contact.form_token" not in reads[0]
+    assert html.count("timeline-contact") == 2
+    for shown in (
+        "Mat &amp; prat",
+        "Plakat",
+        "Ola &lt;Hansen&gt;",
+        f'<a href="/people/{friend.id}">Kari</a>',
+        "Ringer igjen",
+        "Sentralen generelt",
+    ):
+        assert shown in html

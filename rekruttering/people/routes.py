@@ -37,7 +37,7 @@ from rekruttering.people.service import (
 from rekruttering.people.service import (
     keep_apart as keep_apart_service,
 )
-from rekruttering.people.timeline import CONSENT, history_of
+from rekruttering.people.timeline import CONSENT, history_of, person_of
 from rekruttering.privacy.access_log import mark_logged
 from rekruttering.privacy.service import record_consent
 from rekruttering.transaction import transaction
@@ -93,12 +93,15 @@ def index() -> str:
 @bp.route("/<int:person_id>")
 @allow(*STAFF)
 def detail(person_id: int) -> str | Response:
-    person = tenancy.get_or_404(Person, person_id)
+    centre_id = tenancy.current_centre_id()
+    found = person_of(centre_id, person_id)
+    if found is None:
+        abort(404)
+    person, kinds = found
     if person.merged_into_id is not None:
         flash(_("This person was merged into another: here is the kept one."), "info")
         return redirect(url_for("people.detail", person_id=person.merged_into_id))
-    centre_id = tenancy.current_centre_id()
-    history = history_of(centre_id, person)
+    history = history_of(centre_id, person, kinds)
     link_q = request.args.get("link_q", "").strip()[:100]
     link_results = (
         [p for p in quick_search(centre_id, link_q) if p.id != person.id] if link_q else []
