@@ -55,7 +55,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -85,7 +85,6 @@ from rekruttering.reminders.accepted_many import (
     answers_as_arrays,
     answers_numbered,
 )
-from rekruttering.reminders.commit_ahead import CommitAhead
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.reminders.generic_plans import generic_plans
 from rekruttering.reminders.hand_over_many import (
@@ -944,65 +943,32 @@ def _next_batch(
     is left to its lease.
     """
     items: list[int | Step] = [*unsent, *batch]
-    where = _Where()
+    phase, current = "record", -1
     try:
         with transaction():
-            recorded, steps = _batch_statements(batch, answered, unsent, tick, started, where)
+            recorded = _record_answers(answered, tick)
+            phase = "hand over"
+            steps: list[Step] = []
+            for take in unsent:
+                current = len(steps)  # the one whose statements fail, if any
+                steps.append(_step(take, tick, _elapsed(started)))
+            # PostgreSQL: the batch with one statement. If it fails, none in particular
+            # did: each is handed over alone below (the transaction rolled back).
+            current = -1
+            many = _hand_over_many(batch, tick, _elapsed(started))
+            for reminder_id in batch:
+                current = len(steps)
+                if reminder_id in many:
+                    step = _handed_over(reminder_id, *many[reminder_id], tick, _elapsed(started))
+                else:
+                    step = _hand_over(reminder_id, tick, _elapsed(started))
+                steps.append(Step(reminder_id, *step))
             # Inside the transaction: no other writer until its commit.
             version = _data_version() if len(items) > 1 else None
-            where.phase = "commit"
+            phase = "commit"
         return recorded, steps, version
     except Exception:  # noqa: BLE001 - one bad row must not stop the batch
-        log.exception("dispatch: a hand-over batch failed (%s)", where.phase)
-    recorded, steps = _batch_alone(items, answered, tick, started, where)
-    return recorded, steps, None
-
-
-@dataclass
-class _Where:
-    """How far a hand-over transaction got (for its fallback): its phase, and in the
-    hand-over the index of the item whose statements were running (-1: none)."""
-
-    phase: str = "record"
-    current: int = -1
-
-
-def _batch_statements(
-    batch: list[int],
-    answered: list[Answer],
-    unsent: list[Step],
-    tick: Tick,
-    started: float,
-    where: _Where,
-) -> tuple[list[tuple[int, str]], list[Step]]:
-    """The statements of a hand-over transaction (``_next_batch``), in the caller's."""
-    recorded = _record_answers(answered, tick)
-    where.phase = "hand over"
-    steps: list[Step] = []
-    for take in unsent:
-        where.current = len(steps)  # the one whose statements fail, if any
-        steps.append(_step(take, tick, _elapsed(started)))
-    # PostgreSQL: the batch with one statement. If it fails, none in particular
-    # did: each is handed over alone below (the transaction rolled back).
-    where.current = -1
-    many = _hand_over_many(batch, tick, _elapsed(started))
-    for reminder_id in batch:
-        where.current = len(steps)
-        if reminder_id in many:
-            step = _handed_over(reminder_id, *many[reminder_id], tick, _elapsed(started))
-        else:
-            step = _hand_over(reminder_id, tick, _elapsed(started))
-        steps.append(Step(reminder_id, *step))
-    return recorded, steps
-
-
-def _batch_alone(
-    items: list[int | Step], answered: list[Answer], tick: Tick, started: float, where: _Where
-) -> tuple[list[tuple[int, str]], list[Step]]:
-    """After a hand-over transaction failed (rolled back, or its commit in doubt): each
-    answer recorded alone, each item handed over (or taken back) alone, except the one
-    whose statements failed and every one when the commit failed: the lease decides."""
-    phase, current = where.phase, where.current
+        log.exception("dispatch: a hand-over batch failed (%s)", phase)
     recorded = [(a.reminder_id, _record_alone(a, tick)) for a in answered]
     steps = []
     for index, item in enumerate(items):
@@ -1012,7 +978,7 @@ def _batch_alone(
             steps.append(Step(reminder_id, "error", None))
         else:
             steps.append(_step_alone(item, tick, started))
-    return recorded, steps
+    return recorded, steps, None
 
 
 def _still_clear_params(handed: Step, tick: Tick, elapsed: timedelta) -> dict[str, Any]:
@@ -1167,12 +1133,7 @@ def _unchanged(version: int | None, tick: Tick, started: float) -> bool:
 
 
 def _send_batch(
-    steps: list[Step],
-    tick: Tick,
-    report: DispatchReport,
-    started: float,
-    version: int | None,
-    check_first: bool = False,
+    steps: list[Step], tick: Tick, report: DispatchReport, started: float, version: int | None
 ) -> tuple[list[Answer], list[Step]]:
     """Send what a hand-over transaction handed over, one by one; (the answers, to be
     recorded with the next hand-over; those not sent, to be taken back there).
@@ -1189,7 +1150,7 @@ def _send_batch(
     for handed in steps:
         if handed.sms is None:
             _count(report, handed.reminder_id, handed.step)
-        elif (answered or check_first) and not _unchanged(version, tick, started):
+        elif answered and not _unchanged(version, tick, started):
             checked = _send_gated(handed, tick, _elapsed(started))
             if checked is None:
                 unsent.append(handed)
@@ -1249,210 +1210,6 @@ def dispatch_due(
         return _tick(now, gateway, claimer, limit or settings.sms.dispatch_batch_size, settings)
 
 
-#: Prototype switch (PostgreSQL): overlap a hand-over's commit with the sends before it.
-OVERLAP = os.environ.get("REKRUTTERING_DISPATCH_OVERLAP", "1") != "0"
-
-
-def _begin_batch(
-    batch: list[int], answered: list[Answer], unsent: list[Step], tick: Tick, started: float
-) -> Callable[[], tuple[list[tuple[int, str]], list[Step]]]:
-    """``_next_batch`` with its COMMIT sent but not waited for (``commit_ahead``); the
-    callable returned waits for it: (each previous reminder and what became of it; each
-    of this transaction's reminders). A failure goes the way ``_next_batch``'s does."""
-    items: list[int | Step] = [*unsent, *batch]
-    where = _Where()
-    try:
-        recorded, steps = _batch_statements(batch, answered, unsent, tick, started, where)
-        db.session.flush()
-        where.phase = "commit"
-        ahead = CommitAhead(db.session.connection())
-    except Exception:  # noqa: BLE001 - one bad row must not stop the batch
-        db.session.rollback()
-        log.exception("dispatch: a hand-over batch failed (%s)", where.phase)
-        failed = _batch_alone(items, answered, tick, started, where)
-        return lambda: failed
-
-    def finish() -> tuple[list[tuple[int, str]], list[Step]]:
-        try:
-            ahead.wait()
-            db.session.commit()  # the connection is idle: nothing is sent
-            return recorded, steps
-        except Exception:  # noqa: BLE001 - the commit is in doubt: the lease decides
-            db.session.rollback()
-            log.exception("dispatch: a hand-over batch failed (commit)")
-        return _batch_alone(items, answered, tick, started, where)
-
-    return finish
-
-
-#: Prototype: "thread" runs each hand-over transaction on a thread (the session's
-#: connection handed to it meanwhile), "commit" sends only its COMMIT ahead.
-OVERLAP_WAY = os.environ.get("REKRUTTERING_DISPATCH_OVERLAP_WAY", "thread")
-
-
-def _begin_on_thread(
-    pool: Any,
-    batch: list[int],
-    answered: list[Answer],
-    unsent: list[Step],
-    tick: Tick,
-    started: float,
-) -> Callable[[], tuple[list[tuple[int, str]], list[Step]]]:
-    import contextvars
-
-    context = contextvars.copy_context()
-    future = pool.submit(context.run, _next_batch, batch, answered, unsent, tick, started)
-
-    def finish() -> tuple[list[tuple[int, str]], list[Step]]:
-        recorded, steps, _ = future.result()
-        return recorded, steps
-
-    return finish
-
-
-def _begin_ahead(
-    batch: list[int], answered: list[Answer], unsent: list[Step], tick: Tick, started: float
-) -> Callable[[], tuple[list[tuple[int, str]], list[Step]]]:
-    """PROTOTYPE: the whole transaction in a libpq pipeline, results collected later."""
-    from rekruttering.reminders.batch_ahead import StatementsAhead, rows
-
-    fast = [(answer, result) for answer in answered if (result := _accepted(answer))]
-    wanted = [
-        Wanted(rid, seen.person_id, seen.phone, seen.body, seen.digest, seen.segments)
-        for rid in batch
-        if (seen := tick.claimed.get(rid)) is not None
-    ]
-    if (
-        unsent
-        or len(fast) != len(answered)
-        or len(fast) == 1
-        or tick.quiet
-        or len(wanted) != len(batch)
-        or len(wanted) < 2
-    ):
-        return _begin_batch(batch, answered, unsent, tick, started)
-    statements: list[tuple[Any, dict[str, Any]]] = []
-    states = {
-        answer.reminder_id: (
-            ReminderState.DELIVERED if result.status == "delivered" else ReminderState.SENT
-        )
-        for answer, result in fast
-    }
-    if fast:
-        answer_rows: list[AnswerRow] = [
-            (
-                answer.sms.message_id,
-                answer.reminder_id,
-                result.status,
-                result.provider_sid,
-                (result.from_number or "")[:40],
-                states[answer.reminder_id].value,
-            )
-            for answer, result in fast
-        ]
-        statements.append(
-            (ACCEPTED_ONE_TRIP, {"acc_updated": utcnow(), **answers_as_arrays(answer_rows)})
-        )
-    elapsed = _elapsed(started)
-    common = {
-        "lease_from": tick.now + elapsed - tick.lease,
-        "now": tick.now,
-        "direction": Direction.OUTBOUND,
-        "gateway": tick.gateway.name,
-        "status": message_status.PENDING,
-        "created": tick.now,
-        "updated": utcnow(),
-    }
-    statements.append((HAND_OVER_MANY, hand_over_params(wanted, tick.claimer, **common)))
-    items: list[int | Step] = [*batch]
-    conn = db.session.connection()
-    try:
-        ahead = StatementsAhead(conn, statements)
-    except Exception:  # noqa: BLE001
-        db.session.rollback()
-        log.exception("dispatch: a hand-over batch failed (sending)")
-        failed = _batch_alone(items, answered, tick, started, _Where("commit"))
-        return lambda: failed
-
-    def finish() -> tuple[list[tuple[int, str]], list[Step]]:
-        try:
-            results = ahead.collect()
-            db.session.commit()  # idle: nothing sent
-        except Exception:  # noqa: BLE001
-            db.session.rollback()
-            log.exception("dispatch: a hand-over batch failed (pipeline)")
-            return _batch_alone(items, answered, tick, started, _Where("commit"))
-        recorded: list[tuple[int, str]] = []
-        if fast:
-            done_rows = rows(results[0][0])
-            moved = {int(i) for k, i in done_rows if k == b"message" and i is not None}
-            updated = {int(i) for k, i in done_rows if k == b"reminder" and i is not None}
-            for answer, _result in fast:
-                rid = answer.reminder_id
-                if answer.sms.message_id in moved and rid in updated:
-                    recorded.append((rid, str(states[rid])))
-                else:
-                    recorded.append((rid, _record_alone(answer, tick)))
-        handed_rows = {
-            int(r): (
-                int(w) if w is not None else None,
-                int(h) if h is not None else None,
-            )
-            for r, w, h in rows(results[-1][0])
-        }
-        steps: list[Step] = []
-        for rid in batch:
-            written, handed = handed_rows.get(rid, (None, None))
-            if handed is not None:
-                seen = tick.claimed[rid]
-                steps.append(
-                    Step(rid, "send", OutgoingSms(to=seen.phone, body=seen.body, message_id=handed))
-                )
-            else:
-                try:
-                    with transaction():
-                        step = _handed_over(rid, written, handed, tick, _elapsed(started))
-                    steps.append(Step(rid, *step))
-                except Exception:  # noqa: BLE001
-                    log.exception("reminder %s: dispatch failed; its lease decides", rid)
-                    steps.append(Step(rid, "error", None))
-        return recorded, steps
-
-    return finish
-
-
-def _overlapped(
-    ids: list[int], half: int, tick: Tick, report: DispatchReport, started: float
-) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        _overlapped_with(pool, ids, half, tick, report, started)
-
-
-def _overlapped_with(
-    pool: Any, ids: list[int], half: int, tick: Tick, report: DispatchReport, started: float
-) -> None:
-    """Batches of ``half``: each hand-over's commit overlaps the previous batch's sends."""
-    position = len(ids[:half])
-    recorded, steps, _ = _next_batch(ids[:half], [], [], tick, started)
-    answered: list[Answer] = []
-    unsent: list[Step] = []
-    while steps or position < len(ids) or answered or unsent:
-        batch = ids[position : position + half]
-        position += len(batch)
-        if OVERLAP_WAY == "ahead":
-            finish = _begin_ahead(batch, answered, unsent, tick, started)
-        elif OVERLAP_WAY == "thread":
-            finish = _begin_on_thread(pool, batch, answered, unsent, tick, started)
-        else:
-            finish = _begin_batch(batch, answered, unsent, tick, started)
-        answered, unsent = _send_batch(steps, tick, report, started, None, check_first=True)
-        recorded, steps = finish()
-        for reminder_id, result in recorded:
-            _count(report, reminder_id, result)
-
-
 def _tick(
     now: datetime, gateway: Gateway, claimer: str, limit: int, settings: Settings
 ) -> DispatchReport:
@@ -1472,9 +1229,6 @@ def _tick(
     unsent: list[Step] = []  # handed over, not sent: to be taken back
     position = 0
     with reads_apart(min(size, len(ids))) as tick.reads:
-        if OVERLAP and tick.reads is not None and size >= 2:
-            _overlapped(ids, size // 2, tick, report, started)
-            position = len(ids)
         while position < len(ids) or answered or unsent:
             batch = ids[position : position + size]
             position += len(batch)
