@@ -48,13 +48,13 @@ def _plans(statements: list[tuple[str, Any]], marker: str, table: str, index: st
     return found
 
 
-@pytest.mark.sqlite_only
-def test_the_check_in_list_and_the_follow_up_queue_read_their_indexes(
-    app: Flask, make: Any
-) -> None:
+def _list_statements(make: Any) -> list[tuple[str, Any]]:
+    """The statements (with their parameters) of a check-in list and a follow-up queue,
+    their data committed."""
     centre = make.centre()
     activity = make.activity(centre)
     session = make.session(activity, utcnow())
+    db.session.commit()
     statements: list[tuple[str, Any]] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
@@ -66,6 +66,14 @@ def test_the_check_in_list_and_the_follow_up_queue_read_their_indexes(
         follow_up_queue(centre.id, heard_days=14, limit=5)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+@pytest.mark.sqlite_only
+def test_the_check_in_list_and_the_follow_up_queue_read_their_indexes(
+    app: Flask, make: Any
+) -> None:
+    statements = _list_statements(make)
 
     # The few enrolments that said no or not now: the partial index, not every
     # expected enrolment's row.
@@ -118,21 +126,7 @@ def test_postgresql_can_serve_each_list_statement_from_its_index(app: Flask, mak
     only one of its table (the others dropped in a transaction rolled back) and
     sequential scans off, the plan reads it; a partial index whose condition the
     statement does not imply would leave only a scan of the table."""
-    centre = make.centre()
-    activity = make.activity(centre)
-    session = make.session(activity, utcnow())
-    db.session.commit()
-    statements: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        session_list(centre.id, session.id)
-        follow_up_queue(centre.id, heard_days=14, limit=5)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
+    statements = _list_statements(make)
     db.session.rollback()  # no lock of ours stays on the tables while indexes are dropped
 
     cases = [
