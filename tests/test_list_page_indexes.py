@@ -8,8 +8,8 @@ cannot use fails to plan ("no query solution"). The test asks that, not which in
 the planner picks: between two indexes of the same leading columns SQLite's choice
 varies with the test database's history (it failed once in a full run, the same test
 alone passing). PostgreSQL has no ``INDEXED BY``: there each index is left the only one
-of its table (the others dropped in a transaction that is rolled back) with sequential
-scans off, and the plan must read it.
+of its table with sequential scans off, and the plan must read it
+(tests/postgresql_plans.py).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from rekruttering.checkin.service import session_list
 from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db
 from rekruttering.outreach.follow_up import follow_up_queue
+from tests.postgresql_plans import plan_with_only
 
 
 def _plans(statements: list[tuple[str, Any]], marker: str, table: str, index: str) -> list[str]:
@@ -93,33 +94,6 @@ def test_the_check_in_list_and_the_follow_up_queue_read_their_indexes(
         assert "USING INDEX ix_contact_person_open_follow_up" in page, page
 
 
-def _postgresql_plan_with_only(statement: str, parameters: Any, table: str, index: str) -> str:
-    """PostgreSQL's plan of ``statement`` when ``index`` is the only index of ``table``
-    and sequential scans cost more than any index: in a transaction that is rolled
-    back, every other index of the table is dropped (constraints too). A partial index
-    whose condition the statement does not imply cannot serve it, and the plan then
-    scans the table; one that can, is read."""
-    with db.engine.connect() as conn, conn.begin() as transaction:
-        others = conn.execute(
-            sa.text(
-                "SELECT i.relname, c.conname FROM pg_index x "
-                "JOIN pg_class i ON i.oid = x.indexrelid "
-                "LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid "
-                "WHERE x.indrelid = CAST(:table AS regclass) AND i.relname <> :index"
-            ),
-            {"table": table, "index": index},
-        ).all()
-        for name, constraint in others:
-            if constraint is not None:
-                conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}" CASCADE')
-            else:
-                conn.exec_driver_sql(f'DROP INDEX "{name}"')
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-        plan = conn.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
-        transaction.rollback()
-    return "\n".join(plan)
-
-
 @pytest.mark.postgres_only
 def test_postgresql_can_serve_each_list_statement_from_its_index(app: Flask, make: Any) -> None:
     """The same question on PostgreSQL, which has no ``INDEXED BY``: with the index the
@@ -143,6 +117,6 @@ def test_postgresql_can_serve_each_list_statement_from_its_index(app: Flask, mak
     for marker, table, index in cases:
         found = [(s, p) for s, p in statements if marker in s]
         assert len(found) == 1, (marker, len(found))
-        plan = _postgresql_plan_with_only(*found[0], table, index)
+        plan = plan_with_only(*found[0], table, index)
         # "Index Scan using ...", "Index Only Scan using ..." or "Bitmap Index Scan on ..."
         assert re.search(rf"(using|Bitmap Index Scan on) {index}\b", plan), (marker, plan)

@@ -210,3 +210,37 @@ def test_import_keeps_the_index(make: Any, tmp_path: Path) -> None:
 def test_demo_people_are_indexed(app: Any, demo_installation: None) -> None:
     """The demo's people, copied in as rows (tests/demo_snapshot.py), are all indexed."""
     assert_index_current()
+
+
+@pytest.mark.postgres_only
+def test_postgresql_reads_one_centres_matches_from_the_index(make: Any) -> None:
+    """The people list's keys statement (a word of three letters or more) can be served
+    by the trigram index with the centre as one of its conditions: the index names
+    this centre's matches, not every centre's to be read and filtered out (revision
+    person_centre_trigram). Asked with the index the only one of ``person``."""
+    from rekruttering.people.search import PeopleFilter, people_page
+    from tests.postgresql_plans import plan_with_only
+
+    centre = make.centre()
+    other = make.centre()
+    make.person(centre, first_name="Kasem", last_name="Haugen")
+    make.person(other, first_name="Kasim", last_name="Haugland")
+    db.session.commit()
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = people_page(centre.id, PeopleFilter(q="haug"), 1, 50)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    db.session.rollback()
+    assert [p.first_name for p in page.items] == ["Kasem"]
+    (keys,) = [(s, p) for s, p in statements if s.startswith("SELECT person.id \nFROM person")]
+    plan = plan_with_only(*keys, "person", person_trigram.TRIGRAM_INDEX)
+    scan = next(line for line in plan.splitlines() if "Index Scan on" in line)
+    assert person_trigram.TRIGRAM_INDEX in scan, plan
+    condition = plan.splitlines()[plan.splitlines().index(scan) + 1]
+    assert "Index Cond:" in condition and "centre_id =" in condition, plan

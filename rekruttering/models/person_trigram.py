@@ -6,8 +6,13 @@ B-tree can answer, so it scanned the centre's narrow search-key index (20,000 en
 at 100,000 people). A trigram index answers it from the three-letter pieces of the
 typed word, on each database by its own means:
 
-* **PostgreSQL**: the ``pg_trgm`` extension and a GIN index on ``person(search_key,
-  search_plain)`` with ``gin_trgm_ops``; the planner uses it for the same ``LIKE``.
+* **PostgreSQL**: the ``pg_trgm`` extension and a GIN index on ``person(centre_id,
+  search_key, search_plain)`` (``btree_gin`` for the centre, ``gin_trgm_ops`` for the
+  keys); the planner uses it for the same ``LIKE``, and with the centre's ``=`` a
+  search reads the matches of its own centre only. Without the centre in the index
+  (revision ``person_trigram``, until revision ``person_centre_trigram``) the index
+  named every centre's matches and each was read from the table to be filtered out:
+  at 100,000 people in 50 centres a common word read 1,989 rows to keep 364.
 * **SQLite** (3.34 or later): an FTS5 table ``person_trigram`` with the ``trigram``
   tokenizer (case sensitive: the keys are folded already) over the keys and the
   person's centre as a token ("{7}": a search reads one centre's matches), holding no
@@ -40,7 +45,7 @@ from rekruttering.models.people import Person
 
 #: The FTS5 table (SQLite) and the GIN index (PostgreSQL).
 TRIGRAM_TABLE = "person_trigram"
-TRIGRAM_INDEX = "ix_person_search_trgm"
+TRIGRAM_INDEX = "ix_person_centre_search_trgm"
 #: SQLite: what the search reads of each candidate the FTS5 table names, in an index of
 #: its own, the centre's people side by side (``CANDIDATE_COLUMNS``).
 CANDIDATE_INDEX = "ix_person_trigram_candidates"
@@ -93,8 +98,11 @@ _SQLITE_CREATE = (
 )
 _POSTGRESQL_CREATE = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    # GIN operator classes for plain values (the centre's id): shipped with PostgreSQL,
+    # trusted since 13, as pg_trgm (docs/operations.md).
+    "CREATE EXTENSION IF NOT EXISTS btree_gin",
     f"CREATE INDEX IF NOT EXISTS {TRIGRAM_INDEX} ON person "
-    "USING gin (search_key gin_trgm_ops, search_plain gin_trgm_ops)",
+    "USING gin (centre_id, search_key gin_trgm_ops, search_plain gin_trgm_ops)",
 )
 
 
