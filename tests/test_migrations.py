@@ -88,6 +88,7 @@ RELEASED_REVISIONS = {
     "person_textable_name.py": "2472738089c492eac5db24223f30e04f8a93b812aa27e3fa4a0afaee396ca68b",
     "list_page_indexes.py": "59b0f4ae2168c94372973a11d6e9ba98a5beda612925b52548caddb4ea1e9bd5",
     "trigram_candidates.py": "03b3889fa7cb814ae01c0700d55c80a3f0230e5eeaa908424b5eb59d67f1aab1",
+    "people_list_rows.py": "d3c3ffa94fc34997f5ab654eb0de661f9353e4e5383ebde03f0963bcc805816c",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -335,11 +336,20 @@ def test_existing_people_are_put_in_the_trigram_index(database_url: str, tmp_pat
                     "INSERT INTO person_trigram(person_trigram, rank) VALUES ('integrity-check', 1)"
                 )
                 indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
-                assert person_trigram.CANDIDATE_INDEX in indexes  # revision trigram_candidates
+                assert person_trigram.CANDIDATE_INDEX in indexes  # revision people_list_rows
+                assert person_trigram.FORMER_CANDIDATE_INDEX not in indexes
+                columns = conn.exec_driver_sql(
+                    f"SELECT name FROM pragma_index_info('{person_trigram.CANDIDATE_INDEX}')"
+                ).scalars()
+                assert tuple(columns) == (
+                    person_trigram.CANDIDATE_COLUMNS + person_trigram.ROW_COLUMNS
+                )
             else:
                 indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
                 assert "ix_person_search_trgm" in indexes
                 assert person_trigram.CANDIDATE_INDEX not in indexes
+            shown = {ix["name"] for ix in sa.inspect(conn).get_indexes("enrolment")}
+            assert "ix_enrolment_person_shown" in shown  # revision people_list_rows
         db.engine.dispose()
     assert found_before == {ids[0]}
     assert found_after == {ids[-1]}
