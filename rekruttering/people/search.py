@@ -347,13 +347,8 @@ class ListedPerson:
 #: with none for a person without), built once: read as entities, with the enrolments'
 #: activities, they cost more than the page's search at 100,000 people, and as two
 #: statements a round trip more on PostgreSQL (docs/performance.md).
-#:
-#: The people's centre is a condition too (they are of it: the keys statement found
-#: them there): on SQLite the people are then read by centre and id from
-#: ``ix_person_list_rows`` (models/person_trigram.py), whose entries the keys statement
-#: has just read, and their enrolments from ``ix_enrolment_person_shown``; by id alone
-#: each person and each enrolment was a page of its table, read from the operating
-#: system by a search's first visit (~70 of 132 at 100,000 people, docs/performance.md).
+#: The enrolments are read from ``ix_enrolment_person_shown`` alone (on PostgreSQL an
+#: index-only scan: 371 -> 327 buffers for a page at 100,000 people).
 _PAGE_PEOPLE = (
     select(
         Person.id,
@@ -369,20 +364,26 @@ _PAGE_PEOPLE = (
     .select_from(Person)
     .outerjoin(Enrolment, Enrolment.person_id == Person.id)
     .outerjoin(Activity, Activity.id == Enrolment.activity_id)
-    .where(
-        Person.centre_id == sa.bindparam("centre_id"),
-        Person.id.in_(sa.bindparam("ids", expanding=True)),
-    )
+    .where(Person.id.in_(sa.bindparam("ids", expanding=True)))
     # The order of the unique key (person, activity, role): the order SQLite gave the
     # enrolments of a row when they were loaded as the person's relationship.
     .order_by(Person.id, Enrolment.activity_id, Enrolment.role)
 )
+#: On SQLite the people's centre is a condition too (they are of it: the keys statement
+#: found them there), so that they are read by centre and id from
+#: ``ix_person_list_rows`` (models/person_trigram.py), whose entries the keys statement
+#: has just read. By id alone each person was a page of the table, and each enrolment
+#: one more: a word's first search read ~107 of its ~145 pages from the operating
+#: system for the page's 50 people at 100,000 people (docs/performance.md). Not on
+#: PostgreSQL, whose planner then joined the activities row by row (621 buffers).
+_PAGE_PEOPLE_IN_CENTRE = _PAGE_PEOPLE.where(Person.centre_id == sa.bindparam("centre_id"))
 
 
 def _listed_people(centre_id: int, ids: list[Any]) -> list[ListedPerson]:
     """The people of one page of the centre with their enrolments (one statement)."""
+    statement = _PAGE_PEOPLE_IN_CENTRE if _dialect() == "sqlite" else _PAGE_PEOPLE
     people: dict[int, ListedPerson] = {}
-    for row in db.session.execute(_PAGE_PEOPLE, {"centre_id": centre_id, "ids": ids}):
+    for row in db.session.execute(statement, {"centre_id": centre_id, "ids": ids}):
         person = people.get(row[0])
         if person is None:
             person = people[row[0]] = ListedPerson(*row[:6])
