@@ -171,7 +171,7 @@ def test_later_pages_and_the_cap_are_kept(make: Any) -> None:
 @pytest.mark.sqlite_only
 def test_sqlite_reads_each_candidate_from_the_candidates_index(make: Any) -> None:
     """The keys statement's every column of a candidate is in
-    ``ix_person_trigram_candidates`` (planned ``INDEXED BY`` it: a covering search by
+    ``ix_person_list_rows`` (planned ``INDEXED BY`` it: a covering search by
     centre and id), so no candidate's row is read from the table. Which index SQLite
     picks on a real database is its planner's (docs/performance.md)."""
     centre = make.centre()
