@@ -21,10 +21,10 @@ def _parsed_and_formatted(e164: str) -> str:
 
 
 def _numbers() -> list[str]:
-    """Eight-digit +47 numbers of every two leading digits (Svalbard's 79 included),
+    """Eight-digit +47 numbers of every three leading digits (Svalbard's 79 included),
     and numbers that are not of that shape."""
     rng = random.Random(17)
-    found = [f"+47{lead}{rng.randrange(10**6):06d}" for lead in range(10, 100) for _ in range(40)]
+    found = [f"+47{lead}{rng.randrange(10**5):05d}" for lead in range(100, 1000) for _ in range(4)]
     return [
         *found,
         "+4701234567",  # a leading 0: parsed
