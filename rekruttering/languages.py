@@ -6,7 +6,9 @@ may bring others); unknown codes are shown as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import nullcontext
+from types import MappingProxyType
 
 from flask import Flask, current_app, request
 from flask_babel import force_locale, get_locale
@@ -60,6 +62,24 @@ def language_choices() -> list[tuple[str, str]]:
         found = tuple((code, str(name)) for code, name in LANGUAGES.items())
         cache[locale] = found
     return list(found)
+
+
+#: Where the names of each locale's languages by code are kept (``language_names``).
+NAMES_BY_LOCALE = "rekruttering.languages.names"
+
+
+def language_names() -> Mapping[str, str]:
+    """Each listed language's code to its name in the UI language, as ``language_name``
+    gives it; worked out once per locale and app, as ``language_choices``: the people
+    list names the centre's languages (its filter) and each row's, and each name was a
+    catalogue lookup (docs/performance.md, "People search: tenth round (branch
+    ``search9``)")."""
+    cache: dict[str, Mapping[str, str]] = current_app.extensions.setdefault(NAMES_BY_LOCALE, {})
+    locale = str(get_locale())
+    found = cache.get(locale)
+    if found is None:
+        found = cache[locale] = MappingProxyType(dict(language_choices()))
+    return found
 
 
 #: Where the language names of each locale are kept (``_codes_by_name``), per app.

@@ -50,9 +50,15 @@ class UrlPattern:
     ``url_for`` as before, so the URL is always the one ``url_for`` makes.
     """
 
-    def __init__(self, endpoint: str, values: dict[str, Any]) -> None:
+    def __init__(
+        self, endpoint: str, values: dict[str, Any], rows: tuple[str, ...] | None = None
+    ) -> None:
+        """``rows`` names the values a row gives when a fixed value may be ``"*"`` itself
+        (``page_urls``); otherwise they are those given as ``"*"``."""
         self.endpoint, self.values = endpoint, values
-        self.names = [name for name, value in values.items() if value == ROW]
+        if rows is None:
+            rows = tuple(name for name, value in values.items() if value == ROW)
+        self.names = list(rows)
         marks = {name: str(_PLACEHOLDER + i) for i, name in enumerate(self.names)}
         built = url_for(endpoint, **{k: marks.get(k, v) for k, v in values.items()})
         self.parts: list[str | int] | None = None
@@ -69,7 +75,7 @@ class UrlPattern:
             ordered = [row[name] for name in self.names]
             return "".join(p if isinstance(p, str) else str(ordered[p]) for p in self.parts)
         return url_for(
-            self.endpoint, **{k: row[k] if v == ROW else v for k, v in self.values.items()}
+            self.endpoint, **{k: row[k] if k in self.names else v for k, v in self.values.items()}
         )
 
 
@@ -87,11 +93,23 @@ def url_pattern(endpoint: str, **values: Any) -> UrlPattern:
     return UrlPattern(endpoint, values)
 
 
+def page_urls() -> UrlPattern:
+    """``url_with(page=n)`` for every page number ``n`` of the current list, at the cost
+    of one ``url_for``: ``to_page(page=n)``. The pagination macro links to up to eleven
+    pages, each a ``url_for`` of the request's arguments (docs/performance.md); the
+    arguments keep their order, ``page`` where the request had it, else last."""
+    args: dict[str, Any] = request.args.to_dict()
+    args["page"] = ROW
+    endpoint = request.endpoint or "main.home"
+    return UrlPattern(endpoint, dict(**(request.view_args or {}), **args), rows=("page",))
+
+
 def init_app(app: Flask) -> None:
     # Numbers, shares, money, hours and dates: rekruttering.number_format.
     number_format.init_app(app)
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["page_urls"] = page_urls
     app.jinja_env.globals["url_pattern"] = url_pattern
     app.jinja_env.globals["macro_pattern"] = macro_pattern
     app.jinja_env.tests["demo_message"] = is_demo_message

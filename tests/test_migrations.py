@@ -91,6 +91,7 @@ RELEASED_REVISIONS = {
     "person_centre_trigram.py": (
         "75034becbe38112f3b47b09e6f3113261a085703c760c5604530f652bea9045c"
     ),
+    "people_list_rows.py": "c57fa35b1bc10b373f45c971b100170ace32053c9b9746c167a451ba00524fef",
 }
 VERSIONS = Path(__file__).resolve().parents[1] / "rekruttering" / "migrations" / "versions"
 
@@ -338,13 +339,22 @@ def test_existing_people_are_put_in_the_trigram_index(database_url: str, tmp_pat
                     "INSERT INTO person_trigram(person_trigram, rank) VALUES ('integrity-check', 1)"
                 )
                 indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
-                assert person_trigram.CANDIDATE_INDEX in indexes  # revision trigram_candidates
+                assert person_trigram.CANDIDATE_INDEX in indexes  # revision people_list_rows
+                assert person_trigram.FORMER_CANDIDATE_INDEX not in indexes
+                columns = conn.exec_driver_sql(
+                    f"SELECT name FROM pragma_index_info('{person_trigram.CANDIDATE_INDEX}')"
+                ).scalars()
+                assert tuple(columns) == (
+                    person_trigram.CANDIDATE_COLUMNS + person_trigram.ROW_COLUMNS
+                )
             else:
                 indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
                 # revision person_centre_trigram: the centre in the index, the old one gone
                 assert person_trigram.TRIGRAM_INDEX in indexes
                 assert "ix_person_search_trgm" not in indexes
                 assert person_trigram.CANDIDATE_INDEX not in indexes
+            shown = {ix["name"] for ix in sa.inspect(conn).get_indexes("enrolment")}
+            assert "ix_enrolment_person_shown" in shown  # revision people_list_rows
         db.engine.dispose()
     assert found_before == {ids[0]}
     assert found_after == {ids[-1]}

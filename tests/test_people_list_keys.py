@@ -171,7 +171,7 @@ def test_later_pages_and_the_cap_are_kept(make: Any) -> None:
 @pytest.mark.sqlite_only
 def test_sqlite_reads_each_candidate_from_the_candidates_index(make: Any) -> None:
     """The keys statement's every column of a candidate is in
-    ``ix_person_trigram_candidates`` (planned ``INDEXED BY`` it: a covering search by
+    ``ix_person_list_rows`` (planned ``INDEXED BY`` it: a covering search by
     centre and id), so no candidate's row is read from the table. Which index SQLite
     picks on a real database is its planner's (docs/performance.md)."""
     centre = make.centre()
@@ -208,3 +208,44 @@ def test_the_candidates_index_is_on_sqlite_only(app: Any) -> None:
         indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("person")}
         expected = conn.dialect.name == "sqlite"
     assert (person_trigram.CANDIDATE_INDEX in indexes) is expected
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_reads_the_page_people_from_indexes(make: Any) -> None:
+    """The page's people and their badges are read by centre and id from
+    ``ix_person_list_rows`` and by person from ``ix_enrolment_person_shown`` alone
+    (planned ``INDEXED BY`` them: covering searches), so no shown person or enrolment
+    is a page of its table (docs/performance.md). Asked of every page of the list:
+    found by a kept keys statement, by one built for the request (an enrolment
+    filter) and with no search."""
+    centre = make.centre()
+    _fill(make, centre, 0)
+    activity = make.activity(centre)
+    for person in db.session.scalars(sa.select(Person).where(Person.centre_id == centre.id)):
+        make.enrolment(person, activity)
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        statements.append((statement, parameters))
+
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        for f in (PeopleFilter(q="berg"), PeopleFilter(), PeopleFilter(q="a", stage="heard")):
+            people_page(centre.id, f, page=1, per_page=50)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    pages = [(s, p) for s, p in statements if s.startswith("SELECT person.id, person.first_name")]
+    assert len(pages) == 3
+    for statement, parameters in pages:
+        indexed = statement.replace(
+            "FROM person ", f"FROM person INDEXED BY {person_trigram.CANDIDATE_INDEX} ", 1
+        ).replace("JOIN enrolment ", "JOIN enrolment INDEXED BY ix_enrolment_person_shown ", 1)
+        plan = " / ".join(
+            row[3]
+            for row in db.session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + indexed, parameters
+            )
+        )
+        assert f"COVERING INDEX {person_trigram.CANDIDATE_INDEX} (centre_id=? AND id=?)" in plan
+        assert "COVERING INDEX ix_enrolment_person_shown (person_id=?)" in plan

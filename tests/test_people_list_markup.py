@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask import render_template_string
 from flask_babel import force_locale
+from markupsafe import escape
 
 from rekruttering.domain.funnel import Role, Stage
 from rekruttering.people.search import ListedEnrolment, ListedPerson
@@ -81,8 +82,11 @@ def _people() -> list[ListedPerson]:
             datetime(2026, 11, 1, 23, 5, tzinfo=UTC),
             [
                 ListedEnrolment("Fotball", Role.PARTICIPANT, Stage.ASKED),
+                # The first person's badge again: written once a page, shown twice.
+                ListedEnrolment("Språkkafé <i>", Role.PARTICIPANT, Stage.HEARD),
             ],
         ),
+        ListedPerson(4444, "Ali", "Uten språk", "+4790000000", "", None, []),
     ]
 
 
@@ -92,7 +96,7 @@ class _Page:
 
 
 @pytest.mark.parametrize("locale", ["nb", "en"])
-@pytest.mark.parametrize("count", [1, 3])
+@pytest.mark.parametrize("count", [1, 3, 4])
 def test_rows_as_the_template_loop_wrote_them(app: Any, locale: str, count: int) -> None:
     page = _Page(_people()[:count])
     with app.test_request_context(), force_locale(locale):
@@ -119,3 +123,55 @@ def test_options_as_the_template_loop_wrote_them(app: Any, locale: str, chosen: 
         )
     assert new == old
     assert "&lt;tags&gt;" in new and "<tags>" not in new
+
+
+def test_a_badge_is_written_once_a_page(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same activity, role and stage on many rows: escaped and translated once."""
+    from rekruttering.people import list_rows
+
+    escaped: list[Any] = []
+
+    def counting(value: Any) -> Any:
+        escaped.append(value)
+        return escape(value)
+
+    monkeypatch.setattr(list_rows, "escape", counting)
+    person = _people()[0]
+    people = [
+        ListedPerson(i, "Åse", "Berg", None, "ar", None, person.enrolments[:1]) for i in range(5)
+    ]
+    with app.test_request_context():
+        html = render_template_string(NEW_ROWS, page=_Page(people))
+    assert html.count("Språkkafé &lt;i&gt;: ") == 5
+    assert escaped.count("Språkkafé <i>") == 1
+
+
+@pytest.mark.parametrize("locale", ["nb", "en"])
+def test_language_names_are_language_name(app: Any, locale: str) -> None:
+    from rekruttering.languages import LANGUAGES, language_name, language_names
+
+    with app.test_request_context(), force_locale(locale):
+        names = language_names()
+        for code in [*LANGUAGES, "xx", ""]:
+            assert (names.get(code, code) if code else "") == language_name(code)
+
+
+def test_the_list_names_languages_from_the_locale_s_names(
+    app: Any, make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A language's name on the people list (the filter's and each row's) comes from
+    ``language_names``, worked out once per locale, not a catalogue lookup each."""
+    from rekruttering import languages
+    from rekruttering.people.queries import filter_options
+
+    centre = make.centre()
+    for i, code in enumerate(["ar", "so", "xx"]):
+        make.person(centre, first_name=f"P{i}", language=code)
+    page = _Page(_people())
+    with app.test_request_context(), force_locale("en"):
+        languages.language_names()  # once per locale and app
+        monkeypatch.setattr(languages, "LANGUAGES", {})  # a lookup now would find nothing
+        html = render_template_string(NEW_ROWS, page=page)
+        options = filter_options(centre.id)["person_languages"]
+    assert ">Arabic</td>" in html and ">Somali</td>" in html and ">xx</td>" in html
+    assert options == [("ar", "Arabic"), ("so", "Somali"), ("xx", "xx")]

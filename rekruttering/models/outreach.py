@@ -224,6 +224,11 @@ class Enrolment(CentreOwned, Model):
         # The check-in list: who is expected at an activity's session (asked or
         # further), read from the index alone, not from each enrolment's row.
         sa.Index("ix_enrolment_activity_stage_person", "activity_id", "stage", "person_id", "id"),
+        # The people list's badges (people/search.py ``_PAGE_PEOPLE``): a person's
+        # enrolments with their role and stage read from the index alone. Through the
+        # unique key each badge was an entry there and a page of the table, read from
+        # the operating system by a search's first visit (docs/performance.md).
+        sa.Index("ix_enrolment_person_shown", "person_id", "activity_id", "role", "stage"),
         # ... and the few of them who said no or not now (checkin/service.py).
         sa.Index(
             "ix_enrolment_activity_refusal",

@@ -21,9 +21,9 @@ from markupsafe import Markup, escape
 
 from rekruttering.domain.funnel import Role
 from rekruttering.domain.phone import format_phone
-from rekruttering.languages import language_name
+from rekruttering.languages import language_names
 from rekruttering.number_format import formats_of
-from rekruttering.people.search import ListedPerson
+from rekruttering.people.search import ListedEnrolment, ListedPerson
 from rekruttering.templating import ROW, url_pattern
 
 
@@ -52,10 +52,13 @@ def people_rows(context: Context, people: Iterable[ListedPerson]) -> Markup:
     included: ``trim_blocks`` and ``lstrip_blocks``)."""
     to_person = url_pattern("people.detail", person_id=ROW)
     day = formats_of(context).day
-    language = _escaped(language_name)
+    names = language_names()
+    language = _escaped(lambda code: names.get(code, code) if code else "")  # language_name
     role = _escaped(_template_filter(context, "role_label"))
     stage = _escaped(_template_filter(context, "stage_label"))
     badge = _escaped(_template_filter(context, "stage_badge"))
+    # A badge (activity, role, stage) written once a page: the same few are on many rows.
+    badges: dict[ListedEnrolment, str] = {}
     html: list[str] = []
     add = html.append
     for person in people:
@@ -69,12 +72,15 @@ def people_rows(context: Context, people: Iterable[ListedPerson]) -> Markup:
             "      <td>\n"
         )
         for e in person.enrolments:
-            volunteer = f" ({role(e.role)})" if e.role == Role.VOLUNTEER else ""
-            add(
-                f'          <span class="badge stage-badge {badge(e.stage)}" '
-                f'title="{role(e.role)}">{escape(e.activity_name)}: {stage(e.stage)}'
-                f"{volunteer}</span>\n"
-            )
+            text = badges.get(e)
+            if text is None:
+                volunteer = f" ({role(e.role)})" if e.role == Role.VOLUNTEER else ""
+                text = badges[e] = (
+                    f'          <span class="badge stage-badge {badge(e.stage)}" '
+                    f'title="{role(e.role)}">{escape(e.activity_name)}: {stage(e.stage)}'
+                    f"{volunteer}</span>\n"
+                )
+            add(text)
         add(
             "      </td>\n"
             '      <td class="d-none d-lg-table-cell text-nowrap">'

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, bindparam, literal_column, select, union_all
 
 from rekruttering.extensions import db
-from rekruttering.languages import language_name
+from rekruttering.languages import language_names
 from rekruttering.models import Activity, Channel, PartnerCentre
 from rekruttering.people.search import languages_in_use
 
@@ -40,9 +40,10 @@ def filter_options(centre_id: int) -> dict[str, Any]:
     for kind, id_, name in db.session.execute(_CHOICES, {"centre_id": centre_id}):
         choices[kind].append((id_, name))
     activities, channels, partners = choices
+    names = language_names()  # language_name of each, looked up once per locale
     return {
         "activities": activities,
         "channels": channels,
         "partners": partners,
-        "person_languages": [(code, language_name(code)) for code in languages_in_use(centre_id)],
+        "person_languages": [(code, names.get(code, code)) for code in languages_in_use(centre_id)],
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -346,6 +347,8 @@ class ListedPerson:
 #: with none for a person without), built once: read as entities, with the enrolments'
 #: activities, they cost more than the page's search at 100,000 people, and as two
 #: statements a round trip more on PostgreSQL (docs/performance.md).
+#: The enrolments are read from ``ix_enrolment_person_shown`` alone (on PostgreSQL an
+#: index-only scan: 371 -> 327 buffers for a page at 100,000 people).
 _PAGE_PEOPLE = (
     select(
         Person.id,
@@ -366,12 +369,21 @@ _PAGE_PEOPLE = (
     # enrolments of a row when they were loaded as the person's relationship.
     .order_by(Person.id, Enrolment.activity_id, Enrolment.role)
 )
+#: On SQLite the people's centre is a condition too (they are of it: the keys statement
+#: found them there), so that they are read by centre and id from
+#: ``ix_person_list_rows`` (models/person_trigram.py), whose entries the keys statement
+#: has just read. By id alone each person was a page of the table, and each enrolment
+#: one more: a word's first search read ~107 of its ~145 pages from the operating
+#: system for the page's 50 people at 100,000 people (docs/performance.md). Not on
+#: PostgreSQL, whose planner then joined the activities row by row (621 buffers).
+_PAGE_PEOPLE_IN_CENTRE = _PAGE_PEOPLE.where(Person.centre_id == sa.bindparam("centre_id"))
 
 
-def _listed_people(ids: list[Any]) -> list[ListedPerson]:
-    """The people of one page with their enrolments (one statement)."""
+def _listed_people(centre_id: int, ids: list[Any]) -> list[ListedPerson]:
+    """The people of one page of the centre with their enrolments (one statement)."""
+    statement = _PAGE_PEOPLE_IN_CENTRE if _dialect() == "sqlite" else _PAGE_PEOPLE
     people: dict[int, ListedPerson] = {}
-    for row in db.session.execute(_PAGE_PEOPLE, {"ids": ids}):
+    for row in db.session.execute(statement, {"centre_id": centre_id, "ids": ids}):
         person = people.get(row[0])
         if person is None:
             person = people[row[0]] = ListedPerson(*row[:6])
@@ -389,7 +401,9 @@ def people_page(centre_id: int, f: PeopleFilter, page: int, per_page: int) -> Re
     and run with the search's values; with one it is built for the request."""
     if f.filters_enrolments:
         fresh = people_query(centre_id, f, with_enrolments=False).with_only_columns(Person.id)
-        return paginate_keys(fresh, _listed_people, page=page, per_page=per_page)
+        return paginate_keys(
+            fresh, partial(_listed_people, centre_id), page=page, per_page=per_page
+        )
     search = text_search(centre_id, f.q, _dialect())
     where, values = _list_filters(f, None)
     values.update(search.values)
@@ -400,7 +414,8 @@ def people_page(centre_id: int, f: PeopleFilter, page: int, per_page: int) -> Re
         if len(_KEYS) >= _KEYS_KEPT:
             _KEYS.clear()
         _KEYS[shape] = keys
-    return paginate_keys(keys, _listed_people, page=page, per_page=per_page, values=values)
+    load = partial(_listed_people, centre_id)
+    return paginate_keys(keys, load, page=page, per_page=per_page, values=values)
 
 
 #: The people list's keys statements by shape (``people_page``): a request then neither
