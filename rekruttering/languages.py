@@ -114,6 +114,10 @@ def language_code_for(text: str) -> str | None:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["language_name"] = remembered(language_name)
+    # The per-locale tables, made empty with the app and filled as locales are asked
+    # for: a request adds entries, never new state of the app (tests/test_app_state.py).
+    for key in (CHOICES_BY_LOCALE, NAMES_BY_LOCALE, CODES_BY_NAME):
+        app.extensions[key] = {}
 
 
 def visitor_language(offered: list[str]) -> str:
