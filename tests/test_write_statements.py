@@ -103,6 +103,18 @@ def test_a_tap_on_another_centres_session_is_not_found(client: Any, make: Any, s
     assert db.session.scalar(select(Attendance.id)) is None
 
 
+def _asked(person_id: int, activity_id: int, by_user_id: int, token: str) -> dict[str, Any]:
+    """The form of a contact that asked the person to the activity as a participant."""
+    return {
+        "person_id": person_id,
+        "activity_id": activity_id,
+        "outcome": "asked",
+        "role": "participant",
+        "by_user_id": by_user_id,
+        "form_token": token,
+    }
+
+
 def test_a_logged_contact_reads_each_row_once(client: Any, make: Any, staff: Any) -> None:
     """The view loads the person, the activity and the enrolment and looks the form
     token up in one statement; the service uses what the view loaded. A new enrolment is written with the outcome
@@ -115,17 +127,7 @@ def test_a_logged_contact_reads_each_row_once(client: Any, make: Any, staff: Any
     ids = (person.id, activity.id, user.id, referral.person_id)
     db.session.expire_all()
     with count_statements() as counter:
-        response = client.post(
-            "/contacts/new",
-            data={
-                "person_id": ids[0],
-                "activity_id": ids[1],
-                "outcome": "asked",
-                "role": "participant",
-                "by_user_id": ids[2],
-                "form_token": "tok-once",
-            },
-        )
+        response = client.post("/contacts/new", data=_asked(*ids[:3], "tok-once"))
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/people/{ids[0]}")
     assert response.headers["Cache-Control"] == "no-store"
@@ -222,15 +224,7 @@ def test_a_contact_by_someone_of_another_centre_is_refused(
     stranger = make.user(make.centre())
     person, activity = make.person(centre), make.activity(centre)
     response = client.post(
-        "/contacts/new",
-        data={
-            "person_id": person.id,
-            "activity_id": activity.id,
-            "outcome": "asked",
-            "role": "participant",
-            "by_user_id": stranger.id,
-            "form_token": "tok-stranger",
-        },
+        "/contacts/new", data=_asked(person.id, activity.id, stranger.id, "tok-stranger")
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -331,17 +325,7 @@ def test_a_contact_about_an_enrolment_that_exists_reads_it_with_the_person(
     ids = (person.id, activity.id, user.id)
     db.session.expire_all()
     with count_statements() as counter:
-        response = client.post(
-            "/contacts/new",
-            data={
-                "person_id": ids[0],
-                "activity_id": ids[1],
-                "outcome": "asked",
-                "role": "participant",
-                "by_user_id": ids[2],
-                "form_token": "tok-again",
-            },
-        )
+        response = client.post("/contacts/new", data=_asked(*ids, "tok-again"))
     assert response.status_code == 302
     statements = counter.statements
     assert _reads(statements, "enrolment") == [] and _reads(statements, "activity") == []
