@@ -14,6 +14,8 @@ from rekruttering.extensions import db
 class Counter:
     def __init__(self) -> None:
         self.statements: list[str] = []
+        #: Each statement with the parameters it was sent with (to plan it again).
+        self.sent: list[tuple[str, Any]] = []
 
     @property
     def count(self) -> int:
@@ -28,6 +30,7 @@ def count_statements() -> Iterator[Counter]:
 
     def before_cursor_execute(*args: Any) -> None:
         counter.statements.append(str(args[2]))
+        counter.sent.append((str(args[2]), args[3]))
 
     event.listen(engine, "before_cursor_execute", before_cursor_execute)
     try:

@@ -18,7 +18,6 @@ import re
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 from rekruttering.checkin.service import session_list
@@ -26,6 +25,7 @@ from rekruttering.domain.clock import utcnow
 from rekruttering.extensions import db
 from rekruttering.outreach.follow_up import follow_up_queue
 from tests.postgresql_plans import plan_with_only
+from tests.statement_counter import count_statements
 
 
 def _plans(statements: list[tuple[str, Any]], marker: str, table: str, index: str) -> list[str]:
@@ -56,18 +56,10 @@ def _list_statements(make: Any) -> list[tuple[str, Any]]:
     activity = make.activity(centre)
     session = make.session(activity, utcnow())
     db.session.commit()
-    statements: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with count_statements() as counter:
         session_list(centre.id, session.id)
         follow_up_queue(centre.id, heard_days=14, limit=5)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    return statements
+    return counter.sent
 
 
 @pytest.mark.sqlite_only

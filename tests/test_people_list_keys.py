@@ -16,6 +16,7 @@ from rekruttering.models import Person, person_trigram
 from rekruttering.pages import COUNT_CAP
 from rekruttering.people import search
 from rekruttering.people.search import PeopleFilter, people_page, people_query
+from tests.statement_counter import count_statements
 
 #: Texts of many shapes: one and two letters, words of three letters or more, accents
 #: and their plain twins, two and three words, LIKE's wildcards and the escape
@@ -176,19 +177,10 @@ def test_sqlite_reads_each_candidate_from_the_candidates_index(make: Any) -> Non
     picks on a real database is its planner's (docs/performance.md)."""
     centre = make.centre()
     _fill(make, centre, 0)
-    statements: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        statements.append((statement, parameters))
-
-    engine = db.session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with count_statements() as counter:
         for text in ("berg", "åse be", "ola nor"):
             people_page(centre.id, PeopleFilter(q=text), page=1, per_page=50)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    keys = [(s, p) for s, p in statements if s.startswith("SELECT person.id") and "MATCH" in s]
+    keys = [(s, p) for s, p in counter.sent if s.startswith("SELECT person.id") and "MATCH" in s]
     assert len(keys) == 3
     for statement, parameters in keys:
         indexed = statement.replace(
@@ -223,19 +215,10 @@ def test_sqlite_reads_the_page_people_from_indexes(make: Any) -> None:
     activity = make.activity(centre)
     for person in db.session.scalars(sa.select(Person).where(Person.centre_id == centre.id)):
         make.enrolment(person, activity)
-    statements: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        statements.append((statement, parameters))
-
-    engine = db.session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with count_statements() as counter:
         for f in (PeopleFilter(q="berg"), PeopleFilter(), PeopleFilter(q="a", stage="heard")):
             people_page(centre.id, f, page=1, per_page=50)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    pages = [(s, p) for s, p in statements if s.startswith("SELECT person.id, person.first_name")]
+    pages = [(s, p) for s, p in counter.sent if s.startswith("SELECT person.id, person.first_name")]
     assert len(pages) == 3
     for statement, parameters in pages:
         indexed = statement.replace(

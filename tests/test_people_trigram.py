@@ -21,11 +21,13 @@ from rekruttering.extensions import db
 from rekruttering.imports.reading import detect_format
 from rekruttering.imports.service import run_import
 from rekruttering.models import Person, person_trigram
-from rekruttering.people.search import search_people
+from rekruttering.people.search import PeopleFilter, people_page, search_people
 from rekruttering.people.service import PersonChanges, create_person, merge_people, update_person
 from rekruttering.privacy.anonymise import erase_person
 from rekruttering.privacy.retention import anonymise_due
 from rekruttering.transaction import transaction
+from tests.postgresql_plans import plan_with_only
+from tests.statement_counter import count_statements
 from tests.test_import import GOOD_ROWS, HEADER, MAPPING, TODAY
 
 #: Letters that make trigrams collide and differ: accents, their plain twins, LIKE's
@@ -218,27 +220,16 @@ def test_postgresql_reads_one_centres_matches_from_the_index(make: Any) -> None:
     by the trigram index with the centre as one of its conditions: the index names
     this centre's matches, not every centre's to be read and filtered out (revision
     person_centre_trigram). Asked with the index the only one of ``person``."""
-    from rekruttering.people.search import PeopleFilter, people_page
-    from tests.postgresql_plans import plan_with_only
-
     centre = make.centre()
     other = make.centre()
     make.person(centre, first_name="Kasem", last_name="Haugen")
     make.person(other, first_name="Kasim", last_name="Haugland")
     db.session.commit()
-    statements: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        statements.append((statement, parameters))
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with count_statements() as counter:
         page = people_page(centre.id, PeopleFilter(q="haug"), 1, 50)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     db.session.rollback()
     assert [p.first_name for p in page.items] == ["Kasem"]
-    (keys,) = [(s, p) for s, p in statements if s.startswith("SELECT person.id \nFROM person")]
+    (keys,) = [(s, p) for s, p in counter.sent if s.startswith("SELECT person.id \nFROM person")]
     plan = plan_with_only(*keys, "person", person_trigram.TRIGRAM_INDEX)
     scan = next(line for line in plan.splitlines() if "Index Scan on" in line)
     assert person_trigram.TRIGRAM_INDEX in scan, plan
