@@ -28,6 +28,23 @@ SESSION_KEY = "centre_id"
 MAX_ID = 2**31
 
 
+def holds_key(ident: int) -> bool:
+    """Whether ``ident`` can be a primary key here: /people/99999999999999999999 is not
+    found, not an overflow in the driver."""
+    return 0 < ident < MAX_ID
+
+
+def primary_key(ident: Any) -> int:
+    """``ident`` (a path or form value) as a primary key, or NotFound."""
+    try:
+        key = int(ident)
+    except (TypeError, ValueError):
+        raise NotFound("not found") from None
+    if not holds_key(key):
+        raise NotFound("not found")
+    return key
+
+
 def init_app(app: Flask) -> None:
     app.before_request(resolve_centre)
 
@@ -115,13 +132,7 @@ def scoped(model: type[T], centre_id: int | None = None) -> Select[tuple[T]]:
 
 def fetch(model: type[T], ident: Any, centre_id: int) -> T:
     """Load one object of ``centre_id`` by primary key, or raise NotFound."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
-        raise NotFound("not found") from None
-    if not 0 < ident < MAX_ID:
-        # /people/99999999999999999999 is not found, not an overflow in the driver.
-        raise NotFound("not found")
+    ident = primary_key(ident)
     # Held as the database has it (no changes of its own): loading it again would give
     # the same object at the cost of a statement (a write's view and its service both
     # load the person, the activity, the session).

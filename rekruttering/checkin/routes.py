@@ -52,7 +52,7 @@ from rekruttering.errors import NotFound, ServiceError
 from rekruttering.funnel.service import regular_rule
 from rekruttering.models import Session, UserRole
 from rekruttering.people.search import find_other_people
-from rekruttering.tenancy import MAX_ID, current_centre_id, get_or_404
+from rekruttering.tenancy import current_centre_id, get_or_404, holds_key
 from rekruttering.transaction import transaction
 
 bp = Blueprint("checkin", __name__)
@@ -120,7 +120,7 @@ def _render_session(session_id: int, walk_in_form: WalkInForm | None = None) -> 
     """The page and the session's day. The session is read once, with its activity, by
     ``session_list`` (404 if it is not the current centre's)."""
     centre_id = current_centre_id()
-    if not 0 < session_id < MAX_ID:
+    if not holds_key(session_id):
         abort(404)
     try:
         overview = session_list(centre_id, session_id, rsvp_of=rsvp_answers)

@@ -58,7 +58,7 @@ from rekruttering.models import (
 from rekruttering.people.service import DuplicatePhone, create_person
 from rekruttering.privacy.person_data import ANONYMOUS_NAME
 from rekruttering.privacy.service import record_consent
-from rekruttering.tenancy import MAX_ID, fetch
+from rekruttering.tenancy import fetch, primary_key
 
 #: Enrolment stages at which a person is expected at the activity's sessions.
 EXPECTED_STAGES = (Stage.ASKED, Stage.SHOWED_UP, Stage.REGULAR)
@@ -520,12 +520,7 @@ def _person_at_session(session: Session, person_id: Any, role: Role) -> _AtSessi
     session, their sign-up for it and their enrolment in its activity in this role: one
     statement (they were four, docs/performance.md, "Writes: tenth round"). Each of the
     three is unique per session (activity and role) and person."""
-    try:
-        ident = int(person_id)
-    except (TypeError, ValueError):
-        raise NotFound("not found") from None
-    if not 0 < ident < MAX_ID:
-        raise NotFound("not found")
+    ident = primary_key(person_id)
     row = db.session.execute(
         select(Person, Attendance, SessionSignup, Enrolment)
         .outerjoin(

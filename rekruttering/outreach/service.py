@@ -30,7 +30,7 @@ from rekruttering.models import (
 )
 from rekruttering.people.service import create_person
 from rekruttering.privacy.service import record_consent
-from rekruttering.tenancy import MAX_ID, fetch, memberships_of_request
+from rekruttering.tenancy import fetch, holds_key, memberships_of_request
 
 #: Notification kinds the follow-up queue shows (and a contact about the person closes).
 QUEUE_NOTIFICATION_KINDS = ("referral", "signup")
@@ -118,7 +118,7 @@ def contact_subjects(
     ``contact_for_token``): one statement (a contact read them in four,
     docs/performance.md, "Writes: tenth round"). None when the person or the activity
     is not found (the caller reads them one by one, to answer as it did)."""
-    if not (0 < person_id < MAX_ID and 0 < activity_id < MAX_ID):
+    if not (holds_key(person_id) and holds_key(activity_id)):
         return None
     # The token's contact as a scalar subquery (its unique index; SQLite scans the
     # table for a LEFT JOIN on the token alone): its id, of this centre, as the lookup.

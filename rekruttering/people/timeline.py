@@ -36,7 +36,7 @@ from rekruttering.models import (
     Session,
     User,
 )
-from rekruttering.tenancy import MAX_ID
+from rekruttering.tenancy import holds_key
 
 #: The kinds of timeline entry, as the template knows them.
 CONTACT, STAGE, DECLINED, NOT_NOW, ATTENDANCE, MESSAGE, CONSENT, CONSENT_WITHDRAWN, REFERRAL = (
@@ -286,7 +286,7 @@ def person_of(centre_id: int, person_id: int) -> tuple[Person, Kinds] | None:
     """The person of ``centre_id`` (``None`` if there is none), and which of the kinds
     of history that are often empty they have: one statement, where reading each kind
     to find it empty cost a statement each (docs/performance.md)."""
-    if not 0 < person_id < MAX_ID:
+    if not holds_key(person_id):
         return None
     row = db.session.execute(_person(), {"person_id": person_id, "centre_id": centre_id}).first()
     if row is None:
