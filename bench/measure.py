@@ -17,11 +17,14 @@ network's). Besides the scenarios it measures, in the same process and minute:
 from __future__ import annotations
 
 import gc
+import json
 import os
 import random
 import resource
 import statistics
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import time as dt_time
 from datetime import timedelta
@@ -31,6 +34,7 @@ import sqlalchemy as sa
 
 from bench.scenarios import (
     MUNICIPALITY,
+    REFERENCE,
     SCENARIOS,
     STAFF,
     Context,
@@ -100,6 +104,9 @@ class Result:
     samples: int = 0
     queries: float | None = None
     note: str = ""
+    #: The reference page's p95 over the requests made just before this scenario's
+    #: (``Measured.once``): its "× reference" is taken against the same seconds.
+    reference_p95_ms: float | None = None
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -113,29 +120,73 @@ def endpoint_of(ctx: Context, sc: Scenario) -> str | None:
     return next((e for e in sc.endpoints if e in ctx.app.view_functions), None)
 
 
-def measure(ctx: Context, sc: Scenario, repeat: int, max_seconds: float) -> Result:
-    endpoint = endpoint_of(ctx, sc)
-    result = Result(sc.key, sc.label, sc.role, sc.kind, endpoint)
-    if endpoint is None:
-        result.note = "n/a (not built)"
+class Measured:
+    """One scenario's requests in the web process, one at a time (``once``), each
+    paired with a request of the reference page made just before it; ``result`` gives
+    their percentiles. The parent (bench.run) asks the web processes of every size in
+    turn, so that each scenario is measured at every size in the same seconds."""
+
+    def __init__(self, ctx: Context, sc: Scenario, reference: Callable[[], float] | None):
+        self.ctx, self.sc, self.reference = ctx, sc, reference
+        self.endpoint = endpoint_of(ctx, sc)
+        self.times: list[float] = []
+        self.reference_times: list[float] = []
+        self.queries = 0
+        self.note = "" if self.endpoint is not None else "n/a (not built)"
+        self._once: Callable[[], float] | None = None
+
+    def prepare(self) -> bool:
+        """Ready the scenario (warm-up: templates compiled, caches filled); False (and
+        ``note`` says why) when it cannot run here."""
+        if self.endpoint is None:
+            return False
+        try:
+            once = self.sc.prepare(self.ctx, self.endpoint)
+            for _ in range(2):
+                once()
+        except NotApplicable as exc:
+            self.note = f"n/a ({exc})"
+            return False
+        self._once = once
+        return True
+
+    def untimed_once(self) -> float:
+        """One request of the scenario, its seconds not kept here (the reference page
+        before another scenario's request)."""
+        assert self._once is not None
+        return self._once()
+
+    def once(self) -> bool:
+        """One request of the reference page (unless this is the reference), then one of
+        the scenario, both timed; False when the scenario stopped being applicable."""
+        if self._once is None:
+            return False
+        try:
+            reference = self.reference() if self.reference is not None else None
+            before = self.ctx.sql.count
+            elapsed = self._once()
+            self.queries += self.ctx.sql.count - before
+        except NotApplicable as exc:
+            self.note, self._once = f"n/a ({exc})", None
+            return False
+        self.times.append(elapsed)
+        if reference is not None:
+            self.reference_times.append(reference)
+        return True
+
+    def result(self) -> Result:
+        sc = self.sc
+        result = Result(sc.key, sc.label, sc.role, sc.kind, self.endpoint)
+        if not self.times:
+            result.note = self.note or "n/a (not measured)"
+            return result
+        result.samples = len(self.times)
+        result.p50_ms = percentile(self.times, 50) * 1000
+        result.p95_ms = percentile(self.times, 95) * 1000
+        result.queries = self.queries / len(self.times)
+        if self.reference_times:
+            result.reference_p95_ms = percentile(self.reference_times, 95) * 1000
         return result
-    try:
-        once = sc.prepare(ctx, endpoint)
-        for _ in range(2):  # warm-up: templates compiled, caches filled
-            once()
-        times: list[float] = []
-        queries_before = ctx.sql.count
-        deadline = time.perf_counter() + max_seconds
-        while len(times) < repeat and (len(times) < 5 or time.perf_counter() < deadline):
-            times.append(once())
-    except NotApplicable as exc:
-        result.note = f"n/a ({exc})"
-        return result
-    result.samples = len(times)
-    result.p50_ms = percentile(times, 50) * 1000
-    result.p95_ms = percentile(times, 95) * 1000
-    result.queries = (ctx.sql.count - queries_before) / len(times)
-    return result
 
 
 def _forget_stored_figures(ctx: Context) -> None:
@@ -383,7 +434,9 @@ def _login(app: Any, email: str, password: str) -> Any:
     return client
 
 
-def child(url: str, repeat: int, max_seconds: float, dispatch_count: int) -> dict[str, Any]:
+def _setup(url: str) -> tuple[Context, float, float]:
+    """The web process's app, logged-in clients and sample ids; (the context, the CPU
+    reference and the load average before any request)."""
     from bench.generate import MUNICIPALITY_EMAIL, PASSWORD
     from rekruttering.app import create_app
     from rekruttering.config import parse_settings
@@ -438,29 +491,99 @@ def child(url: str, repeat: int, max_seconds: float, dispatch_count: int) -> dic
     gc.collect()
     gc.freeze()
     ctx = Context(app, clients, centre_id, person_ids, activity_ids, today_session_id, rng, sql)
-    only = os.environ.get("BENCH_ONLY", "")
-    chosen = [sc for sc in SCENARIOS if not only or sc.key in only.split(",")]
-    results = [asdict(measure(ctx, sc, repeat, max_seconds)) for sc in chosen]
-    floored = [sc for sc in chosen if sc.floor]
-    floors = {sc.key: sql_floor(ctx, sc, repeat=min(repeat, 10)) for sc in floored}
-    # Computing live takes seconds at 100k: fewer repeats.
-    computed_floors = {
-        sc.key: sql_floor(ctx, sc, repeat=min(repeat, 5), computed=True) for sc in floored
-    }
-    sql.close()  # its two callbacks a statement are the bench's, not the dispatcher's
-    dispatch = (
-        dispatch_rate(ctx, dispatch_count, max_seconds=max(30.0, max_seconds))
-        if dispatch_count
-        else {"note": "n/a (not run)"}
-    )
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {
-        "results": results,
-        "floors": floors,
-        "computed_floors": computed_floors,
-        "dispatch": dispatch,
-        "peak_mb": peak_kb / 1024,
-        "load": [load_before, os.getloadavg()[0]],
-        "cpu_ms": [cpu_before, cpu_reference()],
-        "cpus": os.cpu_count(),
-    }
+    return ctx, cpu_before, load_before
+
+
+#: A line the web process writes to its parent starts with this (anything else on its
+#: standard output, a library's print say, is not an answer).
+ANSWER = "@bench "
+
+
+class WebProcess:
+    """The web process of one size on one backend, driven by its parent (bench.run)
+    one command at a time: ``prepare`` a scenario, run it ``once``, ``finish`` (the
+    SQL floors, dispatch, memory). The parent takes the web processes of every size
+    in turn, a request each, so that a scenario's figures at 10,000 and at 100,000
+    people come from the same seconds of a machine whose speed moves ×2-×3 within
+    minutes (its growth is a ratio taken in one moment, as dispatch's is)."""
+
+    def __init__(self, url: str, repeat: int, dispatch_count: int, max_seconds: float):
+        self.ctx, self.cpu_before, self.load_before = _setup(url)
+        self.repeat, self.dispatch_count, self.max_seconds = repeat, dispatch_count, max_seconds
+        only = os.environ.get("BENCH_ONLY", "")
+        self.chosen = [sc for sc in SCENARIOS if not only or sc.key in only.split(",")]
+        reference = next(sc for sc in SCENARIOS if sc.kind == REFERENCE)
+        self.reference = Measured(self.ctx, reference, None)
+        self.reference.prepare()
+        self.measured = {
+            sc.key: self.reference if sc is reference else Measured(self.ctx, sc, self._reference)
+            for sc in self.chosen
+        }
+
+    def _reference(self) -> float:
+        return self.reference.untimed_once()
+
+    def answer(self, command: dict[str, Any]) -> dict[str, Any]:
+        what = command["do"]
+        if what == "prepare":
+            return {"ok": self.measured[command["key"]].prepare()}
+        if what == "once":
+            return {"ok": self.measured[command["key"]].once()}
+        if what == "finish":
+            return self.finish()
+        raise ValueError(f"unknown command {what!r}")
+
+    def finish(self) -> dict[str, Any]:
+        ctx, repeat = self.ctx, self.repeat
+        results = []
+        for sc in self.chosen:
+            measured = self.measured[sc.key]
+            result = measured.result()
+            if measured is self.reference and result.p95_ms is not None:
+                # The reference row: every reference request of the run, its own
+                # rounds and those made beside each scenario.
+                pooled = measured.times + [
+                    t for m in self.measured.values() for t in m.reference_times
+                ]
+                result.samples = len(pooled)
+                result.p50_ms = percentile(pooled, 50) * 1000
+                result.p95_ms = percentile(pooled, 95) * 1000
+            results.append(asdict(result))
+        floored = [sc for sc in self.chosen if sc.floor]
+        floors = {sc.key: sql_floor(ctx, sc, repeat=min(repeat, 10)) for sc in floored}
+        # Computing live takes seconds at 100k: fewer repeats.
+        computed_floors = {
+            sc.key: sql_floor(ctx, sc, repeat=min(repeat, 5), computed=True) for sc in floored
+        }
+        ctx.sql.close()  # its two callbacks a statement are the bench's, not the dispatcher's
+        dispatch = (
+            dispatch_rate(ctx, self.dispatch_count, max_seconds=max(30.0, self.max_seconds))
+            if self.dispatch_count
+            else {"note": "n/a (not run)"}
+        )
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return {
+            "results": results,
+            "floors": floors,
+            "computed_floors": computed_floors,
+            "dispatch": dispatch,
+            "peak_mb": peak_kb / 1024,
+            "load": [self.load_before, os.getloadavg()[0]],
+            "cpu_ms": [self.cpu_before, cpu_reference()],
+            "cpus": os.cpu_count(),
+        }
+
+
+def serve(url: str, repeat: int, max_seconds: float, dispatch_count: int) -> None:
+    """The web process's loop: a JSON command a line on standard input, a JSON answer
+    a line (``ANSWER`` first) on standard output; the first answer says it is ready
+    and which scenarios it measures."""
+    process = WebProcess(url, repeat, dispatch_count, max_seconds)
+    print(ANSWER + json.dumps({"scenarios": [sc.key for sc in process.chosen]}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        command = json.loads(line)
+        print(ANSWER + json.dumps(process.answer(command)), flush=True)
+        if command["do"] == "finish":
+            return

@@ -79,7 +79,13 @@ def backend_report(mine: list[Run]) -> list[str]:
             else:
                 cells.append(f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f}")
                 p95s.append(r["p95_ms"])
-        times_ref = [p / ref if p and ref else None for p, ref in zip(p95s, refs, strict=True)]
+        # Against the reference requests made beside this scenario's (the same
+        # seconds), else against the run's reference row.
+        paired = [
+            run.data["results"][i].get("reference_p95_ms") or ref
+            for run, ref in zip(mine, refs, strict=True)
+        ]
+        times_ref = [p / ref if p and ref else None for p, ref in zip(p95s, paired, strict=True)]
         cells += [f"×{v:.1f}" if v else "—" for v in times_ref]
         growth = [b / a if a and b else None for a, b in zip(p95s, p95s[1:], strict=False)]
         cells.append(" ".join(f"×{g:.2f}" if g else "—" for g in growth) or "—")

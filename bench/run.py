@@ -21,9 +21,11 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
+from bench.measure import ANSWER
 from bench.report import Run, report
 from bench.scenarios import SCENARIOS
 
@@ -141,43 +143,106 @@ def generate(url: str, size: int, quiet: bool = False) -> float:
     return time.perf_counter() - started
 
 
-def run_one(backend: str, size: int, args: argparse.Namespace) -> Run:
-    url = database_url(backend, size)
-    if backend == "postgresql":
-        ensure_pg_database(url)
-    generated = None
-    if not (args.reuse and has_installation(url, size)):
-        generated = generate(url, size, args.quiet)
-    else:
-        for name in add_missing_indexes(url):
-            print(f"bench: added {name} to the reused database", file=sys.stderr)
+class Child:
+    """A web process (bench.measure ``serve``) for one size, spoken to a line at a time."""
+
+    def __init__(self, url: str, args: argparse.Namespace, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "bench.run",
+                "--child",
+                url,
+                "--repeat",
+                str(args.repeat),
+                "--max-seconds",
+                str(args.max_seconds),
+                "--dispatch",
+                str(args.dispatch),
+            ],
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.scenarios: list[str] = self.read()["scenarios"]
+
+    def read(self) -> Any:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith(ANSWER):
+                return json.loads(line[len(ANSWER) :])
+        self.process.wait()
+        raise SystemExit(f"bench: a measuring process failed (exit {self.process.returncode})")
+
+    def ask(self, **command: Any) -> Any:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self.read()
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait()
+
+
+def measure_in_turn(children: list[Child], repeat: int, max_seconds: float) -> None:
+    """Each scenario at every size in the same seconds: the web processes are asked in
+    turn, one request each (the order reversed every round, so neither size always
+    goes first), until each has ``repeat`` requests or ``max_seconds`` have passed (at
+    least 5). Scenarios are measured one after another, as before."""
+    for key in children[0].scenarios:
+        ready = [child for child in children if child.ask(do="prepare", key=key)["ok"]]
+        counts = dict.fromkeys(map(id, ready), 0)
+        deadline = time.perf_counter() + max_seconds
+        turn = 0
+        while ready:
+            done = min(counts[id(child)] for child in ready)
+            if done >= repeat or (done >= 5 and time.perf_counter() > deadline):
+                break
+            for child in ready if turn % 2 == 0 else reversed(ready):
+                if child.ask(do="once", key=key)["ok"]:
+                    counts[id(child)] += 1
+                else:
+                    ready = [c for c in ready if c is not child]
+            turn += 1
+
+
+def run_backend(backend: str, sizes: list[int], args: argparse.Namespace) -> list[Run]:
+    """Generate (or reuse) each size's installation, then measure them side by side
+    (``measure_in_turn``); the floors, dispatch and memory each in its own process
+    after that, one size after the other."""
+    generated: dict[int, float | None] = {}
+    for size in sizes:
+        print(f"bench: {backend}, {size} people …", file=sys.stderr, flush=True)
+        url = database_url(backend, size)
+        if backend == "postgresql":
+            ensure_pg_database(url)
+        generated[size] = None
+        if not (args.reuse and has_installation(url, size)):
+            generated[size] = generate(url, size, args.quiet)
+        else:
+            for name in add_missing_indexes(url):
+                print(f"bench: added {name} to the reused database", file=sys.stderr)
     env = dict(os.environ)
     if args.scenarios:
         env["BENCH_ONLY"] = args.scenarios
-    out = subprocess.run(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "bench.run",
-            "--child",
-            url,
-            "--repeat",
-            str(args.repeat),
-            "--max-seconds",
-            str(args.max_seconds),
-            "--dispatch",
-            str(args.dispatch),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr[-4000:])
-        raise SystemExit(f"bench: the measuring process failed ({backend}, {size} people)")
-    data = json.loads(out.stdout.strip().splitlines()[-1])
-    return Run(backend, size, generated, data)
+    print(f"bench: {backend}, measuring {', '.join(map(str, sizes))} in turn …", file=sys.stderr)
+    children = [Child(database_url(backend, size), args, env) for size in sizes]
+    try:
+        measure_in_turn(children, args.repeat, args.max_seconds)
+        runs = []
+        for size, child in zip(sizes, children, strict=True):
+            runs.append(Run(backend, size, generated[size], child.ask(do="finish")))
+            child.close()
+    finally:
+        for child in children:
+            if child.process.poll() is None:
+                child.process.kill()
+    return runs
 
 
 def commit() -> str:
@@ -197,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--repeat", type=int, default=30, help="requests per scenario")
+    parser.add_argument("--repeat", type=int, default=100, help="requests per scenario and size")
     parser.add_argument("--max-seconds", type=float, default=20.0, help="per scenario")
     parser.add_argument("--dispatch", type=int, default=1000, help="reminders to send")
     parser.add_argument("--reuse", action="store_true", help="keep generated databases")
@@ -215,16 +280,14 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     if args.child:
-        from bench.measure import child
+        from bench.measure import serve
 
-        data = child(args.child, args.repeat, args.max_seconds, args.dispatch)
-        print(json.dumps(data))
+        serve(args.child, args.repeat, args.max_seconds, args.dispatch)
         return
     runs = []
+    sizes = [int(s) for s in args.sizes.split(",")]
     for backend in args.backends.split(","):
-        for size in (int(s) for s in args.sizes.split(",")):
-            print(f"bench: {backend}, {size} people …", file=sys.stderr, flush=True)
-            runs.append(run_one(backend, size, args))
+        runs += run_backend(backend, sizes, args)
     print(f"bench at commit {commit()}")
     print(report(runs))
     if args.json:
