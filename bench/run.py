@@ -1,9 +1,11 @@
 """``make bench``: how the app's cost grows from 10,000 to 100,000 people.
 
 For each backend (a SQLite file, a PostgreSQL database per size) and size, a synthetic
-installation is generated (bench.generate, in its own process), then a fresh process —
-the "web process" (bench.measure) — serves the scenarios (bench.scenarios) through the
-Flask test client, and the parent prints the ratios and the goals (bench.report).
+installation is generated (bench.generate, in its own process), then a fresh process per
+size — the "web process" (bench.measure) — serves the scenarios (bench.scenarios)
+through the Flask test client. The parent drives the sizes' web processes in turn, a
+request each (``measure_in_turn``), so that a page's growth is a ratio taken in the
+same seconds; then it prints the ratios and the goals (bench.report).
 
     python -m bench.run                       # 10k and 100k, both backends
     python -m bench.run --sizes 1000 --backends sqlite
