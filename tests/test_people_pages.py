@@ -452,3 +452,44 @@ def test_person_page_reads_contacts_as_columns(client: Any, make: Any, login: An
         "Sentralen generelt",
     ):
         assert shown in html
+
+
+def test_a_persons_enrolments_and_recruits_of_one_moment_come_in_the_order_they_were_made(
+    make: Any,
+) -> None:
+    """Rows made in the same moment (an import, a form that enrols in several activities)
+    are ordered by id, not left to the database's plan: the same order on every visit and
+    on both databases. Written with ids falling, so that the order they lie in differs."""
+    from rekruttering.models import Enrolment
+    from rekruttering.people.timeline import enrolments_of, history_of
+
+    centre = make.centre()
+    person = make.person(centre)
+    activities = [make.activity(centre, f"Aktivitet {n}") for n in range(3)]
+    base = 900_000
+    for n, activity in enumerate(activities):
+        db.session.add(
+            Enrolment(
+                id=base + 10 - n,
+                centre_id=centre.id,
+                person_id=person.id,
+                activity_id=activity.id,
+                created_at=T0,
+            )
+        )
+        db.session.add(
+            Person(
+                id=base + 10 - n,
+                centre_id=centre.id,
+                first_name=f"Rekrutt {n}",
+                last_name="Hansen",
+                language="nb",
+                recruited_by_id=person.id,
+                created_at=T0,
+            )
+        )
+        db.session.flush()
+    db.session.commit()
+    assert [e.id for e in enrolments_of(person.id)] == [base + 8, base + 9, base + 10]
+    history = history_of(centre.id, person)
+    assert [p.id for p in history.recruited] == [base + 8, base + 9, base + 10]

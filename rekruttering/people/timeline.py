@@ -102,7 +102,7 @@ def _enrolments() -> Select:
             joinedload(Enrolment.first_channel),
             joinedload(Enrolment.ask_channel),
         )
-        .order_by(Enrolment.created_at)
+        .order_by(Enrolment.created_at, Enrolment.id)
     )
 
 
@@ -244,7 +244,7 @@ def _links() -> Select:
             or_(PersonLink.person_id == person, PersonLink.other_id == person),
         )
         .options(joinedload(PersonLink.person), joinedload(PersonLink.other))
-        .order_by(PersonLink.created_at)
+        .order_by(PersonLink.created_at, PersonLink.id)
     )
 
 
@@ -257,7 +257,7 @@ def _recruited() -> Select:
             Person.recruited_by_id == bindparam("person_id"),
             Person.merged_into_id.is_(None),
         )
-        .order_by(Person.created_at)
+        .order_by(Person.created_at, Person.id)
     )
 
 
