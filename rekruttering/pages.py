@@ -113,7 +113,7 @@ def paginate_keys(
             )
             or 0
         )
-    shown = found[:per_page]
+    shown = list(found[:per_page])
     rows = {getattr(row, "id", row): row for row in load(shown)} if shown else {}
     items = [rows[key] for key in shown if key in rows]
     return ReadPagination(items, min(counted, limit), page, per_page, capped=counted > limit)

@@ -36,7 +36,7 @@ from rekruttering.models import (
     Session,
     User,
 )
-from rekruttering.tenancy import holds_key
+from rekruttering.tenancy import centre_of_persons_rows, holds_key
 
 #: The kinds of timeline entry, as the template knows them.
 CONTACT, STAGE, DECLINED, NOT_NOW, ATTENDANCE, MESSAGE, CONSENT, CONSENT_WITHDRAWN, REFERRAL = (
@@ -207,7 +207,8 @@ def _attendance() -> Select:
 @cache
 def _messages() -> Select:
     return select(Message).where(
-        Message.person_id == bindparam("person_id"), Message.centre_id == bindparam("centre_id")
+        Message.person_id == bindparam("person_id"),
+        centre_of_persons_rows(Message.centre_id, bindparam("centre_id")),
     )
 
 
@@ -216,7 +217,8 @@ def _consents() -> Select:
     return (
         select(Consent)
         .where(
-            Consent.person_id == bindparam("person_id"), Consent.centre_id == bindparam("centre_id")
+            Consent.person_id == bindparam("person_id"),
+            centre_of_persons_rows(Consent.centre_id, bindparam("centre_id")),
         )
         .options(joinedload(Consent.recorded_by))
     )
@@ -228,7 +230,7 @@ def _referrals() -> Select:
         select(Referral)
         .where(
             Referral.person_id == bindparam("person_id"),
-            Referral.centre_id == bindparam("centre_id"),
+            centre_of_persons_rows(Referral.centre_id, bindparam("centre_id")),
         )
         .options(joinedload(Referral.partner), joinedload(Referral.activity))
     )
@@ -240,7 +242,7 @@ def _links() -> Select:
     return (
         select(PersonLink)
         .where(
-            PersonLink.centre_id == bindparam("centre_id"),
+            centre_of_persons_rows(PersonLink.centre_id, bindparam("centre_id")),
             or_(PersonLink.person_id == person, PersonLink.other_id == person),
         )
         .options(joinedload(PersonLink.person), joinedload(PersonLink.other))
@@ -268,12 +270,23 @@ def _person() -> Select:
     brought = aliased(Person)
     return select(
         Person,
-        exists().where(Message.person_id == person, Message.centre_id == centre),
-        exists().where(Consent.person_id == person, Consent.centre_id == centre),
-        exists().where(Referral.person_id == person, Referral.centre_id == centre),
+        # Each kind by the person's index (``centre_of_persons_rows``).
+        exists().where(
+            Message.person_id == person, centre_of_persons_rows(Message.centre_id, centre)
+        ),
+        exists().where(
+            Consent.person_id == person, centre_of_persons_rows(Consent.centre_id, centre)
+        ),
+        exists().where(
+            Referral.person_id == person, centre_of_persons_rows(Referral.centre_id, centre)
+        ),
         # Two tests, each by its own index, rather than one with OR.
-        exists().where(PersonLink.person_id == person, PersonLink.centre_id == centre)
-        | exists().where(PersonLink.other_id == person, PersonLink.centre_id == centre),
+        exists().where(
+            PersonLink.person_id == person, centre_of_persons_rows(PersonLink.centre_id, centre)
+        )
+        | exists().where(
+            PersonLink.other_id == person, centre_of_persons_rows(PersonLink.centre_id, centre)
+        ),
         exists().where(
             brought.recruited_by_id == person,
             brought.centre_id == centre,

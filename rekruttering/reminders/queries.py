@@ -20,7 +20,7 @@ from rekruttering.models import (
     Session,
 )
 from rekruttering.reminders.texts import KIND
-from rekruttering.tenancy import scoped
+from rekruttering.tenancy import centre_of_persons_rows, scoped
 
 
 def reminders_query(centre_id: int, states: Iterable[ReminderState], *, by_due: bool) -> Any:
@@ -75,8 +75,8 @@ def unknown_senders_query(centre_id: int) -> Any:
 
 def messages_of_person_query(centre_id: int, person_id: int) -> Any:
     return (
-        scoped(Message, centre_id)
-        .where(Message.person_id == person_id)
+        sa.select(Message)
+        .where(Message.person_id == person_id, centre_of_persons_rows(Message.centre_id, centre_id))
         .order_by(Message.created_at.desc(), Message.id.desc())
     )
 
@@ -84,8 +84,11 @@ def messages_of_person_query(centre_id: int, person_id: int) -> Any:
 def latest_reminders_of_person(centre_id: int, person_id: int, limit: int) -> list[Reminder]:
     return list(
         db.session.scalars(
-            scoped(Reminder, centre_id)
-            .where(Reminder.person_id == person_id)
+            sa.select(Reminder)
+            .where(
+                Reminder.person_id == person_id,
+                centre_of_persons_rows(Reminder.centre_id, centre_id),
+            )
             .options(joinedload(Reminder.session).joinedload(Session.activity))
             .order_by(Reminder.due_at.desc(), Reminder.id.desc())
             .limit(limit)
