@@ -15,6 +15,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
 
 from rekruttering.extensions import db
+from rekruttering.session_connection import flushed_connection
 
 #: A capped list counts its rows up to this many and then says "more than 500": an exact
 #: count reads every matching row on every visit (x10 people, x10 time), and nobody
@@ -92,10 +93,8 @@ def paginate_keys(
     offset = (page - 1) * per_page
     # The keys (up to the cap: hundreds) are read on the session's connection, not
     # through the ORM's result handling, which cost ~1.3 µs a key more: ~0.7 ms for a
-    # common word's 501 at 100,000 people (docs/performance.md). The connection does
-    # not autoflush as the session would: what is pending is written first.
-    db.session.flush()
-    connection = db.session.connection()
+    # common word's 501 at 100,000 people (docs/performance.md).
+    connection = flushed_connection()
     if values is None:
         found = connection.execute(keys.limit(limit + 1 - offset).offset(offset)).scalars().all()
     else:

@@ -165,7 +165,8 @@ def _contacts() -> Select:
         .outerjoin(user, user.id == Contact.by_user_id)
         .outerjoin(brought, brought.id == Contact.recruited_by_id)
         .where(
-            Contact.person_id == bindparam("person_id"), Contact.centre_id == bindparam("centre_id")
+            Contact.person_id == bindparam("person_id"),
+            centre_of_persons_rows(Contact.centre_id, bindparam("centre_id")),
         )
     )
 
@@ -199,7 +200,7 @@ def _attendance() -> Select:
         .outerjoin(Activity, Activity.id == Session.activity_id)
         .where(
             Attendance.person_id == bindparam("person_id"),
-            Attendance.centre_id == bindparam("centre_id"),
+            centre_of_persons_rows(Attendance.centre_id, bindparam("centre_id")),
         )
     )
 
@@ -255,7 +256,7 @@ def _recruited() -> Select:
     return (
         select(Person)
         .where(
-            Person.centre_id == bindparam("centre_id"),
+            centre_of_persons_rows(Person.centre_id, bindparam("centre_id")),
             Person.recruited_by_id == bindparam("person_id"),
             Person.merged_into_id.is_(None),
         )
@@ -289,7 +290,7 @@ def _person() -> Select:
         ),
         exists().where(
             brought.recruited_by_id == person,
-            brought.centre_id == centre,
+            centre_of_persons_rows(brought.centre_id, centre),
             brought.merged_into_id.is_(None),
         ),
     ).where(Person.id == person, Person.centre_id == centre)

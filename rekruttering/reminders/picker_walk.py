@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from rekruttering.extensions import db
 from rekruttering.models import Person
 from rekruttering.people.search import one_name_word
+from rekruttering.session_connection import flushed_connection
 
 #: How many of the centre's textable people (in name order) the walk reads at most
 #: before leaving the word to the search, and how many it reads first (the probe).
@@ -157,10 +158,10 @@ def first_by_name(centre_id: int, text: str, limit: int) -> list[Any] | None:
     if ends is None:
         return None
     folded, plain = word
-    # The walk runs on the connection, which does not autoflush as the search's
-    # ``session.execute`` does: a person changed but not yet flushed is written first,
-    # so both see the same people (no statement when nothing is pending).
-    db.session.flush()
+    # The walk runs on the connection, flushed as the search's ``session.execute``
+    # would be: a person changed but not yet flushed is written first, so both see
+    # the same people.
+    connection = flushed_connection()
     statement = _WALK_PLAIN if folded == plain else _WALK_KEY
     values = {
         "centre_id": centre_id,
@@ -170,7 +171,7 @@ def first_by_name(centre_id: int, text: str, limit: int) -> list[Any] | None:
     }
     probe_end, window_end = ends
     for end in (probe_end, window_end) if _probes() else (window_end,):
-        rows = list(db.session.connection().execute(statement, {**values, **_end(end)}))
+        rows = list(connection.execute(statement, {**values, **_end(end)}))
         if len(rows) == limit:
             return rows
         if not _dense_enough(len(rows), limit):

@@ -26,12 +26,12 @@ from flask_babel import gettext as _
 from rekruttering.analytics import Rate, compare, rate
 from rekruttering.analytics.comparison import Comparison
 from rekruttering.domain.clock import oslo_today
-from rekruttering.extensions import db
 from rekruttering.reports import conversion_statements as statements
 from rekruttering.reports.filters import Attribution, FilterShape, ReportFilter, check_filter
 from rekruttering.reports.freshness import ENROLMENT
 from rekruttering.reports.periods import MAX_BUCKETS, Granularity, buckets, oslo_date
 from rekruttering.reports.snapshots import stored_or_computed
+from rekruttering.session_connection import flushed_connection
 
 
 @dataclass(frozen=True)
@@ -168,20 +168,11 @@ def _from_counts(values: list[Any]) -> Funnel:
     return Funnel(heard, asked, showed_up, regular, median)
 
 
-def _connection() -> sa.Connection:
-    """The session's connection, pending changes flushed as the session's ``execute``
-    would (autoflush): the report's statements run on it, with no ORM result made."""
-    session = db.session()
-    if session.autoflush:
-        session.flush()
-    return session.connection()
-
-
 def conversion_figures(centre_id: int, f: ReportFilter, today: date) -> dict[str, Any]:
     """The report's counts, read live (JSON-able: stored by ``conversion_report``)."""
     shape = FilterShape.of(f)
     values = statements.parameters(centre_id, f)
-    connection = _connection()
+    connection = flushed_connection()
     counts = {row.channel: row for row in connection.execute(statements.counts(shape), values)}
     medians, total_median = _medians(connection, shape, values)
     total_row = connection.execute(statements.total(shape), values).one()
@@ -225,7 +216,7 @@ def conversion_report(
     counts = {values[0]: _from_counts(values[1:]) for values in figures["channels"]}
     total = _from_counts(figures["total"])
 
-    channels = _connection().execute(statements.channels(), {"centre_id": centre_id}).all()
+    channels = flushed_connection().execute(statements.channels(), {"centre_id": centre_id}).all()
     unfiltered = f.activity_id is None and not f.target_group and f.partner_id is None
     unfiltered = unfiltered and f.start is None and f.end is None
     rows: list[ChannelRow] = []
@@ -299,7 +290,7 @@ def cohort_rows(
     """Per month of first hearing: how many heard, were asked, showed up, became regular."""
     shape = FilterShape.of(f)
     values = statements.parameters(centre_id, f)
-    connection = _connection()
+    connection = flushed_connection()
     first, last = f.start, f.end
     if first is None or last is None:
         low, high = connection.execute(statements.heard_bounds(shape), values).one()
