@@ -493,3 +493,28 @@ def test_a_persons_enrolments_and_recruits_of_one_moment_come_in_the_order_they_
     assert [e.id for e in enrolments_of(person.id)] == [base + 8, base + 9, base + 10]
     history = history_of(centre.id, person)
     assert [p.id for p in history.recruited] == [base + 8, base + 9, base + 10]
+
+
+def test_a_timelines_entries_of_one_moment_come_in_id_order(make: Any) -> None:
+    """Two messages of the same moment, written with ids falling: the timeline shows them
+    by id, whatever order the database reads them in."""
+    from rekruttering.people.timeline import build_timeline
+
+    centre = make.centre()
+    person = make.person(centre)
+    for n in range(3):
+        db.session.add(
+            Message(
+                id=800_010 - n,
+                centre_id=centre.id,
+                person_id=person.id,
+                direction=Direction.OUTBOUND,
+                to_number=person.phone,
+                body=f"Melding {n}",
+                created_at=T0,
+            )
+        )
+        db.session.flush()
+    db.session.commit()
+    entries = build_timeline(centre.id, person.id, [])
+    assert [e.item.id for e in entries] == [800_008, 800_009, 800_010]

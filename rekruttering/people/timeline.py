@@ -168,6 +168,7 @@ def _contacts() -> Select:
             Contact.person_id == bindparam("person_id"),
             centre_of_persons_rows(Contact.centre_id, bindparam("centre_id")),
         )
+        .order_by(Contact.id)  # the order of a moment's rows (``build_timeline``)
     )
 
 
@@ -202,14 +203,19 @@ def _attendance() -> Select:
             Attendance.person_id == bindparam("person_id"),
             centre_of_persons_rows(Attendance.centre_id, bindparam("centre_id")),
         )
+        .order_by(Attendance.id)
     )
 
 
 @cache
 def _messages() -> Select:
-    return select(Message).where(
-        Message.person_id == bindparam("person_id"),
-        centre_of_persons_rows(Message.centre_id, bindparam("centre_id")),
+    return (
+        select(Message)
+        .where(
+            Message.person_id == bindparam("person_id"),
+            centre_of_persons_rows(Message.centre_id, bindparam("centre_id")),
+        )
+        .order_by(Message.id)
     )
 
 
@@ -222,6 +228,7 @@ def _consents() -> Select:
             centre_of_persons_rows(Consent.centre_id, bindparam("centre_id")),
         )
         .options(joinedload(Consent.recorded_by))
+        .order_by(Consent.id)
     )
 
 
@@ -234,6 +241,7 @@ def _referrals() -> Select:
             centre_of_persons_rows(Referral.centre_id, bindparam("centre_id")),
         )
         .options(joinedload(Referral.partner), joinedload(Referral.activity))
+        .order_by(Referral.id)
     )
 
 
@@ -356,6 +364,8 @@ def build_timeline(
     referrals = db.session.scalars(_referrals(), whose).all() if kinds.referrals else ()
     entries.extend(Entry(r.created_at, REFERRAL, r) for r in referrals)
 
+    # Newest first; the rows of one moment in the order the kinds are read above, each
+    # kind's by id (every read is ordered by id: the same page on every visit).
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 
