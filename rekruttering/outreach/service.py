@@ -30,7 +30,12 @@ from rekruttering.models import (
 )
 from rekruttering.people.service import create_person
 from rekruttering.privacy.service import record_consent
-from rekruttering.tenancy import fetch, holds_key, memberships_of_request
+from rekruttering.tenancy import (
+    centre_of_persons_rows,
+    fetch,
+    holds_key,
+    memberships_of_request,
+)
 
 #: Notification kinds the follow-up queue shows (and a contact about the person closes).
 QUEUE_NOTIFICATION_KINDS = ("referral", "signup")
@@ -291,8 +296,8 @@ def _advance_referral(centre_id: int, referral: Referral, outcome: Outcome) -> N
     db.session.execute(
         update(Notification)
         .where(
-            Notification.centre_id == centre_id,
             Notification.person_id == referral.person_id,
+            centre_of_persons_rows(Notification.centre_id, centre_id),
             Notification.kind == "referral",
             Notification.read_at.is_(None),
         )
