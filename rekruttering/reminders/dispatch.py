@@ -81,10 +81,13 @@ from rekruttering.models import (
 from rekruttering.reminders.accepted_many import (
     ACCEPTED_ONE_TRIP,
     AnswerRow,
-    accepted_statements,
     answers_as_arrays,
     answers_numbered,
+    messages_moved,
+    moved_numbered,
+    reminders_sent,
 )
+from rekruttering.reminders.driver_sql import execute_built
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.reminders.generic_plans import generic_plans
 from rekruttering.reminders.hand_over_many import (
@@ -797,10 +800,11 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
         moved = {ident for kind, ident in done_rows if kind == "message"}
         updated = {ident for kind, ident in done_rows if kind == "reminder"}
     else:
-        messages, reminders = accepted_statements(len(fast))  # SQLite: two
+        # SQLite: two statements, compiled once for each number of answers (driver_sql).
         params.update(answers_numbered(rows))
-        moved = set(conn.execute(messages, params).scalars())
-        updated = set(conn.execute(reminders, {**params, "moved": sorted(moved)}).scalars())
+        moved = set(execute_built(conn, messages_moved, len(rows), params).scalars().all())
+        params.update(moved_numbered(len(rows), moved))
+        updated = set(execute_built(conn, reminders_sent, len(rows), params).scalars().all())
     done: dict[int, str] = {}
     for answer, _result in fast:
         if answer.sms.message_id in moved:

@@ -1,0 +1,250 @@
+"""reminders/driver_sql: SQLite's batch statements compiled once and run with
+``exec_driver_sql`` send the driver exactly what ``Connection.execute`` sends (the same
+SQL, the same parameters value for value and type for type, on the edge values the
+dispatcher can give: microseconds or none, aware datetimes in UTC and in Oslo, None,
+enums as members and as their values), refuse what it would refuse, give the same
+rows, and still pass through the cursor events the fault-injection tests use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from rekruttering.extensions import db
+from rekruttering.models import Direction, Message, Person, Reminder, ReminderState
+from rekruttering.reminders.accepted_many import (
+    answers_numbered,
+    messages_moved,
+    moved_numbered,
+    reminders_sent,
+)
+from rekruttering.reminders.dispatch import claim_due
+from rekruttering.reminders.driver_sql import DriverStatement, driver_statement, execute_built
+from rekruttering.reminders.hand_over_many import _handed_in_two, _written_in_two
+from rekruttering.sms import message_status
+from rekruttering.sms.number_hash import hash_of
+from tests.test_dispatch_safeguards import NOW, due_reminders
+
+pytestmark = pytest.mark.sqlite_only
+
+CLAIMER = "test-claimer"
+OSLO = ZoneInfo("Europe/Oslo")
+
+#: Times as the dispatcher gives them (aware), with and without microseconds, in UTC
+#: and in another zone; SQLite stores them as naive UTC text with six decimals.
+TIMES = {
+    "microseconds": datetime(2026, 11, 30, 12, 0, 0, 123456, tzinfo=UTC),
+    "none": datetime(2026, 11, 30, 12, 0, tzinfo=UTC),
+    "one": datetime(2026, 11, 30, 23, 59, 59, 1, tzinfo=UTC),
+    "oslo": datetime(2026, 7, 1, 14, 30, 0, 999999, tzinfo=OSLO),
+}
+
+
+@contextmanager
+def sent_to_driver() -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
+    """Each statement and its parameters as the driver receives them."""
+    seen: list[tuple[str, tuple[Any, ...]]] = []
+
+    def before(conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
+        seen.append((statement, tuple(params)))
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+def _typed(params: tuple[Any, ...]) -> list[tuple[type, Any]]:
+    """Value and type: 1 and "1", 1 and True, differ."""
+    return [(type(value), value) for value in params]
+
+
+def both_ways(
+    build: Callable[[int], Any], n: int, values: dict[str, Any]
+) -> tuple[tuple[str, tuple[Any, ...], list[Any]], tuple[str, tuple[Any, ...], list[Any]]]:
+    """(SQL, parameters, rows) through ``Connection.execute`` and through the driver,
+    each in a savepoint rolled back: the same database state for both."""
+    results = []
+    for way in ("execute", "driver"):
+        savepoint = db.session.begin_nested()
+        conn = db.session.connection()
+        with sent_to_driver() as seen:
+            if way == "execute":
+                rows = conn.execute(build(n), values).all()
+            else:
+                rows = execute_built(conn, build, n, values).all()
+        savepoint.rollback()
+        assert len(seen) == 1
+        results.append((*seen[0], sorted(tuple(row) for row in rows)))
+    return results[0], results[1]
+
+
+def assert_same(build: Callable[[int], Any], n: int, values: dict[str, Any]) -> list[Any]:
+    (sql, params, rows), (driver_sql, driver_params, driver_rows) = both_ways(build, n, values)
+    assert driver_sql == sql
+    assert _typed(driver_params) == _typed(params)
+    assert driver_rows == rows
+    return rows
+
+
+def _claimed(make: Any, n: int) -> list[Reminder]:
+    ids = due_reminders(make, n)
+    db.session.commit()
+    assert claim_due(NOW, n, CLAIMER) == ids
+    return list(db.session.scalars(sa.select(Reminder).where(Reminder.id.in_(ids))))
+
+
+def _written_values(reminders: list[Reminder], time: datetime, **changes: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "many_claimer": CLAIMER,
+        "many_lease_from": time.replace(year=2020),
+        "many_now": NOW,
+        "many_direction": Direction.OUTBOUND,
+        "many_gateway": "twilio",
+        "many_status": message_status.PENDING,
+        "many_created": time,
+        "many_updated": time,
+    }
+    for i, reminder in enumerate(reminders):
+        phone = db.session.get(Person, reminder.person_id).phone
+        values.update(
+            {
+                f"want{i}_reminder_id": reminder.id,
+                f"want{i}_phone": phone,
+                f"want{i}_body": reminder.body,
+                f"want{i}_digest": hash_of(phone),
+                f"want{i}_segments": 1,
+            }
+        )
+    values.update(changes)
+    return values
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10])
+@pytest.mark.parametrize("time", TIMES.values(), ids=TIMES.keys())
+def test_the_hand_over_sends_what_execute_sends(app: Flask, make: Any, n: int, time: Any) -> None:
+    reminders = _claimed(make, n)
+    written = assert_same(_written_in_two, n, _written_values(reminders, time))
+    assert len(written) == n  # every one written: the statement did its work both ways
+    # The direction as the enum's value, as a plain string: the same.
+    assert_same(_written_in_two, n, _written_values(reminders, time, many_direction="outbound"))
+    # Nothing written (another claimer), and a None where the checks read a time.
+    assert assert_same(_written_in_two, n, _written_values(reminders, time, many_claimer="x")) == []
+    assert_same(_written_in_two, n, _written_values(reminders, time, many_lease_from=None))
+    pairs: dict[str, Any] = {"many_claimer": CLAIMER, "many_updated": time}
+    for i, reminder in enumerate(reminders):
+        pairs.update({f"pair{i}_reminder_id": reminder.id, f"pair{i}_message_id": None})
+    assert len(assert_same(_handed_in_two, n, pairs)) == n  # a None where an id goes
+
+
+@pytest.mark.parametrize("n", [1, 2, 10])
+@pytest.mark.parametrize("time", TIMES.values(), ids=TIMES.keys())
+def test_the_answers_send_what_execute_sends(app: Flask, make: Any, n: int, time: Any) -> None:
+    reminders = _claimed(make, n)
+    conn = db.session.connection()
+    written = sorted(execute_built(conn, _written_in_two, n, _written_values(reminders, NOW)).all())
+    pairs: dict[str, Any] = {"many_claimer": CLAIMER, "many_updated": NOW}
+    for i, (reminder, row) in enumerate(zip(reminders, written, strict=True)):
+        pairs.update({f"pair{i}_reminder_id": reminder.id, f"pair{i}_message_id": row[0]})
+    assert assert_same(_handed_in_two, n, pairs)
+    handed = execute_built(conn, _handed_in_two, n, pairs).tuples().all()
+    assert len(handed) == n
+    message_of = dict(handed)
+    rows = [
+        (
+            message_of[r.id],
+            r.id,
+            "queued" if i % 2 else "delivered",
+            None if i % 3 == 0 else f"SM{i:032d}",  # no SID: None
+            "" if i % 2 else "+4759000000",
+            ReminderState.SENT.value if i % 2 else ReminderState.DELIVERED.value,
+        )
+        for i, r in enumerate(reminders)
+    ]
+    values = {"acc_updated": time, **answers_numbered(rows)}
+    moved = assert_same(messages_moved, n, values)
+    assert len(moved) == n
+    some = {row[0] for row in rows[: max(n - 1, 1)]}  # the rest NULL
+    for ids in ({row[0] for row in rows}, some, set()):
+        assert_same(reminders_sent, n, {**values, **moved_numbered(n, ids)})
+
+
+def test_a_naive_time_or_an_unknown_state_is_refused_both_ways(app: Flask, make: Any) -> None:
+    """``UTCDateTime`` refuses a naive time and the enum an unknown value: through the
+    driver as through ``execute`` (where SQLAlchemy wraps the error)."""
+    reminders = _claimed(make, 2)
+    naive = _written_values(reminders, datetime(2026, 11, 30, 12, 0))
+    unknown = _written_values(reminders, NOW, many_direction="sideways")
+    for values, error in ((naive, ValueError), (unknown, LookupError)):
+        conn = db.session.connection()
+        with pytest.raises(sa.exc.StatementError) as wrapped:
+            conn.execute(_written_in_two(2), values)
+        assert isinstance(wrapped.value.orig, error)
+        with pytest.raises(error):
+            execute_built(db.session.connection(), _written_in_two, 2, values)
+        db.session.rollback()
+
+
+def test_a_missing_value_raises(app: Flask) -> None:
+    values = answers_numbered([(1, 1, "queued", None, "", "sent")])
+    with pytest.raises(KeyError, match="acc_updated"):
+        driver_statement(messages_moved, 1, db.engine.dialect).parameters(values)
+
+
+def test_what_it_cannot_compile_the_same_way_is_refused(app: Flask) -> None:
+    """An expanding parameter (its SQL written at each execution), a value computed at
+    each execution, a dialect with named parameters."""
+    from sqlalchemy.dialects import postgresql
+
+    table = Message.__table__
+    dialect = db.engine.dialect
+    expanding = sa.select(table.c.id).where(table.c.id.in_(sa.bindparam("ids", expanding=True)))
+    computed = sa.select(table.c.id).where(table.c.id == sa.bindparam("x", callable_=lambda: 1))
+    for statement in (expanding, computed):
+        with pytest.raises(ValueError, match="DriverStatement"):
+            DriverStatement(statement, dialect)
+    with pytest.raises(ValueError, match="positional"):
+        DriverStatement(sa.select(table.c.id), postgresql.psycopg.dialect())
+
+
+def test_compiled_once_for_each_number_of_rows(app: Flask) -> None:
+    dialect = db.engine.dialect
+    once = driver_statement(messages_moved, 3, dialect)
+    assert driver_statement(messages_moved, 3, dialect) is once
+    assert driver_statement(messages_moved, 4, dialect) is not once
+    values = {"acc_updated": NOW, **answers_numbered([(1, 1, "queued", None, "", "sent")] * 3)}
+    assert once.sql.count("?") == len(once.parameters(values))
+
+
+def test_a_statement_broken_in_a_cursor_event_raises_and_writes_nothing(
+    app: Flask, make: Any
+) -> None:
+    """The fault-injection tests break a statement in ``before_cursor_execute``: the
+    driver's statement passes through it, and the error rolls it back."""
+    reminders = _claimed(make, 2)
+
+    def broken(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "INSERT INTO message" in statement:
+            raise RuntimeError("the database went away")
+
+    sa.event.listen(db.engine, "before_cursor_execute", broken)
+    try:
+        with pytest.raises(RuntimeError, match="went away"):
+            execute_built(
+                db.session.connection(), _written_in_two, 2, _written_values(reminders, NOW)
+            )
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", broken)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 0
+    states = db.session.scalars(sa.select(Reminder.state).where(Reminder.message_id.is_not(None)))
+    assert list(states) == []
+    assert {r.state for r in reminders} == {ReminderState.SENDING}
