@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from flask import Flask
 
 from rekruttering.extensions import db
 from rekruttering.models import Direction, Message, Person, Reminder, ReminderState
+from rekruttering.reminders import dispatch
 from rekruttering.reminders.accepted_many import (
     answers_numbered,
     messages_moved,
@@ -26,7 +27,12 @@ from rekruttering.reminders.accepted_many import (
     reminders_sent,
 )
 from rekruttering.reminders.dispatch import claim_due
-from rekruttering.reminders.driver_sql import DriverStatement, driver_statement, execute_built
+from rekruttering.reminders.driver_sql import (
+    DriverStatement,
+    driver_statement,
+    execute,
+    execute_built,
+)
 from rekruttering.reminders.hand_over_many import _handed_in_two, _written_in_two
 from rekruttering.sms import message_status
 from rekruttering.sms.number_hash import hash_of
@@ -68,27 +74,38 @@ def _typed(params: tuple[Any, ...]) -> list[tuple[type, Any]]:
 
 
 def both_ways(
-    build: Callable[[int], Any], n: int, values: dict[str, Any]
-) -> tuple[tuple[str, tuple[Any, ...], list[Any]], tuple[str, tuple[Any, ...], list[Any]]]:
-    """(SQL, parameters, rows) through ``Connection.execute`` and through the driver,
-    each in a savepoint rolled back: the same database state for both."""
+    statement: Any, values: dict[str, Any]
+) -> tuple[tuple[str, tuple[Any, ...], Any], tuple[str, tuple[Any, ...], Any]]:
+    """(SQL, parameters, rows or the number of rows changed) through
+    ``Connection.execute`` and through the driver (``driver_sql.execute``), each in a
+    savepoint rolled back: the same database state for both."""
     results = []
     for way in ("execute", "driver"):
         savepoint = db.session.begin_nested()
         conn = db.session.connection()
         with sent_to_driver() as seen:
             if way == "execute":
-                rows = conn.execute(build(n), values).all()
+                result = conn.execute(statement, values)
             else:
-                rows = execute_built(conn, build, n, values).all()
+                result = execute(conn, statement, values)
+            rows = (
+                sorted(tuple(row) for row in result.all())
+                if result.returns_rows
+                else result.rowcount
+            )
         savepoint.rollback()
         assert len(seen) == 1
-        results.append((*seen[0], sorted(tuple(row) for row in rows)))
+        results.append((*seen[0], rows))
     return results[0], results[1]
 
 
-def assert_same(build: Callable[[int], Any], n: int, values: dict[str, Any]) -> list[Any]:
-    (sql, params, rows), (driver_sql, driver_params, driver_rows) = both_ways(build, n, values)
+def assert_same(build: Callable[[int], Any], n: int, values: dict[str, Any]) -> Any:
+    """``both_ways`` of ``build(n)`` gave the same; its rows (or the number changed)."""
+    return assert_same_of(build(n), values)
+
+
+def assert_same_of(statement: Any, values: dict[str, Any]) -> Any:
+    (sql, params, rows), (driver_sql, driver_params, driver_rows) = both_ways(statement, values)
     assert driver_sql == sql
     assert _typed(driver_params) == _typed(params)
     assert driver_rows == rows
@@ -196,7 +213,7 @@ def test_a_naive_time_or_an_unknown_state_is_refused_both_ways(app: Flask, make:
 def test_a_missing_value_raises(app: Flask) -> None:
     values = answers_numbered([(1, 1, "queued", None, "", "sent")])
     with pytest.raises(KeyError, match="acc_updated"):
-        driver_statement(messages_moved, 1, db.engine.dialect).parameters(values)
+        driver_statement(messages_moved(1), db.engine.dialect).parameters(values)
 
 
 def test_what_it_cannot_compile_the_same_way_is_refused(app: Flask) -> None:
@@ -217,9 +234,9 @@ def test_what_it_cannot_compile_the_same_way_is_refused(app: Flask) -> None:
 
 def test_compiled_once_for_each_number_of_rows(app: Flask) -> None:
     dialect = db.engine.dialect
-    once = driver_statement(messages_moved, 3, dialect)
-    assert driver_statement(messages_moved, 3, dialect) is once
-    assert driver_statement(messages_moved, 4, dialect) is not once
+    once = driver_statement(messages_moved(3), dialect)
+    assert driver_statement(messages_moved(3), dialect) is once
+    assert driver_statement(messages_moved(4), dialect) is not once
     values = {"acc_updated": NOW, **answers_numbered([(1, 1, "queued", None, "", "sent")] * 3)}
     assert once.sql.count("?") == len(once.parameters(values))
 
@@ -248,3 +265,50 @@ def test_a_statement_broken_in_a_cursor_event_raises_and_writes_nothing(
     states = db.session.scalars(sa.select(Reminder.state).where(Reminder.message_id.is_not(None)))
     assert list(states) == []
     assert {r.state for r in reminders} == {ReminderState.SENDING}
+
+
+@pytest.mark.parametrize("time", TIMES.values(), ids=TIMES.keys())
+def test_the_tick_statements_send_what_execute_sends(app: Flask, make: Any, time: Any) -> None:
+    """The leases, the claim's two steps and the claimed reminders' numbers: each with
+    rows to work on, the same both ways."""
+    ids = due_reminders(make, 6)
+    db.session.commit()
+    for limit in (1, 4, 100):
+        assert len(assert_same_of(dispatch._CHOOSE, {"tick_now": NOW, "choose_limit": limit})) == (
+            min(limit, 6)
+        )
+    for n in (1, 4):
+        values: dict[str, Any] = {f"take{i}": ident for i, ident in enumerate(ids[:n])}
+        values.update(tick_now=time, take_claimer=CLAIMER)
+        assert (
+            len(assert_same(lambda n: dispatch._take(n, dispatch._still_pending), n, values)) == n
+        )
+        numbers = {f"claimed{i}": ident for i, ident in enumerate(ids[:n])}
+        assert len(assert_same(dispatch._numbers_of, n, numbers)) == n
+    # Three claimed long ago, one of them handed over: one to expire, two to release.
+    assert claim_due(NOW, 3, CLAIMER) == ids[:3]
+    reminders = list(db.session.scalars(sa.select(Reminder).where(Reminder.id.in_(ids[:3]))))
+    conn = db.session.connection()
+    written = execute_built(conn, _written_in_two, 3, _written_values(reminders, NOW)).all()
+    pairs = {
+        "many_claimer": CLAIMER,
+        "many_updated": NOW,
+        "pair0_reminder_id": reminders[0].id,
+        "pair0_message_id": sorted(written)[0][0],
+    }
+    assert execute_built(conn, _handed_in_two, 1, pairs).all()
+    after = NOW + timedelta(microseconds=1)  # claimed at NOW: the timeout's bound is strict
+    later = {"lease_before": after, "claimed_before": after, "tick_now": time}
+    assert assert_same_of(dispatch._RELEASE, later) == 2
+    assert assert_same_of(dispatch._EXPIRE, later) == 1
+    earlier = {"lease_before": NOW.replace(year=2020), "claimed_before": NOW.replace(year=2020)}
+    assert assert_same_of(dispatch._RELEASE, {**later, **earlier}) == 0
+
+
+def test_a_statement_that_reads_a_time_or_an_enum_is_refused(app: Flask) -> None:
+    """The driver gives a time or an enum as stored (text); ``Connection.execute``
+    converts it when read: such a statement is not run the driver's way."""
+    table = Reminder.__table__
+    for column in (table.c.claimed_at, table.c.state):
+        with pytest.raises(ValueError, match="needs converting"):
+            DriverStatement(sa.select(column), db.engine.dialect)

@@ -55,10 +55,11 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,7 +88,7 @@ from rekruttering.reminders.accepted_many import (
     moved_numbered,
     reminders_sent,
 )
-from rekruttering.reminders.driver_sql import execute_built
+from rekruttering.reminders.driver_sql import execute, execute_built
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.reminders.generic_plans import generic_plans
 from rekruttering.reminders.hand_over_many import (
@@ -109,7 +110,7 @@ from rekruttering.sms.number_hash import current_key, number_hash
 from rekruttering.sms.provider_errors import NO_ANSWER_REASON, Failure, FailureKind, _l
 from rekruttering.sms.reminder_outcomes import quiet_hours, record_accepted, record_failure
 from rekruttering.sms.send_gate import Gate, NotSent
-from rekruttering.transaction import execute_dml, transaction
+from rekruttering.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -143,22 +144,8 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
     later is not a second send. The attempt they were counted as is given back.
     """
     with transaction():
-        count = execute_dml(
-            sa.update(Reminder)
-            .where(
-                Reminder.state == ReminderState.SENDING,
-                Reminder.message_id.is_(None),
-                Reminder.claimed_at <= now - lease,
-            )
-            .values(
-                state=ReminderState.PENDING,
-                claimed_at=None,
-                claimed_by=None,
-                attempts=Reminder.attempts - 1,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        conn = db.session.connection()
+        count = execute(conn, _RELEASE, {"lease_before": now - lease, "tick_now": now}).rowcount
     if count:
         log.warning("%d claimed reminders were never sent (lease ran out): pending again", count)
     return count
@@ -167,16 +154,8 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
 def expire_stale_claims(now: datetime, timeout: timedelta) -> int:
     """Reminders handed to the gateway without an answer past the timeout: ``uncertain``."""
     with transaction():
-        count = execute_dml(
-            sa.update(Reminder)
-            .where(
-                Reminder.state == ReminderState.SENDING,
-                Reminder.message_id.is_not(None),
-                Reminder.claimed_at < now - timeout,
-            )
-            .values(state=ReminderState.UNCERTAIN, last_error=CLAIM_TIMED_OUT, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        conn = db.session.connection()
+        count = execute(conn, _EXPIRE, {"claimed_before": now - timeout, "tick_now": now}).rowcount
     if count:
         log.warning("%d reminders timed out while sending: now uncertain", count)
     return count
@@ -204,35 +183,19 @@ def _owned_by(reminder: Reminder, claimer: str) -> bool:
 
 def choose_due(now: datetime, limit: int) -> list[int]:
     """Step 1 of a claim: the ids of at most ``limit`` due pending reminders."""
-    choose = (
-        sa.select(Reminder.id)
-        .where(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now)
-        .order_by(Reminder.due_at, Reminder.id)
-        .limit(limit)
-    )
-    return list(db.session.scalars(_lock_choice(choose)).all())
+    conn = db.session.connection()
+    values = {"tick_now": now, "choose_limit": limit}
+    return list(execute(conn, _lock_choice(_CHOOSE), values).scalars().all())
 
 
 def take(ids: list[int], now: datetime, claimer: str) -> list[int]:
     """Step 2 of a claim: move exactly these ids to ``sending`` under our claim."""
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            sa.update(Reminder)
-            .where(Reminder.id.in_(ids), _still_pending())
-            .values(
-                state=ReminderState.SENDING,
-                claimed_at=now,
-                claimed_by=claimer,
-                message_id=None,
-                attempts=Reminder.attempts + 1,
-                updated_at=now,
-            )
-            .returning(Reminder.id)
-            .execution_options(synchronize_session=False)
-        ).all()
-    )
+    values: dict[str, Any] = {f"take{i}": ident for i, ident in enumerate(ids)}
+    values.update(tick_now=now, take_claimer=claimer)
+    statement = _take(len(ids), _still_pending)
+    return list(execute(db.session.connection(), statement, values).scalars().all())
 
 
 def claim_due(now: datetime, limit: int, claimer: str) -> list[int]:
@@ -306,12 +269,10 @@ class Tick:
         key = b""
         if ids:
             key = current_key()
+            values = {f"claimed{i}": ident for i, ident in enumerate(ids)}
             with transaction():  # a read; no transaction stays open while sending
-                rows = db.session.execute(
-                    sa.select(_R.c.id, _P.c.phone, _R.c.body, _R.c.person_id)
-                    .select_from(_R.join(_P, _P.c.id == _R.c.person_id))
-                    .where(_R.c.id.in_(ids), _P.c.phone.is_not(None))
-                ).all()
+                conn = db.session.connection()
+                rows = execute(conn, _numbers_of(len(ids)), values).all()
             claimed = {
                 rid: Claimed(
                     phone,
@@ -346,6 +307,79 @@ _S = Session.__table__
 _M = Message.__table__
 _C = Consent.__table__
 _O = OptOut.__table__
+
+# The tick's own statements, built once (for the claim and the claimed reminders'
+# numbers, once for each number of ids): on SQLite each is compiled once and run with
+# the driver's parameters (``driver_sql``), elsewhere with ``Connection.execute``.
+_TICK_NOW = sa.bindparam("tick_now", type_=_R.c.updated_at.type)
+#: Claims past their lease never handed over go back to pending (``release_expired_leases``).
+_RELEASE = (
+    sa.update(_R)
+    .where(
+        _R.c.state == ReminderState.SENDING,
+        _R.c.message_id.is_(None),
+        _R.c.claimed_at <= sa.bindparam("lease_before", type_=_R.c.claimed_at.type),
+    )
+    .values(
+        state=ReminderState.PENDING,
+        claimed_at=None,
+        claimed_by=None,
+        attempts=_R.c.attempts - 1,
+        updated_at=_TICK_NOW,
+    )
+)
+#: Handed over, no answer past the timeout: uncertain (``expire_stale_claims``).
+_EXPIRE = (
+    sa.update(_R)
+    .where(
+        _R.c.state == ReminderState.SENDING,
+        _R.c.message_id.is_not(None),
+        _R.c.claimed_at < sa.bindparam("claimed_before", type_=_R.c.claimed_at.type),
+    )
+    .values(state=ReminderState.UNCERTAIN, last_error=CLAIM_TIMED_OUT, updated_at=_TICK_NOW)
+)
+#: The claim's first step (``choose_due``; ``_lock_choice`` adds its lock).
+_CHOOSE = (
+    sa.select(_R.c.id)
+    .where(
+        _R.c.state == ReminderState.PENDING,
+        _R.c.due_at <= sa.bindparam("tick_now", type_=_R.c.due_at.type),
+    )
+    .order_by(_R.c.due_at, _R.c.id)
+    .limit(sa.bindparam("choose_limit", type_=sa.Integer))
+)
+
+
+@lru_cache(maxsize=128)
+def _take(n: int, still_pending: Callable[[], sa.ColumnElement[bool]]) -> sa.Update:
+    """The claim's second step for n ids (``take0`` ...), with this pending re-check
+    (``_still_pending``, which a test removes: a statement for each)."""
+    ids = [sa.bindparam(f"take{i}", type_=sa.Integer) for i in range(n)]
+    return (
+        sa.update(_R)
+        .where(_R.c.id.in_(ids), still_pending())
+        .values(
+            state=ReminderState.SENDING,
+            claimed_at=_TICK_NOW,
+            claimed_by=sa.bindparam("take_claimer", type_=_R.c.claimed_by.type),
+            message_id=None,
+            attempts=_R.c.attempts + 1,
+            updated_at=_TICK_NOW,
+        )
+        .returning(_R.c.id)
+    )
+
+
+@lru_cache(maxsize=128)
+def _numbers_of(n: int) -> sa.Select[Any]:
+    """n claimed reminders' (``claimed0`` ...) numbers and texts, and their people."""
+    ids = [sa.bindparam(f"claimed{i}", type_=sa.Integer) for i in range(n)]
+    return (
+        sa.select(_R.c.id, _P.c.phone, _R.c.body, _R.c.person_id)
+        .select_from(_R.join(_P, _P.c.id == _R.c.person_id))
+        .where(_R.c.id.in_(ids), _P.c.phone.is_not(None))
+    )
+
 
 #: Every send-time check (``send_checks.clear_to_send``) for one reminder, its
 #: expected number, text and opt-out hash as parameters.
