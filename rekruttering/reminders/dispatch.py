@@ -53,6 +53,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -260,6 +261,10 @@ class Tick:
     #: before the first later send, and for the rest of the tick once it failed.
     ahead: ReadAhead | None = None
     ahead_failed: bool = False
+    #: SQLite: the cursor that asks ``PRAGMA data_version`` (``_data_version``), made
+    #: at its first question; ``versions_failed`` once it failed (never asked again).
+    versions: sqlite3.Cursor | None = None
+    versions_failed: bool = False
 
     @classmethod
     def start(
@@ -1002,7 +1007,7 @@ def _next_batch(
                     step = _hand_over(reminder_id, tick, _elapsed(started))
                 steps.append(Step(reminder_id, *step))
             # Inside the transaction: no other writer until its commit.
-            version = _data_version() if len(items) > 1 else None
+            version = _data_version(tick) if len(items) > 1 else None
             phase = "commit"
         return recorded, steps, version
     except Exception:  # noqa: BLE001 - one bad row must not stop the batch
@@ -1146,20 +1151,34 @@ def reads_apart(size: int) -> Iterator[sa.Connection | None]:
         yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _data_version() -> int | None:
+def _data_version(tick: Tick) -> int | None:
     """SQLite: ``PRAGMA data_version``, which changes on this connection when another
     connection commits to the database (this connection's own commits leave it as
     it is). None on PostgreSQL, which has no such counter.
 
-    Asked of the driver's connection itself (the session's, so the same connection):
-    it is asked before every later send of a batch, and through SQLAlchemy's
-    ``execute`` it cost ~0.08 ms a reminder, nearly all of it SQLAlchemy's."""
-    conn = db.session.connection()
-    if conn.dialect.name != "sqlite":
+    Asked of the driver's connection itself (the session's, so the same connection;
+    a tick holds one, ``one_connection``), by a cursor of the tick's own
+    (``tick.versions``): it is asked before every later send of a batch; through
+    SQLAlchemy's ``execute`` it cost ~0.08 ms a reminder, and finding the session's
+    connection for each question a tenth of that. None once that cursor failed (the
+    connection went away): a version of another connection must never be compared
+    with this one's, so for the rest of the tick every later send is checked."""
+    if tick.versions is None:
+        if tick.versions_failed:
+            return None
+        conn = db.session.connection()
+        if conn.dialect.name != "sqlite":
+            return None
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        tick.versions = driver.cursor()
+    try:
+        (row,) = tick.versions.execute("PRAGMA data_version").fetchall()
+    except sqlite3.Error:
+        log.exception("dispatch: asking SQLite's data_version failed; each send is checked")
+        tick.versions, tick.versions_failed = None, True
         return None
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    return int(driver.execute("PRAGMA data_version").fetchone()[0])
+    return int(row[0])
 
 
 def _unchanged(version: int | None, tick: Tick, started: float) -> bool:
@@ -1167,7 +1186,7 @@ def _unchanged(version: int | None, tick: Tick, started: float) -> bool:
     connection has committed since (``version``), and the lease still holds (a claim
     of this tick was made at ``tick.now``). Then the check before a send is the
     hand-over's own; otherwise ``_still_clear`` reads it again."""
-    return version is not None and _elapsed(started) < tick.lease and _data_version() == version
+    return version is not None and _elapsed(started) < tick.lease and _data_version(tick) == version
 
 
 def _send_batch(
