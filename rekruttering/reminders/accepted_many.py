@@ -151,12 +151,12 @@ def _answers_as_arrays() -> Any:
 
 
 def _one_trip(answers: Any) -> sa.Select[tuple[str, int]]:
-    """PostgreSQL: SQLite's two statements (``messages_moved``, ``reminders_sent``) as one (data-modifying
-    CTEs, one round trip), ``answers()`` making each a derived table of them: the messages
-    move on, then the reminders of the messages that moved (the reminders' CTE reads
-    the messages' RETURNING, so the messages are updated, and locked, first: the
-    webhook's order). Rows ("message", id) for each message that moved and
-    ("reminder", id) for each reminder made sent or delivered."""
+    """PostgreSQL: SQLite's two statements (``messages_moved``, ``reminders_sent``) as
+    one (data-modifying CTEs, one round trip), ``answers()`` making each a derived table
+    of them: the messages move on, then the reminders of the messages that moved (the
+    reminders' CTE reads the messages' RETURNING, so the messages are updated, and
+    locked, first: the webhook's order). Rows ("message", id) for each message that
+    moved and ("reminder", id) for each reminder made sent or delivered."""
     moved = _messages_moved(answers()).cte("moved")
     updated = _reminders_sent(answers(), sa.select(moved.c.id)).cte("updated")
     return (
