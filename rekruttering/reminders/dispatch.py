@@ -1181,6 +1181,18 @@ def _data_version(tick: Tick) -> int | None:
     return int(row[0])
 
 
+@contextmanager
+def _versions_closed(tick: Tick) -> Iterator[None]:
+    """The tick's ``data_version`` cursor is closed when its batches are done (its
+    connection goes back to the pool)."""
+    try:
+        yield
+    finally:
+        if tick.versions is not None:
+            tick.versions.close()
+            tick.versions = None
+
+
 def _unchanged(version: int | None, tick: Tick, started: float) -> bool:
     """Nothing can have changed since the hand-over checked: SQLite says no other
     connection has committed since (``version``), and the lease still holds (a claim
@@ -1285,7 +1297,7 @@ def _tick(
     answered: list[Answer] = []  # sent, their answers not yet recorded
     unsent: list[Step] = []  # handed over, not sent: to be taken back
     position = 0
-    with reads_apart(min(size, len(ids))) as tick.reads:
+    with reads_apart(min(size, len(ids))) as tick.reads, _versions_closed(tick):
         while position < len(ids) or answered or unsent:
             batch = ids[position : position + size]
             position += len(batch)
