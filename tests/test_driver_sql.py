@@ -310,5 +310,10 @@ def test_a_statement_that_reads_a_time_or_an_enum_is_refused(app: Flask) -> None
     converts it when read: such a statement is not run the driver's way."""
     table = Reminder.__table__
     for column in (table.c.claimed_at, table.c.state):
-        with pytest.raises(ValueError, match="needs converting"):
-            DriverStatement(sa.select(column), db.engine.dialect)
+        returning = sa.update(table).values(body="x").returning(table.c.id, column)
+        for statement in (sa.select(column), returning):
+            with pytest.raises(ValueError, match="needs converting"):
+                DriverStatement(statement, db.engine.dialect)
+    DriverStatement(
+        sa.update(table).values(body="x").returning(table.c.id, table.c.body), db.engine.dialect
+    )
