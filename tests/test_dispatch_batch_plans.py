@@ -158,3 +158,33 @@ def test_sqlite_asks_data_version_of_the_driver_not_through_sqlalchemy(
         report = dispatch_due(now=NOW, gateway=HookGateway())
     assert report.sent == 5
     assert not [s for s in counter.statements if "data_version" in s]
+
+
+@pytest.mark.sqlite_only
+def test_once_asking_data_version_failed_every_later_send_is_checked(app: Flask) -> None:
+    """The tick asks ``data_version`` by a cursor of its own. If it fails (the
+    connection went away), no version is compared again in that tick (one of another
+    connection would mean nothing): every later send is checked before it leaves."""
+    import time
+
+    from rekruttering.config import current_settings
+    from rekruttering.reminders import dispatch
+
+    tick = dispatch.Tick(
+        claimer="me",
+        now=NOW,
+        settings=current_settings(app),
+        gateway=HookGateway(),
+        lease=timedelta(minutes=5),
+        quiet=False,
+    )
+    with dispatch.one_connection():
+        version = dispatch._data_version(tick)
+        assert isinstance(version, int) and tick.versions is not None
+        started = time.monotonic()
+        assert dispatch._unchanged(version, tick, started)
+        tick.versions.close()  # as when its connection is gone
+        assert dispatch._data_version(tick) is None
+        assert tick.versions_failed and tick.versions is None
+        assert not dispatch._unchanged(version, tick, started)
+        assert dispatch._data_version(tick) is None  # not asked again

@@ -53,3 +53,20 @@ def test_a_norwegian_number_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> No
     assert format_phone.__wrapped__("+4741234567") == "41 23 45 67"
     with pytest.raises(AssertionError):
         format_phone.__wrapped__("+46701234567")
+
+
+def test_is_mobile_says_what_parsing_each_number_said() -> None:
+    """``is_mobile`` makes a Norwegian number directly too: the same answer as parsing
+    it, for every kind of number (mobile 4 and 9, landlines, Svalbard, short, foreign)."""
+    from rekruttering.domain.phone import is_mobile
+
+    kinds = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    answers = set()
+    for number in [*_numbers(), "", "+47", "not a number", "+4790"]:
+        try:
+            parsed = phonenumbers.number_type(phonenumbers.parse(number)) in kinds
+        except phonenumbers.NumberParseException:
+            parsed = False
+        assert is_mobile(number) == parsed, number
+        answers.add(parsed)
+    assert answers == {True, False}

@@ -24,7 +24,13 @@ from rekruttering.domain.sms_keywords import (
     ReplyKind,
     parse_reply,
 )
-from rekruttering.domain.sms_segments import Encoding, count_segments
+from rekruttering.domain.sms_segments import (
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    Encoding,
+    count_segments,
+    is_gsm7,
+)
 
 # --- segments -------------------------------------------------------------------------
 
@@ -70,6 +76,12 @@ def test_emoji_is_never_split_across_parts() -> None:
 def test_ucs2_characters_are_named() -> None:
     """The characters that force UCS-2 are listed, so staff can replace them."""
     assert count_segments("Vi ses i morgen – kl. 11 ’ok’").ucs2_characters == ("–", "’")
+
+
+@given(st.text(alphabet="abcdefghij ÆØÅæøå€[]\f^{}\\~|–’😀Жé\x00") | st.text())
+def test_is_gsm7_is_every_character_in_the_alphabet_or_its_extension(text: str) -> None:
+    """``is_gsm7`` (a set's own loop) says what the loop over each character said."""
+    assert is_gsm7(text) == all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
 
 
 @given(st.text(alphabet="abcdefghij ÆØÅæøå€[]", max_size=600))

@@ -10,7 +10,8 @@ callback that came first has moved it already), and its reminder becomes sent (o
 delivered) only if it is still ``sending`` and this message is still its latest;
 the message first, then the reminder, the order the status webhook locks them in.
 On PostgreSQL the two are one statement, the answers given as arrays
-(``ACCEPTED_ONE_TRIP``).
+(``ACCEPTED_ONE_TRIP``); on SQLite each is compiled once for each number of answers
+and run with the driver's parameters (``driver_sql``).
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def _answers(n: int) -> sa.Subquery:
 
 
 def answers_numbered(rows: list[AnswerRow]) -> dict[str, Any]:
-    """SQLite: the parameters of ``accepted_statements(len(rows))`` for these answers."""
+    """SQLite: the parameters of ``messages_moved(len(rows))`` and
+    ``reminders_sent(len(rows))`` for these answers."""
     return {
         f"answer{i}_{name}": value
         for i, row in enumerate(rows)
@@ -112,12 +114,30 @@ def _reminders_sent(answer: sa.Subquery, moved: Any) -> sa.Update:
 
 
 @lru_cache(maxsize=128)
-def accepted_statements(n: int) -> tuple[sa.Update, sa.Update]:
-    """(the messages still ``pending`` move on, RETURNING their ids; the reminders of
-    the messages named by the expanding parameter ``moved`` become sent or delivered
-    if still ``sending`` with that message, RETURNING their ids). Built once per n."""
-    answer = _answers(n)
-    return _messages_moved(answer), _reminders_sent(answer, sa.bindparam("moved", expanding=True))
+def messages_moved(n: int) -> sa.Update:
+    """SQLite: n answers' messages still ``pending`` move on, RETURNING their ids
+    (parameters: ``answers_numbered``). Built once per n."""
+    return _messages_moved(_answers(n))
+
+
+@lru_cache(maxsize=128)
+def reminders_sent(n: int) -> sa.Update:
+    """SQLite: the reminders of n answers whose messages are named by the parameters
+    ``moved0`` ... ``moved{n-1}`` (``moved_numbered``: those that moved, the rest
+    NULL, which no message id equals) become sent or delivered if still ``sending``
+    with that message, RETURNING their ids. Built once per n; n parameters, not one
+    expanding one, so that its SQL is the same at every execution (``driver_sql``)."""
+    moved = [sa.bindparam(f"moved{i}", type_=sa.Integer) for i in range(n)]
+    return _reminders_sent(_answers(n), moved)
+
+
+def moved_numbered(n: int, moved: set[int]) -> dict[str, int | None]:
+    """SQLite: the parameters ``moved0`` ... of ``reminders_sent(n)``: the ids of the
+    messages that moved, then NULLs."""
+    if len(moved) > n:
+        raise ValueError(f"{len(moved)} messages moved for {n} answers")
+    ids: list[int | None] = [*sorted(moved), *[None] * (n - len(moved))]
+    return {f"moved{i}": ident for i, ident in enumerate(ids)}
 
 
 def _answers_as_arrays() -> Any:
@@ -131,12 +151,12 @@ def _answers_as_arrays() -> Any:
 
 
 def _one_trip(answers: Any) -> sa.Select[tuple[str, int]]:
-    """PostgreSQL: the two statements of ``accepted_statements`` as one (data-modifying
-    CTEs, one round trip), ``answers()`` making each a derived table of them: the messages
-    move on, then the reminders of the messages that moved (the reminders' CTE reads
-    the messages' RETURNING, so the messages are updated, and locked, first: the
-    webhook's order). Rows ("message", id) for each message that moved and
-    ("reminder", id) for each reminder made sent or delivered."""
+    """PostgreSQL: SQLite's two statements (``messages_moved``, ``reminders_sent``) as
+    one (data-modifying CTEs, one round trip), ``answers()`` making each a derived table
+    of them: the messages move on, then the reminders of the messages that moved (the
+    reminders' CTE reads the messages' RETURNING, so the messages are updated, and
+    locked, first: the webhook's order). Rows ("message", id) for each message that
+    moved and ("reminder", id) for each reminder made sent or delivered."""
     moved = _messages_moved(answers()).cte("moved")
     updated = _reminders_sent(answers(), sa.select(moved.c.id)).cte("updated")
     return (

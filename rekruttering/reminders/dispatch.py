@@ -53,12 +53,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -81,10 +83,13 @@ from rekruttering.models import (
 from rekruttering.reminders.accepted_many import (
     ACCEPTED_ONE_TRIP,
     AnswerRow,
-    accepted_statements,
     answers_as_arrays,
     answers_numbered,
+    messages_moved,
+    moved_numbered,
+    reminders_sent,
 )
+from rekruttering.reminders.driver_sql import execute, execute_built
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.reminders.generic_plans import generic_plans
 from rekruttering.reminders.hand_over_many import (
@@ -106,7 +111,7 @@ from rekruttering.sms.number_hash import current_key, number_hash
 from rekruttering.sms.provider_errors import NO_ANSWER_REASON, Failure, FailureKind, _l
 from rekruttering.sms.reminder_outcomes import quiet_hours, record_accepted, record_failure
 from rekruttering.sms.send_gate import Gate, NotSent
-from rekruttering.transaction import execute_dml, transaction
+from rekruttering.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -140,22 +145,8 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
     later is not a second send. The attempt they were counted as is given back.
     """
     with transaction():
-        count = execute_dml(
-            sa.update(Reminder)
-            .where(
-                Reminder.state == ReminderState.SENDING,
-                Reminder.message_id.is_(None),
-                Reminder.claimed_at <= now - lease,
-            )
-            .values(
-                state=ReminderState.PENDING,
-                claimed_at=None,
-                claimed_by=None,
-                attempts=Reminder.attempts - 1,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        conn = db.session.connection()
+        count = execute(conn, _RELEASE, {"lease_before": now - lease, "tick_now": now}).rowcount
     if count:
         log.warning("%d claimed reminders were never sent (lease ran out): pending again", count)
     return count
@@ -164,16 +155,8 @@ def release_expired_leases(now: datetime, lease: timedelta) -> int:
 def expire_stale_claims(now: datetime, timeout: timedelta) -> int:
     """Reminders handed to the gateway without an answer past the timeout: ``uncertain``."""
     with transaction():
-        count = execute_dml(
-            sa.update(Reminder)
-            .where(
-                Reminder.state == ReminderState.SENDING,
-                Reminder.message_id.is_not(None),
-                Reminder.claimed_at < now - timeout,
-            )
-            .values(state=ReminderState.UNCERTAIN, last_error=CLAIM_TIMED_OUT, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        conn = db.session.connection()
+        count = execute(conn, _EXPIRE, {"claimed_before": now - timeout, "tick_now": now}).rowcount
     if count:
         log.warning("%d reminders timed out while sending: now uncertain", count)
     return count
@@ -201,35 +184,19 @@ def _owned_by(reminder: Reminder, claimer: str) -> bool:
 
 def choose_due(now: datetime, limit: int) -> list[int]:
     """Step 1 of a claim: the ids of at most ``limit`` due pending reminders."""
-    choose = (
-        sa.select(Reminder.id)
-        .where(Reminder.state == ReminderState.PENDING, Reminder.due_at <= now)
-        .order_by(Reminder.due_at, Reminder.id)
-        .limit(limit)
-    )
-    return list(db.session.scalars(_lock_choice(choose)).all())
+    conn = db.session.connection()
+    values = {"tick_now": now, "choose_limit": limit}
+    return list(execute(conn, _lock_choice(_CHOOSE), values).scalars().all())
 
 
 def take(ids: list[int], now: datetime, claimer: str) -> list[int]:
     """Step 2 of a claim: move exactly these ids to ``sending`` under our claim."""
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            sa.update(Reminder)
-            .where(Reminder.id.in_(ids), _still_pending())
-            .values(
-                state=ReminderState.SENDING,
-                claimed_at=now,
-                claimed_by=claimer,
-                message_id=None,
-                attempts=Reminder.attempts + 1,
-                updated_at=now,
-            )
-            .returning(Reminder.id)
-            .execution_options(synchronize_session=False)
-        ).all()
-    )
+    values: dict[str, Any] = {f"take{i}": ident for i, ident in enumerate(ids)}
+    values.update(tick_now=now, take_claimer=claimer)
+    statement = _take(len(ids), _still_pending)
+    return list(execute(db.session.connection(), statement, values).scalars().all())
 
 
 def claim_due(now: datetime, limit: int, claimer: str) -> list[int]:
@@ -294,6 +261,10 @@ class Tick:
     #: before the first later send, and for the rest of the tick once it failed.
     ahead: ReadAhead | None = None
     ahead_failed: bool = False
+    #: SQLite: the cursor that asks ``PRAGMA data_version`` (``_data_version``), made
+    #: at its first question; ``versions_failed`` once it failed (never asked again).
+    versions: sqlite3.Cursor | None = None
+    versions_failed: bool = False
 
     @classmethod
     def start(
@@ -303,12 +274,10 @@ class Tick:
         key = b""
         if ids:
             key = current_key()
+            values = {f"claimed{i}": ident for i, ident in enumerate(ids)}
             with transaction():  # a read; no transaction stays open while sending
-                rows = db.session.execute(
-                    sa.select(_R.c.id, _P.c.phone, _R.c.body, _R.c.person_id)
-                    .select_from(_R.join(_P, _P.c.id == _R.c.person_id))
-                    .where(_R.c.id.in_(ids), _P.c.phone.is_not(None))
-                ).all()
+                conn = db.session.connection()
+                rows = execute(conn, _numbers_of(len(ids)), values).all()
             claimed = {
                 rid: Claimed(
                     phone,
@@ -343,6 +312,79 @@ _S = Session.__table__
 _M = Message.__table__
 _C = Consent.__table__
 _O = OptOut.__table__
+
+# The tick's own statements, built once (for the claim and the claimed reminders'
+# numbers, once for each number of ids): on SQLite each is compiled once and run with
+# the driver's parameters (``driver_sql``), elsewhere with ``Connection.execute``.
+_TICK_NOW = sa.bindparam("tick_now", type_=_R.c.updated_at.type)
+#: Claims past their lease never handed over go back to pending (``release_expired_leases``).
+_RELEASE = (
+    sa.update(_R)
+    .where(
+        _R.c.state == ReminderState.SENDING,
+        _R.c.message_id.is_(None),
+        _R.c.claimed_at <= sa.bindparam("lease_before", type_=_R.c.claimed_at.type),
+    )
+    .values(
+        state=ReminderState.PENDING,
+        claimed_at=None,
+        claimed_by=None,
+        attempts=_R.c.attempts - 1,
+        updated_at=_TICK_NOW,
+    )
+)
+#: Handed over, no answer past the timeout: uncertain (``expire_stale_claims``).
+_EXPIRE = (
+    sa.update(_R)
+    .where(
+        _R.c.state == ReminderState.SENDING,
+        _R.c.message_id.is_not(None),
+        _R.c.claimed_at < sa.bindparam("claimed_before", type_=_R.c.claimed_at.type),
+    )
+    .values(state=ReminderState.UNCERTAIN, last_error=CLAIM_TIMED_OUT, updated_at=_TICK_NOW)
+)
+#: The claim's first step (``choose_due``; ``_lock_choice`` adds its lock).
+_CHOOSE = (
+    sa.select(_R.c.id)
+    .where(
+        _R.c.state == ReminderState.PENDING,
+        _R.c.due_at <= sa.bindparam("tick_now", type_=_R.c.due_at.type),
+    )
+    .order_by(_R.c.due_at, _R.c.id)
+    .limit(sa.bindparam("choose_limit", type_=sa.Integer))
+)
+
+
+@lru_cache(maxsize=128)
+def _take(n: int, still_pending: Callable[[], sa.ColumnElement[bool]]) -> sa.Update:
+    """The claim's second step for n ids (``take0`` ...), with this pending re-check
+    (``_still_pending``, which a test removes: a statement for each)."""
+    ids = [sa.bindparam(f"take{i}", type_=sa.Integer) for i in range(n)]
+    return (
+        sa.update(_R)
+        .where(_R.c.id.in_(ids), still_pending())
+        .values(
+            state=ReminderState.SENDING,
+            claimed_at=_TICK_NOW,
+            claimed_by=sa.bindparam("take_claimer", type_=_R.c.claimed_by.type),
+            message_id=None,
+            attempts=_R.c.attempts + 1,
+            updated_at=_TICK_NOW,
+        )
+        .returning(_R.c.id)
+    )
+
+
+@lru_cache(maxsize=128)
+def _numbers_of(n: int) -> sa.Select[Any]:
+    """n claimed reminders' (``claimed0`` ...) numbers and texts, and their people."""
+    ids = [sa.bindparam(f"claimed{i}", type_=sa.Integer) for i in range(n)]
+    return (
+        sa.select(_R.c.id, _P.c.phone, _R.c.body, _R.c.person_id)
+        .select_from(_R.join(_P, _P.c.id == _R.c.person_id))
+        .where(_R.c.id.in_(ids), _P.c.phone.is_not(None))
+    )
+
 
 #: Every send-time check (``send_checks.clear_to_send``) for one reminder, its
 #: expected number, text and opt-out hash as parameters.
@@ -797,10 +839,11 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
         moved = {ident for kind, ident in done_rows if kind == "message"}
         updated = {ident for kind, ident in done_rows if kind == "reminder"}
     else:
-        messages, reminders = accepted_statements(len(fast))  # SQLite: two
+        # SQLite: two statements, compiled once for each number of answers (driver_sql).
         params.update(answers_numbered(rows))
-        moved = set(conn.execute(messages, params).scalars())
-        updated = set(conn.execute(reminders, {**params, "moved": sorted(moved)}).scalars())
+        moved = set(execute_built(conn, messages_moved, len(rows), params).scalars().all())
+        params.update(moved_numbered(len(rows), moved))
+        updated = set(execute_built(conn, reminders_sent, len(rows), params).scalars().all())
     done: dict[int, str] = {}
     for answer, _result in fast:
         if answer.sms.message_id in moved:
@@ -964,7 +1007,7 @@ def _next_batch(
                     step = _hand_over(reminder_id, tick, _elapsed(started))
                 steps.append(Step(reminder_id, *step))
             # Inside the transaction: no other writer until its commit.
-            version = _data_version() if len(items) > 1 else None
+            version = _data_version(tick) if len(items) > 1 else None
             phase = "commit"
         return recorded, steps, version
     except Exception:  # noqa: BLE001 - one bad row must not stop the batch
@@ -1108,20 +1151,46 @@ def reads_apart(size: int) -> Iterator[sa.Connection | None]:
         yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _data_version() -> int | None:
+def _data_version(tick: Tick) -> int | None:
     """SQLite: ``PRAGMA data_version``, which changes on this connection when another
     connection commits to the database (this connection's own commits leave it as
     it is). None on PostgreSQL, which has no such counter.
 
-    Asked of the driver's connection itself (the session's, so the same connection):
-    it is asked before every later send of a batch, and through SQLAlchemy's
-    ``execute`` it cost ~0.08 ms a reminder, nearly all of it SQLAlchemy's."""
-    conn = db.session.connection()
-    if conn.dialect.name != "sqlite":
+    Asked of the driver's connection itself (the session's, so the same connection;
+    a tick holds one, ``one_connection``), by a cursor of the tick's own
+    (``tick.versions``): it is asked before every later send of a batch; through
+    SQLAlchemy's ``execute`` it cost ~0.08 ms a reminder, and finding the session's
+    connection for each question a tenth of that. None once that cursor failed (the
+    connection went away): a version of another connection must never be compared
+    with this one's, so for the rest of the tick every later send is checked."""
+    if tick.versions is None:
+        if tick.versions_failed:
+            return None
+        conn = db.session.connection()
+        if conn.dialect.name != "sqlite":
+            return None
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        tick.versions = driver.cursor()
+    try:
+        (row,) = tick.versions.execute("PRAGMA data_version").fetchall()
+    except sqlite3.Error:
+        log.exception("dispatch: asking SQLite's data_version failed; each send is checked")
+        tick.versions, tick.versions_failed = None, True
         return None
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    return int(driver.execute("PRAGMA data_version").fetchone()[0])
+    return int(row[0])
+
+
+@contextmanager
+def _versions_closed(tick: Tick) -> Iterator[None]:
+    """The tick's ``data_version`` cursor is closed when its batches are done (its
+    connection goes back to the pool)."""
+    try:
+        yield
+    finally:
+        if tick.versions is not None:
+            tick.versions.close()
+            tick.versions = None
 
 
 def _unchanged(version: int | None, tick: Tick, started: float) -> bool:
@@ -1129,7 +1198,7 @@ def _unchanged(version: int | None, tick: Tick, started: float) -> bool:
     connection has committed since (``version``), and the lease still holds (a claim
     of this tick was made at ``tick.now``). Then the check before a send is the
     hand-over's own; otherwise ``_still_clear`` reads it again."""
-    return version is not None and _elapsed(started) < tick.lease and _data_version() == version
+    return version is not None and _elapsed(started) < tick.lease and _data_version(tick) == version
 
 
 def _send_batch(
@@ -1228,7 +1297,7 @@ def _tick(
     answered: list[Answer] = []  # sent, their answers not yet recorded
     unsent: list[Step] = []  # handed over, not sent: to be taken back
     position = 0
-    with reads_apart(min(size, len(ids))) as tick.reads:
+    with reads_apart(min(size, len(ids))) as tick.reads, _versions_closed(tick):
         while position < len(ids) or answered or unsent:
             batch = ids[position : position + size]
             position += len(batch)

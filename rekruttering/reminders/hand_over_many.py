@@ -41,6 +41,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from rekruttering.models import Message, ReminderState
 from rekruttering.reminders.array_rows import rows_of_arrays
+from rekruttering.reminders.driver_sql import execute_built
 from rekruttering.reminders.send_checks import MESSAGE_COLUMNS, P, R, S, clear_to_send
 
 M = Message.__table__
@@ -202,7 +203,8 @@ def hand_over_params(wanted: list[Wanted], claimer: str, **common: Any) -> dict[
 # n rows of parameters, the INSERT returns each message with its person, number and
 # text, and those are matched to the batch's reminders (two reminders of one person
 # with the same number and text get two identical messages: either may go to either);
-# then one UPDATE ... FROM hands over each reminder to its message.
+# then one UPDATE ... FROM hands over each reminder to its message. Each is compiled once
+# for each n and run with the driver's parameters (``driver_sql``).
 
 
 def _rows(n: int, prefix: str, columns: dict[str, Any]) -> sa.Subquery:
@@ -273,7 +275,7 @@ def hand_over_in_two(
         )
     messages: dict[tuple[int, str, str], list[int]] = {}
     for message_id, person_id, to_number, body in sorted(
-        conn.execute(_written_in_two(len(wanted)), params).all()
+        execute_built(conn, _written_in_two, len(wanted), params).all()
     ):
         messages.setdefault((person_id, to_number, body), []).append(message_id)
     written: dict[int, int] = {}
@@ -287,5 +289,5 @@ def hand_over_in_two(
         for i, (reminder_id, message_id) in enumerate(written.items()):
             pairs[f"pair{i}_reminder_id"] = reminder_id
             pairs[f"pair{i}_message_id"] = message_id
-        handed = dict(conn.execute(_handed_in_two(len(written)), pairs).tuples().all())
+        handed = dict(execute_built(conn, _handed_in_two, len(written), pairs).tuples().all())
     return {w.reminder_id: (written.get(w.reminder_id), handed.get(w.reminder_id)) for w in wanted}
