@@ -241,24 +241,34 @@ def sql_floor(ctx: Context, sc: Scenario, repeat: int, computed: bool = False) -
     finally:
         recorded, ctx.sql.recording = ctx.sql.recording or [], None
     statements = [(s, p) for s, p in recorded if s.lstrip().upper().startswith(("SELECT", "WITH"))]
-    page, bare = [], []
+    page: list[float] = []
+    bare: list[float] = []
     with ctx.app.app_context():
         raw = db.engine.raw_connection()
-        try:
-            for _ in range(repeat):
-                started = time.perf_counter()
-                cursor = raw.cursor()
-                for statement, params in statements:
-                    cursor.execute(statement, params)
-                    cursor.fetchall()
-                cursor.close()
-                bare.append(time.perf_counter() - started)
-            raw.rollback()
-        finally:
-            raw.close()
-    for _ in range(repeat):
+
+    def run_bare() -> None:
+        started = time.perf_counter()
+        cursor = raw.cursor()
+        for statement, params in statements:
+            cursor.execute(statement, params)
+            cursor.fetchall()
+        cursor.close()
+        bare.append(time.perf_counter() - started)
+        raw.rollback()  # no read left open while the page writes its figures
+
+    def run_page() -> None:
         forget()
         page.append(timed(client, "GET", url))
+
+    # The page and its bare SQL in turn (the order reversed every round), so that both
+    # medians come from the same seconds (until the eleventh round: all the bare runs,
+    # then all the pages; a machine whose speed moved in between moved the ratio).
+    try:
+        for i in range(repeat):
+            for run in (run_page, run_bare) if i % 2 == 0 else (run_bare, run_page):
+                run()
+    finally:
+        raw.close()
     page_ms, bare_ms = statistics.median(page) * 1000, statistics.median(bare) * 1000
     return {
         "statements": len(statements),
