@@ -89,6 +89,7 @@ from rekruttering.reminders.accepted_many import (
     moved_numbered,
     reminders_sent,
 )
+from rekruttering.reminders.batch_in_flight import InFlight, InFlightFailed, as_int
 from rekruttering.reminders.driver_sql import execute, execute_built
 from rekruttering.reminders.eligibility import why_not_textable
 from rekruttering.reminders.generic_plans import generic_plans
@@ -98,6 +99,7 @@ from rekruttering.reminders.hand_over_many import (
     hand_over_in_two,
     hand_over_params,
 )
+from rekruttering.reminders.pg_prepared import Prepared, check_prepared
 from rekruttering.reminders.read_ahead import ReadAhead
 from rekruttering.reminders.send_checks import (
     MESSAGE_COLUMNS,
@@ -597,6 +599,28 @@ def _handed_over(
     return _prepare_in(reminder_id, tick.claimer, tick.now, tick.settings, tick.gateway, elapsed)
 
 
+def _wanted(ids: list[int], tick: Tick) -> list[Wanted]:
+    """The claimed reminders of ``ids`` that may go the fast way, as the claim read them."""
+    return [
+        Wanted(rid, seen.person_id, seen.phone, seen.body, seen.digest, seen.segments)
+        for rid in ids
+        if (seen := tick.claimed.get(rid)) is not None
+    ]
+
+
+def _hand_over_common(tick: Tick, elapsed: timedelta) -> dict[str, Any]:
+    """The values a batch hand-over (``hand_over_many``) shares for all its reminders."""
+    return {
+        "lease_from": tick.now + elapsed - tick.lease,
+        "now": tick.now,
+        "direction": Direction.OUTBOUND,
+        "gateway": tick.gateway.name,
+        "status": message_status.PENDING,
+        "created": tick.now,
+        "updated": utcnow(),
+    }
+
+
 def _hand_over_many(
     ids: list[int], tick: Tick, elapsed: timedelta
 ) -> dict[int, tuple[int | None, int | None]]:
@@ -606,22 +630,10 @@ def _hand_over_many(
     over to), each None when not. Empty in quiet hours or for fewer than two
     (``_hand_over`` then hands over each)."""
     conn = db.session.connection()
-    wanted = [
-        Wanted(rid, seen.person_id, seen.phone, seen.body, seen.digest, seen.segments)
-        for rid in ids
-        if (seen := tick.claimed.get(rid)) is not None
-    ]
+    wanted = _wanted(ids, tick)
     if tick.quiet or len(wanted) < 2:
         return {}
-    common = {
-        "lease_from": tick.now + elapsed - tick.lease,
-        "now": tick.now,
-        "direction": Direction.OUTBOUND,
-        "gateway": tick.gateway.name,
-        "status": message_status.PENDING,
-        "created": tick.now,
-        "updated": utcnow(),
-    }
+    common = _hand_over_common(tick, elapsed)
     if _one_trip(conn):
         params = hand_over_params(wanted, tick.claimer, **common)
         return {
@@ -804,17 +816,15 @@ def _accepted(answer: Answer) -> SendResult | None:
     return None
 
 
-def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
-    """Record a batch's answers, in the caller's transaction; each reminder's state.
+#: Accepted answers that may be recorded the fast way (``accepted_many``), each with
+#: what the provider said, the reminder's new state, and the batch's rows.
+FastAnswers = tuple[list[tuple[Answer, SendResult]], dict[int, ReminderState], list[AnswerRow]]
 
-    The accepted ones whose messages are still ``pending`` (the usual case) with two
-    statements for all of them (``accepted_many``); the rest - a failure, a status
-    callback that came first - one by one (``_record_answer``).
-    """
+
+def _fast_answers(answers: list[Answer]) -> FastAnswers:
+    """The accepted answers whose messages may still be ``pending`` (the usual case),
+    their reminders' new states, and their rows for ``accepted_many``'s statements."""
     fast = [(answer, result) for answer in answers if (result := _accepted(answer))]
-    if len(fast) < 2:
-        return [(answer.reminder_id, _record_answer(answer, tick)) for answer in answers]
-    conn = db.session.connection()
     states = {
         answer.reminder_id: (
             ReminderState.DELIVERED if result.status == "delivered" else ReminderState.SENT
@@ -832,6 +842,54 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
         )
         for answer, result in fast
     ]
+    return fast, states, rows
+
+
+def _recorded_fast(
+    fast: FastAnswers, moved: set[int], updated: set[int], tick: Tick
+) -> dict[int, str]:
+    """What became of the fast answers' reminders, given the messages that moved on
+    and the reminders made sent or delivered; logged. A reminder whose message moved
+    but which did not change (no longer ours, or a newer message) is read as it is
+    (in the caller's transaction); one whose message did not move is not in it (the
+    full record decides)."""
+    answers, states, _ = fast
+    done: dict[int, str] = {}
+    for answer, _result in answers:
+        if answer.sms.message_id in moved:
+            log.info(
+                "reminder %s sent to %s via %s",
+                answer.reminder_id,
+                mask_phone(answer.sms.to),
+                tick.gateway.name,
+            )
+            if answer.reminder_id in updated:
+                done[answer.reminder_id] = str(states[answer.reminder_id])
+    # Moved, but no longer ours or a newer message: the message moved, the reminder not.
+    others = [a.reminder_id for a, _ in answers if a.sms.message_id in moved]
+    others = [rid for rid in others if rid not in done]
+    if others:
+        done.update(
+            (rid, str(state))
+            for rid, state in db.session.execute(
+                sa.select(_R.c.id, _R.c.state).where(_R.c.id.in_(others))
+            ).all()
+        )
+    return done
+
+
+def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
+    """Record a batch's answers, in the caller's transaction; each reminder's state.
+
+    The accepted ones whose messages are still ``pending`` (the usual case) with two
+    statements for all of them (``accepted_many``); the rest - a failure, a status
+    callback that came first - one by one (``_record_answer``).
+    """
+    fast = _fast_answers(answers)
+    rows = fast[2]
+    if len(rows) < 2:
+        return [(answer.reminder_id, _record_answer(answer, tick)) for answer in answers]
+    conn = db.session.connection()
     params: dict[str, Any] = {"acc_updated": utcnow()}
     if _one_trip(conn):  # PostgreSQL: one statement, the answers as arrays
         params.update(answers_as_arrays(rows))
@@ -844,27 +902,7 @@ def _record_answers(answers: list[Answer], tick: Tick) -> list[tuple[int, str]]:
         moved = set(execute_built(conn, messages_moved, len(rows), params).scalars().all())
         params.update(moved_numbered(len(rows), moved))
         updated = set(execute_built(conn, reminders_sent, len(rows), params).scalars().all())
-    done: dict[int, str] = {}
-    for answer, _result in fast:
-        if answer.sms.message_id in moved:
-            log.info(
-                "reminder %s sent to %s via %s",
-                answer.reminder_id,
-                mask_phone(answer.sms.to),
-                tick.gateway.name,
-            )
-            if answer.reminder_id in updated:
-                done[answer.reminder_id] = str(states[answer.reminder_id])
-    # Moved, but no longer ours or a newer message: the message moved, the reminder not.
-    others = [a.reminder_id for a, _ in fast if a.sms.message_id in moved]
-    others = [rid for rid in others if rid not in done]
-    if others:
-        done.update(
-            (rid, str(state))
-            for rid, state in conn.execute(
-                sa.select(_R.c.id, _R.c.state).where(_R.c.id.in_(others))
-            ).all()
-        )
+    done = _recorded_fast(fast, moved, updated, tick)
     return [
         (a.reminder_id, done[a.reminder_id])
         if a.reminder_id in done
@@ -1012,16 +1050,33 @@ def _next_batch(
         return recorded, steps, version
     except Exception:  # noqa: BLE001 - one bad row must not stop the batch
         log.exception("dispatch: a hand-over batch failed (%s)", phase)
+    recorded, steps = _batch_alone(answered, items, phase == "commit", current, tick, started)
+    return recorded, steps, None
+
+
+def _batch_alone(
+    answered: list[Answer],
+    items: list[int | Step],
+    committed_maybe: bool,
+    current: int,
+    tick: Tick,
+    started: float,
+) -> tuple[list[tuple[int, str]], list[Step]]:
+    """After a batch transaction failed: each answer recorded, and each reminder
+    handed over (or taken back), in a transaction of its own - except, when the
+    commit may have happened (``committed_maybe``), every reminder, and otherwise
+    the one whose statement failed (``current``, an index into ``items``; -1 when
+    none in particular): those are left to their lease, never handed over twice."""
     recorded = [(a.reminder_id, _record_alone(a, tick)) for a in answered]
     steps = []
     for index, item in enumerate(items):
-        if phase == "commit" or (phase == "hand over" and index == current):
+        if committed_maybe or index == current:
             # Its hand-over may have been the failure, or the commit: the lease decides.
             reminder_id = item.reminder_id if isinstance(item, Step) else item
             steps.append(Step(reminder_id, "error", None))
         else:
             steps.append(_step_alone(item, tick, started))
-    return recorded, steps, None
+    return recorded, steps
 
 
 def _still_clear_params(handed: Step, tick: Tick, elapsed: timedelta) -> dict[str, Any]:
@@ -1202,7 +1257,12 @@ def _unchanged(version: int | None, tick: Tick, started: float) -> bool:
 
 
 def _send_batch(
-    steps: list[Step], tick: Tick, report: DispatchReport, started: float, version: int | None
+    steps: list[Step],
+    tick: Tick,
+    report: DispatchReport,
+    started: float,
+    version: int | None,
+    check_first: bool = False,
 ) -> tuple[list[Answer], list[Step]]:
     """Send what a hand-over transaction handed over, one by one; (the answers, to be
     recorded with the next hand-over; those not sent, to be taken back there).
@@ -1212,14 +1272,15 @@ def _send_batch(
     consent or a cancelled session that arrives while the batch is being sent stops
     the reminders of it not yet sent, as when each had its own transaction. On
     SQLite that read is skipped when no other connection has committed since the
-    hand-over (``_unchanged``): nothing it would read can differ.
+    hand-over (``_unchanged``): nothing it would read can differ. With
+    ``check_first`` the first is checked too (its hand-over was not the last commit).
     """
     answered: list[Answer] = []
     unsent: list[Step] = []
     for handed in steps:
         if handed.sms is None:
             _count(report, handed.reminder_id, handed.step)
-        elif answered and not _unchanged(version, tick, started):
+        elif (answered or check_first) and not _unchanged(version, tick, started):
             checked = _send_gated(handed, tick, _elapsed(started))
             if checked is None:
                 unsent.append(handed)
@@ -1229,6 +1290,210 @@ def _send_batch(
             outcome = _send(tick.gateway, handed.sms, handed.reminder_id)
             answered.append(Answer(handed.reminder_id, handed.sms, outcome))
     return answered, unsent
+
+
+def _send_in_batches(
+    ids: list[int], size: int, tick: Tick, report: DispatchReport, started: float
+) -> None:
+    """Send the claimed reminders in batches of ``size`` (K): each batch's transaction
+    (``_next_batch``) records the previous batch's answers and hands over this one;
+    then this batch is sent (``_send_batch``)."""
+    answered: list[Answer] = []  # sent, their answers not yet recorded
+    unsent: list[Step] = []  # handed over, not sent: to be taken back
+    position = 0
+    while position < len(ids) or answered or unsent:
+        batch = ids[position : position + size]
+        position += len(batch)
+        recorded, steps, version = _next_batch(batch, answered, unsent, tick, started)
+        for reminder_id, result in recorded:
+            _count(report, reminder_id, result)
+        answered, unsent = _send_batch(steps, tick, report, started, version)
+
+
+# --- PostgreSQL: the next batch's transaction under way while this batch is sent --------
+
+
+@dataclass
+class _Ahead:
+    """A batch transaction sent ahead (``batch_in_flight``): the answers it records
+    (``fast``) and the reminders it hands over (``batch``), and the statements' order."""
+
+    flight: InFlight
+    fast: FastAnswers
+    batch: list[int]
+    records: bool
+    hands_over: bool
+
+
+@lru_cache(maxsize=1)
+def _prepared_batch() -> tuple[Prepared, Prepared]:
+    """PostgreSQL: the answers and the hand-over statements, compiled once."""
+    return (
+        Prepared(ACCEPTED_ONE_TRIP, "rekruttering_answers"),
+        Prepared(HAND_OVER_MANY, "rekruttering_hand_over"),
+    )
+
+
+def _send_ahead(
+    connection: sa.Connection,
+    batch: list[int],
+    answered: list[Answer],
+    unsent: list[Step],
+    tick: Tick,
+    started: float,
+) -> _Ahead | None:
+    """Send the transaction that records ``answered`` and hands over ``batch``
+    without waiting for it (``batch_in_flight``), if it can go the fast way: every
+    answer an acceptance of a message still to move on, every reminder as the claim
+    read it, nothing to take back, not quiet hours. None otherwise (nothing sent:
+    ``_next_batch`` does it), or if sending failed (then the connection is dropped,
+    and ``_next_batch`` does it on a new one)."""
+    fast = _fast_answers(answered)
+    wanted = _wanted(batch, tick)
+    if (
+        unsent
+        or tick.quiet
+        or len(fast[2]) != len(answered)
+        or len(wanted) != len(batch)
+        or not (answered or batch)
+        or connection.in_transaction()
+    ):
+        return None
+    answers_statement, hand_over_statement = _prepared_batch()
+    statements: list[tuple[Prepared, dict[str, Any]]] = []
+    if answered:
+        statements.append(
+            (answers_statement, {"acc_updated": utcnow(), **answers_as_arrays(fast[2])})
+        )
+    if batch:
+        common = _hand_over_common(tick, _elapsed(started))
+        statements.append((hand_over_statement, hand_over_params(wanted, tick.claimer, **common)))
+    try:
+        flight = InFlight(connection, statements)
+    except Exception:  # noqa: BLE001 - the batch is then made the usual way
+        log.exception("dispatch: sending a batch ahead failed")
+        return None
+    return _Ahead(flight, fast, batch, bool(answered), bool(batch))
+
+
+def _landed(ahead: _Ahead, tick: Tick, started: float) -> tuple[list[tuple[int, str]], list[Step]]:
+    """Wait for a batch transaction sent ahead; (each answered reminder and what became
+    of it, each reminder of its batch as handed over). What it could not settle - an
+    answer whose message had moved on already, a reminder it did not hand over - is
+    settled now, each in a transaction of its own, as ``_next_batch`` would have. If
+    it failed, as when ``_next_batch``'s transaction fails (``_batch_alone``)."""
+    answers = [answer for answer, _ in ahead.fast[0]]
+    try:
+        results = ahead.flight.collect()
+    except InFlightFailed as exc:
+        log.error("dispatch: a hand-over batch failed (%s)", exc)
+        items: list[int | Step] = list(ahead.batch)
+        return _batch_alone(answers, items, exc.committed_maybe, -1, tick, started)
+    recorded: list[tuple[int, str]] = []
+    if ahead.records:
+        rows = results.pop(0)
+        moved = {int(ident) for kind, ident in rows if kind == b"message" and ident is not None}
+        updated = {int(ident) for kind, ident in rows if kind == b"reminder" and ident is not None}
+        if all(a.reminder_id in updated for a in answers if a.sms.message_id in moved):
+            done = _recorded_fast(ahead.fast, moved, updated, tick)
+        else:  # some need a read (``_recorded_fast``)
+            with transaction():
+                done = _recorded_fast(ahead.fast, moved, updated, tick)
+        recorded = [
+            (a.reminder_id, done[a.reminder_id])
+            if a.reminder_id in done
+            else (a.reminder_id, _record_alone(a, tick))
+            for a in answers
+        ]
+    steps: list[Step] = []
+    if ahead.hands_over:
+        handed = {as_int(rid): (as_int(w), as_int(h)) for rid, w, h in results.pop(0)}
+        for reminder_id in ahead.batch:
+            written, to = handed.get(reminder_id, (None, None))
+            if to is not None:
+                seen = tick.claimed[reminder_id]
+                sms = OutgoingSms(to=seen.phone, body=seen.body, message_id=to)
+                steps.append(Step(reminder_id, "send", sms))
+            else:
+                steps.append(_settle_alone(reminder_id, written, tick, started))
+    return recorded, steps
+
+
+def _settle_alone(reminder_id: int, written: int | None, tick: Tick, started: float) -> Step:
+    """A reminder a batch sent ahead did not hand over (a check failed, or it was
+    taken from us between the statement's steps), in a transaction of its own: the
+    message written for it, if any, is removed, and the full check decides
+    (``_handed_over``). "error" if that fails (its lease decides)."""
+    try:
+        with transaction():
+            return Step(
+                reminder_id,
+                *_handed_over(reminder_id, written, None, tick, _elapsed(started)),
+            )
+    except Exception:  # noqa: BLE001 - one bad row must not stop the batch
+        db.session.rollback()
+        log.exception("reminder %s: dispatch failed; its lease decides", reminder_id)
+        return Step(reminder_id, "error", None)
+
+
+def window_size(batch_size: int) -> int:
+    """How many reminders each transaction hands over when the next one is under way
+    while a batch is sent (``_send_in_window``): half of ``sms.hand_over_batch_size``
+    (K), so that at most K are handed over without their answers recorded."""
+    return max(batch_size // 2, 1)
+
+
+def _send_in_window(
+    ids: list[int],
+    connection: sa.Connection,
+    tick: Tick,
+    report: DispatchReport,
+    started: float,
+) -> None:
+    """PostgreSQL: send the claimed reminders in batches of half of K
+    (``window_size``), the transaction that records one batch's answers and hands
+    over the batch after next under way while the next batch is sent.
+
+    Before each batch (B) is sent, the transaction (T) that records the previous
+    batch's answers and hands over the batch after B is sent to the server
+    (``_send_ahead``); B is sent while the server works; then T's answers are
+    collected. T commits before any reminder it hands over is sent. Handed over
+    without their answers recorded are at most two batches: until T commits, the
+    previous batch and B; after it, B and the one T handed over: never more than K,
+    as with ``_tick``'s batches of K. Each reminder is checked again just before its
+    send (its hand-over was not the last commit). A transaction that cannot go the
+    fast way (a failure to record, one to take back, quiet hours) is made the usual
+    way (``_next_batch``), at the same point: before B is sent."""
+    half = window_size(tick.settings.sms.hand_over_batch_size)
+    batches = [ids[i : i + half] for i in range(0, len(ids), half)]
+    try:
+        check_prepared(connection)
+    except Exception:  # noqa: BLE001 - the batches then fail to go ahead, and go the usual way
+        log.exception("dispatch: asking for the prepared statements failed")
+    recorded, steps, _ = _next_batch(batches[0], [], [], tick, started)
+    answered: list[Answer] = []
+    unsent: list[Step] = []
+    position = 1
+    while True:
+        for reminder_id, result in recorded:
+            _count(report, reminder_id, result)
+        batch = batches[position] if position < len(batches) else []
+        position += 1
+        if not (steps or batch or answered or unsent):
+            return
+        if unsent:
+            # Those taken back may be handed over anew: this transaction hands over no
+            # other (the batch waits for the next), so never more than K are open.
+            position -= 1
+            batch = []
+        ahead = _send_ahead(connection, batch, answered, unsent, tick, started)
+        recorded, after = [], list[Step]()
+        if ahead is None and (batch or answered or unsent):
+            recorded, after, _ = _next_batch(batch, answered, unsent, tick, started)
+        answered, unsent = _send_batch(steps, tick, report, started, None, check_first=True)
+        if ahead is not None:
+            recorded, after = _landed(ahead, tick, started)
+        steps = after
 
 
 def _count(report: DispatchReport, reminder_id: int, result: str) -> None:
@@ -1244,7 +1509,7 @@ def _count(report: DispatchReport, reminder_id: int, result: str) -> None:
 
 
 @contextmanager
-def one_connection() -> Iterator[None]:
+def one_connection() -> Iterator[sa.Connection]:
     """Run a tick on one connection of the pool, held from its start to its end.
 
     The app's session gives its connection back to the pool at every commit and takes
@@ -1261,7 +1526,7 @@ def one_connection() -> Iterator[None]:
         generic_plans(connection),
         session_in_place(sa.orm.Session(bind=connection)),
     ):
-        yield
+        yield connection
 
 
 def dispatch_due(
@@ -1275,12 +1540,18 @@ def dispatch_due(
     now = now or utcnow()
     gateway = gateway or build_gateway(settings)
     claimer = claimer or new_claimer_id()
-    with one_connection():
-        return _tick(now, gateway, claimer, limit or settings.sms.dispatch_batch_size, settings)
+    with one_connection() as connection:
+        limit = limit or settings.sms.dispatch_batch_size
+        return _tick(now, gateway, claimer, limit, settings, connection)
 
 
 def _tick(
-    now: datetime, gateway: Gateway, claimer: str, limit: int, settings: Settings
+    now: datetime,
+    gateway: Gateway,
+    claimer: str,
+    limit: int,
+    settings: Settings,
+    connection: sa.Connection,
 ) -> DispatchReport:
     report = DispatchReport()
     report.released = release_expired_leases(
@@ -1294,17 +1565,13 @@ def _tick(
     tick = Tick.start(claimer, now, settings, gateway, ids)
     started = time.monotonic()
     size = settings.sms.hand_over_batch_size
-    answered: list[Answer] = []  # sent, their answers not yet recorded
-    unsent: list[Step] = []  # handed over, not sent: to be taken back
-    position = 0
     with reads_apart(min(size, len(ids))) as tick.reads, _versions_closed(tick):
-        while position < len(ids) or answered or unsent:
-            batch = ids[position : position + size]
-            position += len(batch)
-            recorded, steps, version = _next_batch(batch, answered, unsent, tick, started)
-            for reminder_id, result in recorded:
-                _count(report, reminder_id, result)
-            answered, unsent = _send_batch(steps, tick, report, started, version)
+        if tick.reads is not None and getattr(gateway, "waits_on_network", False):
+            # PostgreSQL, batches of more than one, a gateway that waits on the network
+            # and never touches the database: the next transaction under way meanwhile.
+            _send_in_window(ids, connection, tick, report, started)
+        else:
+            _send_in_batches(ids, size, tick, report, started)
     if report.claimed or report.timed_out or report.released:
         log.info(
             "dispatch: %d claimed, %d sent, %d skipped, %d deferred, %d failed, %d timed out, "

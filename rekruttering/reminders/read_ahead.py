@@ -15,36 +15,25 @@ next read is sent, so psycopg finds the connection idle whenever it uses it agai
 
 from __future__ import annotations
 
-import select
-from datetime import datetime
-from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
 from psycopg import pq
-from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
+
+from rekruttering.reminders.pg_prepared import (
+    Prepared,
+    StatementFailed,
+    check_prepared,
+    collect_results,
+    flush,
+)
 
 #: How long to wait for the server before giving up (the reminder is then not sent).
 TIMEOUT_SECONDS = 10.0
 
 
-class ReadFailed(Exception):
+class ReadFailed(StatementFailed):
     """The read got no answer, or an error, from the server."""
-
-
-def _text(value: Any) -> bytes | None:
-    """A parameter in PostgreSQL's text format."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return b"t" if value else b"f"
-    if isinstance(value, Enum):
-        value = value.value
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime")
-        return value.isoformat().encode()
-    return str(value).encode()
 
 
 class ReadAhead:
@@ -53,29 +42,23 @@ class ReadAhead:
     row. ``drain()`` collects an answer nobody asked for."""
 
     def __init__(self, conn: sa.Connection, statement: sa.Select[Any], name: str) -> None:
-        compiled = statement.compile(dialect=PGDialect_psycopg(paramstyle="numeric_dollar"))
-        self._order = list(compiled.positiontup or [])
-        self._constants = {key: bind.value for key, bind in compiled.binds.items()}
-        self._name = name.encode()
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        self._pg: pq.abc.PGconn = driver.pgconn
+        self._statement = Prepared(statement, name)
+        try:
+            check_prepared(conn)
+            self._pg: pq.abc.PGconn = self._statement.prepare_on(conn)
+        except StatementFailed as exc:
+            raise ReadFailed(str(exc)) from exc
         self._pending = False
-        prepared: set[str] = conn.connection.info.setdefault("read_ahead_prepared", set())
-        if name not in prepared:
-            result = self._pg.prepare(self._name, str(compiled).encode())
-            if result.status != pq.ExecStatus.COMMAND_OK:
-                raise ReadFailed(result.error_message.decode(errors="replace"))
-            prepared.add(name)
 
     def send(self, params: dict[str, Any]) -> None:
         """Put the read on the wire (the previous answer must have been collected)."""
         assert not self._pending
-        values = [_text(params.get(key, self._constants.get(key))) for key in self._order]
-        self._pg.send_query_prepared(self._name, values)
+        self._pg.send_query_prepared(self._statement.name, self._statement.values(params))
         self._pending = True
-        while self._pg.flush() == 1:
-            self._wait(write=True)
+        try:
+            flush(self._pg, TIMEOUT_SECONDS)
+        except StatementFailed as exc:
+            raise ReadFailed(str(exc)) from exc
 
     def found(self) -> bool:
         """Wait for the answer: whether the read returned a row. ``ReadFailed`` (or
@@ -93,23 +76,7 @@ class ReadAhead:
 
     def _collect(self) -> list[pq.abc.PGresult]:
         self._pending = False
-        results: list[pq.abc.PGresult] = []
-        while True:
-            self._pg.consume_input()
-            while self._pg.is_busy():
-                self._wait(write=False)
-                self._pg.consume_input()
-            result = self._pg.get_result()
-            if result is None:
-                return results
-            results.append(result)
-
-    def _wait(self, write: bool) -> None:
-        fd = self._pg.socket
-        ready = (
-            select.select([], [fd], [], TIMEOUT_SECONDS)
-            if write
-            else select.select([fd], [], [], TIMEOUT_SECONDS)
-        )
-        if not any(ready):
-            raise ReadFailed("timed out")
+        try:
+            return collect_results(self._pg, TIMEOUT_SECONDS)
+        except StatementFailed as exc:
+            raise ReadFailed(str(exc)) from exc

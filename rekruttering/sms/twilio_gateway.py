@@ -68,6 +68,9 @@ class TwilioGateway:
         # The dispatcher's last check runs when the request is handed to the transport
         # (send_gate); a client without a requests session is checked before the call.
         session = getattr(self.client.http_client, "session", None)
+        # Each send is a round trip to Twilio, and touches no database: the dispatcher
+        # sends its next batch's transaction meanwhile (dispatch._send_in_window).
+        self.waits_on_network = True
         self.gates_requests = isinstance(session, requests.Session)
         if isinstance(session, requests.Session):
             gate_session(session)
