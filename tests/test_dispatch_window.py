@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,11 +56,8 @@ class CountsAtSend(NetworkHooks):
     being sent is committed."""
 
     conn: Any = None
-    open_at_send: list[int] = None  # type: ignore[assignment]
-    committed: list[bool] = None  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        self.open_at_send, self.committed = [], []
+    open_at_send: list[int] = field(default_factory=list)
+    committed: list[bool] = field(default_factory=list)
 
     def send(self, sms: OutgoingSms) -> SendResult:
         rows = self.conn.execute(
