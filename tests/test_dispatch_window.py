@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from psycopg import pq
 
 from rekruttering.config import current_settings
@@ -25,7 +27,8 @@ from rekruttering.extensions import db
 from rekruttering.models import Message, OptOut, Reminder, ReminderState
 from rekruttering.reminders import batch_in_flight, dispatch
 from rekruttering.reminders.dispatch import dispatch_due, window_size
-from rekruttering.reminders.pg_prepared import Prepared, text_value
+from rekruttering.reminders.pg_prepared import Prepared, check_prepared, text_value
+from rekruttering.reminders.pg_prepared import prepared as prepared_statement
 from rekruttering.sms.gateway import OutgoingSms, SendResult, SmsFailure
 from rekruttering.sms.number_hash import hash_of
 from rekruttering.sms.provider_errors import Failure, FailureKind
@@ -283,6 +286,7 @@ def test_the_text_format_of_parameters_reads_back_as_sent(app: Flask) -> None:
     )
     prepared = Prepared(statement, "rekruttering_test_text_values")
     with db.engine.connect() as conn:
+        check_prepared(conn)
         pgconn = prepared.prepare_on(conn)
         result = pgconn.exec_prepared(prepared.name, prepared.values(values))
         assert result.status == pq.ExecStatus.TUPLES_OK, result.error_message
@@ -332,3 +336,28 @@ def test_statements_deallocated_between_ticks_are_prepared_again(
     report = dispatch_due(now=later, gateway=NetworkHooks())
     assert report.sent == 6 and flights
     assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+
+
+_TEXT = st.text(
+    st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=12
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(texts=st.lists(st.one_of(st.none(), _TEXT), max_size=6))
+def test_any_text_array_reads_back_as_psycopg_sends_it(app: Flask, texts: list[str | None]) -> None:
+    """Generated arrays of text (quotes, backslashes, braces, commas, spaces, NULLs,
+    any character PostgreSQL stores): the server reads ours as it reads psycopg's."""
+    statement = sa.select(sa.bindparam("texts", type_=sa.ARRAY(sa.String)))
+    ours = prepared_statement(statement, "rekruttering_test_text_array")
+    with db.engine.connect() as conn:
+        check_prepared(conn)  # as a tick does: psycopg may have deallocated it
+        pgconn = ours.prepare_on(conn)
+        result = pgconn.exec_prepared(ours.name, ours.values({"texts": texts}))
+        assert result.status == pq.ExecStatus.TUPLES_OK, result.error_message
+        theirs = conn.exec_driver_sql("SELECT %s::varchar[]", (texts,)).scalar()
+        assert theirs == texts
+        printed = conn.exec_driver_sql("SELECT %s::varchar[]::text", (texts,)).scalar()
+    assert result.get_value(0, 0) == printed.encode()

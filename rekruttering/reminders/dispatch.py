@@ -64,6 +64,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from rekruttering.config import Settings, current_settings
 from rekruttering.domain.clock import utcnow
@@ -195,10 +196,15 @@ def take(ids: list[int], now: datetime, claimer: str) -> list[int]:
     """Step 2 of a claim: move exactly these ids to ``sending`` under our claim."""
     if not ids:
         return []
-    values: dict[str, Any] = {f"take{i}": ident for i, ident in enumerate(ids)}
-    values.update(tick_now=now, take_claimer=claimer)
-    statement = _take(len(ids), _still_pending)
-    return list(execute(db.session.connection(), statement, values).scalars().all())
+    conn = db.session.connection()
+    values: dict[str, Any] = {"tick_now": now, "take_claimer": claimer}
+    if _one_trip(conn):  # PostgreSQL: the ids as one array (one statement for any n)
+        values["take_ids"] = ids
+        statement = _take_any(_still_pending)
+    else:
+        values.update({f"take{i}": ident for i, ident in enumerate(ids)})
+        statement = _take(len(ids), _still_pending)
+    return list(execute(conn, statement, values).scalars().all())
 
 
 def claim_due(now: datetime, limit: int, claimer: str) -> list[int]:
@@ -276,16 +282,20 @@ class Tick:
         key = b""
         if ids:
             key = current_key()
-            values = {f"claimed{i}": ident for i, ident in enumerate(ids)}
             with transaction():  # a read; no transaction stays open while sending
                 conn = db.session.connection()
-                rows = execute(conn, _numbers_of(len(ids)), values).all()
+                if _one_trip(conn):  # PostgreSQL: the ids as one array
+                    rows = execute(conn, _NUMBERS_OF_ANY, {"claimed_ids": ids}).all()
+                else:
+                    values = {f"claimed{i}": ident for i, ident in enumerate(ids)}
+                    rows = execute(conn, _numbers_of(len(ids)), values).all()
+            segments: dict[str, int] = {}  # a tick's reminders often share their text
             claimed = {
                 rid: Claimed(
                     phone,
                     number_hash(phone, key),
                     body,
-                    max(count_segments(body).segments, 1),
+                    segments.get(body) or segments.setdefault(body, _segments(body)),
                     person_id,
                 )
                 for rid, phone, body, person_id in rows
@@ -301,6 +311,11 @@ class Tick:
             claimed=claimed,
             key=key,
         )
+
+
+def _segments(body: str) -> int:
+    """The SMS segments ``body`` takes (at least one)."""
+    return max(count_segments(body).segments, 1)
 
 
 # --- the send-time check and the hand-over, the fast way ---------------------------------
@@ -357,14 +372,33 @@ _CHOOSE = (
 )
 
 
+#: PostgreSQL: the ids of a claim as one array parameter (``= ANY``): one statement for
+#: any number of ids, and a parameter SQLAlchemy and psycopg handle once, not n times
+#: (a claim of 100: the take and the read of the numbers ~2 ms less each).
+_TAKE_IDS = sa.bindparam("take_ids", type_=postgresql.ARRAY(sa.Integer))
+_CLAIMED_IDS = sa.bindparam("claimed_ids", type_=postgresql.ARRAY(sa.Integer))
+
+
 @lru_cache(maxsize=128)
 def _take(n: int, still_pending: Callable[[], sa.ColumnElement[bool]]) -> sa.Update:
     """The claim's second step for n ids (``take0`` ...), with this pending re-check
     (``_still_pending``, which a test removes: a statement for each)."""
     ids = [sa.bindparam(f"take{i}", type_=sa.Integer) for i in range(n)]
+    return _taking(_R.c.id.in_(ids), still_pending)
+
+
+@lru_cache(maxsize=8)
+def _take_any(still_pending: Callable[[], sa.ColumnElement[bool]]) -> sa.Update:
+    """PostgreSQL: ``_take`` for the ids of the array ``take_ids``."""
+    return _taking(_R.c.id == sa.any_(_TAKE_IDS), still_pending)
+
+
+def _taking(
+    chosen: sa.ColumnElement[bool], still_pending: Callable[[], sa.ColumnElement[bool]]
+) -> sa.Update:
     return (
         sa.update(_R)
-        .where(_R.c.id.in_(ids), still_pending())
+        .where(chosen, still_pending())
         .values(
             state=ReminderState.SENDING,
             claimed_at=_TICK_NOW,
@@ -377,15 +411,24 @@ def _take(n: int, still_pending: Callable[[], sa.ColumnElement[bool]]) -> sa.Upd
     )
 
 
-@lru_cache(maxsize=128)
-def _numbers_of(n: int) -> sa.Select[Any]:
-    """n claimed reminders' (``claimed0`` ...) numbers and texts, and their people."""
-    ids = [sa.bindparam(f"claimed{i}", type_=sa.Integer) for i in range(n)]
+def _numbers_where(chosen: sa.ColumnElement[bool]) -> sa.Select[Any]:
     return (
         sa.select(_R.c.id, _P.c.phone, _R.c.body, _R.c.person_id)
         .select_from(_R.join(_P, _P.c.id == _R.c.person_id))
-        .where(_R.c.id.in_(ids), _P.c.phone.is_not(None))
+        .where(chosen, _P.c.phone.is_not(None))
     )
+
+
+@lru_cache(maxsize=128)
+def _numbers_of(n: int) -> sa.Select[Any]:
+    """n claimed reminders' (``claimed0`` ...) numbers and texts, and their people."""
+    return _numbers_where(
+        _R.c.id.in_([sa.bindparam(f"claimed{i}", type_=sa.Integer) for i in range(n)])
+    )
+
+
+#: PostgreSQL: ``_numbers_of`` for the ids of the array ``claimed_ids``.
+_NUMBERS_OF_ANY = _numbers_where(_R.c.id == sa.any_(_CLAIMED_IDS))
 
 
 #: Every send-time check (``send_checks.clear_to_send``) for one reminder, its

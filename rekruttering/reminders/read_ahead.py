@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from psycopg import pq
 
 from rekruttering.reminders.pg_prepared import (
-    Prepared,
     StatementFailed,
     check_prepared,
     collect_results,
     flush,
+    prepared,
 )
 
 #: How long to wait for the server before giving up (the reminder is then not sent).
@@ -42,7 +42,7 @@ class ReadAhead:
     row. ``drain()`` collects an answer nobody asked for."""
 
     def __init__(self, conn: sa.Connection, statement: sa.Select[Any], name: str) -> None:
-        self._statement = Prepared(statement, name)
+        self._statement = prepared(statement, name)
         try:
             check_prepared(conn)
             self._pg: pq.abc.PGconn = self._statement.prepare_on(conn)
