@@ -9,6 +9,7 @@ the first of each batch too; the connection goes back to the pool as it was."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -91,9 +92,22 @@ def flights(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 @pytest.mark.parametrize("count", [1, 2, 5, 13])
 @pytest.mark.parametrize("size", [_size(2), _size(3), _size(4), _size(10)])
 def test_at_most_k_are_handed_over_without_their_answers_and_each_is_sent_once(
-    app: Flask, make: Any, flights: list[int], size: int, count: int
+    app: Flask,
+    make: Any,
+    flights: list[int],
+    size: int,
+    count: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = due_reminders(make, count)
+    ticks: list[Any] = []  # the tick's own libpq connection
+    real = dispatch._send_in_window
+
+    def spy(ids: list[int], connection: Any, *args: Any) -> None:
+        ticks.append(connection.connection.driver_connection.pgconn)
+        real(ids, connection, *args)
+
+    monkeypatch.setattr(dispatch, "_send_in_window", spy)
     with outside() as conn:
         gateway = CountsAtSend(conn=conn)
         report = dispatch_due(now=NOW, gateway=gateway)
@@ -106,11 +120,10 @@ def test_at_most_k_are_handed_over_without_their_answers_and_each_is_sent_once(
     assert {r.state for r in _reminders(ids).values()} == {ReminderState.SENT}
     if count > window_size(size):
         assert flights  # the window was used
-    # The connection went back to the pool idle, outside a pipeline.
-    with db.engine.connect() as again:
-        raw = again.connection.driver_connection
-        assert raw.pgconn.pipeline_status == pq.PipelineStatus.OFF
-        assert again.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+    if count > 1:  # the tick's connection went back idle, outside a pipeline
+        (pgconn,) = ticks
+        assert pgconn.pipeline_status == pq.PipelineStatus.OFF
+        assert pgconn.transaction_status == pq.TransactionStatus.IDLE
 
 
 @pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
@@ -163,9 +176,21 @@ def test_a_crash_leaves_at_most_k_uncertain_never_resent(
     with pytest.raises(Crash):
         dispatch_due(now=NOW, gateway=dying)
     assert flights
-    # The dispatcher's connection may still be in the pipeline: it is dropped, as a dead
-    # worker's would be.
+    # The dispatcher's connection was dropped with its transaction under way, as a dead
+    # worker's would be; the server may still be running it: wait until it has ended.
     db.session.remove()
+    with outside() as conn:
+        for _ in range(500):
+            busy = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND state <> 'idle'"
+                )
+            ).scalar()
+            conn.rollback()
+            if not busy:
+                break
+            time.sleep(0.01)
     rows = _reminders(ids)
     handed = [i for i in ids if rows[i].state == ReminderState.SENDING and rows[i].message_id]
     assert 0 < len(handed) <= 4
@@ -188,7 +213,7 @@ def test_a_crash_leaves_at_most_k_uncertain_never_resent(
 def test_a_transaction_under_way_that_fails_hands_over_each_alone(
     app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch, flights: list[int]
 ) -> None:
-    """The first transaction sent ahead fails in the server (a statement's error): none
+    """A transaction sent ahead fails in the server (a statement's error): none
     of it stays; its answers are recorded and its reminders handed over each in a
     transaction of its own, and sent once."""
     ids = due_reminders(make, 6)
@@ -197,7 +222,7 @@ def test_a_transaction_under_way_that_fails_hands_over_each_alone(
 
     def params(*args: Any, **kwargs: Any) -> dict[str, Any]:
         values = real(*args, **kwargs)
-        if flights and not broken:  # the first sent ahead
+        if flights and not broken:  # one sent ahead
             broken.append(1)
             values["many_reminder"] = ["not a number"] * len(values["many_reminder"])
         return values
@@ -217,8 +242,9 @@ def test_a_transaction_whose_commit_is_unknown_leaves_its_reminders_to_their_tim
     app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch, flights: list[int]
 ) -> None:
     """The answer to the first transaction sent ahead never comes (it did commit): its
-    reminders are not sent by this tick ("error"); after the claim's timeout they are
-    uncertain, never sent; the others are sent once."""
+    reminders are not sent by this tick ("error"), and nothing more is handed over;
+    after the claim's timeout they are uncertain, never sent; the rest go back by
+    their lease and are sent once."""
     ids = due_reminders(make, 6)
     real = batch_in_flight.InFlight.collect
     lost: list[int] = []
@@ -234,14 +260,16 @@ def test_a_transaction_whose_commit_is_unknown_leaves_its_reminders_to_their_tim
     gateway = NetworkHooks()
     report = dispatch_due(now=NOW, gateway=gateway)
     errors = [rid for rid, outcome in report.outcomes.items() if outcome == "error"]
-    assert len(errors) == window_size(4) and report.sent == 6 - len(errors)
+    assert len(errors) == window_size(4) and report.sent == window_size(4)
     settings = current_settings(app).sms
+    dispatch_due(now=NOW + timedelta(seconds=settings.claim_lease_seconds + 1), gateway=gateway)
     later = dispatch_due(
         now=NOW + timedelta(minutes=settings.claim_timeout_minutes + 1), gateway=gateway
     )
     assert later.timed_out == len(errors)
     rows = _reminders(ids)
     assert {rows[i].state for i in errors} == {ReminderState.UNCERTAIN}
+    assert [rows[i].state for i in ids].count(ReminderState.SENT) == 6 - len(errors)
     assert set(Counter(s.to for s in gateway.sent).values()) == {1}
     assert not {_person_of(i).phone for i in errors} & {s.to for s in gateway.sent}
 
@@ -361,3 +389,65 @@ def test_any_text_array_reads_back_as_psycopg_sends_it(app: Flask, texts: list[s
         assert theirs == texts
         printed = conn.exec_driver_sql("SELECT %s::varchar[]::text", (texts,)).scalar()
     assert result.get_value(0, 0) == printed.encode()
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
+def test_a_transaction_not_sent_whole_stops_the_hand_overs_and_nothing_is_lost(
+    app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch, flights: list[int]
+) -> None:
+    """Sending a transaction fails once it is queued: it counts as one whose commit may
+    have happened (here it does: libpq sends what it queued as it closes the
+    connection). Its reminders are not sent, the tick hands over nothing more (so a
+    crash could still leave at most K uncertain), and the rest of the claim goes back
+    by its lease: a later tick sends each once; the failed batch's become uncertain
+    after the claim's timeout (or, had nothing reached the server, go back by their
+    lease too), never sent twice."""
+    ids = due_reminders(make, 10)
+    real = batch_in_flight.flush
+    failed: list[int] = []
+
+    def flush(*args: Any) -> None:
+        if not failed:
+            failed.append(1)
+            raise OSError("the socket broke")
+        real(*args)
+
+    monkeypatch.setattr(batch_in_flight, "flush", flush)
+    gateway = NetworkHooks()
+    report = dispatch_due(now=NOW, gateway=gateway)
+    assert failed and flights
+    errors = [rid for rid, outcome in report.outcomes.items() if outcome == "error"]
+    assert len(errors) == window_size(4)
+    assert report.sent == window_size(4)  # the first batch only: nothing handed over after
+    settings = current_settings(app).sms
+    dispatch_due(now=NOW + timedelta(seconds=settings.claim_lease_seconds + 1), gateway=gateway)
+    dispatch_due(now=NOW + timedelta(minutes=settings.claim_timeout_minutes + 1), gateway=gateway)
+    rows = _reminders(ids)
+    uncertain = {i for i in ids if rows[i].state == ReminderState.UNCERTAIN}
+    assert uncertain <= set(errors)
+    assert {rows[i].state for i in set(ids) - uncertain} == {ReminderState.SENT}
+    assert set(Counter(s.to for s in gateway.sent).values()) == {1}
+    assert not {_person_of(i).phone for i in uncertain} & {s.to for s in gateway.sent}
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
+def test_when_reading_what_became_of_the_answers_fails_each_is_recorded_alone(
+    app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch, flights: list[int]
+) -> None:
+    """After a transaction under way committed, working out what became of its answers
+    fails: each is recorded alone, none is lost, the tick goes on."""
+    ids = due_reminders(make, 8)
+    real = dispatch._recorded_fast
+    failed: list[int] = []
+
+    def recorded_fast(*args: Any) -> dict[int, str]:
+        if not failed:
+            failed.append(1)
+            raise RuntimeError("the read failed")
+        return real(*args)
+
+    monkeypatch.setattr(dispatch, "_recorded_fast", recorded_fast)
+    report = dispatch_due(now=NOW, gateway=NetworkHooks())
+    assert failed and flights
+    assert report.sent == 8
+    assert {r.state for r in _reminders(ids).values()} == {ReminderState.SENT}

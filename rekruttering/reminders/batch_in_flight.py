@@ -16,6 +16,7 @@ and SQLAlchemy expect to find it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +29,8 @@ from rekruttering.reminders.pg_prepared import (
     forget_prepared,
     next_result,
 )
+
+log = logging.getLogger(__name__)
 
 #: How long to wait for the server before giving up (the batch is then treated as one
 #: whose commit may have happened).
@@ -60,24 +63,38 @@ class InFlight:
         for statement, _ in statements:
             pgconn = statement.prepare_on(conn)
         assert pgconn is not None, "InFlight needs at least one statement"
+        if (
+            pgconn.transaction_status != pq.TransactionStatus.IDLE
+            or pgconn.pipeline_status != pq.PipelineStatus.OFF
+        ):
+            raise RuntimeError("InFlight needs an idle connection")
         self._pg: pq.abc.PGconn = pgconn
         self._conn = conn
         self._count = len(statements)
+        #: Why sending failed once anything was queued (the server may run what reached
+        #: it, the COMMIT too): ``collect`` then says the commit may have happened.
+        self._lost: BaseException | None = None
+        values = [statement.values(params) for statement, params in statements]
         self._pg.enter_pipeline_mode()
         try:
             self._pg.send_query_params(b"BEGIN", None)
-            for statement, params in statements:
-                self._pg.send_query_prepared(statement.name, statement.values(params))
+            for (statement, _), these in zip(statements, values, strict=True):
+                self._pg.send_query_prepared(statement.name, these)
             self._pg.send_query_params(b"COMMIT", None)
             self._pg.pipeline_sync()
             flush(self._pg, TIMEOUT_SECONDS)
-        except Exception:
+        except Exception as exc:  # noqa: BLE001 - reported by collect
+            self._lost = exc
+            self._abandon()
+        except BaseException:
             self._abandon()
             raise
 
     def collect(self) -> list[list[Row]]:
         """Wait for the answers: each statement's rows. ``InFlightFailed`` if the
         transaction did not commit, or may not have."""
+        if self._lost is not None:
+            raise InFlightFailed(f"not sent whole: {self._lost}", committed_maybe=True)
         answers: list[list[Row]] = []
         failure: str | None = None
         failed_at = -1  # 0: BEGIN, 1..n: the statements, n + 1: COMMIT
@@ -103,21 +120,38 @@ class InFlight:
             # No answer, or the connection broke: whether the COMMIT happened is unknown.
             self._abandon()
             raise InFlightFailed(f"no answer: {exc}", committed_maybe=True) from exc
-        self._leave()
+        except BaseException:
+            self._abandon()
+            raise
+        try:
+            self._leave()
+        except Exception:  # noqa: BLE001 - the answers are known; the connection is not
+            log.exception("dispatch: leaving the pipeline failed; connection dropped")
+            self._abandon()
         if failure is not None:
             raise InFlightFailed(failure, committed_maybe=failed_at > self._count)
         return answers
+
+    def abandon(self) -> None:
+        """Drop the connection with the transaction still under way (the tick ends
+        before its answers are collected: a crash, an interrupt)."""
+        self._abandon()
 
     def _leave(self) -> None:
         """Out of pipeline mode; a transaction left open by a failure rolled back."""
         self._pg.exit_pipeline_mode()
         if self._pg.transaction_status != pq.TransactionStatus.IDLE:
-            self._pg.exec_(b"ROLLBACK")
+            result = self._pg.exec_(b"ROLLBACK")
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                raise RuntimeError(result.error_message.decode(errors="replace"))
 
     def _abandon(self) -> None:
         """The connection's state is unknown: it is dropped (SQLAlchemy's
         ``invalidate``), and the next statement gets a new one from the pool."""
-        self._conn.invalidate()
+        try:
+            self._conn.invalidate()
+        except Exception:  # noqa: BLE001 - dropping a broken connection
+            log.exception("dispatch: dropping a connection failed")
 
 
 def _rows(result: pq.abc.PGresult) -> list[Row]:

@@ -1366,6 +1366,8 @@ class _Ahead:
     batch: list[int]
     records: bool
     hands_over: bool
+    #: Set by ``_landed``: it failed, and its commit may have happened.
+    committed_maybe: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -1430,6 +1432,7 @@ def _landed(ahead: _Ahead, tick: Tick, started: float) -> tuple[list[tuple[int, 
         results = ahead.flight.collect()
     except InFlightFailed as exc:
         log.error("dispatch: a hand-over batch failed (%s)", exc)
+        ahead.committed_maybe = exc.committed_maybe
         items: list[int | Step] = list(ahead.batch)
         return _batch_alone(answers, items, exc.committed_maybe, -1, tick, started)
     recorded: list[tuple[int, str]] = []
@@ -1437,11 +1440,16 @@ def _landed(ahead: _Ahead, tick: Tick, started: float) -> tuple[list[tuple[int, 
         rows = results.pop(0)
         moved = {int(ident) for kind, ident in rows if kind == b"message" and ident is not None}
         updated = {int(ident) for kind, ident in rows if kind == b"reminder" and ident is not None}
-        if all(a.reminder_id in updated for a in answers if a.sms.message_id in moved):
-            done = _recorded_fast(ahead.fast, moved, updated, tick)
-        else:  # some need a read (``_recorded_fast``)
-            with transaction():
+        done: dict[int, str] = {}
+        try:
+            if all(a.reminder_id in updated for a in answers if a.sms.message_id in moved):
                 done = _recorded_fast(ahead.fast, moved, updated, tick)
+            else:  # some need a read (``_recorded_fast``)
+                with transaction():
+                    done = _recorded_fast(ahead.fast, moved, updated, tick)
+        except Exception:  # noqa: BLE001 - each is then recorded alone (below)
+            db.session.rollback()
+            log.exception("dispatch: reading what became of a batch's answers failed")
         recorded = [
             (a.reminder_id, done[a.reminder_id])
             if a.reminder_id in done
@@ -1479,6 +1487,15 @@ def _settle_alone(reminder_id: int, written: int | None, tick: Tick, started: fl
         return Step(reminder_id, "error", None)
 
 
+def _recheck_prepared(connection: sa.Connection) -> None:
+    """Ask again which statements are prepared on the tick's connection (after a path
+    that may have rolled back: psycopg then deallocates them)."""
+    try:
+        check_prepared(connection)
+    except Exception:  # noqa: BLE001 - the next batch then goes the usual way
+        log.exception("dispatch: asking for the prepared statements failed")
+
+
 def window_size(batch_size: int) -> int:
     """How many reminders each transaction hands over when the next one is under way
     while a batch is sent (``_send_in_window``): half of ``sms.hand_over_batch_size``
@@ -1509,10 +1526,7 @@ def _send_in_window(
     way (``_next_batch``), at the same point: before B is sent."""
     half = window_size(tick.settings.sms.hand_over_batch_size)
     batches = [ids[i : i + half] for i in range(0, len(ids), half)]
-    try:
-        check_prepared(connection)
-    except Exception:  # noqa: BLE001 - the batches then fail to go ahead, and go the usual way
-        log.exception("dispatch: asking for the prepared statements failed")
+    _recheck_prepared(connection)
     recorded, steps, _ = _next_batch(batches[0], [], [], tick, started)
     answered: list[Answer] = []
     unsent: list[Step] = []
@@ -1533,9 +1547,21 @@ def _send_in_window(
         recorded, after = [], list[Step]()
         if ahead is None and (batch or answered or unsent):
             recorded, after, _ = _next_batch(batch, answered, unsent, tick, started)
-        answered, unsent = _send_batch(steps, tick, report, started, None, check_first=True)
+            _recheck_prepared(connection)  # a rollback in it deallocates them
+        try:
+            answered, unsent = _send_batch(steps, tick, report, started, None, check_first=True)
+        except BaseException:
+            if ahead is not None:  # the tick ends with a transaction under way
+                ahead.flight.abandon()
+            raise
         if ahead is not None:
             recorded, after = _landed(ahead, tick, started)
+            if ahead.committed_maybe:
+                # Its batch may be handed over, its answers unknown: nothing more is
+                # handed over this tick (the rest of the claim goes back by its lease),
+                # so what a crash could leave uncertain stays within K.
+                del batches[position:]
+                _recheck_prepared(connection)
         steps = after
 
 

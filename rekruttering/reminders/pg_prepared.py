@@ -79,11 +79,17 @@ class Prepared:
         self.sql = str(compiled).encode()
         self.name = name.encode()
         self._order = list(compiled.positiontup or [])
-        self._constants = {key: bind.value for key, bind in compiled.binds.items()}
+        #: The statement's own values (its literals); every other parameter must be given.
+        self._constants = {
+            key: bind.value for key, bind in compiled.binds.items() if not bind.required
+        }
 
     def values(self, params: dict[str, Any]) -> list[bytes | None]:
         """``params`` (and the statement's own constants) in placeholder order."""
-        return [text_value(params.get(key, self._constants.get(key))) for key in self._order]
+        return [
+            text_value(params[key] if key in params else self._constants[key])
+            for key in self._order
+        ]
 
     def prepare_on(self, conn: sa.Connection) -> pq.abc.PGconn:
         """Prepare the statement on ``conn``'s database connection unless done already
