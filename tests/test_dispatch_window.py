@@ -451,3 +451,38 @@ def test_when_reading_what_became_of_the_answers_fails_each_is_recorded_alone(
     assert failed and flights
     assert report.sent == 8
     assert {r.state for r in _reminders(ids).values()} == {ReminderState.SENT}
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
+def test_the_connection_killed_with_a_transaction_under_way_loses_nothing(
+    app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch, flights: list[int]
+) -> None:
+    """The server ends the tick's connection (an administrator, a restart) while a
+    transaction is under way: it may or may not have committed. The tick hands over
+    nothing more and ends cleanly on a new connection; its answers so far are
+    recorded; later ticks send the rest once; at most K end uncertain, none twice."""
+    ids = due_reminders(make, 10)
+    pids: list[int] = []
+    real = dispatch._send_in_window
+
+    def spy(ids: list[int], connection: Any, *args: Any) -> None:
+        pids.append(connection.connection.driver_connection.info.backend_pid)
+        real(ids, connection, *args)
+
+    monkeypatch.setattr(dispatch, "_send_in_window", spy)
+
+    def kill() -> None:
+        db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pids[0]})
+
+    gateway = NetworkHooks(during={2: kill})  # the second batch's first send
+    report = dispatch_due(now=NOW, gateway=gateway)
+    assert pids and flights
+    assert report.sent >= 2  # the first batch, its answers recorded on a new connection
+    settings = current_settings(app).sms
+    dispatch_due(now=NOW + timedelta(seconds=settings.claim_lease_seconds + 1), gateway=gateway)
+    dispatch_due(now=NOW + timedelta(minutes=settings.claim_timeout_minutes + 1), gateway=gateway)
+    rows = _reminders(ids)
+    uncertain = [i for i in ids if rows[i].state == ReminderState.UNCERTAIN]
+    assert len(uncertain) <= 4
+    assert {rows[i].state for i in ids if i not in uncertain} == {ReminderState.SENT}
+    assert set(Counter(s.to for s in gateway.sent).values()) == {1}
