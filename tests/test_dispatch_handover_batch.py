@@ -148,6 +148,54 @@ def test_a_batch_whose_hand_over_does_not_commit_sends_nothing_and_stays_due(
     assert {r.state for r in _reminders(ids).values()} == {ReminderState.SENT}
 
 
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 2})
+def test_after_a_commit_that_may_have_happened_the_tick_hands_over_nothing_more(
+    app: Flask, make: Any
+) -> None:
+    """K = 2, six reminders: the commit of the second batch's transaction fails (it may
+    have happened, for all the dispatcher knows). Its reminders are left to their
+    lease or timeout, and the tick hands over nothing more, so that a crash now could
+    leave at most that batch uncertain, not it and the next. The third batch goes
+    back by its lease and is sent once; the second is sent once if its commit did not
+    happen, or becomes uncertain after the timeout, never sent, if it did."""
+    ids = due_reminders(make, 6)
+    inserts: list[int] = []
+    failed: list[int] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "INSERT INTO message" in statement:
+            inserts.append(1)
+
+    def refuse(conn: Any) -> None:
+        if len(inserts) == 2 and not failed:  # the second batch's hand-over
+            failed.append(1)
+            raise RuntimeError("the commit failed")
+
+    sa.event.listen(db.engine, "after_cursor_execute", note)
+    sa.event.listen(db.engine, "commit", refuse)
+    gateway = HookGateway()
+    try:
+        report = dispatch_due(now=NOW, gateway=gateway)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", note)
+        sa.event.remove(db.engine, "commit", refuse)
+    assert failed
+    assert report.sent == 2 and [sms.message_id for sms in gateway.sent]  # the first batch
+    assert [report.outcomes[i] for i in ids[2:4]] == ["error", "error"]
+    assert set(ids[4:]).isdisjoint(report.outcomes)  # never handed over
+    rows = _reminders(ids)
+    assert [rows[i].message_id for i in ids[4:]] == [None, None]
+    settings = current_settings(app).sms
+    dispatch_due(now=NOW + timedelta(seconds=settings.claim_lease_seconds + 1), gateway=gateway)
+    dispatch_due(now=NOW + timedelta(minutes=settings.claim_timeout_minutes + 1), gateway=gateway)
+    rows = _reminders(ids)
+    uncertain = {i for i in ids if rows[i].state == ReminderState.UNCERTAIN}
+    assert uncertain <= set(ids[2:4])  # handed over if that commit did happen, never sent
+    assert {rows[i].state for i in set(ids) - uncertain} == {ReminderState.SENT}
+    assert set(Counter(sms.to for sms in gateway.sent).values()) == {1}
+    assert not {_person_of(i).phone for i in uncertain} & {sms.to for sms in gateway.sent}
+
+
 class Crash(BaseException):
     """The worker dies (nothing in the dispatcher catches it)."""
 

@@ -31,7 +31,8 @@ One tick (``dispatch_due``):
    each of them becomes uncertain (it may have left), never resent by itself; with
    K = 1, only the one with the provider, as before batches. A batch whose
    transaction does not commit sends nothing: its reminders stay claimed without a
-   Message row, and the lease returns them to pending. Each reminder but the first
+   Message row, and the lease returns them to pending; one whose commit may have
+   happened (its answer lost) stops the tick's hand-overs (``Tick.stop_handing_over``). Each reminder but the first
    of a batch is checked again just before its own send (``_STILL_CLEAR``, a read,
    skipped on SQLite while no other connection has committed: ``_unchanged``; on
    PostgreSQL on a connection of its own: ``reads_apart``);
@@ -273,6 +274,10 @@ class Tick:
     #: at its first question; ``versions_failed`` once it failed (never asked again).
     versions: sqlite3.Cursor | None = None
     versions_failed: bool = False
+    #: A batch transaction's commit may have happened without our knowing: nothing
+    #: more is handed over this tick (the rest of the claim goes back by its lease), so
+    #: what a crash could leave uncertain stays within one batch.
+    stop_handing_over: bool = False
 
     @classmethod
     def start(
@@ -1093,6 +1098,8 @@ def _next_batch(
         return recorded, steps, version
     except Exception:  # noqa: BLE001 - one bad row must not stop the batch
         log.exception("dispatch: a hand-over batch failed (%s)", phase)
+    if phase == "commit":
+        tick.stop_handing_over = True
     recorded, steps = _batch_alone(answered, items, phase == "commit", current, tick, started)
     return recorded, steps, None
 
@@ -1344,8 +1351,8 @@ def _send_in_batches(
     answered: list[Answer] = []  # sent, their answers not yet recorded
     unsent: list[Step] = []  # handed over, not sent: to be taken back
     position = 0
-    while position < len(ids) or answered or unsent:
-        batch = ids[position : position + size]
+    while (position < len(ids) and not tick.stop_handing_over) or answered or unsent:
+        batch = [] if tick.stop_handing_over else ids[position : position + size]
         position += len(batch)
         recorded, steps, version = _next_batch(batch, answered, unsent, tick, started)
         for reminder_id, result in recorded:
@@ -1366,8 +1373,6 @@ class _Ahead:
     batch: list[int]
     records: bool
     hands_over: bool
-    #: Set by ``_landed``: it failed, and its commit may have happened.
-    committed_maybe: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -1432,7 +1437,7 @@ def _landed(ahead: _Ahead, tick: Tick, started: float) -> tuple[list[tuple[int, 
         results = ahead.flight.collect()
     except InFlightFailed as exc:
         log.error("dispatch: a hand-over batch failed (%s)", exc)
-        ahead.committed_maybe = exc.committed_maybe
+        tick.stop_handing_over = tick.stop_handing_over or exc.committed_maybe
         items: list[int | Step] = list(ahead.batch)
         return _batch_alone(answers, items, exc.committed_maybe, -1, tick, started)
     recorded: list[tuple[int, str]] = []
@@ -1536,6 +1541,8 @@ def _send_in_window(
             _count(report, reminder_id, result)
         batch = batches[position] if position < len(batches) else []
         position += 1
+        if tick.stop_handing_over:
+            batch = []  # the rest of the claim goes back by its lease
         if not (steps or batch or answered or unsent):
             return
         if unsent:
@@ -1556,11 +1563,7 @@ def _send_in_window(
             raise
         if ahead is not None:
             recorded, after = _landed(ahead, tick, started)
-            if ahead.committed_maybe:
-                # Its batch may be handed over, its answers unknown: nothing more is
-                # handed over this tick (the rest of the claim goes back by its lease),
-                # so what a crash could leave uncertain stays within K.
-                del batches[position:]
+            if tick.stop_handing_over:
                 _recheck_prepared(connection)
         steps = after
 
