@@ -29,7 +29,7 @@ from rekruttering.models import (
 )
 from rekruttering.privacy.consent import withdraw_consent
 from rekruttering.reminders import dispatch
-from rekruttering.reminders.dispatch import dispatch_due
+from rekruttering.reminders.dispatch import DispatchReport, dispatch_due
 from rekruttering.session_in_place import session_in_place
 from rekruttering.sms.delivery import apply_status
 from rekruttering.sms.gateway import OutgoingSms, SendResult, SmsFailure, build_gateway
@@ -401,14 +401,15 @@ def _dispatch_losing_the_answer_to(nth: int) -> tuple[Any, HookGateway, list[int
     return report, gateway, seen
 
 
-def _ticks_after_the_leases(app: Flask, gateway: HookGateway) -> None:
-    """The next ticks: once the claim's lease has run out, and once its timeout has."""
+def _ticks_after_the_leases(app: Flask, gateway: Any) -> DispatchReport:
+    """The next ticks: once the claim's lease has run out (what was never handed over
+    goes back and is sent), and once its timeout has (what was handed over without an
+    answer becomes uncertain); the second tick's report."""
     settings = current_settings(app).sms
-    for later in (
-        timedelta(seconds=settings.claim_lease_seconds + 1),
-        timedelta(minutes=settings.claim_timeout_minutes + 1),
-    ):
-        dispatch_due(now=NOW + later, gateway=gateway)
+    dispatch_due(now=NOW + timedelta(seconds=settings.claim_lease_seconds + 1), gateway=gateway)
+    return dispatch_due(
+        now=NOW + timedelta(minutes=settings.claim_timeout_minutes + 1), gateway=gateway
+    )
 
 
 @pytest.mark.settings(**{"sms.hand_over_batch_size": 1})

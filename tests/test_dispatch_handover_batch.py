@@ -26,7 +26,7 @@ from flask import Flask
 from rekruttering.config import current_settings
 from rekruttering.extensions import db
 from rekruttering.models import Consent, Message, OptOut, Person, Reminder, ReminderState
-from rekruttering.reminders.dispatch import dispatch_due
+from rekruttering.reminders.dispatch import DispatchReport, dispatch_due
 from rekruttering.sms.gateway import OutgoingSms, SendResult
 from rekruttering.sms.message_status import STORED
 from rekruttering.sms.number_hash import hash_of
@@ -44,6 +44,7 @@ from tests.test_dispatch_batch import (
     HookGateway,
     _person_of,
     _reminders,
+    _ticks_after_the_leases,
     another_request,
     status_callback_delivered,
 )
@@ -107,23 +108,19 @@ def test_a_batch_is_handed_over_and_committed_before_any_of_it_is_sent(
     assert gateway.handed_at_send[4] == set(ids)
 
 
-@pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
-def test_a_batch_whose_hand_over_does_not_commit_sends_nothing_and_stays_due(
-    app: Flask, make: Any
-) -> None:
-    """The commit of the transaction that hands over a batch fails: none of the batch
-    is sent, none has a Message row, all are still claimed without one (so the lease
-    gives them back), and a later tick sends each once."""
-    ids = due_reminders(make, 4)
-    wrote: list[int] = []
+def _commit_fails(after_hand_overs: int) -> tuple[DispatchReport, HookGateway, list[int]]:
+    """A tick in which the first commit after the ``after_hand_overs``-th hand-over
+    statement (an ``INSERT INTO message``) fails; its report, its gateway, and one entry
+    if the commit did fail."""
+    inserts: list[int] = []
     failed: list[int] = []
 
     def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if "INSERT INTO message" in statement:
-            wrote.append(1)
+            inserts.append(1)
 
     def refuse(conn: Any) -> None:
-        if wrote and not failed:
+        if len(inserts) == after_hand_overs and not failed:
             failed.append(1)
             raise RuntimeError("the commit failed")
 
@@ -135,6 +132,18 @@ def test_a_batch_whose_hand_over_does_not_commit_sends_nothing_and_stays_due(
     finally:
         sa.event.remove(db.engine, "after_cursor_execute", note)
         sa.event.remove(db.engine, "commit", refuse)
+    return report, gateway, failed
+
+
+@pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
+def test_a_batch_whose_hand_over_does_not_commit_sends_nothing_and_stays_due(
+    app: Flask, make: Any
+) -> None:
+    """The commit of the transaction that hands over a batch fails: none of the batch
+    is sent, none has a Message row, all are still claimed without one (so the lease
+    gives them back), and a later tick sends each once."""
+    ids = due_reminders(make, 4)
+    report, gateway, failed = _commit_fails(after_hand_overs=1)
     assert failed and gateway.sent == []
     assert report.outcomes == dict.fromkeys(ids, "error")
     rows = _reminders(ids)
@@ -159,35 +168,14 @@ def test_after_a_commit_that_may_have_happened_the_tick_hands_over_nothing_more(
     back by its lease and is sent once; the second is sent once if its commit did not
     happen, or becomes uncertain after the timeout, never sent, if it did."""
     ids = due_reminders(make, 6)
-    inserts: list[int] = []
-    failed: list[int] = []
-
-    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "INSERT INTO message" in statement:
-            inserts.append(1)
-
-    def refuse(conn: Any) -> None:
-        if len(inserts) == 2 and not failed:  # the second batch's hand-over
-            failed.append(1)
-            raise RuntimeError("the commit failed")
-
-    sa.event.listen(db.engine, "after_cursor_execute", note)
-    sa.event.listen(db.engine, "commit", refuse)
-    gateway = HookGateway()
-    try:
-        report = dispatch_due(now=NOW, gateway=gateway)
-    finally:
-        sa.event.remove(db.engine, "after_cursor_execute", note)
-        sa.event.remove(db.engine, "commit", refuse)
+    report, gateway, failed = _commit_fails(after_hand_overs=2)  # the second batch's
     assert failed
     assert report.sent == 2 and [sms.message_id for sms in gateway.sent]  # the first batch
     assert [report.outcomes[i] for i in ids[2:4]] == ["error", "error"]
     assert set(ids[4:]).isdisjoint(report.outcomes)  # never handed over
     rows = _reminders(ids)
     assert [rows[i].message_id for i in ids[4:]] == [None, None]
-    settings = current_settings(app).sms
-    dispatch_due(now=NOW + timedelta(seconds=settings.claim_lease_seconds + 1), gateway=gateway)
-    dispatch_due(now=NOW + timedelta(minutes=settings.claim_timeout_minutes + 1), gateway=gateway)
+    _ticks_after_the_leases(app, gateway)
     rows = _reminders(ids)
     uncertain = {i for i in ids if rows[i].state == ReminderState.UNCERTAIN}
     assert uncertain <= set(ids[2:4])  # handed over if that commit did happen, never sent

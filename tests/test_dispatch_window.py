@@ -23,17 +23,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import pq
 
-from rekruttering.config import current_settings
 from rekruttering.extensions import db
 from rekruttering.models import Message, OptOut, Reminder, ReminderState
 from rekruttering.reminders import batch_in_flight, dispatch
-from rekruttering.reminders.dispatch import DispatchReport, dispatch_due, window_size
+from rekruttering.reminders.dispatch import dispatch_due, window_size
 from rekruttering.reminders.pg_prepared import Prepared, check_prepared, text_value
 from rekruttering.reminders.pg_prepared import prepared as prepared_statement
 from rekruttering.sms.gateway import OutgoingSms, SendResult, SmsFailure
 from rekruttering.sms.number_hash import hash_of
 from rekruttering.sms.provider_errors import Failure, FailureKind
-from tests.test_dispatch_batch import HookGateway, _person_of, _reminders
+from tests.test_dispatch_batch import (
+    HookGateway,
+    _person_of,
+    _reminders,
+    _ticks_after_the_leases,
+)
 from tests.test_dispatch_handover_batch import Crash, outside
 from tests.test_dispatch_safeguards import NOW, due_reminders
 
@@ -73,17 +77,6 @@ class CountsAtSend(NetworkHooks):
         self.open_at_send.append(len(rows))
         self.committed.append(sms.message_id in {mid for (mid,) in rows})
         return super().send(sms)
-
-
-def _lease_then_timeout(app: Flask, gateway: Any) -> DispatchReport:
-    """A tick once the claims' lease ran out (what was never handed over goes back and
-    is sent), then one once their timeout passed (what was handed over without an
-    answer becomes uncertain); the second tick's report."""
-    settings = current_settings(app).sms
-    dispatch_due(now=NOW + timedelta(seconds=settings.claim_lease_seconds + 1), gateway=gateway)
-    return dispatch_due(
-        now=NOW + timedelta(minutes=settings.claim_timeout_minutes + 1), gateway=gateway
-    )
 
 
 @pytest.fixture
@@ -207,7 +200,7 @@ def test_a_crash_leaves_at_most_k_uncertain_never_resent(
     assert 0 < len(handed) <= 4
 
     gateway = HookGateway()
-    later = _lease_then_timeout(app, gateway)
+    later = _ticks_after_the_leases(app, gateway)
     assert later.timed_out == len(handed)
     rows = _reminders(ids)
     assert [i for i in ids if rows[i].state == ReminderState.UNCERTAIN] == handed
@@ -268,7 +261,7 @@ def test_a_transaction_whose_commit_is_unknown_leaves_its_reminders_to_their_tim
     report = dispatch_due(now=NOW, gateway=gateway)
     errors = [rid for rid, outcome in report.outcomes.items() if outcome == "error"]
     assert len(errors) == window_size(4) and report.sent == window_size(4)
-    later = _lease_then_timeout(app, gateway)
+    later = _ticks_after_the_leases(app, gateway)
     assert later.timed_out == len(errors)
     rows = _reminders(ids)
     assert {rows[i].state for i in errors} == {ReminderState.UNCERTAIN}
@@ -422,7 +415,7 @@ def test_a_transaction_not_sent_whole_stops_the_hand_overs_and_nothing_is_lost(
     errors = [rid for rid, outcome in report.outcomes.items() if outcome == "error"]
     assert len(errors) == window_size(4)
     assert report.sent == window_size(4)  # the first batch only: nothing handed over after
-    _lease_then_timeout(app, gateway)
+    _ticks_after_the_leases(app, gateway)
     rows = _reminders(ids)
     uncertain = {i for i in ids if rows[i].state == ReminderState.UNCERTAIN}
     assert uncertain <= set(errors)
@@ -479,7 +472,7 @@ def test_the_connection_killed_with_a_transaction_under_way_loses_nothing(
     report = dispatch_due(now=NOW, gateway=gateway)
     assert pids and flights
     assert report.sent >= 2  # the first batch, its answers recorded on a new connection
-    _lease_then_timeout(app, gateway)
+    _ticks_after_the_leases(app, gateway)
     rows = _reminders(ids)
     uncertain = [i for i in ids if rows[i].state == ReminderState.UNCERTAIN]
     assert len(uncertain) <= 4
