@@ -13,10 +13,16 @@ nothing left. The check is as late as before or later, never earlier.
 the gate for the requests made inside the block (a context variable: only the sending
 code's own requests see it). A gate is called at most once; later requests of the
 same block (a redirect) get its first answer.
+
+``gated(gate, answered)`` also calls ``answered`` (at most once, never raising into
+the send) when the provider's answer has arrived: the transport returned a response
+that is not a redirect, before the client reads its body and works out what it says.
+The dispatcher starts the next reminder's check then: the send before it is over.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,20 +32,35 @@ import requests
 
 Gate = Callable[[], bool]
 
+log = logging.getLogger(__name__)
+
 
 class NotSent(Exception):
     """The gate said no at the moment of sending: the request was not made."""
 
 
 class _Once:
-    def __init__(self, gate: Gate) -> None:
+    def __init__(self, gate: Gate, answered: Callable[[], None] | None = None) -> None:
         self.gate = gate
         self.answer: bool | None = None
+        self.answered = answered
 
     def __call__(self) -> bool:
         if self.answer is None:
             self.answer = bool(self.gate())
         return self.answer
+
+    def arrived(self, response: requests.Response) -> None:
+        """The transport returned ``response``: the provider's answer, unless it is a
+        redirect (the send then goes on)."""
+        answered = self.answered
+        if answered is None or response.is_redirect:
+            return
+        self.answered = None
+        try:
+            answered()
+        except Exception:  # noqa: BLE001 - the send itself is over and stands
+            log.exception("send_gate: the call after the answer failed")
 
 
 _CURRENT: ContextVar[_Once | None] = ContextVar("rekruttering_send_gate", default=None)
@@ -56,7 +77,10 @@ class _GatedAdapter(requests.adapters.BaseAdapter):
         gate = _CURRENT.get()
         if gate is not None and not gate():
             raise NotSent
-        return self.inner.send(request, *args, **kwargs)
+        response = self.inner.send(request, *args, **kwargs)
+        if gate is not None:
+            gate.arrived(response)
+        return response
 
     def close(self) -> None:
         self.inner.close()
@@ -70,9 +94,10 @@ def gate_session(session: requests.Session) -> None:
 
 
 @contextmanager
-def gated(gate: Gate | None) -> Iterator[None]:
-    """Requests made in the block (through a gated session) ask ``gate`` first."""
-    token = _CURRENT.set(_Once(gate) if gate is not None else None)
+def gated(gate: Gate | None, answered: Callable[[], None] | None = None) -> Iterator[None]:
+    """Requests made in the block (through a gated session) ask ``gate`` first; once the
+    provider's answer has arrived, ``answered`` is called (see the module's text)."""
+    token = _CURRENT.set(_Once(gate, answered) if gate is not None else None)
     try:
         yield
     finally:

@@ -9,6 +9,7 @@ it cannot be forged.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -90,13 +91,20 @@ class TwilioGateway:
             public_base_url=settings.app.public_base_url,
         )
 
-    def send(self, sms: OutgoingSms, gate: Gate | None = None) -> SendResult:
+    def send(
+        self,
+        sms: OutgoingSms,
+        gate: Gate | None = None,
+        answered: Callable[[], None] | None = None,
+    ) -> SendResult:
         """Send ``sms``; with a ``gate``, it is asked when the request is handed to the
-        transport, and ``send_gate.NotSent`` raised (nothing sent) if it says no."""
+        transport, and ``send_gate.NotSent`` raised (nothing sent) if it says no; then
+        ``answered`` is called as soon as Twilio's answer has arrived (``send_gate``;
+        only when the gate is asked there, ``gates_requests``)."""
         if gate is not None and not self.gates_requests:
             if not gate():
                 raise NotSent
-            gate = None
+            gate = answered = None
         kwargs: dict[str, Any] = {"to": sms.to, "body": sms.body}
         # A messaging service picks the sender from its pool (and applies its opt-out
         # rules); otherwise our own number sends.
@@ -108,7 +116,7 @@ class TwilioGateway:
         if callback:
             kwargs["status_callback"] = callback
         try:
-            with gated(gate):
+            with gated(gate, answered):
                 message = self.client.messages.create(**kwargs)
         except TwilioRestException as exc:
             failure = classify_twilio(exc.code, exc.status)
