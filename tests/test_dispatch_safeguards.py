@@ -361,6 +361,10 @@ def pending_recheck_scenario(
 
     monkeypatch.setattr(dispatch, "_lock_choice", lock_choice)
     monkeypatch.setattr(dispatch, "choose_due", choose_then_pause)
+    # The pause falls between the claim's two statements, which the usual start has;
+    # on PostgreSQL a tick's start is one statement (``_start_in_one_trip``), with no
+    # "between" for another worker to act in.
+    monkeypatch.setattr(dispatch, "_start_in_one_trip", lambda *args: None)
     gateway = RecordingGateway()
     reports: dict[str, Any] = {}
     parties = Parties(app)

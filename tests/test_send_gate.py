@@ -72,11 +72,18 @@ def test_without_a_requests_session_the_gate_is_asked_before_the_call() -> None:
         assert gateway.send(SMS, gate=lambda: True).status == "queued"
 
 
-def test_answered_is_called_once_the_answer_has_arrived() -> None:
+def test_answered_is_called_once_the_answer_has_arrived(monkeypatch: pytest.MonkeyPatch) -> None:
     """``answered`` is called after the request was made (the provider has it), before
     the client reads what the answer says; once."""
     gateway = TwilioGateway(ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, public_base_url=PUBLIC_BASE_URL)
     order: list[str] = []
+    text = requests.Response.text
+
+    def read(self: requests.Response) -> str:
+        order.append("read")
+        return text.fget(self)  # type: ignore[attr-defined]  # text is a property
+
+    monkeypatch.setattr(requests.Response, "text", property(read))
 
     def answer(request: Any) -> Any:
         order.append("request")
@@ -90,7 +97,7 @@ def test_answered_is_called_once_the_answer_has_arrived() -> None:
             answered=lambda: order.append("answered"),
         )
     assert result.status == "queued"
-    assert order == ["gate", "request", "answered"]
+    assert order == ["gate", "request", "answered", "read"]
 
 
 def test_answered_is_not_called_when_nothing_was_answered() -> None:

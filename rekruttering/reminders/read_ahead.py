@@ -74,9 +74,16 @@ class ReadAhead:
         if self._pending:
             self._collect()
 
+    @property
+    def pending(self) -> bool:
+        """A read was sent (or its sending began) and its answer not collected."""
+        return self._pending
+
     def _collect(self) -> list[pq.abc.PGresult]:
-        self._pending = False
         try:
-            return collect_results(self._pg, TIMEOUT_SECONDS)
+            results = collect_results(self._pg, TIMEOUT_SECONDS)
         except StatementFailed as exc:
+            self._pending = False  # the caller drops the connection
             raise ReadFailed(str(exc)) from exc
+        self._pending = False
+        return results

@@ -7,7 +7,9 @@ the dispatcher starts the check, hands the gateway a *gate* (a callable that wai
 the check's answer) and the gateway calls it at the last moment: when the request is
 handed to the transport (``requests``' adapter), after everything the client does
 before. If the gate says no, the request is not made and ``NotSent`` is raised:
-nothing left. The check is as late as before or later, never earlier.
+nothing left. The check's answer is known before the request leaves; the check itself
+is made after the send before it was over (see ``answered`` below), so whatever was
+committed while that send's request was with the provider is seen.
 
 ``gate_session`` wraps a ``requests.Session``'s adapters once; ``gated(gate)`` sets
 the gate for the requests made inside the block (a context variable: only the sending
