@@ -304,8 +304,8 @@ def test_a_tick_ended_while_a_read_is_being_sent_drops_that_connection(
 
     ids = due_reminders(make, 6)
     flushes: list[int] = []
-    dropped: list[int | None] = []
-    real_flush, real_failed = read_ahead.flush, dispatch._ahead_failed
+    ticks: list[Any] = []
+    real_flush, real_start = read_ahead.flush, dispatch.Tick.start
 
     def flush(*args: Any) -> None:
         flushes.append(1)
@@ -313,12 +313,20 @@ def test_a_tick_ended_while_a_read_is_being_sent_drops_that_connection(
             raise Crash
         real_flush(*args)
 
-    def ahead_failed(tick: Any, reminder_id: int | None) -> None:
-        dropped.append(reminder_id)
-        real_failed(tick, reminder_id)
+    def start(*args: Any, **kwargs: Any) -> Any:
+        ticks.append(real_start(*args, **kwargs))
+        return ticks[-1]
+
+    dropped: list[bool] = []
+    real_drop = dispatch._drop_pending_read
+
+    def drop(tick: Any) -> None:
+        real_drop(tick)
+        dropped.append(tick.reads.invalidated)
 
     monkeypatch.setattr(read_ahead, "flush", flush)
-    monkeypatch.setattr(dispatch, "_ahead_failed", ahead_failed)
+    monkeypatch.setattr(dispatch.Tick, "start", start)
+    monkeypatch.setattr(dispatch, "_drop_pending_read", drop)
     sent: list[str] = []
 
     def create(request: Any) -> Any:
@@ -329,7 +337,8 @@ def test_a_tick_ended_while_a_read_is_being_sent_drops_that_connection(
         mock.add_callback(responses.POST, MESSAGES_URL, callback=create)
         with pytest.raises(Crash):
             dispatch_due(now=NOW, gateway=_twilio())
-        assert dropped == [ids[1]] and len(sent) == 1
+        assert len(sent) == 1 and ticks[0].ahead_for == ids[1]
+        assert dropped == [True] and ticks[0].ahead is None
         monkeypatch.setattr(read_ahead, "flush", real_flush)
         db.session.remove()
         gateway = HookGateway()

@@ -8,16 +8,19 @@ for this tick, and what it claimed goes back by its lease, sent once."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from rekruttering.config import current_settings
 from rekruttering.extensions import db
-from rekruttering.models import ReminderState
+from rekruttering.models import Reminder, ReminderState
 from rekruttering.reminders import batch_in_flight, dispatch
 from rekruttering.reminders.dispatch import dispatch_due
+from rekruttering.reminders.generic_plans import generic_plans
 from rekruttering.reminders.pg_prepared import Prepared
 from tests.test_dispatch_batch import HookGateway, _reminders, _ticks_after_the_leases
 from tests.test_dispatch_safeguards import NOW, due_reminders
@@ -87,6 +90,102 @@ def test_a_start_whose_commit_is_unknown_claims_nothing_this_tick(
     rows = _reminders(ids)
     assert {r.state for r in rows.values()} == {ReminderState.SENDING}  # claimed unseen
     assert {r.message_id for r in rows.values()} == {None}
+    _ticks_after_the_leases(app, gateway)
+    assert set(Counter(s.to for s in gateway.sent).values()) == {1} and len(gateway.sent) == 3
+    assert {r.state for r in _reminders(ids).values()} == {ReminderState.SENT}
+
+
+def test_the_one_statement_claim_takes_at_most_the_batch_under_a_nested_loop_plan(
+    app: Flask, make: Any
+) -> None:
+    """The statistics of ``test_dispatch_safeguards``' nested-loop test (analysed when
+    nothing was pending), under which a claim that re-runs its choice for every row
+    takes thousands: the claim's choice is a MATERIALIZED CTE, scanned as such (run
+    once), and five starts of 100 take exactly the 500 oldest."""
+    ids = due_reminders(make, 1000)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE reminder SET (autovacuum_enabled = false)"))
+        conn.execute(sa.text("UPDATE reminder SET state = 'sent'"))
+        conn.execute(sa.text("ANALYZE reminder"))  # statistics: nothing is pending
+        conn.execute(sa.text("UPDATE reminder SET state = 'pending'"))
+    claim = dispatch._claim_and_read(dispatch._lock_choice, dispatch._still_pending)
+    values = claim.values({"tick_now": NOW, "choose_limit": 100, "take_claimer": "old"})
+    settings = current_settings(app)
+    try:
+        with db.engine.connect() as conn, generic_plans(conn):
+            pgconn = conn.connection.driver_connection.pgconn
+            explained = pgconn.exec_params(b"EXPLAIN " + claim.sql, values)
+            plan = "\n".join(
+                bytes(explained.get_value(i, 0) or b"").decode() for i in range(explained.ntuples)
+            )
+            assert "CTE Scan on chosen" in plan, plan
+            claimed: list[int] = []
+            for tick in range(5):
+                started = dispatch._start_in_one_trip(conn, NOW, settings, 100, f"w{tick}")
+                assert started is not None
+                batch = [row[0] for row in started[2]]
+                assert len(batch) == 100
+                claimed += batch
+        assert claimed == sorted(ids)[:500]  # oldest first, no gaps, none twice
+        counts = db.session.execute(
+            sa.select(Reminder.state, sa.func.count()).group_by(Reminder.state)
+        ).all()
+        assert dict(counts) == {ReminderState.SENDING: 500, ReminderState.PENDING: 500}
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE reminder RESET (autovacuum_enabled)"))
+
+
+def test_a_claim_that_fails_in_the_start_undoes_the_release_too(
+    app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The claim fails in the server after the start has released a lease that ran
+    out: the whole start rolls back, and the usual way releases it (counted once) and
+    claims and sends everything, once."""
+    ids = due_reminders(make, 3)
+    lease = current_settings(app).sms.claim_lease_seconds
+    db.session.execute(
+        sa.update(Reminder)
+        .where(Reminder.id == ids[0])
+        .values(
+            state=ReminderState.SENDING,
+            claimed_by="gone",
+            claimed_at=NOW - timedelta(seconds=lease + 60),
+        )
+    )
+    db.session.commit()
+    broken = Prepared(sa.select(sa.literal_column("1 / 0")), "rekruttering_test_broken")
+    monkeypatch.setattr(dispatch, "_claim_and_read", lambda *args: broken)
+    gateway = HookGateway()
+    report = dispatch_due(now=NOW, gateway=gateway)
+    assert "the tick's start failed" in caplog.text
+    assert (report.released, report.claimed, report.sent) == (1, 3, 3)
+    assert set(Counter(s.to for s in gateway.sent).values()) == {1}
+    assert {r.state for r in _reminders(ids).values()} == {ReminderState.SENT}
+
+
+def test_a_start_that_cannot_be_sent_whole_claims_nothing_this_tick(
+    app: Flask, make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sending the start fails once it is queued (the socket broke): it may have
+    committed (libpq sends what it queued as it closes), so the tick's connection is
+    dropped and nothing is sent; what it claimed goes back by its lease and is sent
+    once by a later tick."""
+    ids = due_reminders(make, 3)
+    real = batch_in_flight.flush
+    failed: list[int] = []
+
+    def flush(*args: Any) -> None:
+        if not failed:
+            failed.append(1)
+            raise OSError("the socket broke")
+        real(*args)
+
+    monkeypatch.setattr(batch_in_flight, "flush", flush)
+    gateway = HookGateway()
+    report = dispatch_due(now=NOW, gateway=gateway)
+    assert failed and (report.claimed, report.sent) == (0, 0) and not gateway.sent
+    db.session.remove()
     _ticks_after_the_leases(app, gateway)
     assert set(Counter(s.to for s in gateway.sent).values()) == {1} and len(gateway.sent) == 3
     assert {r.state for r in _reminders(ids).values()} == {ReminderState.SENT}

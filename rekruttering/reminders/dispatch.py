@@ -1279,6 +1279,7 @@ def _send_gated(
     assert sms is not None
     gate = _early_gate(handed.reminder_id, tick) or _gate(handed, tick, _elapsed(started))
     ahead = tick.ahead
+    result: SendResult | Failure | None = None
     try:
         if getattr(tick.gateway, "gates_requests", False):
 
@@ -1286,18 +1287,17 @@ def _send_gated(
                 if then is not None and then.sms is not None:
                     tick.early = (then.reminder_id, _gate(then, tick, _elapsed(started)))
 
-            return _send(tick.gateway, sms, handed.reminder_id, gate, answered)
-        if not gate():
-            return None
-        return _send(tick.gateway, sms, handed.reminder_id)
+            result = _send(tick.gateway, sms, handed.reminder_id, gate, answered)
+        elif gate():
+            result = _send(tick.gateway, sms, handed.reminder_id)
     except NotSent:
-        return None
-    finally:
-        # The send did not get as far as the gate: this reminder's read is collected (a
-        # read that is on its way is the next reminder's, started once the provider
-        # answered, and stays for it).
-        if ahead is not None and tick.ahead is ahead and tick.ahead_for == handed.reminder_id:
-            _drain(tick)
+        result = None
+    # (Interrupted, the tick ends: ``_tick`` drops the connection if a read is pending.)
+    # The send did not get as far as the gate: this reminder's read is collected (a read
+    # on its way is the next reminder's, started once the provider answered: it stays).
+    if ahead is not None and tick.ahead is ahead and tick.ahead_for == handed.reminder_id:
+        _drain(tick)
+    return result
 
 
 def _early_gate(reminder_id: int, tick: Tick) -> Gate | None:
@@ -1317,6 +1317,20 @@ def _forget_early(tick: Tick) -> None:
     if tick.early is not None:
         tick.early = None
         _drain(tick)
+
+
+def _drop_pending_read(tick: Tick) -> None:
+    """The tick ends by an exception while a read is on its way (perhaps half sent, or
+    its answer half read): the connection for reads is dropped, not given back to the
+    pool with an answer pending."""
+    if tick.ahead is None or not tick.ahead.pending or tick.reads is None:
+        return
+    log.warning("dispatch: ended with a check on its way; its connection is dropped")
+    tick.ahead, tick.ahead_failed = None, True
+    try:
+        tick.reads.invalidate()
+    except Exception:  # noqa: BLE001 - closing a broken connection
+        log.exception("dispatch: closing the connection for reads failed")
 
 
 def _drain(tick: Tick) -> None:
@@ -1699,8 +1713,12 @@ def _claim_and_read(
 ) -> Prepared:
     """PostgreSQL: the claim's two steps and the read of the claimed reminders' numbers
     (``_claimed_rows``) as one statement. The choice (``_CHOOSE`` with ``lock_choice``'s
-    lock) is a MATERIALIZED CTE: run once, so never more than its limit are taken,
-    whatever the plan; the take (with ``still_pending``'s re-check) returns the
+    lock) is a CTE, run once, so never more than its limit are taken, whatever the plan
+    (unlike ``IN (SELECT ... LIMIT n)``, which a nested loop re-runs for every row:
+    ``test_dispatch_safeguards``); PostgreSQL does not fold a locking CTE into the
+    query, and MATERIALIZED says so outright. The take (with ``still_pending``'s
+    re-check; the lock's own re-check of a row changed meanwhile is PostgreSQL's)
+    returns the
     reminders it took, read with their people's numbers. One for each pair of
     safeguards (a test removes one), each prepared under a name of its own text."""
     chosen = lock_choice(_CHOOSE).cte("chosen").prefix_with("MATERIALIZED")
@@ -1730,32 +1748,39 @@ def _start_in_one_trip(
     tick: what it claimed goes back when its lease runs out."""
     lease = timedelta(seconds=settings.sms.claim_lease_seconds)
     timeout = timedelta(minutes=settings.sms.claim_timeout_minutes)
-    release, expire = _release_and_expire()
-    statements: list[tuple[Prepared, dict[str, Any]]] = [
-        (release, {"lease_before": now - lease, "tick_now": now}),
-        (expire, {"claimed_before": now - timeout, "tick_now": now}),
-        (
-            _claim_and_read(_lock_choice, _still_pending),
-            {"tick_now": now, "choose_limit": limit, "take_claimer": claimer},
-        ),
-    ]
     try:
+        release, expire = _release_and_expire()
+        statements: list[tuple[Prepared, dict[str, Any]]] = [
+            (release, {"lease_before": now - lease, "tick_now": now}),
+            (expire, {"claimed_before": now - timeout, "tick_now": now}),
+            (
+                _claim_and_read(_lock_choice, _still_pending),
+                {"tick_now": now, "choose_limit": limit, "take_claimer": claimer},
+            ),
+        ]
         check_prepared(connection)
         released, timed_out, claimed = InFlight(connection, statements).collect()
     except InFlightFailed as exc:
         if not exc.committed_maybe:
             log.error("dispatch: the tick's start failed (%s); the usual way", exc)
             return None
-        log.error("dispatch: the tick's start may have committed unseen (%s)", exc)
+        # Leases released and claims timed out unseen are not counted; what it may have
+        # claimed goes back by its lease.
+        log.error(
+            "dispatch: the tick's start may have committed unseen (%s): releases, "
+            "timeouts and a claim may have happened; nothing is sent this tick",
+            exc,
+        )
         return 0, 0, []
     except Exception:  # noqa: BLE001 - nothing was sent: the usual way
         log.exception("dispatch: the tick's start could not be sent; the usual way")
         return None
-    rows: list[ClaimedRow] = [
-        (int(rid), None if phone is None else phone.decode(), body.decode(), int(person))
-        for rid, phone, body, person in claimed
-        if rid is not None and body is not None and person is not None
-    ]
+    rows: list[ClaimedRow] = []
+    for rid, phone, body, person in claimed:
+        assert rid is not None and body is not None and person is not None  # NOT NULL
+        rows.append(
+            (int(rid), None if phone is None else phone.decode(), body.decode(), int(person))
+        )
     return _released(len(released)), _timed_out(len(timed_out)), rows
 
 
@@ -1848,10 +1873,7 @@ def _tick(
             else:
                 _send_in_batches(ids, size, tick, report, started)
         except BaseException:
-            if tick.ahead is not None and tick.ahead.pending:
-                # Ended while a read was on its way (perhaps half sent): the connection
-                # for reads is dropped, not given back with an answer pending.
-                _ahead_failed(tick, tick.ahead_for)
+            _drop_pending_read(tick)
             raise
         finally:
             _forget_early(tick)  # a check started for a reminder not sent after all
