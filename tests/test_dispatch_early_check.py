@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -57,6 +59,21 @@ def _to(request: Any) -> str:
 def _created(to: str, number: int) -> Any:
     body = {"sid": f"SM{number:032x}", "status": "queued", "to": to, "from": FROM_NUMBER}
     return 201, {"Content-Type": "application/json"}, json.dumps(body)
+
+
+@contextmanager
+def twilio_recording() -> Iterator[list[str]]:
+    """Twilio's Messages API intercepted, every request accepted: the numbers sent to,
+    in order."""
+    sent: list[str] = []
+
+    def create(request: Any) -> Any:
+        sent.append(_to(request))
+        return _created(sent[-1], len(sent))
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, MESSAGES_URL, callback=create)
+        yield sent
 
 
 @pytest.mark.settings(**{"sms.hand_over_batch_size": 4})
@@ -189,14 +206,7 @@ def test_a_tick_that_ends_after_a_check_started_collects_its_answer(
 
     monkeypatch.setattr(dispatch, "_read_ahead", read_ahead)
     monkeypatch.setattr(dispatch, "_send", send)
-    sent: list[str] = []
-
-    def create(request: Any) -> Any:
-        sent.append(_to(request))
-        return _created(sent[-1], len(sent))
-
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_callback(responses.POST, MESSAGES_URL, callback=create)
+    with twilio_recording() as sent:
         with pytest.raises(Crash):
             dispatch_due(now=NOW, gateway=_twilio())
         assert len(sent) == 1 and len(aheads) == 1
@@ -243,14 +253,7 @@ def test_a_check_that_cannot_start_early_keeps_its_reminder_back(
 
     monkeypatch.setattr(ReadAhead, "send", read)
     monkeypatch.setattr(TwilioGateway, "send", gateway_send)
-    sent: list[str] = []
-
-    def create(request: Any) -> Any:
-        sent.append(_to(request))
-        return _created(sent[-1], len(sent))
-
-    with responses.RequestsMock() as mock:
-        mock.add_callback(responses.POST, MESSAGES_URL, callback=create)
+    with twilio_recording() as sent:
         report = dispatch_due(now=NOW, gateway=_twilio())
     assert failed == ["inside a send"]
     assert report.sent == 3 and set(Counter(sent).values()) == {1}
@@ -327,14 +330,7 @@ def test_a_tick_ended_while_a_read_is_being_sent_drops_that_connection(
     monkeypatch.setattr(read_ahead, "flush", flush)
     monkeypatch.setattr(dispatch.Tick, "start", start)
     monkeypatch.setattr(dispatch, "_drop_pending_read", drop)
-    sent: list[str] = []
-
-    def create(request: Any) -> Any:
-        sent.append(_to(request))
-        return _created(sent[-1], len(sent))
-
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_callback(responses.POST, MESSAGES_URL, callback=create)
+    with twilio_recording() as sent:
         with pytest.raises(Crash):
             dispatch_due(now=NOW, gateway=_twilio())
         assert len(sent) == 1 and ticks[0].ahead_for == ids[1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -142,18 +143,38 @@ WHERE id IN (SELECT id FROM reminder WHERE state = 'pending' AND due_at <= :now
 """
 
 
-@pytest.mark.postgres_only
-def test_claim_takes_at_most_the_batch_under_a_nested_loop_plan(app: Flask, make: Any) -> None:
-    """With stale statistics (the table analysed when nothing was pending) PostgreSQL
-    re-runs an `IN (SELECT ... LIMIT 100)` for every row: the old one-statement claim
-    takes thousands. The two-step claim takes exactly the batch, every time."""
-    ids = due_reminders(make, 1000)
+def the_oldest_500_claimed(ids: list[int], claimed: list[int]) -> None:
+    """Five claims of 100 of ``ids`` took the 500 oldest: no gaps, none twice."""
+    assert claimed == sorted(ids)[:500]
+    counts = db.session.execute(
+        sa.select(Reminder.state, sa.func.count()).group_by(Reminder.state)
+    ).all()
+    assert dict(counts) == {ReminderState.SENDING: 500, ReminderState.PENDING: 500}
+
+
+@contextmanager
+def stale_statistics() -> Iterator[None]:
+    """PostgreSQL: the reminder table's statistics say nothing is pending (analysed
+    when every reminder was sent), while all are; autovacuum off for the block."""
     with db.engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE reminder SET (autovacuum_enabled = false)"))
         conn.execute(sa.text("UPDATE reminder SET state = 'sent'"))
         conn.execute(sa.text("ANALYZE reminder"))  # statistics: nothing is pending
         conn.execute(sa.text("UPDATE reminder SET state = 'pending'"))
     try:
+        yield
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE reminder RESET (autovacuum_enabled)"))
+
+
+@pytest.mark.postgres_only
+def test_claim_takes_at_most_the_batch_under_a_nested_loop_plan(app: Flask, make: Any) -> None:
+    """With stale statistics (the table analysed when nothing was pending) PostgreSQL
+    re-runs an `IN (SELECT ... LIMIT 100)` for every row: the old one-statement claim
+    takes thousands. The two-step claim takes exactly the batch, every time."""
+    ids = due_reminders(make, 1000)
+    with stale_statistics():
         # The trap is real here: the old claim over-claims under these statistics.
         with db.engine.begin() as conn:
             plan = "\n".join(
@@ -168,14 +189,7 @@ def test_claim_takes_at_most_the_batch_under_a_nested_loop_plan(app: Flask, make
             batch = claim_due(NOW, 100, f"w{tick}")
             assert len(batch) == 100
             claimed += batch
-        assert claimed == sorted(ids)[:500]  # oldest first, no gaps, none twice
-        counts = db.session.execute(
-            sa.select(Reminder.state, sa.func.count()).group_by(Reminder.state)
-        ).all()
-        assert dict(counts) == {ReminderState.SENDING: 500, ReminderState.PENDING: 500}
-    finally:
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("ALTER TABLE reminder RESET (autovacuum_enabled)"))
+        the_oldest_500_claimed(ids, claimed)
 
 
 @pytest.mark.postgres_only

@@ -18,12 +18,18 @@ from flask import Flask
 from rekruttering.config import current_settings
 from rekruttering.extensions import db
 from rekruttering.models import Reminder, ReminderState
-from rekruttering.reminders import batch_in_flight, dispatch
+from rekruttering.reminders import dispatch
 from rekruttering.reminders.dispatch import dispatch_due
 from rekruttering.reminders.generic_plans import generic_plans
 from rekruttering.reminders.pg_prepared import Prepared
 from tests.test_dispatch_batch import HookGateway, _reminders, _ticks_after_the_leases
-from tests.test_dispatch_safeguards import NOW, due_reminders
+from tests.test_dispatch_safeguards import (
+    NOW,
+    due_reminders,
+    stale_statistics,
+    the_oldest_500_claimed,
+)
+from tests.test_dispatch_window import first_answer_lost, first_sending_breaks
 
 pytestmark = pytest.mark.postgres_only
 
@@ -73,17 +79,7 @@ def test_a_start_whose_commit_is_unknown_claims_nothing_this_tick(
     claimed and sends nothing; the claim goes back when its lease runs out, and a
     later tick sends each once."""
     ids = due_reminders(make, 3)
-    real = batch_in_flight.InFlight.collect
-    lost: list[int] = []
-
-    def collect(self: Any) -> Any:
-        answers = real(self)
-        if not lost:
-            lost.append(1)
-            raise batch_in_flight.InFlightFailed("no answer", committed_maybe=True)
-        return answers
-
-    monkeypatch.setattr(batch_in_flight.InFlight, "collect", collect)
+    lost = first_answer_lost(monkeypatch)
     gateway = HookGateway()
     report = dispatch_due(now=NOW, gateway=gateway)
     assert lost and (report.claimed, report.sent) == (0, 0) and not gateway.sent
@@ -103,15 +99,10 @@ def test_the_one_statement_claim_takes_at_most_the_batch_under_a_nested_loop_pla
     takes thousands: the claim's choice is a MATERIALIZED CTE, scanned as such (run
     once), and five starts of 100 take exactly the 500 oldest."""
     ids = due_reminders(make, 1000)
-    with db.engine.begin() as conn:
-        conn.execute(sa.text("ALTER TABLE reminder SET (autovacuum_enabled = false)"))
-        conn.execute(sa.text("UPDATE reminder SET state = 'sent'"))
-        conn.execute(sa.text("ANALYZE reminder"))  # statistics: nothing is pending
-        conn.execute(sa.text("UPDATE reminder SET state = 'pending'"))
     claim = dispatch._claim_and_read(dispatch._lock_choice, dispatch._still_pending)
     values = claim.values({"tick_now": NOW, "choose_limit": 100, "take_claimer": "old"})
     settings = current_settings(app)
-    try:
+    with stale_statistics():
         with db.engine.connect() as conn, generic_plans(conn):
             pgconn = conn.connection.driver_connection.pgconn
             explained = pgconn.exec_params(b"EXPLAIN " + claim.sql, values)
@@ -126,14 +117,7 @@ def test_the_one_statement_claim_takes_at_most_the_batch_under_a_nested_loop_pla
                 batch = [row[0] for row in started[2]]
                 assert len(batch) == 100
                 claimed += batch
-        assert claimed == sorted(ids)[:500]  # oldest first, no gaps, none twice
-        counts = db.session.execute(
-            sa.select(Reminder.state, sa.func.count()).group_by(Reminder.state)
-        ).all()
-        assert dict(counts) == {ReminderState.SENDING: 500, ReminderState.PENDING: 500}
-    finally:
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("ALTER TABLE reminder RESET (autovacuum_enabled)"))
+        the_oldest_500_claimed(ids, claimed)
 
 
 def test_a_claim_that_fails_in_the_start_undoes_the_release_too(
@@ -172,16 +156,7 @@ def test_a_start_that_cannot_be_sent_whole_claims_nothing_this_tick(
     dropped and nothing is sent; what it claimed goes back by its lease and is sent
     once by a later tick."""
     ids = due_reminders(make, 3)
-    real = batch_in_flight.flush
-    failed: list[int] = []
-
-    def flush(*args: Any) -> None:
-        if not failed:
-            failed.append(1)
-            raise OSError("the socket broke")
-        real(*args)
-
-    monkeypatch.setattr(batch_in_flight, "flush", flush)
+    failed = first_sending_breaks(monkeypatch)
     gateway = HookGateway()
     report = dispatch_due(now=NOW, gateway=gateway)
     assert failed and (report.claimed, report.sent) == (0, 0) and not gateway.sent

@@ -96,6 +96,39 @@ def flights(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return made
 
 
+def first_answer_lost(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The first transaction sent whole commits, and its answer is lost (as when the
+    connection drops just after): ``[1]`` once that happened."""
+    real = batch_in_flight.InFlight.collect
+    lost: list[int] = []
+
+    def collect(self: Any) -> Any:
+        answers = real(self)
+        if not lost:
+            lost.append(1)
+            raise batch_in_flight.InFlightFailed("no answer", committed_maybe=True)
+        return answers
+
+    monkeypatch.setattr(batch_in_flight.InFlight, "collect", collect)
+    return lost
+
+
+def first_sending_breaks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sending the first transaction sent whole fails once it is queued (the socket
+    broke): ``[1]`` once that happened."""
+    real = batch_in_flight.flush
+    failed: list[int] = []
+
+    def flush(*args: Any) -> None:
+        if not failed:
+            failed.append(1)
+            raise OSError("the socket broke")
+        real(*args)
+
+    monkeypatch.setattr(batch_in_flight, "flush", flush)
+    return failed
+
+
 @pytest.fixture
 def usual_start(monkeypatch: pytest.MonkeyPatch) -> None:
     """The tick starts the usual way (four transactions), not sent whole: the first
@@ -256,17 +289,7 @@ def test_a_transaction_whose_commit_is_unknown_leaves_its_reminders_to_their_tim
     after the claim's timeout they are uncertain, never sent; the rest go back by
     their lease and are sent once."""
     ids = due_reminders(make, 6)
-    real = batch_in_flight.InFlight.collect
-    lost: list[int] = []
-
-    def collect(self: Any) -> Any:
-        answers = real(self)
-        if not lost:
-            lost.append(1)
-            raise batch_in_flight.InFlightFailed("no answer", committed_maybe=True)
-        return answers
-
-    monkeypatch.setattr(batch_in_flight.InFlight, "collect", collect)
+    first_answer_lost(monkeypatch)
     gateway = NetworkHooks()
     report = dispatch_due(now=NOW, gateway=gateway)
     errors = [rid for rid, outcome in report.outcomes.items() if outcome == "error"]
@@ -409,16 +432,7 @@ def test_a_transaction_not_sent_whole_stops_the_hand_overs_and_nothing_is_lost(
     after the claim's timeout (or, had nothing reached the server, go back by their
     lease too), never sent twice."""
     ids = due_reminders(make, 10)
-    real = batch_in_flight.flush
-    failed: list[int] = []
-
-    def flush(*args: Any) -> None:
-        if not failed:
-            failed.append(1)
-            raise OSError("the socket broke")
-        real(*args)
-
-    monkeypatch.setattr(batch_in_flight, "flush", flush)
+    failed = first_sending_breaks(monkeypatch)
     gateway = NetworkHooks()
     report = dispatch_due(now=NOW, gateway=gateway)
     assert failed and flights
