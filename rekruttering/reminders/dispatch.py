@@ -1429,13 +1429,13 @@ def _send_batch(
     """
     answered: list[Answer] = []
     unsent: list[Step] = []
+    following = _next_to_send(steps)
     try:
         for position, handed in enumerate(steps):
             if handed.sms is None:
                 _count(report, handed.reminder_id, handed.step)
             elif (answered or check_first) and not _unchanged(version, tick, started):
-                then = next((s for s in steps[position + 1 :] if s.sms is not None), None)
-                checked = _send_gated(handed, tick, started, then)
+                checked = _send_gated(handed, tick, started, following[position])
                 if checked is None:
                     unsent.append(handed)
                 else:
@@ -1446,6 +1446,18 @@ def _send_batch(
     finally:
         _forget_early(tick)  # started for the next one, and the batch ended before it
     return answered, unsent
+
+
+def _next_to_send(steps: list[Step]) -> list[Step | None]:
+    """For each step, the next one after it that is to be sent (None: none)."""
+    following: list[Step | None] = []
+    then: Step | None = None
+    for step in reversed(steps):
+        following.append(then)
+        if step.sms is not None:
+            then = step
+    following.reverse()
+    return following
 
 
 def _send_in_batches(
